@@ -1,0 +1,3 @@
+from psguard.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,145 @@
+"""What each command does, given parsed options. cli.py only parses."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from psguard.config import Config, load_config
+from psguard.errors import UsageError
+from psguard.findings import group_candidates
+from psguard.models import Candidate, Finding, Origin, ScanResult
+from psguard.policy import exit_code, parse_fail_on
+from psguard.rules.loader import load_rules
+from psguard.scanner.engine import Engine
+
+
+@dataclass
+class ScanOptions:
+    path: Path = Path(".")
+    mode: str = "worktree"  # worktree | staged | range | history | stdin
+    rev_range: str | None = None
+    since: str | None = None
+    fmt: str = "text"
+    output: Path | None = None
+    verify: bool = False
+    endpoints: list[str] = field(default_factory=list)
+    show_secrets: bool = False
+    baseline: Path | None = None
+    config: Path | None = None
+    min_confidence: str | None = None
+    fail_on: list[str] = field(default_factory=list)
+    no_cache: bool = False
+    no_repo_config: bool = False
+
+
+@dataclass
+class ScanContext:
+    """What a source needs: where, with which engine and settings; where to report."""
+
+    options: ScanOptions
+    config: Config
+    engine: Engine
+    root: Path
+    result: ScanResult
+    candidates: list[Candidate] = field(default_factory=list)
+
+
+def build_engine(config: Config) -> Engine:
+    return Engine(load_rules(config.rules))
+
+
+def scan_buffer(data: bytes, *, min_confidence: str = "medium",
+                origin: Origin | None = None) -> list[Finding]:
+    engine = build_engine(Config())
+    cands = engine.scan_bytes(data, origin or Origin(kind="stdin"))
+    findings, _ = group_candidates(cands, min_confidence)
+    return findings
+
+
+def _scan_worktree(ctx: ScanContext) -> None:
+    import pathspec
+
+    from psguard.scanner.worktree import list_files, read_files
+
+    if not ctx.root.exists():
+        raise UsageError(f"{ctx.root}: no such file or directory")
+    if ctx.root.is_file():
+        listing_paths, base = [ctx.root.name], ctx.root.parent
+    else:
+        listing = list_files(ctx.root)
+        listing_paths, base = listing.paths, ctx.root
+    excludes = (pathspec.GitIgnoreSpec.from_lines(ctx.config.exclude)
+                if ctx.config.exclude else None)
+    for chunk in read_files(base, listing_paths, excludes, ctx.config.max_file_size,
+                            ctx.result.problems):
+        ctx.result.stats.files += 1
+        ctx.result.stats.bytes += len(chunk.data)
+        ctx.candidates.extend(ctx.engine.scan(chunk))
+
+
+def _scan_stdin(ctx: ScanContext) -> None:
+    data = sys.stdin.buffer.read()
+    ctx.result.stats.bytes = len(data)
+    ctx.candidates.extend(ctx.engine.scan_bytes(data, Origin(kind="stdin")))
+
+
+SOURCES = {
+    "worktree": _scan_worktree,
+    "stdin": _scan_stdin,
+}
+
+
+def run_scan(opts: ScanOptions) -> ScanResult:
+    started = time.perf_counter()
+    root = opts.path
+    if opts.no_repo_config or opts.mode == "stdin":
+        config = load_config(None, opts.config)
+    else:
+        config = load_config(root if root.is_dir() else root.parent, opts.config)
+    for warning in config.warnings:
+        print(f"psguard: warning: {warning}", file=sys.stderr)
+    engine = build_engine(config)
+    target = "<stdin>" if opts.mode == "stdin" else str(root)
+    result = ScanResult(mode=opts.mode, target=target)
+    ctx = ScanContext(opts, config, engine, root, result)
+    source = SOURCES.get(opts.mode)
+    if source is None:
+        raise UsageError(f"scan mode {opts.mode!r} is not available")
+    source(ctx)
+    min_conf = opts.min_confidence or config.min_confidence
+    result.findings, result.suppressed = group_candidates(ctx.candidates, min_conf)
+    result.stats.seconds = time.perf_counter() - started
+    return result
+
+
+def use_color(output: Path | None) -> bool:
+    if output is not None or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def scan_command(opts: ScanOptions) -> int:
+    """`psguard scan`: run, write the report, return the exit code."""
+    from psguard.report import render
+
+    fail_on = parse_fail_on(opts.fail_on)
+    result = run_scan(opts)
+    text = render(opts.fmt, result, show_secrets=opts.show_secrets,
+                  color=use_color(opts.output))
+    write_report(text, opts.output)
+    return exit_code(result, fail_on)
+
+
+def write_report(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--output {output}: {exc.strerror}") from None

@@ -1,0 +1,107 @@
+"""Argument parsing only: every command's logic lives in psguard.app and friends."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from psguard import __version__
+from psguard.errors import PsguardError
+
+REPORT_FORMATS = ["text", "json"]
+CONFIDENCES = ["low", "medium", "high"]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _add_report_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", dest="fmt", choices=REPORT_FORMATS, default="text",
+                   help="report format (default: text)")
+    p.add_argument("--output", "-o", type=Path, metavar="FILE",
+                   help="write the report to FILE instead of standard output")
+    p.add_argument("--show-secrets", action="store_true",
+                   help="print raw keys in reports (never the default)")
+
+
+def _add_scan_options(p: argparse.ArgumentParser) -> None:
+    _add_report_options(p)
+    p.add_argument("--config", type=Path, metavar="FILE",
+                   help="config file (default: .psguard.toml or [tool.psguard] in "
+                        "pyproject.toml at the repository root)")
+    p.add_argument("--no-repo-config", action="store_true",
+                   help="ignore config files inside the scanned repository "
+                        "(for audits of repositories you do not trust)")
+    p.add_argument("--min-confidence", choices=CONFIDENCES,
+                   help="lowest confidence reported (default: medium)")
+    p.add_argument("--fail-on", action="append", default=[], metavar="STATUSES",
+                   help="verification statuses that fail the run, e.g. live,unknown "
+                        "(default: any)")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="psguard",
+                    description="Find Poolside API keys (ps-…) in files and git history.")
+    parser.add_argument("--version", action="version", version=f"psguard {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    commands.required = True
+
+    scan = commands.add_parser(
+        "scan", help="scan a working tree, staged changes, a commit range, the history or stdin",
+        description="Scan for Poolside API keys. Exit codes: 0 nothing to report, 1 findings "
+                    "that block, 2 usage or configuration error, 3 incomplete scan.")
+    scan.add_argument("path", nargs="?", type=Path, default=Path("."),
+                      help="directory or repository to scan (default: .)")
+    mode = scan.add_mutually_exclusive_group()
+    mode.add_argument("--staged", dest="mode", action="store_const", const="staged",
+                      help="what the index would add to HEAD (a commit about to be made)")
+    mode.add_argument("--history", dest="mode", action="store_const", const="history",
+                      help="every blob and message reachable from any ref")
+    mode.add_argument("--range", dest="rev_range", metavar="A..B",
+                      help="what the commits in A..B add")
+    mode.add_argument("--since", metavar="REV", help="what the commits after REV add")
+    mode.add_argument("--stdin", dest="mode", action="store_const", const="stdin",
+                      help="scan standard input")
+    scan.add_argument("--no-cache", action="store_true",
+                      help="do not read or write the blob cache (history scans)")
+    _add_scan_options(scan)
+    return parser
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from psguard.app import ScanOptions, scan_command
+
+    mode = args.mode or ("range" if args.rev_range or args.since else "worktree")
+    opts = ScanOptions(
+        path=args.path, mode=mode, rev_range=args.rev_range, since=args.since, fmt=args.fmt,
+        output=args.output, show_secrets=args.show_secrets, config=args.config,
+        min_confidence=args.min_confidence, fail_on=args.fail_on, no_cache=args.no_cache,
+        no_repo_config=args.no_repo_config,
+    )
+    return scan_command(opts)
+
+
+HANDLERS = {
+    "scan": _scan,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return HANDLERS[args.command](args)
+    except PsguardError as exc:
+        print(f"psguard: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("psguard: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,130 @@
+"""Project configuration: `[tool.psguard]` in pyproject.toml, or `.psguard.toml`.
+
+Looked up at the scanned repository's root unless `--config FILE` names one. Unknown
+keys and wrong types are errors (exit 2): a typo must not silently weaken a scan.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from psguard.errors import ConfigError
+from psguard.models import CONFIDENCE_ORDER
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*([KMG]i?B|B)?\s*$", re.IGNORECASE)
+_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3,
+          "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+
+
+@dataclass
+class Config:
+    exclude: list[str] = field(default_factory=list)
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    min_confidence: str = "medium"
+    rules: list[Path] = field(default_factory=list)
+    baseline: Path | None = None
+    verify: bool = False
+    fail_on: list[str] = field(default_factory=list)
+    source: str | None = None  # the file this came from, for messages
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_size(value: Any, where: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, str):
+        m = _SIZE_RE.match(value)
+        if m:
+            return int(m.group(1)) * _UNITS[(m.group(2) or "b").lower()]
+    raise ConfigError(f"{where}: 'max_file_size' must be a positive number of bytes or "
+                      f"a size such as \"10MB\"")
+
+
+def _expect(value: Any, kind: type, key: str, where: str) -> Any:
+    if isinstance(value, bool) and kind is not bool:
+        raise ConfigError(f"{where}: {key!r} has the wrong type")
+    if not isinstance(value, kind):
+        names = {list: "a list", str: "a string", bool: "true or false"}
+        raise ConfigError(f"{where}: {key!r} must be {names.get(kind, kind.__name__)}")
+    return value
+
+
+def _string_list(value: Any, key: str, where: str) -> list[str]:
+    items = _expect(value, list, key, where)
+    if not all(isinstance(i, str) for i in items):
+        raise ConfigError(f"{where}: {key!r} must be a list of strings")
+    return list(items)
+
+
+def config_from_table(table: dict[str, Any], where: str, base_dir: Path) -> Config:
+    cfg = Config(source=where)
+    for key, value in table.items():
+        if key == "exclude":
+            cfg.exclude = _string_list(value, key, where)
+        elif key == "max_file_size":
+            cfg.max_file_size = parse_size(value, where)
+        elif key == "min_confidence":
+            level = _expect(value, str, key, where)
+            if level not in CONFIDENCE_ORDER:
+                raise ConfigError(f"{where}: 'min_confidence' must be low, medium or high")
+            cfg.min_confidence = level
+        elif key == "rules":
+            cfg.rules = [base_dir / p for p in _string_list(value, key, where)]
+        elif key == "baseline":
+            cfg.baseline = base_dir / _expect(value, str, key, where)
+        elif key == "verify":
+            cfg.verify = _expect(value, bool, key, where)
+        elif key == "fail_on":
+            cfg.fail_on = _string_list(value, key, where)
+        elif key in ("endpoints", "endpoint"):
+            # Keys must never be sent where a scanned repository says (DESIGN.md).
+            cfg.warnings.append(f"{where}: ignoring {key!r}: verification endpoints are "
+                                "only taken from --endpoint, PSGUARD_ENDPOINTS or your "
+                                "user config, never from a repository's config")
+        else:
+            raise ConfigError(f"{where}: unknown key {key!r}")
+    return cfg
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        return data
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: config is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def load_config(root: Path | None, explicit: Path | None = None) -> Config:
+    """The config named by --config, else the one at the repository root, else defaults."""
+    if explicit is not None:
+        data = _read_toml(explicit)
+        if explicit.name == "pyproject.toml":
+            data = data.get("tool", {}).get("psguard", {})
+        return config_from_table(data, str(explicit), explicit.parent)
+    if root is None:
+        return Config()
+    dotfile = root / ".psguard.toml"
+    if dotfile.is_file():
+        return config_from_table(_read_toml(dotfile), str(dotfile), root)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        table = _read_toml(pyproject).get("tool", {}).get("psguard")
+        if table is not None:
+            if not isinstance(table, dict):
+                raise ConfigError(f"{pyproject}: [tool.psguard] must be a table")
+            return config_from_table(table, f"{pyproject} [tool.psguard]", root)
+    return Config()

@@ -1,0 +1,148 @@
+"""Plain data passed between the pipeline stages.
+
+Nothing here does I/O. Every class is picklable so that worker processes
+(history scans) can hand candidates back to the parent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+CONFIDENCE_ORDER = {"low": 0, "medium": 1, "high": 2}
+EXPOSURE_ORDER = {"working-tree": 0, "staged": 1, "local": 2, "pushed": 3}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a chunk of bytes came from."""
+
+    kind: str  # file | blob | commit-message | tag-message | note | stash | stdin
+    path: str | None = None
+    commit: str | None = None
+    blob: str | None = None
+    author: str | None = None
+    date: str | None = None
+    decoded_from: str | None = None  # e.g. "base64", "utf-16le", "zip:member.txt"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Bytes to scan plus their origin."""
+
+    data: bytes
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One occurrence of a secret that passed the rule's filters."""
+
+    rule: str
+    secret: str
+    confidence: str
+    origin: Origin
+    line: int | None
+    column: int | None
+    offset: int
+    masked_line: str | None = None  # the source line with the secret redacted
+    suppressed: bool = False  # an inline allow comment sits on the same line
+
+    @property
+    def confidence_rank(self) -> int:
+        return CONFIDENCE_ORDER[self.confidence]
+
+
+@dataclass
+class Verification:
+    status: str = "not_checked"  # not_checked | live | rejected | unknown
+    endpoint: str | None = None
+    detail: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "endpoint": self.endpoint, "detail": self.detail}
+
+
+@dataclass
+class Remediation:
+    text: str
+    command: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "command": self.command}
+
+
+def sha256_hex(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def redact(secret: str, prefix: str = "ps-") -> str:
+    """Prefix plus the last four characters: the only form shown by default."""
+    head = prefix if secret.startswith(prefix) else ""
+    return f"{head}…{secret[-4:]}"
+
+
+@dataclass
+class Finding:
+    """One unique secret with every place it was seen."""
+
+    rule: str
+    secret: str
+    confidence: str
+    candidates: list[Candidate] = field(default_factory=list)
+    verification: Verification = field(default_factory=Verification)
+    exposure: str = "working-tree"
+    first_seen: dict[str, str | None] | None = None
+    remediation: list[Remediation] = field(default_factory=list)
+    pre_existing: bool = False  # already in HEAD (staged scans): reported, not blocking
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def sha256(self) -> str:
+        return sha256_hex(self.secret)
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable id used by .psguardignore: independent of where the key sits."""
+        return hashlib.sha256(f"{self.rule}:{self.sha256}".encode()).hexdigest()[:20]
+
+    @property
+    def redacted(self) -> str:
+        return redact(self.secret)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something the scan could not read, or chose to skip."""
+
+    kind: str  # unreadable | missing-object | too-large | not-scanned | warning
+    target: str
+    detail: str
+    incomplete: bool = True  # False for deliberate skips that do not make the scan partial
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "target": self.target, "detail": self.detail}
+
+
+@dataclass
+class ScanStats:
+    files: int = 0
+    blobs: int = 0
+    bytes: int = 0
+    commits: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class ScanResult:
+    mode: str
+    target: str
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    stats: ScanStats = field(default_factory=ScanStats)
+    suppressed: int = 0  # findings hidden by inline allow, ignore file or baseline
+
+    @property
+    def complete(self) -> bool:
+        return not any(p.incomplete for p in self.problems)

@@ -1,0 +1,21 @@
+"""Reports: one module per format, each a function from ScanResult to text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+
+from psguard.models import ScanResult
+
+# format name -> "module:function"; modules are imported only when used, so a clean
+# pre-commit run never pays for rich.
+FORMATS: dict[str, str] = {
+    "text": "psguard.report.text:render",
+    "json": "psguard.report.json_report:render",
+}
+
+
+def render(fmt: str, result: ScanResult, *, show_secrets: bool, color: bool) -> str:
+    module_name, func_name = FORMATS[fmt].split(":")
+    func: Callable[..., str] = getattr(import_module(module_name), func_name)
+    return func(result, show_secrets=show_secrets, color=color)

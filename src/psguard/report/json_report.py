@@ -1,0 +1,71 @@
+"""The versioned JSON report (schema psguard/v1, additive changes only)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from psguard import __version__
+from psguard.models import Candidate, Finding, ScanResult
+
+SCHEMA = "psguard/v1"
+
+
+def location_json(c: Candidate) -> dict[str, Any]:
+    o = c.origin
+    return {
+        "kind": o.kind,
+        "path": o.path,
+        "line": c.line,
+        "column": c.column,
+        "offset": c.offset,
+        "commit": o.commit,
+        "author": o.author,
+        "date": o.date,
+        "decoded_from": o.decoded_from,
+    }
+
+
+def finding_json(f: Finding, show_secrets: bool) -> dict[str, Any]:
+    secret: dict[str, Any] = {"redacted": f.redacted, "sha256": f.sha256}
+    if show_secrets:
+        secret["value"] = f.secret
+    return {
+        "id": f.fingerprint,
+        "rule": f.rule,
+        "confidence": f.confidence,
+        "secret": secret,
+        "verification": f.verification.to_json(),
+        "exposure": f.exposure,
+        "pre_existing": f.pre_existing,
+        "locations": [location_json(c) for c in f.candidates],
+        "first_seen": f.first_seen,
+        "remediation": [r.to_json() for r in f.remediation],
+        "notes": f.notes,
+    }
+
+
+def report_dict(result: ScanResult, show_secrets: bool) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "psguard", "version": __version__},
+        "scan": {
+            "mode": result.mode,
+            "target": result.target,
+            "complete": result.complete,
+            "problems": [p.to_json() for p in result.problems],
+            "stats": {
+                "files": result.stats.files,
+                "blobs": result.stats.blobs,
+                "bytes": result.stats.bytes,
+                "commits": result.stats.commits,
+                "seconds": round(result.stats.seconds, 3),
+            },
+            "suppressed": result.suppressed,
+        },
+        "findings": [finding_json(f, show_secrets) for f in result.findings],
+    }
+
+
+def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
+    return json.dumps(report_dict(result, show_secrets), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,176 @@
+"""Load rule files (TOML) into compiled rules. Every mistake is a RuleError."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from psguard.errors import ConfigError
+from psguard.rules.model import Rule, RuleFilters, RuleSet
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+BUILTIN = "poolside.toml"
+
+_RULE_KEYS: dict[str, type | tuple[type, ...]] = {
+    "id": str,
+    "description": str,
+    "prefix": str,
+    "body_alphabet": str,
+    "min_length": int,
+    "max_length": int,
+    "min_entropy_ratio": (int, float),
+    "keywords": list,
+    "filters": dict,
+}
+_FILTER_KEYS: dict[str, type | tuple[type, ...]] = {
+    "placeholder_words": list,
+    "reject_word_like": bool,
+    "word_like_min_average": (int, float),
+    "reject_repeated": bool,
+    "reject_sequential": bool,
+    "allow_patterns": list,
+}
+_REQUIRED = ("id", "prefix")
+
+
+class RuleError(ConfigError):
+    """A rule file that cannot be used."""
+
+
+def _check_table(table: dict[str, Any], schema: dict[str, Any], where: str) -> None:
+    for key, value in table.items():
+        if key not in schema:
+            raise RuleError(f"{where}: unknown key {key!r}")
+        expected = schema[key]
+        # bool is an int subclass; do not let `min_length = true` through.
+        if isinstance(value, bool) and expected is not bool:
+            raise RuleError(f"{where}: {key!r} must be {_type_name(expected)}, not a boolean")
+        if not isinstance(value, expected):
+            raise RuleError(f"{where}: {key!r} must be {_type_name(expected)}")
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    if isinstance(expected, tuple):
+        return "a number"
+    return {str: "a string", int: "an integer", bool: "true or false", list: "a list",
+            dict: "a table"}.get(expected, expected.__name__)
+
+
+def _compile_rule(raw: dict[str, Any], source: str, index: int) -> Rule:
+    where = f"{source}: rule #{index + 1}"
+    _check_table(raw, _RULE_KEYS, where)
+    for key in _REQUIRED:
+        if key not in raw:
+            raise RuleError(f"{where}: missing required key {key!r}")
+    rule_id = raw["id"]
+    where = f"{source}: rule {rule_id!r}"
+    prefix: str = raw["prefix"]
+    if not prefix:
+        raise RuleError(f"{where}: 'prefix' must not be empty (it is the literal prefilter)")
+    alphabet: str = raw.get("body_alphabet", "A-Za-z0-9_-")
+    min_length: int = raw.get("min_length", 16)
+    max_length: int = raw.get("max_length", 256)
+    if not 1 <= min_length <= max_length:
+        raise RuleError(f"{where}: need 1 <= min_length <= max_length")
+    ratio = float(raw.get("min_entropy_ratio", 0.7))
+    if not 0.0 <= ratio <= 1.0:
+        raise RuleError(f"{where}: 'min_entropy_ratio' must be between 0 and 1")
+    keywords = raw.get("keywords", [])
+    if not all(isinstance(k, str) and k for k in keywords):
+        raise RuleError(f"{where}: 'keywords' must be a list of non-empty strings")
+
+    filters_raw: dict[str, Any] = raw.get("filters", {})
+    _check_table(filters_raw, _FILTER_KEYS, f"{where} filters")
+    words = filters_raw.get("placeholder_words", [])
+    if not all(isinstance(w, str) and w for w in words):
+        raise RuleError(f"{where}: 'placeholder_words' must be a list of non-empty strings")
+    allow: list[re.Pattern[str]] = []
+    for pattern in filters_raw.get("allow_patterns", []):
+        if not isinstance(pattern, str):
+            raise RuleError(f"{where}: 'allow_patterns' must be a list of strings")
+        try:
+            allow.append(re.compile(pattern))
+        except re.error as exc:
+            raise RuleError(f"{where}: allow pattern {pattern!r} does not compile: {exc}") from None
+
+    class_src = f"[{alphabet}]"
+    try:
+        body_class = re.compile(class_src.encode())
+        # Greedy, no backtracking: take the whole run after the prefix, judge it in Python.
+        token_re = re.compile(re.escape(prefix.encode()) + class_src.encode() + b"*")
+    except re.error as exc:
+        raise RuleError(f"{where}: body_alphabet {alphabet!r} does not compile: {exc}") from None
+    body_bytes = frozenset(b for b in range(256) if body_class.fullmatch(bytes([b])))
+    if not body_bytes:
+        raise RuleError(f"{where}: body_alphabet {alphabet!r} matches no character")
+
+    return Rule(
+        id=rule_id,
+        description=raw.get("description", rule_id),
+        prefix=prefix,
+        body_alphabet=alphabet,
+        min_length=min_length,
+        max_length=max_length,
+        min_entropy_ratio=ratio,
+        keywords=tuple(keywords),
+        filters=RuleFilters(
+            placeholder_words=tuple(w.lower() for w in words),
+            reject_word_like=filters_raw.get("reject_word_like", True),
+            word_like_min_average=float(filters_raw.get("word_like_min_average", 4.0)),
+            reject_repeated=filters_raw.get("reject_repeated", True),
+            reject_sequential=filters_raw.get("reject_sequential", True),
+            allow_patterns=tuple(allow),
+        ),
+        source=source,
+        token_re=token_re,
+        body_byte_set=body_bytes,
+        keywords_lower=tuple(k.lower().encode() for k in keywords),
+    )
+
+
+def parse_rule_text(text: str, source: str) -> tuple[list[Rule], str]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{source}: not valid TOML: {exc}") from None
+    unknown = set(data) - {"version", "rule"}
+    if unknown:
+        raise RuleError(f"{source}: unknown top-level key {sorted(unknown)[0]!r}")
+    rules_raw = data.get("rule", [])
+    if not isinstance(rules_raw, list) or not rules_raw:
+        raise RuleError(f"{source}: no [[rule]] tables")
+    rules = [_compile_rule(r, source, i) for i, r in enumerate(rules_raw)]
+    return rules, str(data.get("version", "0"))
+
+
+def load_rules(extra_files: list[Path] | None = None) -> RuleSet:
+    """The built-in rules plus any user rule files, in order."""
+    text = resources.files("psguard.rules").joinpath(BUILTIN).read_text(encoding="utf-8")
+    texts = [(f"builtin:{BUILTIN}", text)]
+    for path in extra_files or []:
+        try:
+            texts.append((str(path), Path(path).read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise RuleError(f"{path}: cannot read rule file: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise RuleError(f"{path}: rule file is not UTF-8 text") from None
+    rules: list[Rule] = []
+    digest = hashlib.sha256()
+    seen: set[str] = set()
+    for source, body in texts:
+        parsed, _version = parse_rule_text(body, source)
+        for rule in parsed:
+            if rule.id in seen:
+                raise RuleError(f"{source}: rule id {rule.id!r} is defined twice")
+            seen.add(rule.id)
+        rules.extend(parsed)
+        digest.update(body.encode())
+    return RuleSet(rules=tuple(rules), version=digest.hexdigest()[:16])

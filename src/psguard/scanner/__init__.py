@@ -1,0 +1,1 @@
+"""Sources of bytes, git plumbing and the matching engine."""

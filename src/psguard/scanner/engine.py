@@ -1,0 +1,125 @@
+"""The matching engine: bytes in, candidates out.
+
+A literal prefilter (`bytes.find` of each rule's prefix) rejects almost every chunk
+before any regex runs. Around a hit, one greedy, backtracking-free regex takes the
+whole token; boundaries, bounds, filters and context are then judged in Python.
+"""
+
+from __future__ import annotations
+
+from psguard.models import Candidate, Chunk, Origin
+from psguard.rules.filters import judge
+from psguard.rules.model import Rule, RuleSet
+
+# Inline comments that suppress a finding on their line (psguard's own, and the
+# markers of gitleaks and detect-secrets so teams can migrate).
+ALLOW_MARKERS = (b"psguard:allow", b"gitleaks:allow", b"pragma: allowlist secret")
+_CONTEXT_WINDOW = 256  # bytes either side of a candidate searched for keywords
+_PREVIEW_WINDOW = 80  # characters either side of the key in the masked line
+_BINARY_SNIFF = 8000  # like git: a NUL byte in the first 8000 bytes means binary
+
+
+def looks_binary(data: bytes) -> bool:
+    return b"\0" in data[:_BINARY_SNIFF]
+
+
+class Engine:
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.ruleset = ruleset
+        self.rules = ruleset.rules
+
+    def scan(self, chunk: Chunk) -> list[Candidate]:
+        return self.scan_bytes(chunk.data, chunk.origin)
+
+    def may_match(self, data: bytes) -> bool:
+        """The literal prefilter alone: False means no rule can match."""
+        return any(data.find(r.prefix.encode()) >= 0 for r in self.rules)
+
+    def scan_bytes(self, data: bytes, origin: Origin) -> list[Candidate]:
+        found: list[Candidate] = []
+        binary: bool | None = None
+        for rule in self.rules:
+            prefix = rule.prefix.encode()
+            if data.find(prefix) < 0:
+                continue
+            for match in rule.token_re.finditer(data):
+                start, end = match.span()
+                if start > 0 and data[start - 1] in rule.body_byte_set:
+                    continue  # part of a longer token: `maps-…`, `foo-ps-…`
+                body_len = end - start - len(prefix)
+                if not rule.min_length <= body_len <= rule.max_length:
+                    continue
+                body = data[start + len(prefix) : end].decode("ascii")
+                confidence = judge(rule, body, _has_context(rule, data, start, end))
+                if confidence is None:
+                    continue
+                if binary is None:
+                    binary = looks_binary(data)
+                found.append(_candidate(rule, data, origin, start, end, confidence, binary))
+        return found
+
+
+def _line_bounds(data: bytes, start: int, end: int) -> tuple[int, int]:
+    line_start = data.rfind(b"\n", 0, start) + 1
+    line_end = data.find(b"\n", end)
+    return line_start, len(data) if line_end < 0 else line_end
+
+
+def _has_context(rule: Rule, data: bytes, start: int, end: int) -> bool:
+    if not rule.keywords_lower:
+        return False
+    window = data[max(0, start - _CONTEXT_WINDOW) : end + _CONTEXT_WINDOW].lower()
+    return any(k in window for k in rule.keywords_lower)
+
+
+def _candidate(
+    rule: Rule, data: bytes, origin: Origin, start: int, end: int, confidence: str, binary: bool
+) -> Candidate:
+    secret = data[start:end].decode("ascii")
+    line_start, line_end = _line_bounds(data, start, end)
+    line_bytes = data[line_start:line_end]
+    suppressed = any(marker in line_bytes for marker in ALLOW_MARKERS)
+    if binary:
+        return Candidate(rule.id, secret, confidence, origin, None, None, start,
+                         None, suppressed)
+    line = data.count(b"\n", 0, start) + 1
+    prefix_text = data[line_start:start].decode("utf-8", errors="replace")
+    column = len(prefix_text) + 1
+    return Candidate(rule.id, secret, confidence, origin, line, column, start,
+                     mask_line(rule, line_bytes, start - line_start), suppressed)
+
+
+def mask_line(rule: Rule, line: bytes, key_offset: int) -> str:
+    """The line around the key, with every key-shaped token on it redacted.
+
+    The whole line is masked before it is trimmed, and every token that could be a
+    key is masked (not only this candidate), so no part of any key leaks through.
+    """
+    prefix = rule.prefix.encode()
+    pieces: list[str] = []
+    cursor = 0
+    key_at = 0
+    length = 0
+    for match in rule.token_re.finditer(line):
+        s, e = match.span()
+        if e - s - len(prefix) < min(rule.min_length, 8):
+            continue
+        before = _printable(line[cursor:s])
+        pieces.append(before)
+        length += len(before)
+        if s == key_offset:
+            key_at = length
+        masked = rule.prefix + "…" + line[max(s + len(prefix), e - 4) : e].decode()
+        pieces.append(masked)
+        length += len(masked)
+        cursor = e
+    pieces.append(_printable(line[cursor:]))
+    text = "".join(pieces)
+    lo = max(0, key_at - _PREVIEW_WINDOW)
+    hi = key_at + 2 * _PREVIEW_WINDOW
+    return ("…" if lo else "") + text[lo:hi].strip() + ("…" if hi < len(text) else "")
+
+
+def _printable(raw: bytes) -> str:
+    text = raw.decode("utf-8", errors="replace").replace("\r", "").replace("\t", " ")
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)

@@ -1,0 +1,83 @@
+"""Running the git binary safely.
+
+psguard scans repositories it does not trust, so git runs with every option that
+keeps a repository's config from naming a program for us to run (fsmonitor, pagers,
+external diff and textconv drivers, hooks) and from prompting on the terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from psguard.errors import NotARepositoryError, PsguardError
+
+SAFE_OPTIONS = (
+    "-c", "core.fsmonitor=false",
+    "-c", "core.hooksPath=/dev/null",
+    "-c", "core.pager=cat",
+    "-c", "diff.external=",
+    "-c", "core.untrackedCache=false",
+    "-c", "protocol.ext.allow=never",
+)
+
+
+class GitError(PsguardError):
+    """git failed in a way the user must hear about (exit 2)."""
+
+
+def git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_OPTIONAL_LOCKS": "0",  # a scan must not take the index lock
+        "GIT_PAGER": "cat",
+        "GIT_NO_REPLACE_OBJECTS": "1",  # scan the real objects, not replacements
+        "LC_ALL": "C",
+    })
+    env.pop("GIT_EXTERNAL_DIFF", None)
+    return env
+
+
+def git_command(args: list[str], cwd: Path | str) -> list[str]:
+    return ["git", *SAFE_OPTIONS, "-C", str(cwd), *args]
+
+
+def run_git(args: list[str], cwd: Path | str, *, input: bytes | None = None,
+            check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    try:
+        proc = subprocess.run(git_command(args, cwd), input=input, capture_output=True,
+                              env=git_env())
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+    if check and proc.returncode != 0:
+        message = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise GitError(f"git {args[0]} failed: {message[-1] if message else proc.returncode}")
+    return proc
+
+
+def git_output(args: list[str], cwd: Path | str) -> bytes:
+    return run_git(args, cwd).stdout
+
+
+def find_toplevel(path: Path) -> Path | None:
+    """The work tree root containing path, or None outside a work tree."""
+    if not path.is_dir():
+        return None
+    proc = run_git(["rev-parse", "--show-toplevel"], path, check=False)
+    if proc.returncode != 0:
+        return None
+    return Path(os.fsdecode(proc.stdout.rstrip(b"\n")))
+
+
+def require_repository(path: Path) -> Path:
+    """The git directory's work tree root for git modes, or a clear error (exit 2)."""
+    if not path.exists():
+        raise NotARepositoryError(f"{path}: no such directory")
+    proc = run_git(["rev-parse", "--git-dir"], path, check=False)
+    if proc.returncode != 0:
+        raise NotARepositoryError(f"{path}: not a git repository "
+                                  "(run inside a repository or pass its path)")
+    top = find_toplevel(path)
+    return top if top is not None else path

@@ -1,0 +1,105 @@
+"""The working-tree source: files on disk.
+
+Inside a git work tree: tracked files plus untracked files that are not ignored
+(`git ls-files`). Outside git: a directory walk that honours `.gitignore` files.
+Symlinks are followed only when they stay inside the scanned tree; devices, FIFOs
+and sockets are never opened.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from psguard.models import Chunk, Origin, Problem
+from psguard.scanner.git import find_toplevel, run_git
+
+
+@dataclass
+class WorktreeListing:
+    root: Path
+    paths: list[str]  # relative to root, '/'-separated
+    in_git: bool
+
+
+def list_files(root: Path) -> WorktreeListing:
+    if find_toplevel(root) is not None:
+        out = run_git(["ls-files", "-z", "--cached", "--others", "--exclude-standard",
+                       "--", "."], root).stdout
+        seen: dict[str, None] = {}
+        for raw in out.split(b"\0"):
+            if raw:
+                seen[os.fsdecode(raw)] = None
+        return WorktreeListing(root, list(seen), in_git=True)
+    return WorktreeListing(root, list(walk_with_gitignore(root)), in_git=False)
+
+
+def walk_with_gitignore(root: Path) -> Iterator[str]:
+    """Relative paths of files under root that no .gitignore on the way ignores."""
+    specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []  # (dir prefix, spec)
+
+    def ignored(rel: str, is_dir: bool) -> bool:
+        verdict = False
+        for prefix, spec in specs:
+            if not rel.startswith(prefix):
+                continue
+            sub = rel[len(prefix):] + ("/" if is_dir else "")
+            result = spec.check_file(sub).include
+            if result is not None:
+                verdict = result
+        return verdict
+
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root)
+        rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+        specs[:] = [(p, s) for p, s in specs if rel_dir.startswith(p)]
+        if ".gitignore" in filenames:
+            try:
+                with open(os.path.join(dirpath, ".gitignore"), encoding="utf-8",
+                          errors="replace") as fh:
+                    specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(fh)))
+            except OSError:
+                pass
+        dirnames[:] = sorted(d for d in dirnames
+                             if d != ".git" and not ignored(rel_dir + d, True))
+        for name in sorted(filenames):
+            if not ignored(rel_dir + name, False):
+                yield rel_dir + name
+
+
+def read_files(root: Path, rel_paths: list[str], excludes: pathspec.GitIgnoreSpec | None,
+               max_size: int, problems: list[Problem]) -> Iterator[Chunk]:
+    """Chunks for each readable regular file; problems for the rest."""
+    real_root = os.path.realpath(root)
+    for rel in rel_paths:
+        if excludes is not None and excludes.match_file(rel):
+            continue
+        full = os.path.join(root, rel)
+        try:
+            info = os.lstat(full)
+            if stat.S_ISLNK(info.st_mode):
+                target = os.path.realpath(full)
+                if os.path.commonpath([real_root, target]) != real_root:
+                    continue  # never follow a link out of the tree
+                info = os.stat(target)
+                full = target
+            if not stat.S_ISREG(info.st_mode):
+                continue  # directories (submodules), devices, FIFOs, sockets
+            if info.st_size > max_size:
+                problems.append(Problem("too-large", rel,
+                                        f"{info.st_size} bytes is above max_file_size "
+                                        f"({max_size}); not scanned", incomplete=False))
+                continue
+            with open(full, "rb") as fh:
+                data = fh.read()
+        except FileNotFoundError:
+            continue  # deleted from the work tree but still in the index
+        except OSError as exc:
+            problems.append(Problem("unreadable", rel, exc.strerror or str(exc)))
+            continue
+        yield Chunk(data, Origin(kind="file", path=rel))
