@@ -106,6 +106,10 @@ def _compile_rule(raw: dict[str, Any], source: str, index: int) -> Rule:
         body_class = re.compile(class_src.encode())
         # Greedy, no backtracking: take the whole run after the prefix, judge it in Python.
         token_re = re.compile(re.escape(prefix.encode()) + class_src.encode() + b"*")
+        # For scanning: only runs long enough to be a key ever reach Python, so the
+        # thousands of `ps-3` utilities in a CSS bundle cost nothing but the C loop.
+        candidate_re = re.compile(re.escape(prefix.encode()) + class_src.encode()
+                                  + b"{%d,}" % min_length)
     except re.error as exc:
         raise RuleError(f"{where}: body_alphabet {alphabet!r} does not compile: {exc}") from None
     body_bytes = frozenset(b for b in range(256) if body_class.fullmatch(bytes([b])))
@@ -131,6 +135,7 @@ def _compile_rule(raw: dict[str, Any], source: str, index: int) -> Rule:
         ),
         source=source,
         token_re=token_re,
+        candidate_re=candidate_re,
         body_byte_set=body_bytes,
         keywords_lower=tuple(k.lower().encode() for k in keywords),
     )

@@ -30,6 +30,7 @@ class Rule:
     source: str  # the file the rule came from, for messages
     # Compiled forms, derived from the fields above.
     token_re: re.Pattern[bytes] = field(compare=False, repr=False, default=re.compile(b""))
+    candidate_re: re.Pattern[bytes] = field(compare=False, repr=False, default=re.compile(b""))
     body_byte_set: frozenset[int] = field(compare=False, repr=False, default=frozenset())
     keywords_lower: tuple[bytes, ...] = field(compare=False, repr=False, default=())
 

@@ -42,7 +42,7 @@ class Engine:
             prefix = rule.prefix.encode()
             if data.find(prefix) < 0:
                 continue
-            for match in rule.token_re.finditer(data):
+            for match in rule.candidate_re.finditer(data):
                 start, end = match.span()
                 if start > 0 and data[start - 1] in rule.body_byte_set:
                     continue  # part of a longer token: `maps-…`, `foo-ps-…`
@@ -92,32 +92,36 @@ def _candidate(
 def mask_line(rule: Rule, line: bytes, key_offset: int) -> str:
     """The line around the key, with every key-shaped token on it redacted.
 
-    The whole line is masked before it is trimmed, and every token that could be a
-    key is masked (not only this candidate), so no part of any key leaks through.
+    Only a window around the key is rendered (lines can be megabytes long). A token
+    cut by the window's edge is dropped rather than shown in part, and every token
+    that could be a key is masked, not only this candidate, so no part of any key
+    leaks through the preview.
     """
+    body = rule.body_byte_set
     prefix = rule.prefix.encode()
-    pieces: list[str] = []
+    key_end = key_offset + len(prefix)
+    while key_end < len(line) and line[key_end] in body:
+        key_end += 1
+    lo = max(0, key_offset - _PREVIEW_WINDOW)
+    hi = min(len(line), key_end + _PREVIEW_WINDOW)
+    while 0 < lo < key_offset and line[lo - 1] in body and line[lo] in body:
+        lo += 1  # skip the tail of a token cut by the window
+    while key_end < hi < len(line) and line[hi] in body and line[hi - 1] in body:
+        hi -= 1  # and the head of one cut at the other end
+    window = line[lo:hi]
+    pieces: list[str] = ["…"] if lo else []
     cursor = 0
-    key_at = 0
-    length = 0
-    for match in rule.token_re.finditer(line):
+    for match in rule.token_re.finditer(window):
         s, e = match.span()
         if e - s - len(prefix) < min(rule.min_length, 8):
             continue
-        before = _printable(line[cursor:s])
-        pieces.append(before)
-        length += len(before)
-        if s == key_offset:
-            key_at = length
-        masked = rule.prefix + "…" + line[max(s + len(prefix), e - 4) : e].decode()
-        pieces.append(masked)
-        length += len(masked)
+        pieces.append(_printable(window[cursor:s]))
+        pieces.append(rule.prefix + "…" + window[max(s + len(prefix), e - 4) : e].decode())
         cursor = e
-    pieces.append(_printable(line[cursor:]))
-    text = "".join(pieces)
-    lo = max(0, key_at - _PREVIEW_WINDOW)
-    hi = key_at + 2 * _PREVIEW_WINDOW
-    return ("…" if lo else "") + text[lo:hi].strip() + ("…" if hi < len(text) else "")
+    pieces.append(_printable(window[cursor:]))
+    if hi < len(line):
+        pieces.append("…")
+    return "".join(pieces).strip()
 
 
 def _printable(raw: bytes) -> str:
