@@ -10,7 +10,7 @@ from typing import NoReturn
 from psguard import __version__
 from psguard.errors import PsguardError
 
-REPORT_FORMATS = ["text", "json"]
+REPORT_FORMATS = ["text", "json", "sarif", "junit", "github", "markdown"]
 CONFIDENCES = ["low", "medium", "high"]
 
 

@@ -12,6 +12,10 @@ from psguard.models import ScanResult
 FORMATS: dict[str, str] = {
     "text": "psguard.report.text:render",
     "json": "psguard.report.json_report:render",
+    "sarif": "psguard.report.sarif:render",
+    "junit": "psguard.report.junit:render",
+    "github": "psguard.report.github:render",
+    "markdown": "psguard.report.markdown:render",
 }
 
 

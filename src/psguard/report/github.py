@@ -1,0 +1,69 @@
+"""GitHub Actions workflow commands: one annotation per place a key was seen.
+
+https://docs.github.com/actions/reference/workflow-commands-for-github-actions
+Values are escaped the way the Actions runner expects: % CR LF in the message;
+additionally : and , in property values.
+"""
+
+from __future__ import annotations
+
+from psguard.models import Candidate, Finding, ScanResult
+from psguard.report.describe import describe_location
+from psguard.report.guidance import exposure_label, shown_secret, status_label, steps
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(level: str, message: str, **props: str | int | None) -> str:
+    fields = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items()
+                      if v is not None)
+    return f"::{level}{' ' + fields if fields else ''}::{escape_data(message)}"
+
+
+def _level(f: Finding) -> str:
+    if f.pre_existing:
+        return "notice"
+    return "warning" if f.verification.status == "rejected" else "error"
+
+
+def annotation(f: Finding, c: Candidate, show_secrets: bool) -> str:
+    shown = shown_secret(f, show_secrets)
+    title = f"Poolside API key {shown} ({status_label(f.verification.status)})"
+    lines = [f"Poolside API key {shown} at {describe_location(c)}; "
+             f"exposure: {exposure_label(f)}."]
+    if f.pre_existing:
+        lines.append("It was already in HEAD before this change.")
+    for i, step in enumerate(steps(f), 1):
+        lines.append(f"{i}. {step.text}" + (f": {step.command}" if step.command else ""))
+    lines.append(f"To accept it deliberately, add to .psguardignore: {f.fingerprint}")
+    props: dict[str, str | int | None] = {}
+    if c.origin.kind in ("file", "blob") and c.origin.path:
+        props["file"] = c.origin.path
+        if c.line is not None:
+            props["line"] = c.line
+            props["endLine"] = c.line
+            if c.column is not None:
+                props["col"] = c.column
+                props["endColumn"] = c.column + len(f.secret)
+    props["title"] = title
+    return command(_level(f), "\n".join(lines), **props)
+
+
+def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
+    out = [annotation(f, c, show_secrets) for f in result.findings for c in f.candidates]
+    for p in result.problems:
+        out.append(command("warning", f"psguard could not read {p.target}: {p.detail}",
+                           title=f"psguard: {p.kind}"))
+    places = sum(len(f.candidates) for f in result.findings)
+    if result.findings:
+        out.append(command("notice", f"psguard: {len(result.findings)} Poolside API key(s) in "
+                                     f"{places} place(s)", title="psguard"))
+    else:
+        out.append(command("notice", "psguard: no Poolside API keys found", title="psguard"))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,84 @@
+"""Markdown for a pull-request comment or a GitHub job summary: a table, live keys
+first, then what to do about each key."""
+
+from __future__ import annotations
+
+from psguard.findings import finding_order
+from psguard.models import Finding, ScanResult
+from psguard.report.describe import describe_location, human_bytes
+from psguard.report.guidance import exposure_label, shown_secret, status_label, steps
+
+MAX_PLACES = 5
+_STATUS_ICON = {"live": "🔴 live", "unknown": "🟠 unknown", "not_checked": "⚪ not checked",
+                "rejected": "🟢 rejected (dead)"}
+
+
+def cell(text: str) -> str:
+    """Text safe inside a table cell: no pipes, no line breaks, no HTML."""
+    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ")
+            .replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def code(text: str) -> str:
+    """Inline code that survives backticks in the text."""
+    fence = "``" if "`" in text else "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _places(f: Finding) -> str:
+    where = [code(describe_location(c)) for c in f.candidates[:MAX_PLACES]]
+    more = len(f.candidates) - MAX_PLACES
+    if more > 0:
+        where.append(f"and {more} more")
+    return "<br>".join(cell(w) if not w.startswith("`") else w.replace("|", "\\|")
+                       for w in where)
+
+
+def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
+    findings = sorted(result.findings, key=finding_order)
+    lines: list[str] = []
+    stats = result.stats
+    if findings:
+        places = sum(len(f.candidates) for f in findings)
+        live = sum(1 for f in findings if f.verification.status == "live")
+        head = f"### 🔑 psguard: {len(findings)} Poolside API key(s) in {places} place(s)"
+        if live:
+            head += f" — {live} live"
+        lines += [head, ""]
+        lines += ["| Key | Verification | Exposure | Where |",
+                  "| --- | --- | --- | --- |"]
+        for f in findings:
+            status = _STATUS_ICON.get(f.verification.status,
+                                      status_label(f.verification.status))
+            exposure = exposure_label(f) + (" (already in HEAD)" if f.pre_existing else "")
+            lines.append(f"| {code(shown_secret(f, show_secrets))} | {cell(status)} | "
+                         f"{cell(exposure)} | {_places(f)} |")
+        lines.append("")
+        lines.append("#### What to do")
+        lines.append("")
+        for f in findings:
+            lines.append(f"**{code(shown_secret(f, show_secrets))}** "
+                         f"({cell(status_label(f.verification.status))}, {exposure_label(f)}):")
+            lines.append("")
+            for i, step in enumerate(steps(f), 1):
+                text = f"{i}. {cell(step.text)}"
+                if step.command:
+                    text += f": {code(step.command)}"
+                lines.append(text)
+            lines.append(f"{len(steps(f)) + 1}. If this is a deliberate test value, add "
+                         f"{code(f.fingerprint)} to `.psguardignore`.")
+            lines.append("")
+    else:
+        lines += ["### ✅ psguard: no Poolside API keys found", ""]
+    scanned = (f"{stats.files} files" if result.mode in ("worktree", "staged")
+               else f"{stats.blobs} blobs in {stats.commits} commits")
+    lines.append(f"<sub>{result.mode} scan of {scanned} ({human_bytes(stats.bytes)}) in "
+                 f"{stats.seconds:.2f} s"
+                 + (f"; {result.suppressed} suppressed" if result.suppressed else "")
+                 + "</sub>")
+    if result.problems:
+        lines += ["", "**The scan could not read everything:**", ""]
+        lines += [f"- {cell(p.kind)}: {code(p.target)}: {cell(p.detail)}"
+                  for p in result.problems]
+    return "\n".join(lines) + "\n"
