@@ -140,3 +140,21 @@ def run_psguard(*args: str, cwd: Path | None = None, input: str | bytes | None =
 @pytest.fixture
 def psguard() -> Iterator[Any]:
     yield run_psguard
+
+
+# Hypothesis: reproducible in CI (derandomized, fixed example database), longer locally
+# with HYPOTHESIS_PROFILE=long.
+try:
+    from hypothesis import HealthCheck, settings
+    from hypothesis.database import DirectoryBasedExampleDatabase
+
+    _HYPOTHESIS_DB = DirectoryBasedExampleDatabase(
+        str(Path(__file__).parent / "hypothesis-db"))
+    settings.register_profile("ci", max_examples=300, derandomize=True, database=None,
+                              deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.register_profile("long", max_examples=20_000, deadline=None,
+                              database=_HYPOTHESIS_DB,
+                              suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+except ImportError:  # pragma: no cover - hypothesis is in the test extra
+    pass
