@@ -78,13 +78,13 @@ def _scan_worktree(ctx: ScanContext) -> None:
                             ctx.result.problems):
         ctx.result.stats.files += 1
         ctx.result.stats.bytes += len(chunk.data)
-        ctx.candidates.extend(ctx.engine.scan(chunk))
+        ctx.candidates.extend(ctx.engine.scan(chunk, ctx.result.problems))
 
 
 def _scan_stdin(ctx: ScanContext) -> None:
     data = sys.stdin.buffer.read()
     ctx.result.stats.bytes = len(data)
-    ctx.candidates.extend(ctx.engine.scan_bytes(data, Origin(kind="stdin")))
+    ctx.candidates.extend(ctx.engine.scan_bytes(data, Origin(kind="stdin"), ctx.result.problems))
 
 
 SOURCES = {

@@ -7,9 +7,10 @@ whole token; boundaries, bounds, filters and context are then judged in Python.
 
 from __future__ import annotations
 
-from psguard.models import Candidate, Chunk, Origin
+from psguard.models import Candidate, Chunk, Origin, Problem
 from psguard.rules.filters import judge
 from psguard.rules.model import Rule, RuleSet
+from psguard.scanner.decoders import DecodeLimits, Decoder
 
 # Inline comments that suppress a finding on their line (psguard's own, and the
 # markers of gitleaks and detect-secrets so teams can migrate).
@@ -24,18 +25,31 @@ def looks_binary(data: bytes) -> bool:
 
 
 class Engine:
-    def __init__(self, ruleset: RuleSet) -> None:
+    def __init__(self, ruleset: RuleSet, *, decode: bool = True,
+                 limits: DecodeLimits | None = None) -> None:
         self.ruleset = ruleset
         self.rules = ruleset.rules
+        # Decoders (scanner/decoders.py): base64, UTF-16, archives, JSON escapes.
+        self.decoder = Decoder(ruleset, limits) if decode else None
 
-    def scan(self, chunk: Chunk) -> list[Candidate]:
-        return self.scan_bytes(chunk.data, chunk.origin)
+    def scan(self, chunk: Chunk, problems: list[Problem] | None = None) -> list[Candidate]:
+        return self.scan_bytes(chunk.data, chunk.origin, problems)
 
     def may_match(self, data: bytes) -> bool:
-        """The literal prefilter alone: False means no rule can match."""
-        return any(data.find(r.prefix.encode()) >= 0 for r in self.rules)
+        """The prefilter alone: False means no rule can match, plain or decoded."""
+        if any(data.find(r.prefix.encode()) >= 0 for r in self.rules):
+            return True
+        return self.decoder is not None and self.decoder.may_match(data)
 
-    def scan_bytes(self, data: bytes, origin: Origin) -> list[Candidate]:
+    def scan_bytes(self, data: bytes, origin: Origin,
+                   problems: list[Problem] | None = None) -> list[Candidate]:
+        """Candidates in data and in whatever can be decoded from it. Decode limits
+        that were hit are appended to `problems` when given."""
+        if self.decoder is not None:
+            return self.decoder.scan(self.scan_plain, data, origin, problems)
+        return self.scan_plain(data, origin)
+
+    def scan_plain(self, data: bytes, origin: Origin) -> list[Candidate]:
         found: list[Candidate] = []
         binary: bool | None = None
         for rule in self.rules:
@@ -44,7 +58,8 @@ class Engine:
                 continue
             for match in rule.candidate_re.finditer(data):
                 start, end = match.span()
-                if start > 0 and data[start - 1] in rule.body_byte_set:
+                if (start > 0 and data[start - 1] in rule.body_byte_set
+                        and not _after_escape(data, start)):
                     continue  # part of a longer token: `maps-…`, `foo-ps-…`
                 body_len = end - start - len(prefix)
                 if not rule.min_length <= body_len <= rule.max_length:
@@ -57,6 +72,11 @@ class Engine:
                     binary = looks_binary(data)
                 found.append(_candidate(rule, data, origin, start, end, confidence, binary))
         return found
+
+
+def _after_escape(data: bytes, start: int) -> bool:
+    """`\\nps-…` in a JSON, C or Python string: the `n` belongs to an escape."""
+    return start > 1 and data[start - 2] == 0x5C and data[start - 1] in b"nrt"
 
 
 def _line_bounds(data: bytes, start: int, end: int) -> tuple[int, int]:

@@ -1,0 +1,709 @@
+"""Decoders: find keys hidden in encoded, packed and awkward content.
+
+After the plain scan of a chunk, the engine asks `Decoder.scan` to look for content
+that can hold an encoded key and to scan what it decodes, recursively:
+
+- base64 and base64url runs (padded or not, wrapped at a fixed width or not, and
+  whole base64 files);
+- UTF-16 text, little or big endian, with or without a byte-order mark;
+- zip-family archives (zip, jar, whl, …), gzip streams and tar archives;
+- JSON string escapes (`\\u002d`, `\\/`): keys written by serializers that escape.
+
+Decoding must not slow the common case. Every decoder is gated by a few
+`bytes.find` calls for byte strings that the encoded form of a rule prefix *must*
+contain: base64 of `ps-` has only three possible alignments, whose fully
+determined characters are `cHMt`, `BzL` and `wcy` (identical in the URL-safe
+alphabet); UTF-16 of `ps-` always contains `p\\0s\\0-`; archives start with their
+magic bytes. Text without any of these costs a handful of `find` calls.
+
+Decoded content keeps the outer origin; `Origin.decoded_from` says how it was
+decoded (`base64`, `utf-16le`, `zip:dir/file.txt`, `gzip`, `tar:a/b`,
+`json-escape`), composed with ` > ` when nested (`zip:app.jar > base64`). Line and
+column point at the encoded text in the outer content when that is meaningful
+(base64 runs, JSON escapes), at the text line for UTF-16, and into the member for
+archive members.
+
+Limits bound the work for hostile input: nesting depth, the number of archive
+members, and the total number of bytes decoding may produce for one chunk. Hitting
+a limit is reported as a `not-scanned` problem and never costs more than the limit.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import io
+import re
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+
+from psguard.models import Candidate, Origin, Problem
+from psguard.rules.model import RuleSet
+
+_B64_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_"
+_B64_SET = frozenset(_B64_CHARS)
+_B64_RUN = re.compile(rb"[A-Za-z0-9+/_-]*")
+_B64_LINE = re.compile(rb"[ \t]*([A-Za-z0-9+/_-]+)(=*)\r?\n")
+_TO_STD = bytes.maketrans(b"-_", b"+/")
+_ALLOW_MARKERS = (b"psguard:allow", b"gitleaks:allow", b"pragma: allowlist secret")
+
+ZIP_MAGIC = b"PK\x03\x04"
+GZIP_MAGIC = b"\x1f\x8b\x08"
+# base64 of the archive magics: a run that starts with one is decoded whole.
+_B64_MAGICS = (b"UEsDB", b"H4sI")
+_JSON_ESCAPE = re.compile(rb'\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))')
+_JSON_SIMPLE = {b'"': '"', b"\\": "\\", b"/": "/", b"b": " ", b"f": " ", b"n": " ",
+                b"r": " ", b"t": " "}
+
+
+@dataclass(frozen=True)
+class DecodeLimits:
+    """Bounds on decoding one chunk (all nesting levels together)."""
+
+    max_depth: int = 4  # nested decodings, e.g. zip > jar member > base64 > gzip
+    max_members: int = 2000  # archive members read, in total
+    max_expanded: int = 64 * 1024 * 1024  # bytes decoding may produce, in total
+    max_whole_run: int = 16 * 1024 * 1024  # base64 decoded whole (archives, wrapped files)
+    window: int = 2048  # encoded characters either side of a base64 hit
+
+
+@dataclass
+class Budget:
+    """What is left of the limits while one chunk is decoded."""
+
+    limits: DecodeLimits
+    expanded: int = 0
+    members: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limits.max_expanded - self.expanded)
+
+    def problem(self, origin: Origin, detail: str) -> None:
+        target = origin.path or origin.kind
+        if origin.decoded_from:
+            target = f"{target} ({origin.decoded_from})"
+        self.problems.append(Problem("not-scanned", target, detail, incomplete=False))
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Content produced by one decoder from its parent's bytes."""
+
+    data: bytes
+    label: str
+    # Maps an offset in `data` to an offset in the parent; None for archive members,
+    # which have their own coordinates.
+    to_parent: Callable[[int], int] | None = None
+    # True: line and column are computed in the parent at the mapped offset.
+    lines_from_parent: bool = False
+
+
+def _b64_needles(token: bytes) -> list[tuple[bytes, int]]:
+    """(needle, position of the needle in its 4-character group) for each alignment.
+
+    A needle is the run of base64 characters that are fully determined by `token`
+    when it starts 0, 1 or 2 bytes into a 3-byte group.
+    """
+    needles = []
+    for lead in range(3):
+        enc = base64.b64encode(b"\0" * lead + token + b"\0\0")
+        first = -(-8 * lead // 6)  # first char whose 6 bits all come from the token
+        last = (8 * (lead + len(token))) // 6  # one past the last such char
+        needle = enc[first:last]
+        if len(needle) >= 3:
+            needles.append((needle, first % 4))
+            urlsafe = needle.translate(bytes.maketrans(b"+/", b"-_"))
+            if urlsafe != needle:
+                needles.append((urlsafe, first % 4))
+    return needles
+
+
+def _utf16_forms(prefix: bytes) -> bytes:
+    """`p\\0s\\0-`: a substring of the prefix in both UTF-16LE and UTF-16BE."""
+    return b"\0".join(bytes([c]) for c in prefix)
+
+
+class Decoder:
+    """Gates, decoders and the recursive scan. Plain data only: picklable."""
+
+    def __init__(self, ruleset: RuleSet, limits: DecodeLimits | None = None) -> None:
+        self.limits = limits or DecodeLimits()
+        self.prefixes = ruleset.prefixes
+        self.utf16 = tuple(_utf16_forms(p) for p in self.prefixes)
+        tokens: list[bytes] = []
+        for p in self.prefixes:
+            text = p.decode("ascii", "replace")
+            tokens += [p, text.encode("utf-16-le"), text.encode("utf-16-be")]
+        needles: dict[bytes, int] = {}
+        for t in tokens:
+            for needle, phase in _b64_needles(t):
+                needles.setdefault(needle, phase)
+        self.b64_needles = tuple(needles.items())
+
+    def may_match(self, data: bytes) -> bool:
+        """False when nothing in data can be decoded into a key (the cheap gate)."""
+        return len(data) >= 8 and (_archive_kind(data) is not None
+                                   or self._has_encoded_prefix(data))
+
+    # -- the recursive scan -------------------------------------------------------
+
+    def scan(self, plain: Callable[[bytes, Origin], list[Candidate]], data: bytes,
+             origin: Origin, problems: list[Problem] | None = None) -> list[Candidate]:
+        budget = Budget(self.limits)
+        found = self._scan(plain, data, origin, 0, budget)
+        if problems is not None:
+            problems.extend(budget.problems)
+        return _dedup([c for c, _ in found])
+
+    def _scan(self, plain: Callable[[bytes, Origin], list[Candidate]], data: bytes,
+              origin: Origin, depth: int, budget: Budget) -> list[tuple[Candidate, bool]]:
+        """Candidates, each with True when its position is inside an archive member
+        (its own coordinates, which outer levels must not remap)."""
+        found = [(c, False) for c in plain(data, origin)]
+        binary: bool | None = None
+        decoded: list[tuple[Candidate, bool]] = []
+        for dec in self.decode(data, origin, depth, budget):
+            label = dec.label
+            if origin.decoded_from:
+                label = f"{origin.decoded_from} > {label}"
+            inner = self._scan(plain, dec.data, replace(origin, decoded_from=label),
+                               depth + 1, budget)
+            if inner and dec.lines_from_parent and binary is None:
+                binary = b"\0" in data[:8000]
+            for c, anchored in inner:
+                if anchored or dec.to_parent is None:
+                    decoded.append((c, True))
+                else:
+                    decoded.append((_relocate(c, dec, data, bool(binary)), False))
+        if decoded and _archive_kind(data) is not None:
+            # Stored (uncompressed) members also match in the archive's own bytes;
+            # the member is the better location.
+            in_members = {c.secret for c, _ in decoded}
+            found = [(c, a) for c, a in found if c.secret not in in_members]
+        return found + decoded
+
+    # -- which decoders apply -----------------------------------------------------
+
+    def decode(self, data: bytes, origin: Origin, depth: int, budget: Budget
+               ) -> Iterator[Decoded]:
+        """Everything worth decoding in `data`, one level deep, within the budget."""
+        if len(data) < 8:
+            return
+        archive = _archive_kind(data)
+        if archive is None and not self._has_encoded_prefix(data):
+            return  # the common case: a few finds and out
+        if depth >= self.limits.max_depth:
+            budget.problem(origin, f"nested encodings deeper than {self.limits.max_depth} "
+                                   "levels; not decoded further")
+            return
+        if archive == "zip":
+            yield from _zip_members(data, origin, budget)
+            return
+        if archive == "gzip":
+            yield from _gunzip(data, origin, budget)
+            return
+        if archive == "tar":
+            yield from _tar_members(data, origin, budget)
+            return
+        yield from self._utf16(data, origin, budget)
+        yield from self._base64(data, origin, budget)
+        yield from self._json_escapes(data, budget)
+
+    def _has_encoded_prefix(self, data: bytes) -> bool:
+        if any(data.find(n) >= 0 for n, _ in self.b64_needles):
+            return True
+        if any(data.find(m) >= 0 for m in _B64_MAGICS):
+            return True
+        if any(data.find(u) >= 0 for u in self.utf16):
+            return True
+        if data.find(b"\\u00") >= 0:
+            return True
+        if data.find(b"\\/") >= 0 and any(data.find(p) >= 0 for p in self.prefixes):
+            return True
+        return _wrapped_block_at(data, _skip_space(data, 0)) is not None
+
+    # -- UTF-16 ---------------------------------------------------------------------
+
+    def _utf16(self, data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
+        parities: set[int] = set()
+        for form in self.utf16:
+            pos = data.find(form)
+            hits = 0
+            while pos >= 0 and len(parities) < 2 and hits < 10000:
+                parities.add(pos % 2)
+                hits += 1
+                pos = data.find(form, pos + 1)
+        if not parities:
+            return
+        if len(data) > budget.remaining:
+            budget.problem(origin, "UTF-16 text larger than the decode budget; not decoded")
+            return
+        bom = data[:2]
+        for parity in sorted(parities):
+            if bom == b"\xff\xfe":
+                codec, start = "utf-16-le", 2
+            elif bom == b"\xfe\xff":
+                codec, start = "utf-16-be", 2
+            else:
+                # ASCII text in UTF-16LE and UTF-16BE differ only by a one-byte shift:
+                # a hit at an even offset reads as LE from 0, at an odd one as BE.
+                codec, start = ("utf-16-le", 0) if parity == 0 else ("utf-16-be", 0)
+            body = data[start:]
+            text = body[: len(body) - len(body) % 2].decode(codec, errors="replace")
+            out = text.encode("utf-8", errors="replace")
+            budget.expanded += len(out)
+            label = "utf-16le" if codec == "utf-16-le" else "utf-16be"
+            yield Decoded(out, label, _Utf16Map(out, start), lines_from_parent=False)
+            if bom in (b"\xff\xfe", b"\xfe\xff"):
+                return
+
+    # -- base64 ---------------------------------------------------------------------
+
+    def _base64(self, data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
+        done: list[tuple[int, int]] = []  # outer spans already decoded whole
+
+        def covered(pos: int) -> bool:
+            return any(lo <= pos < hi for lo, hi in done)
+
+        # Whole blocks: a file (or block) of wrapped base64 lines starting the data,
+        # and any run that begins with the base64 of an archive's magic bytes.
+        starts = []
+        first = _skip_space(data, 0)
+        if _wrapped_block_at(data, first) is not None:
+            starts.append(first)
+        for magic in _B64_MAGICS:
+            pos = data.find(magic)
+            while pos >= 0:
+                if pos == 0 or data[pos - 1] not in _B64_SET:
+                    starts.append(pos)
+                pos = data.find(magic, pos + 1)
+        for start in sorted(set(starts)):
+            if covered(start):
+                continue
+            block = _collect_block(data, start, None, self.limits.max_whole_run + 1)
+            if len(block.text) > self.limits.max_whole_run:
+                budget.problem(origin, f"base64 block at offset {start} is longer than "
+                                       f"{self.limits.max_whole_run} characters; only "
+                                       "windows around key-like text were decoded")
+                continue
+            if len(block.text) * 3 // 4 > budget.remaining:
+                budget.problem(origin, f"base64 block at offset {start} expands beyond the "
+                                       "decode budget; not decoded whole")
+                continue
+            dec = _decode_block(block, 0, budget)
+            if dec is not None:
+                done.append((block.outer_start, block.outer_end))
+                yield dec
+
+        # Windows around each hit of an encoded prefix.
+        hits: list[tuple[int, int]] = []
+        for needle, phase in self.b64_needles:
+            pos = data.find(needle)
+            while pos >= 0:
+                if not covered(pos):
+                    hits.append((pos, phase))
+                pos = data.find(needle, pos + 1)
+        hits.sort()
+        prev: tuple[_Block, int] | None = None
+        for pos, phase in hits:
+            if prev is not None and pos < prev[0].outer_end - 8:
+                at = prev[0].joined_offset(pos)
+                if (at - phase) % 4 == prev[1]:
+                    continue  # decoded already, at this alignment, by the previous window
+            block = _collect_block(data, pos, self.limits.window, self.limits.window)
+            if len(block.text) < 16:
+                continue
+            at = block.joined_offset(pos)
+            # Decode from a group boundary: the needle fixes the alignment.
+            align = (at - phase) % 4
+            if len(block.text) * 3 // 4 > budget.remaining:
+                budget.problem(origin, "decode budget exhausted; remaining base64 not decoded")
+                return
+            dec = _decode_block(block, align, budget)
+            if dec is not None:
+                prev = (block, align)
+                yield dec
+
+    # -- JSON escapes -----------------------------------------------------------------
+
+    def _json_escapes(self, data: bytes, budget: Budget) -> Iterator[Decoded]:
+        if data.find(b"\\u00") < 0 and data.find(b"\\/") < 0:
+            return
+        if len(data) > budget.remaining:
+            return
+        pieces: list[bytes] = []
+        child_offs: list[int] = [0]
+        parent_offs: list[int] = [0]
+        cursor = 0
+        size = 0
+        changed = False
+        for m in _JSON_ESCAPE.finditer(data):
+            s, e = m.span()
+            pieces.append(data[cursor:s])
+            size += s - cursor
+            if m.group(1) is not None:
+                code = int(m.group(1), 16)
+                text = " " if code < 0x20 or 0xD800 <= code <= 0xDFFF else chr(code)
+            else:
+                text = _JSON_SIMPLE[m.group(2)]
+            rep = text.encode("utf-8")
+            pieces.append(rep)
+            child_offs.append(size)
+            parent_offs.append(s)
+            size += len(rep)
+            child_offs.append(size)
+            parent_offs.append(e)
+            cursor = e
+            changed = True
+        if not changed:
+            return
+        pieces.append(data[cursor:])
+        out = b"".join(pieces)
+        if not any(out.find(p) >= 0 for p in self.prefixes):
+            return
+        budget.expanded += len(out)
+        yield Decoded(out, "json-escape", _OffsetMap(child_offs, parent_offs),
+                      lines_from_parent=True)
+
+
+# -- helpers: offsets ---------------------------------------------------------------
+
+
+class _OffsetMap:
+    """Piecewise-linear offset map from breakpoints (child offsets ascending)."""
+
+    def __init__(self, child: list[int], parent: list[int]) -> None:
+        self.child = child
+        self.parent = parent
+
+    def __call__(self, off: int) -> int:
+        i = bisect.bisect_right(self.child, off) - 1
+        return self.parent[i] + (off - self.child[i])
+
+
+class _Utf16Map:
+    def __init__(self, text: bytes, start: int) -> None:
+        self.text = text
+        self.start = start
+
+    def __call__(self, off: int) -> int:
+        return self.start + 2 * len(self.text[:off].decode("utf-8", errors="replace"))
+
+
+class _B64Map:
+    """Decoded offset → encoded character → outer offset."""
+
+    def __init__(self, block: _Block, align: int) -> None:
+        self.block = block
+        self.align = align
+
+    def __call__(self, off: int) -> int:
+        return self.block.outer_offset(self.align + off * 4 // 3)
+
+
+def _relocate(c: Candidate, dec: Decoded, parent: bytes, parent_binary: bool) -> Candidate:
+    assert dec.to_parent is not None
+    off = dec.to_parent(c.offset)
+    if not dec.lines_from_parent:
+        return replace(c, offset=off)
+    if parent_binary:
+        return replace(c, offset=off, line=None, column=None)
+    line_start = parent.rfind(b"\n", 0, off) + 1
+    line_end = parent.find(b"\n", off)
+    line_bytes = parent[line_start: len(parent) if line_end < 0 else line_end]
+    line = parent.count(b"\n", 0, off) + 1
+    column = len(parent[line_start:off].decode("utf-8", errors="replace")) + 1
+    suppressed = c.suppressed or any(m in line_bytes for m in _ALLOW_MARKERS)
+    return replace(c, offset=off, line=line, column=column, suppressed=suppressed)
+
+
+def _dedup(found: list[Candidate]) -> list[Candidate]:
+    """One candidate per place: a key seen plain and through an escape decoder at the
+    same offset is one occurrence (kept plain, at the higher confidence)."""
+    if len(found) < 2:
+        return found
+    best: dict[tuple[object, ...], Candidate] = {}
+    for c in found:
+        how = c.origin.decoded_from
+        if how:  # an escape decoder does not move a key: same place, same occurrence
+            how = " > ".join(p for p in how.split(" > ") if p != "json-escape") or None
+        key = (c.rule, c.secret, c.offset, replace(c.origin, decoded_from=how))
+        have = best.get(key)
+        if have is None:
+            best[key] = c
+        elif c.confidence_rank > have.confidence_rank:
+            best[key] = replace(have, confidence=c.confidence)
+    return list(best.values())
+
+
+# -- helpers: base64 blocks ------------------------------------------------------------
+
+
+def _skip_space(data: bytes, pos: int) -> int:
+    n = len(data)
+    while pos < n and data[pos] in b" \t\r\n":
+        pos += 1
+    return pos
+
+
+def _wrapped_block_at(data: bytes, pos: int) -> int | None:
+    """Width of wrapped base64 lines starting at pos (>= 2 full lines), else None."""
+    m = _B64_LINE.match(data, pos)
+    if m is None or m.group(2):
+        return None
+    width = len(m.group(1))
+    if width < 40 or width % 4:
+        return None
+    m2 = _B64_LINE.match(data, m.end())
+    if m2 is None:
+        # A single line followed by the end of the data is a whole base64 file too.
+        rest = data[m.end():].strip()
+        return width if not rest else None
+    return width if len(m2.group(1)) <= width else None
+
+
+@dataclass
+class _Block:
+    """A base64 run, joined across wrapped lines, with the way back to outer offsets."""
+
+    text: bytes
+    seg_joined: list[int]  # joined offset where each piece starts
+    seg_outer: list[int]  # outer offset of the same character
+
+    @property
+    def outer_start(self) -> int:
+        return self.seg_outer[0] if self.seg_outer else 0
+
+    @property
+    def outer_end(self) -> int:
+        if not self.seg_outer:
+            return 0
+        return self.seg_outer[-1] + (len(self.text) - self.seg_joined[-1])
+
+    def outer_offset(self, j: int) -> int:
+        i = max(0, bisect.bisect_right(self.seg_joined, j) - 1)
+        return self.seg_outer[i] + (j - self.seg_joined[i])
+
+    def joined_offset(self, outer: int) -> int:
+        i = max(0, bisect.bisect_right(self.seg_outer, outer) - 1)
+        return self.seg_joined[i] + (outer - self.seg_outer[i])
+
+
+def _run_bounds(data: bytes, pos: int, back: int | None, forward: int) -> tuple[int, int]:
+    """The base64 run containing pos on its line, at most back/forward chars away."""
+    lo = pos
+    if back:
+        window = data[max(0, pos - back):pos][::-1]
+        m = _B64_RUN.match(window)
+        lo = pos - (m.end() if m else 0)
+    m = _B64_RUN.match(data, pos, min(len(data), pos + forward))
+    hi = m.end() if m else pos
+    return lo, hi
+
+
+def _line_of(data: bytes, pos: int) -> tuple[int, int]:
+    start = data.rfind(b"\n", 0, pos) + 1
+    end = data.find(b"\n", pos)
+    return start, len(data) if end < 0 else end
+
+
+def _full_line_run(data: bytes, lo: int, hi: int) -> int | None:
+    """Width when [lo, hi) is a whole line of base64 (after indentation), else None."""
+    ls, le = _line_of(data, lo)
+    if le > ls and data[le - 1] == 0x0D:
+        le -= 1
+    if hi != le or data[ls:lo].strip(b" \t"):
+        return None
+    return hi - lo
+
+
+def _collect_block(data: bytes, pos: int, back: int | None, forward: int) -> _Block:
+    """The run at pos, continued over wrapped lines (equal width, multiple of 4)."""
+    lo, hi = _run_bounds(data, pos, back, forward)
+    pieces = [(lo, hi)]
+    width = _full_line_run(data, lo, hi)
+    if width is not None and width >= 40:
+        total = hi - lo
+        # Backwards over full-width lines (only while collecting a window).
+        if back:
+            cur = lo
+            while total - (hi - lo) < back:
+                ls = data.rfind(b"\n", 0, cur)
+                if ls <= 0:
+                    break
+                pls = data.rfind(b"\n", 0, ls) + 1
+                plo, phi = _run_bounds(data, _skip_indent(data, pls), None, width + 1)
+                prev_end = ls - 1 if data[ls - 1:ls] == b"\r" else ls
+                if phi != prev_end or phi - plo != width or width % 4:
+                    break
+                pieces.insert(0, (plo, phi))
+                total += width
+                cur = plo
+        # Forwards while lines are full width; the last may be shorter.
+        cur_hi = hi
+        last_width = hi - lo
+        while total < forward and last_width == width and width % 4 == 0:
+            nl = data.find(b"\n", cur_hi)
+            if nl < 0:
+                break
+            nlo = _skip_indent(data, nl + 1)
+            nlo2, nhi = _run_bounds(data, nlo, None, min(width, forward - total))
+            if nhi == nlo or nlo2 != nlo or _full_line_run(data, nlo, nhi) is None:
+                # the next line is not (only) base64
+                if nhi > nlo and _full_line_run(data, nlo, _eq_end(data, nhi)) is not None:
+                    pieces.append((nlo, nhi))
+                break
+            pieces.append((nlo, nhi))
+            total += nhi - nlo
+            last_width = nhi - nlo
+            cur_hi = nhi
+    seg_joined, seg_outer, parts = [], [], []
+    j = 0
+    for s, e in pieces:
+        seg_joined.append(j)
+        seg_outer.append(s)
+        parts.append(data[s:e])
+        j += e - s
+    return _Block(b"".join(parts), seg_joined, seg_outer)
+
+
+def _skip_indent(data: bytes, pos: int) -> int:
+    n = len(data)
+    while pos < n and data[pos] in b" \t":
+        pos += 1
+    return pos
+
+
+def _eq_end(data: bytes, pos: int) -> int:
+    while pos < len(data) and data[pos] == 0x3D:  # '='
+        pos += 1
+    return pos
+
+
+def _decode_block(block: _Block, align: int, budget: Budget) -> Decoded | None:
+    text = block.text[align:]
+    text = text[: len(text) - len(text) % 4 if len(text) % 4 == 1 else len(text)]
+    if len(text) < 16:
+        return None
+    text = text.translate(_TO_STD)
+    text += b"=" * (-len(text) % 4)
+    if len(text) * 3 // 4 > budget.remaining:
+        return None
+    try:
+        out = binascii.a2b_base64(text)
+    except binascii.Error:
+        return None
+    budget.expanded += len(out)
+    return Decoded(out, "base64", _B64Map(block, align), lines_from_parent=True)
+
+
+# -- helpers: archives -------------------------------------------------------------------
+
+
+def _archive_kind(data: bytes) -> str | None:
+    if data.startswith(ZIP_MAGIC):
+        return "zip"
+    if data.startswith(GZIP_MAGIC):
+        return "gzip"
+    if len(data) >= 512 and data[257:262] == b"ustar":
+        return "tar"
+    return None
+
+
+def _take_member(origin: Origin, budget: Budget, name: str) -> bool:
+    if budget.members >= budget.limits.max_members:
+        budget.problem(origin, f"more than {budget.limits.max_members} archive members; "
+                               f"{name} and the rest were not scanned")
+        return False
+    budget.members += 1
+    return True
+
+
+def _zip_members(data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        budget.problem(origin, f"zip archive could not be read ({exc}); scanned as bytes")
+        return
+    with zf:
+        for info in infos:
+            if info.is_dir():
+                continue
+            name = info.filename
+            if not _take_member(origin, budget, name):
+                return
+            if info.flag_bits & 0x1:
+                budget.problem(origin, f"zip member {name} is encrypted; not scanned")
+                continue
+            room = budget.remaining
+            if info.file_size > room:
+                budget.problem(origin, f"zip member {name} expands to {info.file_size} bytes, "
+                                       "beyond the decode budget; not scanned")
+                continue
+            try:
+                with zf.open(info) as fh:
+                    content = fh.read(room + 1)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError,
+                    RuntimeError, zlib.error) as exc:
+                budget.problem(origin, f"zip member {name} could not be read ({exc})")
+                continue
+            if len(content) > room:
+                budget.problem(origin, f"zip member {name} expands beyond the decode "
+                                       "budget; not scanned")
+                continue
+            budget.expanded += len(content)
+            yield Decoded(content, f"zip:{name}")
+
+
+def _gunzip(data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
+    room = budget.remaining
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, room + 1)
+    except zlib.error as exc:
+        budget.problem(origin, f"gzip stream could not be read ({exc}); scanned as bytes")
+        return
+    if len(out) > room or inflater.unconsumed_tail:
+        budget.problem(origin, "gzip stream expands beyond the decode budget; only the "
+                               f"first {room} bytes were scanned")
+        out = out[:room]
+    budget.expanded += len(out)
+    yield Decoded(out, "gzip")
+
+
+def _tar_members(data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
+    try:
+        tf = tarfile.open(fileobj=io.BytesIO(data), mode="r:")  # noqa: SIM115
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        budget.problem(origin, f"tar archive could not be read ({exc}); scanned as bytes")
+        return
+    with tf:
+        while True:
+            try:
+                member = tf.next()
+            except (tarfile.TarError, OSError, EOFError) as exc:
+                budget.problem(origin, f"tar archive could not be read further ({exc})")
+                return
+            if member is None:
+                return
+            if not member.isfile():
+                continue
+            if not _take_member(origin, budget, member.name):
+                return
+            if member.size > budget.remaining:
+                budget.problem(origin, f"tar member {member.name} is {member.size} bytes, "
+                                       "beyond the decode budget; not scanned")
+                continue
+            fh = tf.extractfile(member)
+            if fh is None:
+                continue
+            content = fh.read()
+            budget.expanded += len(content)
+            yield Decoded(content, f"tar:{member.name}")
