@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,8 @@ class ScanContext:
     root: Path
     result: ScanResult
     candidates: list[Candidate] = field(default_factory=list)
+    # Run after grouping, before verification (git sources: first commit, pre-existing).
+    finalizers: list[Callable[[ScanContext], None]] = field(default_factory=list)
 
 
 def build_engine(config: Config) -> Engine:
@@ -87,7 +90,28 @@ def _scan_stdin(ctx: ScanContext) -> None:
     ctx.candidates.extend(ctx.engine.scan_bytes(data, Origin(kind="stdin"), ctx.result.problems))
 
 
+def _scan_staged(ctx: ScanContext) -> None:
+    from psguard.scanner.staged import scan_staged
+
+    scan_staged(ctx)
+
+
+def _scan_range(ctx: ScanContext) -> None:
+    from psguard.scanner.revrange import scan_range
+
+    scan_range(ctx)
+
+
+def _scan_history(ctx: ScanContext) -> None:
+    from psguard.scanner.history import scan_history
+
+    scan_history(ctx)
+
+
 SOURCES = {
+    "staged": _scan_staged,
+    "range": _scan_range,
+    "history": _scan_history,
     "worktree": _scan_worktree,
     "stdin": _scan_stdin,
 }
@@ -112,6 +136,8 @@ def run_scan(opts: ScanOptions) -> ScanResult:
     source(ctx)
     min_conf = opts.min_confidence or config.min_confidence
     result.findings, result.suppressed = group_candidates(ctx.candidates, min_conf)
+    for finish in ctx.finalizers:
+        finish(ctx)
     result.stats.seconds = time.perf_counter() - started
     return result
 

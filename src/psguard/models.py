@@ -96,6 +96,8 @@ class Finding:
     first_seen: dict[str, str | None] | None = None
     remediation: list[Remediation] = field(default_factory=list)
     pre_existing: bool = False  # already in HEAD (staged scans): reported, not blocking
+    refs: list[str] = field(default_factory=list)  # git refs whose history holds the key
+    present_at_head: bool | None = None  # history scans: HEAD's tree still holds it
     notes: list[str] = field(default_factory=list)
 
     @property

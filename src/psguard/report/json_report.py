@@ -40,6 +40,8 @@ def finding_json(f: Finding, show_secrets: bool) -> dict[str, Any]:
         "pre_existing": f.pre_existing,
         "locations": [location_json(c) for c in f.candidates],
         "first_seen": f.first_seen,
+        "refs": f.refs,
+        "present_at_head": f.present_at_head,
         "remediation": [r.to_json() for r in f.remediation],
         "notes": f.notes,
     }

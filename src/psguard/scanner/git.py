@@ -40,15 +40,48 @@ def git_env() -> dict[str, str]:
     return env
 
 
-def git_command(args: list[str], cwd: Path | str) -> list[str]:
-    return ["git", *SAFE_OPTIONS, "-C", str(cwd), *args]
+# Reading objects must never reach the network: in a partial clone git would
+# otherwise try to fetch each missing object from the promisor remote.
+NO_FETCH_OPTIONS = (
+    "-c", "protocol.allow=never",
+    "-c", "protocol.file.allow=never",
+    "-c", "protocol.git.allow=never",
+    "-c", "protocol.ssh.allow=never",
+    "-c", "protocol.http.allow=never",
+    "-c", "protocol.https.allow=never",
+)
+
+
+def git_command(args: list[str], cwd: Path | str, *, no_fetch: bool = False) -> list[str]:
+    extra = NO_FETCH_OPTIONS if no_fetch else ()
+    return ["git", *SAFE_OPTIONS, *extra, "-C", str(cwd), *args]
+
+
+def no_fetch_env() -> dict[str, str]:
+    env = git_env()
+    env["GIT_NO_LAZY_FETCH"] = "1"  # git >= 2.44; the protocol options cover older ones
+    return env
+
+
+def popen_git(args: list[str], cwd: Path | str, *, stdin: bool = False,
+              stderr: bool = True) -> subprocess.Popen[bytes]:
+    """A long-lived git process (cat-file readers, log walks); never fetches."""
+    try:
+        return subprocess.Popen(
+            git_command(args, cwd, no_fetch=True), env=no_fetch_env(),
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE if stderr else subprocess.DEVNULL, bufsize=1 << 18)
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
 
 
 def run_git(args: list[str], cwd: Path | str, *, input: bytes | None = None,
-            check: bool = True) -> subprocess.CompletedProcess[bytes]:
+            check: bool = True, no_fetch: bool = False) -> subprocess.CompletedProcess[bytes]:
     try:
-        proc = subprocess.run(git_command(args, cwd), input=input, capture_output=True,
-                              env=git_env())
+        proc = subprocess.run(git_command(args, cwd, no_fetch=no_fetch), input=input,
+                              capture_output=True,
+                              env=no_fetch_env() if no_fetch else git_env())
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
     if check and proc.returncode != 0:

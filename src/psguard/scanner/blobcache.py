@@ -1,0 +1,116 @@
+"""Caches for repeated history audits, kept in the repository's git directory.
+
+- BlobCache: ids of objects (blobs, commits, tags) found clean under one rule-set
+  version. A repeated audit reads only objects it has not seen. Objects with hits
+  are never cached, so they are scanned again (and never stored anywhere).
+- LocateCache: for an unchanged set of refs, the locations of blobs with hits and
+  the objects found missing, so a repeated audit skips the walks.
+
+Neither holds key material: object ids, paths, commit ids, authors and dates only.
+Files live under `<git dir>/psguard/`; any error reading or writing them is ignored
+(a read-only repository just runs without a cache). `--no-cache` bypasses both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from psguard.scanner.locate import Location
+
+_DIR = "psguard"
+
+
+def _cache_dir(git_dir: Path) -> Path:
+    return git_dir / _DIR
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _drop_other_versions(git_dir: Path, stem: str, keep: Path) -> None:
+    with contextlib.suppress(OSError):
+        for old in _cache_dir(git_dir).glob(f"{stem}-*"):
+            if old != keep:
+                old.unlink()
+
+
+@dataclass
+class BlobCache:
+    path: Path
+    git_dir: Path
+    clean: set[bytes] = field(default_factory=set)
+    added: list[bytes] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, git_dir: Path, version: str) -> BlobCache:
+        path = _cache_dir(git_dir) / f"clean-v1-{version}.bin"
+        cache = cls(path, git_dir)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return cache
+        width = 20 if len(raw) % 20 == 0 else 32 if len(raw) % 32 == 0 else 0
+        if width:
+            cache.clean = {raw[i:i + width] for i in range(0, len(raw), width)}
+        return cache
+
+    def is_clean(self, oid: str) -> bool:
+        return bytes.fromhex(oid) in self.clean
+
+    def add(self, oids: list[str]) -> None:
+        for oid in oids:
+            raw = bytes.fromhex(oid)
+            if raw not in self.clean:
+                self.clean.add(raw)
+                self.added.append(raw)
+
+    def save(self) -> None:
+        if not self.added:
+            return
+        _write_atomic(self.path, b"".join(sorted(self.clean)))
+        _drop_other_versions(self.git_dir, "clean-v1", self.path)
+        self.added.clear()
+
+
+@dataclass
+class LocateCache:
+    state: str | None
+    missing: list[str] = field(default_factory=list)
+    located: dict[str, list[Location]] = field(default_factory=dict)
+
+    @staticmethod
+    def _path(git_dir: Path, version: str) -> Path:
+        return _cache_dir(git_dir) / f"located-v1-{version}.json"
+
+    @classmethod
+    def load(cls, git_dir: Path, version: str) -> LocateCache | None:
+        try:
+            data = json.loads(cls._path(git_dir, version).read_text(encoding="utf-8"))
+            located = {blob: [Location(**loc) for loc in locs]
+                       for blob, locs in data["located"].items()}
+            return cls(data["state"], list(data["missing"]), located)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, git_dir: Path, version: str) -> None:
+        path = self._path(git_dir, version)
+        data = {"state": self.state, "missing": self.missing,
+                "located": {b: [asdict(loc) for loc in locs]
+                            for b, locs in self.located.items()}}
+        _write_atomic(path, json.dumps(data).encode())
+        _drop_other_versions(git_dir, "located-v1", path)

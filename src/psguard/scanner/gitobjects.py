@@ -1,0 +1,120 @@
+"""Scanning git objects: blobs, commit messages and annotated tag messages.
+
+Shared by the history and range sources. A blob candidate first carries only its
+blob id; `expand_located` turns it into one candidate per (commit, path) that
+introduced the blob once locate.py has found them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from psguard.models import Candidate, Origin
+from psguard.scanner.engine import Engine
+from psguard.scanner.locate import Location, decode_path
+
+
+@dataclass
+class CommitHeader:
+    author: str | None = None
+    date: str | None = None
+    timestamp: int = 0
+    tag_name: str | None = None
+    target: str | None = None
+
+
+def split_object(data: bytes) -> tuple[bytes, bytes]:
+    """Header and message of a commit or tag object."""
+    head, sep, message = data.partition(b"\n\n")
+    return (head, message) if sep else (data, b"")
+
+
+def parse_header(head: bytes) -> CommitHeader:
+    info = CommitHeader()
+    for line in head.split(b"\n"):
+        name, _, value = line.partition(b" ")
+        if name in (b"author", b"tagger"):
+            who, _, when = value.rpartition(b"> ")
+            info.author = decode_path(who + b">") if who else None
+            stamp, _, tz = when.partition(b" ")
+            try:
+                info.timestamp = int(stamp)
+                info.date = iso_date(info.timestamp, tz.decode(errors="replace"))
+            except ValueError:
+                pass
+        elif name == b"tag":
+            info.tag_name = decode_path(value)
+        elif name == b"object":
+            info.target = value.decode(errors="replace")
+    return info
+
+
+def iso_date(timestamp: int, tz: str) -> str:
+    from datetime import datetime, timedelta, timezone
+
+    try:
+        sign = -1 if tz.startswith("-") else 1
+        minutes = sign * (int(tz[1:3]) * 60 + int(tz[3:5]))
+        zone = timezone(timedelta(minutes=minutes))
+    except (ValueError, IndexError):
+        zone = timezone.utc
+    return datetime.fromtimestamp(timestamp, zone).isoformat()
+
+
+@dataclass
+class ObjectScanner:
+    """Scans one object's bytes by type; keeps what locating needs."""
+
+    engine: Engine
+    commit_times: dict[str, tuple[int, str | None, str | None]] = field(default_factory=dict)
+
+    def scan(self, oid: str, kind: str, data: bytes) -> list[Candidate]:
+        if kind == "blob":
+            return self.engine.scan_bytes(data, Origin(kind="blob", blob=oid))
+        if kind not in ("commit", "tag"):
+            return []
+        head, message = split_object(data)
+        if not self.engine.may_match(message):
+            return []
+        info = parse_header(head)
+        if kind == "commit":
+            self.commit_times[oid] = (info.timestamp, info.author, info.date)
+            origin = Origin(kind="commit-message", commit=oid, author=info.author,
+                            date=info.date)
+        else:
+            path = f"refs/tags/{info.tag_name}" if info.tag_name else None
+            origin = Origin(kind="tag-message", path=path, commit=info.target,
+                            author=info.author, date=info.date)
+        return self.engine.scan_bytes(message, origin)
+
+
+def expand_located(cands: list[Candidate], located: dict[str, list[Location]],
+                   unlocated_note: Callable[[str], str | None]) -> tuple[
+                       list[Candidate], dict[str, tuple[int, int]], dict[str, list[str]]]:
+    """Blob candidates -> one per location. Returns candidates, commit times, notes by blob."""
+    out: list[Candidate] = []
+    times: dict[str, tuple[int, int]] = {}
+    notes: dict[str, list[str]] = {}
+    for cand in cands:
+        blob = cand.origin.blob
+        if cand.origin.kind != "blob" or blob is None or cand.origin.commit is not None:
+            out.append(cand)
+            continue
+        locs = located.get(blob)
+        if not locs:
+            note = unlocated_note(blob)
+            if note:
+                notes.setdefault(blob, []).append(note)
+            out.append(cand)
+            continue
+        for loc in locs:
+            times[loc.commit] = (loc.timestamp, -loc.order)
+            if loc.note:
+                notes.setdefault(blob, []).append(loc.note)
+            origin = Origin(kind=loc.kind, path=loc.path, commit=loc.commit, blob=blob,
+                            author=loc.author, date=loc.date,
+                            decoded_from=cand.origin.decoded_from)
+            out.append(dataclasses.replace(cand, origin=origin))
+    return out, times, notes

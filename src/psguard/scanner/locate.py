@@ -1,0 +1,156 @@
+"""Where a blob that holds a key lives: the commits that introduced it, at which paths.
+
+Only blobs with hits pay for this. One `git log --raw -c --find-object=…` walk per
+group of refs finds every commit whose diff brings one of the blobs in (merge
+commits included: with `-c` a merge shows a blob only when it differs from every
+parent, which is exactly an "evil merge" resolution). Walks, in order, each only
+for blobs the previous ones did not find:
+
+1. branches, remote branches, tags, HEAD and other refs (not notes, not the stash)
+2. the stash and its reflog entries          -> kind "stash"
+3. notes refs                                -> kind "note"
+4. every reflog (amended or reset commits)   -> noted as reachable from reflogs only
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from psguard.scanner.git import popen_git, run_git
+
+_FORMAT = "--format=%x01%H%x02%ct%x02%aI%x02%an <%ae>%x02"
+_MAX_FIND = 1500  # --find-object arguments per git log call
+
+
+@dataclass(frozen=True)
+class Location:
+    commit: str
+    path: str
+    author: str
+    date: str
+    timestamp: int
+    kind: str  # blob | stash | note
+    note: str | None = None
+    order: int = 0  # position in the walk (topological: larger is older)
+
+
+def decode_path(raw: bytes) -> str:
+    """Paths are bytes in git; show odd ones readably, never fail to encode."""
+    return raw.decode("utf-8", errors="backslashreplace")
+
+
+def parse_log_raw(data: bytes, wanted: set[str] | None, kind: str,
+                  note: str | None = None) -> dict[str, list[Location]]:
+    """Parse `git log -z --raw [-c]` output in _FORMAT into blob -> locations."""
+    found: dict[str, list[Location]] = {}
+    for order, record in enumerate(data.split(b"\x01")):
+        if not record:
+            continue
+        fields = record.split(b"\x02", 4)
+        if len(fields) < 5:
+            continue
+        commit, ts, date, author, rest = fields
+        tokens = rest.lstrip(b"\0\n").split(b"\0")
+        i = 0
+        while i + 1 < len(tokens):
+            meta, path = tokens[i], tokens[i + 1]
+            i += 2
+            if not meta.startswith(b":"):
+                continue
+            parts = meta.split(b" ")
+            # ":old new oldsha newsha S" or, combined, "::m1 m2 m sha1 sha2 sha SS"
+            new_sha = parts[-2].decode()
+            if wanted is not None and new_sha not in wanted:
+                continue
+            if set(new_sha) == {"0"}:
+                continue
+            found.setdefault(new_sha, []).append(Location(
+                commit.decode(), decode_path(path), author.decode(errors="replace"),
+                date.decode(), int(ts or 0), kind, note, order))
+    return found
+
+
+def log_find_objects(cwd: Path, revs: list[str], blobs: Iterable[str], kind: str,
+                     note: str | None = None) -> dict[str, list[Location]]:
+    wanted = sorted(set(blobs))
+    found: dict[str, list[Location]] = {}
+    for start in range(0, len(wanted), _MAX_FIND):
+        part = wanted[start:start + _MAX_FIND]
+        args = ["-c", "log.showSignature=false", "log", "--no-color", "--root", "-z",
+                "--topo-order", "--raw", "-c", "--no-abbrev", "--no-renames", "--no-ext-diff",
+                "--no-textconv", _FORMAT, *[f"--find-object={b}" for b in part],
+                *revs, "--"]
+        proc = popen_git(args, cwd, stderr=False)
+        out, _ = proc.communicate()
+        for blob, locs in parse_log_raw(out, set(part), kind, note).items():
+            found.setdefault(blob, []).extend(locs)
+    return found
+
+
+def stash_tips(cwd: Path) -> list[str]:
+    """refs/stash and every entry of its reflog (older stashes)."""
+    proc = run_git(["log", "-g", "--format=%H", "refs/stash", "--"], cwd, check=False,
+                   no_fetch=True)
+    if proc.returncode != 0:
+        return []
+    return list(dict.fromkeys(proc.stdout.decode().split()))
+
+
+def locate_blobs(cwd: Path, blobs: set[str], base_revs: list[str] | None = None
+                 ) -> dict[str, list[Location]]:
+    """blob -> the commits (and paths) that introduce it. Unfound blobs are absent.
+
+    base_revs limits the walk (a range scan); None means the whole repository.
+    """
+    if not blobs:
+        return {}
+    if base_revs is not None:
+        return log_find_objects(cwd, base_revs, blobs, "blob")
+    found = log_find_objects(cwd, ["--exclude=refs/stash", "--exclude=refs/notes/*",
+                                   "--all"], blobs, "blob")
+    remaining = blobs - found.keys()
+    if remaining:
+        tips = stash_tips(cwd)
+        if tips:
+            found.update(log_find_objects(cwd, tips, remaining, "stash"))
+            remaining = blobs - found.keys()
+    if remaining:
+        found.update(log_find_objects(cwd, ["--glob=refs/notes/*"], remaining, "note"))
+        remaining = blobs - found.keys()
+    if remaining:
+        found.update(log_find_objects(
+            cwd, ["--reflog"], remaining, "blob",
+            "reachable only from reflogs (amended, rebased or reset commits)"))
+    return found
+
+
+def refs_containing(cwd: Path, commits: Iterable[str]) -> list[str]:
+    """The refs whose history holds any of the commits."""
+    args = ["for-each-ref", "--format=%(refname)"]
+    args += [f"--contains={c}" for c in sorted(set(commits))]
+    proc = run_git(args, cwd, check=False, no_fetch=True)
+    if proc.returncode != 0:
+        return []
+    return [decode_path(r) for r in proc.stdout.split(b"\n") if r]
+
+
+def tree_blobs(cwd: Path, rev: str = "HEAD") -> tuple[set[str], list[str]]:
+    """Blob ids in rev's tree and the paths of its submodules (gitlinks)."""
+    proc = run_git(["ls-tree", "-r", "-z", "--full-tree", rev], cwd, check=False,
+                   no_fetch=True)
+    blobs: set[str] = set()
+    submodules: list[str] = []
+    if proc.returncode != 0:
+        return blobs, submodules
+    for entry in proc.stdout.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition(b"\t")
+        _mode, kind, oid = meta.split(b" ")
+        if kind == b"blob":
+            blobs.add(oid.decode())
+        elif kind == b"commit":
+            submodules.append(decode_path(path))
+    return blobs, submodules

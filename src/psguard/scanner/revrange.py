@@ -1,0 +1,102 @@
+"""The range source: what the commits in A..B add (CI gates, pre-push).
+
+`git rev-list --objects A..B` names every blob the range's trees hold that A's side
+does not (a blob that appears only in a merge's resolution included), each once,
+plus the range's commits; one `git cat-file --batch` reader scans them. Hits are
+located with `git log A..B --raw -c --find-object`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from psguard.errors import UsageError
+from psguard.models import Problem
+from psguard.scanner import catfile
+from psguard.scanner.git import run_git
+from psguard.scanner.gitobjects import ObjectScanner, expand_located
+from psguard.scanner.history import finish_findings, repo_facts
+from psguard.scanner.locate import locate_blobs
+
+if TYPE_CHECKING:
+    from psguard.app import ScanContext
+
+
+def range_revs(root: Path, spec: str) -> list[str]:
+    """`A..B`, `A...B` or a single REV, resolved and checked: rev-list arguments."""
+    spec = spec.strip()
+    if not spec or spec.startswith("-"):
+        raise UsageError(f"--range {spec!r}: expected A..B")
+    proc = run_git(["rev-parse", "--revs-only", "--end-of-options", spec], root, check=False)
+    revs = proc.stdout.decode().split()
+    if proc.returncode != 0 or not revs:
+        shallow = run_git(["rev-parse", "--is-shallow-repository"], root,
+                          check=False).stdout.strip() == b"true"
+        hint = " (this is a shallow clone: fetch more history)" if shallow else ""
+        raise UsageError(f"--range {spec!r}: unknown revision{hint}")
+    return revs
+
+
+def scan_range(ctx: ScanContext) -> None:
+    facts = repo_facts(ctx.root)
+    root = facts.root
+    ctx.result.target = str(root)
+    opts = ctx.options
+    spec = opts.rev_range if opts.rev_range else f"{opts.since}..HEAD"
+    scan_revs(ctx, root, range_revs(root, spec))
+    if facts.shallow:
+        ctx.result.problems.append(Problem(
+            "warning", "range", "shallow clone: commits beyond the shallow boundary are "
+            "not in this repository", incomplete=False))
+
+
+def scan_revs(ctx: ScanContext, root: Path, revs: list[str]) -> list[str]:
+    """Scan what the rev-list arguments `revs` add. Reusable by hooks and CI."""
+    if any(r.startswith("-") and r != "--not" for r in revs):
+        raise UsageError(f"unsupported revision arguments: {' '.join(revs)}")
+    listing = run_git(["rev-list", "--objects", "--no-object-names", "--missing=print",
+                       "--filter=object:type=blob", *revs, "--"], root, no_fetch=True)
+    present: list[str] = []
+    missing: list[str] = []
+    for line in listing.stdout.decode().split():
+        if line.startswith("?"):
+            missing.append(line[1:])
+        else:
+            present.append(line)
+    scanner = ObjectScanner(ctx.engine)
+    cands = []
+    max_size = ctx.config.max_file_size
+    too_large = 0
+    for oid, kind, data in catfile.read_objects(root, present):
+        if kind == "missing":
+            missing.append(oid)
+            continue
+        if kind == "commit":
+            ctx.result.stats.commits += 1
+        elif kind == "blob":
+            if len(data) > max_size:
+                too_large += 1
+                continue
+            ctx.result.stats.blobs += 1
+        ctx.result.stats.bytes += len(data)
+        if ctx.engine.may_match(data):
+            cands.extend(scanner.scan(oid, kind, data))
+    for oid in sorted(set(missing)):
+        ctx.result.problems.append(Problem(
+            "missing-object", oid, "object not present in the repository (partial clone "
+            "or damaged repository); not scanned"))
+    if too_large:
+        ctx.result.problems.append(Problem(
+            "too-large", "range", f"{too_large} blob(s) above max_file_size "
+            f"({max_size} bytes) not scanned", incomplete=False))
+    hit_blobs = {c.origin.blob for c in cands if c.origin.kind == "blob" and c.origin.blob}
+    located = locate_blobs(root, hit_blobs, revs)
+    expanded, times, notes = expand_located(cands, located, lambda b: None)
+    for c in cands:
+        if c.origin.kind == "commit-message" and c.origin.commit:
+            times.setdefault(c.origin.commit,
+                             (scanner.commit_times.get(c.origin.commit, (0, None, None))[0], 0))
+    ctx.candidates.extend(expanded)
+    ctx.finalizers.append(lambda c: finish_findings(c, root, times, notes, None))
+    return revs

@@ -1,0 +1,162 @@
+"""The staged source: what the index would add to HEAD (the pre-commit path).
+
+Content comes from the index (a partially staged file is judged by what would be
+committed), not from the working tree. Three git calls on the clean path:
+`rev-parse`, `diff-index --cached` and one `cat-file --batch` for the staged blobs.
+Only when a staged blob holds a key are the HEAD versions of the touched files read,
+to tell keys this commit adds (blocking) from keys HEAD already had (pre-existing).
+
+Kept light on purpose: no GitPython, rich or httpx on this path.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from psguard.errors import NotARepositoryError
+from psguard.models import Candidate, Origin, Problem
+from psguard.scanner.git import run_git
+
+if TYPE_CHECKING:
+    from psguard.app import ScanContext
+
+_GITLINK = b"160000"
+
+
+def _toplevel(path: Path) -> tuple[Path, str]:
+    """The work tree root and PATH relative to it ('' for the whole tree)."""
+    if not path.exists():
+        raise NotARepositoryError(f"{path}: no such directory")
+    cwd = path if path.is_dir() else path.parent
+    proc = run_git(["rev-parse", "--show-toplevel", "--show-prefix"], cwd, check=False)
+    if proc.returncode != 0:
+        inside = run_git(["rev-parse", "--git-dir"], cwd, check=False).returncode == 0
+        if inside:
+            raise NotARepositoryError(f"{path}: --staged needs a work tree "
+                                      "(this is a bare repository)")
+        raise NotARepositoryError(f"{path}: not a git repository "
+                                  "(run inside a repository or pass its path)")
+    lines = proc.stdout.split(b"\n")
+    top = Path(os.fsdecode(lines[0]))
+    prefix = os.fsdecode(lines[1]) if len(lines) > 1 else ""
+    if path.is_file():
+        prefix += path.name
+    return top, prefix
+
+
+def staged_changes(top: Path, prefix: str) -> list[tuple[str, str, str]]:
+    """(path, HEAD blob or '', staged blob) for each added or modified file."""
+    pathspec = ["--", f":(top,literal){prefix}"] if prefix else ["--"]
+    args = ["diff-index", "--cached", "-z", "--no-abbrev", "--no-renames",
+            "--ignore-submodules=none", "HEAD", *pathspec]
+    proc = run_git(args, top, check=False)
+    if proc.returncode != 0:  # an unborn branch: everything in the index is added
+        return _index_entries(top, pathspec)
+    out: list[tuple[str, str, str]] = []
+    tokens = proc.stdout.split(b"\0")
+    for i in range(0, len(tokens) - 1, 2):
+        meta, path = tokens[i], tokens[i + 1]
+        parts = meta.lstrip(b":").split(b" ")
+        if len(parts) < 5:
+            continue
+        _old_mode, new_mode, old, new, status = parts[:5]
+        if status[:1] not in (b"A", b"M", b"T") or new_mode == _GITLINK:
+            continue  # deletions, unmerged entries and submodules add nothing to scan
+        head_blob = "" if set(old) == {ord("0")} else old.decode()
+        out.append((os.fsdecode(path), head_blob, new.decode()))
+    return out
+
+
+def _index_entries(top: Path, pathspec: list[str]) -> list[tuple[str, str, str]]:
+    proc = run_git(["ls-files", "-s", "-z", *pathspec], top)
+    out = []
+    for entry in proc.stdout.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition(b"\t")
+        mode, oid, stage = meta.split(b" ")
+        if mode == _GITLINK or stage != b"0":
+            continue
+        out.append((os.fsdecode(path), "", oid.decode()))
+    return out
+
+
+def read_blobs(top: Path, oids: list[str]) -> dict[str, bytes]:
+    """Blob contents by id, in one cat-file call."""
+    if not oids:
+        return {}
+    unique = list(dict.fromkeys(oids))
+    proc = run_git(["cat-file", "--batch"], top, input=("\n".join(unique) + "\n").encode(),
+                   no_fetch=True)
+    data = proc.stdout
+    out: dict[str, bytes] = {}
+    pos = 0
+    while pos < len(data):
+        eol = data.index(b"\n", pos)
+        header = data[pos:eol].split(b" ")
+        pos = eol + 1
+        if len(header) != 3:
+            continue  # missing
+        size = int(header[2])
+        out[header[0].decode()] = data[pos:pos + size]
+        pos += size + 1
+    return out
+
+
+def _display(path: str) -> str:
+    return os.fsencode(path).decode("utf-8", errors="backslashreplace")
+
+
+def scan_staged(ctx: ScanContext) -> None:
+    top, prefix = _toplevel(ctx.root)
+    ctx.result.target = str(top)
+    changes = staged_changes(top, prefix)
+    if ctx.config.exclude and changes:
+        import pathspec
+
+        spec = pathspec.GitIgnoreSpec.from_lines(ctx.config.exclude)
+        changes = [c for c in changes if not spec.match_file(c[0])]
+    blobs = read_blobs(top, [new for _, _, new in changes])
+    max_size = ctx.config.max_file_size
+    found: list[Candidate] = []
+    touched_with_hits: list[tuple[str, str]] = []
+    for path, head_blob, new in changes:
+        data = blobs.get(new)
+        if data is None:
+            ctx.result.problems.append(Problem("missing-object", _display(path),
+                                               f"staged blob {new} is not readable"))
+            continue
+        if len(data) > max_size:
+            ctx.result.problems.append(Problem(
+                "too-large", _display(path), f"{len(data)} bytes is above max_file_size "
+                f"({max_size}); not scanned", incomplete=False))
+            continue
+        ctx.result.stats.files += 1
+        ctx.result.stats.bytes += len(data)
+        if not ctx.engine.may_match(data):
+            continue
+        cands = ctx.engine.scan_bytes(data, Origin(kind="blob", path=_display(path),
+                                                   blob=new))
+        if cands:
+            found.extend(cands)
+            if head_blob:
+                touched_with_hits.append((path, head_blob))
+    ctx.candidates.extend(found)
+    if not found:
+        return
+    # Keys HEAD's version of a touched file already had: reported, not blocking.
+    old = read_blobs(top, [b for _, b in touched_with_hits])
+    in_head: set[tuple[str, str]] = set()
+    for path, head_blob in touched_with_hits:
+        data = old.get(head_blob, b"")
+        for c in ctx.engine.scan_bytes(data, Origin(kind="blob", path=_display(path))):
+            in_head.add((c.rule, c.secret))
+
+    def mark(c: ScanContext) -> None:
+        for f in c.result.findings:
+            if (f.rule, f.secret) in in_head:
+                f.pre_existing = True
+
+    ctx.finalizers.append(mark)

@@ -1,0 +1,398 @@
+"""Git sources: --history, --range/--since and --staged on real repositories."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from conftest import Repo, init_repo, make_key, run_psguard
+
+
+def scan(*args: str, cwd: Path | None = None) -> tuple[int, dict[str, Any]]:
+    run = run_psguard("scan", *args, "--format", "json", cwd=cwd)
+    assert run.code in (0, 1, 3), run.stderr
+    return run.code, run.json()
+
+
+def finding_for(report: dict[str, Any], key: str) -> dict[str, Any]:
+    tail = key[-4:]
+    for f in report["findings"]:
+        if f["secret"]["redacted"].endswith(tail):
+            return f
+    raise AssertionError(f"no finding for …{tail}: {report['findings']}")
+
+
+def paths(finding: dict[str, Any]) -> set[str | None]:
+    return {loc["path"] for loc in finding["locations"]}
+
+
+def kinds(finding: dict[str, Any]) -> set[str]:
+    return {loc["kind"] for loc in finding["locations"]}
+
+
+def env_line(key: str) -> str:
+    return f"POOLSIDE_API_KEY={key}\n"
+
+
+# --- history -----------------------------------------------------------------------
+
+
+def test_history_finds_deleted_and_renamed_files_with_first_commit(repo: Repo) -> None:
+    deleted, renamed = make_key(), make_key()
+    repo.write("README.md", "hello\n")
+    repo.commit("init")
+    repo.write("old.env", env_line(deleted))
+    repo.write("conf/a.env", env_line(renamed))
+    first = repo.commit("add keys")
+    repo.git("rm", "-q", "old.env")
+    repo.git("mv", "conf/a.env", "conf/b.env")
+    moved = repo.commit("delete one, rename the other")
+
+    code, report = scan("--history", str(repo.path))
+    assert code == 1
+    assert report["scan"]["mode"] == "history" and report["scan"]["complete"] is True
+    gone = finding_for(report, deleted)
+    assert paths(gone) == {"old.env"}
+    assert gone["first_seen"]["commit"] == first
+    assert gone["first_seen"]["author"] == "Ada Author <ada@example.invalid>"
+    assert gone["present_at_head"] is False
+    assert gone["refs"] == ["refs/heads/main"]
+    kept = finding_for(report, renamed)
+    assert paths(kept) == {"conf/a.env", "conf/b.env"}
+    assert kept["first_seen"]["commit"] == first
+    assert moved in {loc["commit"] for loc in kept["locations"]}
+    assert kept["present_at_head"] is True
+    # raw keys never reach the report
+    assert deleted not in str(report) and renamed not in str(report)
+
+
+def test_history_unmerged_branch_and_tag_only_commit(repo: Repo) -> None:
+    on_branch, on_tag = make_key(), make_key()
+    repo.write("a.txt", "a\n")
+    repo.commit("init")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("feature.env", env_line(on_branch))
+    branch_commit = repo.commit("feature work")
+    repo.git("checkout", "-q", "-b", "release", "main")
+    repo.write("release.env", env_line(on_tag))
+    tag_commit = repo.commit("release work")
+    repo.git("tag", "v1.0")
+    repo.git("checkout", "-q", "main")
+    repo.git("branch", "-D", "release")
+
+    code, report = scan("--history", str(repo.path))
+    assert code == 1
+    b = finding_for(report, on_branch)
+    assert paths(b) == {"feature.env"}
+    assert b["first_seen"]["commit"] == branch_commit
+    assert b["refs"] == ["refs/heads/feature"]
+    assert b["present_at_head"] is False
+    t = finding_for(report, on_tag)
+    assert paths(t) == {"release.env"}
+    assert t["first_seen"]["commit"] == tag_commit
+    assert t["refs"] == ["refs/tags/v1.0"]
+
+
+def test_history_messages_notes_and_stashes(repo: Repo) -> None:
+    in_commit_msg, in_tag_msg, in_note, in_stash, in_old_stash = (make_key() for _ in range(5))
+    repo.write("app.py", "x = 1\n")
+    repo.commit("init")
+    repo.write("app.py", "x = 2\n")
+    msg_commit = repo.commit(f"rotate\n\nold POOLSIDE_API_KEY was {in_commit_msg}")
+    repo.git("tag", "-a", "v2", "-m", f"release notes: api_key {in_tag_msg}")
+    repo.git("notes", "add", "-m", f"deployed with POOLSIDE_API_KEY={in_note}", "HEAD")
+    repo.write("app.py", f"KEY = '{in_old_stash}'  # poolside\n")
+    repo.git("stash", "-q")
+    repo.write("app.py", f"KEY = '{in_stash}'  # poolside\n")
+    repo.git("stash", "-q")
+
+    code, report = scan("--history", str(repo.path))
+    assert code == 1
+    c = finding_for(report, in_commit_msg)
+    assert kinds(c) == {"commit-message"}
+    assert c["first_seen"]["commit"] == msg_commit
+    t = finding_for(report, in_tag_msg)
+    assert kinds(t) == {"tag-message"}
+    assert paths(t) == {"refs/tags/v2"}
+    assert t["first_seen"]["commit"] == msg_commit  # the tagged commit
+    n = finding_for(report, in_note)
+    assert kinds(n) == {"note"}
+    assert paths(n) == {msg_commit}
+    for key in (in_stash, in_old_stash):  # refs/stash and its reflog entries
+        s = finding_for(report, key)
+        assert kinds(s) == {"stash"}
+        assert paths(s) == {"app.py"}
+        assert s["refs"] in ([], ["refs/stash"])
+
+
+def _evil_merge(repo: Repo, key: str) -> tuple[str, str]:
+    repo.write("a.txt", "a\n")
+    base = repo.commit("init")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("b.txt", "b\n")
+    repo.commit("side")
+    repo.git("checkout", "-q", "main")
+    repo.write("c.txt", "c\n")
+    repo.commit("main")
+    repo.git("merge", "-q", "--no-ff", "--no-commit", "side")
+    repo.write("merged.env", env_line(key))
+    repo.git("add", "merged.env")
+    repo.git("commit", "-q", "-m", "merge side")
+    return base, repo.git("rev-parse", "HEAD")
+
+
+def test_evil_merge_found_by_history_and_range(repo: Repo) -> None:
+    key = make_key()
+    base, merge = _evil_merge(repo, key)
+    for args in (["--history"], ["--range", f"{base}..HEAD"], ["--since", base]):
+        code, report = scan(*args, str(repo.path))
+        assert code == 1, args
+        f = finding_for(report, key)
+        assert paths(f) == {"merged.env"}
+        assert {loc["commit"] for loc in f["locations"]} == {merge}
+        assert f["first_seen"]["commit"] == merge
+
+
+def test_detached_head_and_odd_file_names(repo: Repo) -> None:
+    detached, odd = make_key(), make_key()
+    repo.write("a.txt", "a\n")
+    repo.commit("init")
+    repo.git("checkout", "-q", "--detach")
+    repo.write("d.env", env_line(detached))
+    detached_commit = repo.commit("on a detached HEAD")
+    (repo.path / "dir with space").mkdir()
+    raw = bytes(repo.path) + b"/dir with space/new\nline-\xff.env"
+    with open(raw, "wb") as fh:
+        fh.write(env_line(odd).encode())
+    odd_commit = repo.commit("odd name")
+
+    code, report = scan("--history", str(repo.path))
+    assert code == 1
+    d = finding_for(report, detached)
+    assert d["first_seen"]["commit"] == detached_commit
+    assert paths(d) == {"d.env"}
+    o = finding_for(report, odd)
+    assert o["first_seen"]["commit"] == odd_commit
+    assert paths(o) == {"dir with space/new\nline-\\xff.env"}
+
+
+def test_empty_repository_and_non_git_directory(repo: Repo, tmp_path: Path) -> None:
+    code, report = scan("--history", str(repo.path))
+    assert code == 0 and report["findings"] == [] and report["scan"]["complete"]
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    for mode in (["--history"], ["--staged"], ["--range", "HEAD~1..HEAD"]):
+        run = run_psguard("scan", *mode, str(plain))
+        assert run.code == 2, mode
+        assert "not a git repository" in run.stderr
+        assert "Traceback" not in run.stderr
+
+
+def test_submodule_is_noted_not_descended(repo: Repo, tmp_path: Path, git_home: Path) -> None:
+    sub = init_repo(tmp_path / "sub", git_home)
+    sub.write("s.txt", "s\n")
+    sub.commit("sub")
+    repo.write("a.txt", "a\n")
+    repo.commit("init")
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q",
+             str(sub.path), "vendor/sub")
+    repo.commit("add submodule")
+    code, report = scan("--history", str(repo.path))
+    assert code == 0
+    notes = [p for p in report["scan"]["problems"] if p["target"] == "vendor/sub"]
+    assert notes and "submodule" in notes[0]["detail"]
+    assert report["scan"]["complete"] is True
+
+
+# --- partial and shallow clones -----------------------------------------------------------
+
+
+def _origin_with_history(tmp_path: Path, git_home: Path, old_key: str,
+                         head_key: str | None) -> tuple[Repo, str]:
+    origin = init_repo(tmp_path / "origin", git_home)
+    origin.git("config", "uploadpack.allowFilter", "true")
+    origin.write("old.env", env_line(old_key))
+    old_commit = origin.commit("old key")
+    origin.git("rm", "-q", "old.env")
+    origin.write("app.py", "print('hi')\n")
+    origin.commit("remove key")
+    if head_key:
+        origin.write("live.env", env_line(head_key))
+        origin.commit("new key")
+    return origin, old_commit
+
+
+def _clone(origin: Repo, dest: Path, *flags: str) -> Repo:
+    clone = Repo(dest, origin.home)
+    subprocess.run(["git", "clone", "-q", *flags, f"file://{origin.path}", str(dest)],
+                   check=True, env=origin.env, capture_output=True)
+    return clone
+
+
+def _missing(clone: Repo) -> list[str]:
+    out = clone.git("rev-list", "--objects", "--all", "--missing=print")
+    return [line[1:] for line in out.splitlines() if line.startswith("?")]
+
+
+def test_partial_clone_missing_blobs_exit_3(tmp_path: Path, git_home: Path) -> None:
+    origin, _ = _origin_with_history(tmp_path, git_home, make_key(), None)
+    clone = _clone(origin, tmp_path / "clone", "--filter=blob:none")
+    before = _missing(clone)
+    assert before, "the filtered clone should lack the old blob"
+    code, report = scan("--history", str(clone.path))
+    assert code == 3
+    assert report["scan"]["complete"] is False
+    problems = {p["target"] for p in report["scan"]["problems"]
+                if p["kind"] == "missing-object"}
+    assert set(before) <= problems
+    assert report["findings"] == []
+    assert _missing(clone) == before  # the scan fetched nothing
+
+
+def test_partial_clone_reports_readable_key_and_stays_incomplete(
+        tmp_path: Path, git_home: Path) -> None:
+    head_key = make_key()
+    origin, _ = _origin_with_history(tmp_path, git_home, make_key(), head_key)
+    clone = _clone(origin, tmp_path / "clone", "--filter=blob:none")
+    code, report = scan("--history", str(clone.path))
+    assert code == 1  # blocking findings win over an incomplete scan
+    assert report["scan"]["complete"] is False
+    f = finding_for(report, head_key)
+    assert paths(f) == {"live.env"}
+    assert f["first_seen"]["commit"] == origin.git("rev-parse", "HEAD")
+
+
+def test_shallow_clone(tmp_path: Path, git_home: Path) -> None:
+    head_key = make_key()
+    origin, _ = _origin_with_history(tmp_path, git_home, make_key(), head_key)
+    clone = _clone(origin, tmp_path / "shallow", "--depth", "1")
+    code, report = scan("--history", str(clone.path))
+    assert code == 1
+    f = finding_for(report, head_key)
+    assert paths(f) == {"live.env"}
+    assert f["first_seen"]["commit"] == origin.git("rev-parse", "HEAD")
+    assert report["scan"]["complete"] is False
+    assert any("shallow" in p["detail"] for p in report["scan"]["problems"])
+
+
+# --- ranges -----------------------------------------------------------------------------
+
+
+def test_range_and_since_cover_only_the_range(repo: Repo) -> None:
+    before, inside, in_msg = make_key(), make_key(), make_key()
+    repo.write("a.env", env_line(before))
+    base = repo.commit("old")
+    repo.write("b.env", env_line(inside))
+    added = repo.commit("new")
+    repo.write("c.txt", "c\n")
+    msg = repo.commit(f"note: api_key {in_msg}")
+    for args in (["--range", f"{base}..HEAD"], ["--since", base]):
+        code, report = scan(*args, str(repo.path))
+        assert code == 1
+        assert report["scan"]["mode"] == "range"
+        assert len(report["findings"]) == 2
+        f = finding_for(report, inside)
+        assert paths(f) == {"b.env"} and f["first_seen"]["commit"] == added
+        assert finding_for(report, in_msg)["first_seen"]["commit"] == msg
+    code, report = scan("--range", f"{added}..HEAD", str(repo.path))
+    assert code == 1 and len(report["findings"]) == 1
+    code, report = scan("--range", f"{msg}..HEAD", str(repo.path))
+    assert code == 0 and report["findings"] == []
+    bad = run_psguard("scan", "--range", "nope..HEAD", str(repo.path))
+    assert bad.code == 2 and "unknown revision" in bad.stderr
+    bad = run_psguard("scan", "--range", "--output=x", str(repo.path))
+    assert bad.code == 2
+
+
+# --- staged ------------------------------------------------------------------------------
+
+
+def test_staged_uses_index_content_not_worktree(repo: Repo) -> None:
+    key = make_key()
+    repo.write("app.py", "x = 1\n")
+    repo.commit("init")
+    # key only in the working tree, not staged: nothing to block
+    repo.write("app.py", f"x = 1\nKEY = '{key}'  # poolside\n")
+    code, report = scan("--staged", cwd=repo.path)
+    assert code == 0 and report["findings"] == []
+    # stage it, then remove it from the working tree: the commit would still carry it
+    repo.git("add", "app.py")
+    repo.write("app.py", "x = 1\n")
+    code, report = scan("--staged", cwd=repo.path)
+    assert code == 1
+    f = finding_for(report, key)
+    assert paths(f) == {"app.py"} and f["locations"][0]["line"] == 2
+    assert f["pre_existing"] is False
+
+
+def test_staged_partial_file_and_pre_existing_keys(repo: Repo) -> None:
+    old, new = make_key(), make_key()
+    repo.write("settings.py", f"A = 1\nPOOLSIDE_API_KEY = '{old}'\n")
+    repo.commit("already leaked")
+    repo.write("settings.py", f"A = 2\nPOOLSIDE_API_KEY = '{old}'\n")
+    repo.git("add", "settings.py")
+    code, report = scan("--staged", cwd=repo.path)
+    assert code == 0  # only a pre-existing key: reported, not blocking
+    f = finding_for(report, old)
+    assert f["pre_existing"] is True
+    # partially stage a second file: only the staged hunk counts
+    repo.write("other.py", "a = 1\n" + "pad = 0\n" * 20 + "b = 1\n")
+    repo.commit("other")
+    repo.write("other.py", f"a = '{new}'  # poolside\n" + "pad = 0\n" * 20 + "b = 2\n")
+    patch = repo.git("diff", "other.py")
+    hunks = patch.split("\n@@")
+    only_second = hunks[0] + "\n@@" + hunks[2] + "\n"
+    repo.git("apply", "--cached", "-", input=only_second)
+    code, report = scan("--staged", cwd=repo.path)
+    assert code == 0 and report["findings"] == []  # the key sits in the unstaged hunk
+    repo.git("add", "other.py")
+    code, report = scan("--staged", cwd=repo.path)
+    assert code == 1
+    assert finding_for(report, new)["pre_existing"] is False
+
+
+def test_staged_on_unborn_branch_and_subdirectory(repo: Repo) -> None:
+    key, elsewhere = make_key(), make_key()
+    repo.write("pkg/conf.env", env_line(key))
+    repo.write("other/conf.env", env_line(elsewhere))
+    repo.git("add", ".")
+    code, report = scan("--staged", str(repo.path))
+    assert code == 1
+    assert len(report["findings"]) == 2
+    code, report = scan("--staged", str(repo.path / "pkg"))
+    assert code == 1
+    assert paths(finding_for(report, key)) == {"pkg/conf.env"}
+    assert len(report["findings"]) == 1
+    # nothing staged at all
+    empty = init_repo(repo.path.parent / "empty", repo.home)
+    code, report = scan("--staged", str(empty.path))
+    assert code == 0 and report["findings"] == []
+
+
+# --- cache ---------------------------------------------------------------------------------
+
+
+def test_history_cache_gives_the_same_answer_and_holds_no_key(repo: Repo) -> None:
+    key, later = make_key(), make_key()
+    repo.write("a.env", env_line(key))
+    first = repo.commit("key")
+    for i in range(5):
+        repo.write(f"f{i}.txt", f"{i}\n")
+    repo.commit("more")
+    code1, r1 = scan("--history", str(repo.path))
+    cache_dir = repo.path / ".git" / "psguard"
+    assert cache_dir.is_dir()
+    for f in cache_dir.iterdir():
+        assert key.encode() not in f.read_bytes()
+    code2, r2 = scan("--history", str(repo.path))
+    assert code1 == code2 == 1
+    assert r1["findings"] == r2["findings"]
+    assert finding_for(r2, key)["first_seen"]["commit"] == first
+    # new content after the cache was written is still scanned
+    repo.write("b.env", env_line(later))
+    added = repo.commit("another key")
+    code3, r3 = scan("--history", str(repo.path))
+    assert finding_for(r3, later)["first_seen"]["commit"] == added
+    code4, r4 = scan("--history", "--no-cache", str(repo.path))
+    assert r4["findings"] == r3["findings"]
