@@ -35,6 +35,8 @@ class ScanOptions:
     fail_on: list[str] = field(default_factory=list)
     no_cache: bool = False
     no_repo_config: bool = False
+    verify_timeout: float | None = None  # seconds, per request (connect and read)
+    verify_deadline: float | None = None  # seconds, for the whole verification
 
 
 @dataclass
@@ -138,8 +140,22 @@ def run_scan(opts: ScanOptions) -> ScanResult:
     result.findings, result.suppressed = group_candidates(ctx.candidates, min_conf)
     for finish in ctx.finalizers:
         finish(ctx)
+    _verify(opts, config, result)
     result.stats.seconds = time.perf_counter() - started
     return result
+
+
+def _verify(opts: ScanOptions, config: Config, result: ScanResult) -> None:
+    """Opt-in: --verify, `verify = true` in the config, or the user config's [verify]."""
+    if not result.findings:
+        return
+    from psguard.verify.run import VerifyRequest, user_enabled, verify_findings
+
+    scanned = None if opts.mode == "stdin" else opts.path
+    if opts.verify or config.verify or user_enabled(scanned):
+        verify_findings(result.findings, VerifyRequest(
+            endpoints=opts.endpoints, scanned_root=scanned, timeout=opts.verify_timeout,
+            deadline=opts.verify_deadline, no_cache=opts.no_cache))
 
 
 def use_color(output: Path | None) -> bool:

@@ -30,8 +30,35 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
                    help="print raw keys in reports (never the default)")
 
 
+def _add_verify_options(p: argparse.ArgumentParser, *, switch: bool = True) -> None:
+    if switch:
+        p.add_argument("--verify", action="store_true",
+                       help="check each unique key against the Poolside API (GET /models); "
+                            "keys go only to the endpoints you configure")
+    p.add_argument("--endpoint", dest="endpoints", action="append", default=[],
+                   metavar="URL",
+                   help="API base URL to verify against, e.g. https://inference.poolside.ai/v1 "
+                        "or https://<your-api-domain>/openai/v1 (repeatable; default: "
+                        "$PSGUARD_ENDPOINTS, then [verify] endpoints in "
+                        "~/.config/psguard/config.toml, then Poolside-hosted inference)")
+    p.add_argument("--verify-timeout", type=float, metavar="SECONDS",
+                   help="connect and read timeout per request (default: 10)")
+    p.add_argument("--verify-deadline", type=float, metavar="SECONDS",
+                   help="time for the whole verification; keys not answered by then are "
+                        "unknown (default: 60)")
+
+
+def verify_kwargs(args: argparse.Namespace) -> dict[str, object]:
+    """The ScanOptions fields set by _add_verify_options (for every scanning command)."""
+    return {"verify": getattr(args, "verify", False),
+            "endpoints": getattr(args, "endpoints", []),
+            "verify_timeout": getattr(args, "verify_timeout", None),
+            "verify_deadline": getattr(args, "verify_deadline", None)}
+
+
 def _add_scan_options(p: argparse.ArgumentParser) -> None:
     _add_report_options(p)
+    _add_verify_options(p)
     p.add_argument("--config", type=Path, metavar="FILE",
                    help="config file (default: .psguard.toml or [tool.psguard] in "
                         "pyproject.toml at the repository root)")
@@ -69,8 +96,25 @@ def build_parser() -> Parser:
     mode.add_argument("--stdin", dest="mode", action="store_const", const="stdin",
                       help="scan standard input")
     scan.add_argument("--no-cache", action="store_true",
-                      help="do not read or write the blob cache (history scans)")
+                      help="do not read or write the caches (history blobs, verification "
+                           "results)")
     _add_scan_options(scan)
+
+    verify = commands.add_parser(
+        "verify", help="verify keys read from standard input, one a line",
+        description="Check keys read from standard input (one a line; never from the "
+                    "command line, where shell history and process lists would see them) "
+                    "against the Poolside API and print each key's redacted form and "
+                    "status: live, rejected, unknown or not_checked. Exit codes: 0 none "
+                    "in --fail-on (default: live), 1 some, 2 usage or configuration error.")
+    verify.add_argument("keys", nargs="*", help=argparse.SUPPRESS)
+    verify.add_argument("--format", dest="fmt", choices=["text", "json"], default="text",
+                        help="output format (default: text)")
+    verify.add_argument("--no-cache", action="store_true",
+                        help="do not read or write cached verification results")
+    verify.add_argument("--fail-on", action="append", default=[], metavar="STATUSES",
+                        help="statuses that make the exit code 1 (default: live)")
+    _add_verify_options(verify, switch=False)
     return parser
 
 
@@ -82,13 +126,30 @@ def _scan(args: argparse.Namespace) -> int:
         path=args.path, mode=mode, rev_range=args.rev_range, since=args.since, fmt=args.fmt,
         output=args.output, show_secrets=args.show_secrets, config=args.config,
         min_confidence=args.min_confidence, fail_on=args.fail_on, no_cache=args.no_cache,
-        no_repo_config=args.no_repo_config,
+        no_repo_config=args.no_repo_config, **verify_kwargs(args),  # type: ignore[arg-type]
     )
     return scan_command(opts)
 
 
+def _verify(args: argparse.Namespace) -> int:
+    from psguard.errors import UsageError
+    from psguard.policy import parse_fail_on
+    from psguard.verify.run import VerifyRequest, verify_command
+
+    if args.keys:
+        # Never echo them: they are probably keys.
+        raise UsageError("psguard verify reads keys from standard input, one a line, never "
+                         "from the command line (shell history and process lists would "
+                         "see them): psguard verify < keys.txt")
+    fail_on = parse_fail_on(args.fail_on) if args.fail_on else {"live"}
+    req = VerifyRequest(endpoints=args.endpoints, timeout=args.verify_timeout,
+                        deadline=args.verify_deadline, no_cache=args.no_cache)
+    return verify_command(req, args.fmt, fail_on)
+
+
 HANDLERS = {
     "scan": _scan,
+    "verify": _verify,
 }
 
 

@@ -1,0 +1,138 @@
+"""Glue between the pipeline and the verifier: `scan --verify` and `psguard verify`."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from psguard.errors import UsageError
+from psguard.models import Finding, Verification, redact, sha256_hex
+from psguard.verify.endpoints import VerifySettings, resolve_endpoints
+
+KEY_RE = re.compile(r"ps-[A-Za-z0-9_-]+")
+
+
+@dataclass
+class VerifyRequest:
+    """What the command line asked for; everything else comes from the user config."""
+
+    endpoints: list[str]
+    scanned_root: Path | None = None
+    timeout: float | None = None  # --verify-timeout: connect and read timeout
+    deadline: float | None = None  # --verify-deadline
+    no_cache: bool = False
+
+
+def _positive(value: float | None, flag: str) -> float | None:
+    if value is not None and not value > 0:
+        raise UsageError(f"{flag} must be greater than 0 (seconds)")
+    return value
+
+
+def user_enabled(scanned_root: Path | None) -> bool:
+    """`[verify] enabled = true` in the user's own config."""
+    return resolve_endpoints(None, scanned_root).user.enabled
+
+
+def verify_secrets(secrets: Sequence[str], req: VerifyRequest,
+                   err: TextIO | None = None) -> dict[str, Verification]:
+    """Status of each unique secret; progress and warnings go to `err` (stderr)."""
+    from psguard.verify.cache import VerifyCache
+    from psguard.verify.client import Verifier
+
+    err = err or sys.stderr
+    timeout = _positive(req.timeout, "--verify-timeout")
+    deadline = _positive(req.deadline, "--verify-deadline")
+    choice = resolve_endpoints(req.endpoints, req.scanned_root)
+    for warning in choice.warnings:
+        print(f"psguard: warning: {warning}", file=err)
+    settings: VerifySettings = replace(choice.user.settings)
+    if timeout is not None:
+        settings.read_timeout = timeout
+        settings.connect_timeout = min(settings.connect_timeout, timeout)
+    if deadline is not None:
+        settings.deadline = deadline
+    unique = list(dict.fromkeys(secrets))
+    if not unique:
+        return {}
+    cache = None
+    if settings.cache and not req.no_cache:
+        cache = VerifyCache(ttl_live=settings.cache_ttl_live,
+                            ttl_rejected=settings.cache_ttl_rejected)
+    if err.isatty():
+        print(f"psguard: verifying {len(unique)} key(s) against "
+              f"{', '.join(choice.endpoints)}", file=err)
+    verifier = Verifier(choice.endpoints, settings, cache)
+    results = verifier.verify(unique)
+    left = sum(1 for r in results.values()
+               if r.status == "unknown" and "deadline" in r.detail)
+    if left:
+        print(f"psguard: warning: verification deadline ({settings.deadline:g} s) reached; "
+              f"{left} key(s) left unknown", file=err)
+    return {k: Verification(r.status, r.endpoint, r.detail) for k, r in results.items()}
+
+
+def verify_findings(findings: list[Finding], req: VerifyRequest) -> None:
+    """Set `verification` on each finding (one check per unique key and endpoint)."""
+    from psguard.findings import finding_order
+
+    statuses = verify_secrets([f.secret for f in findings], req)
+    for f in findings:
+        if f.secret in statuses:
+            f.verification = statuses[f.secret]
+    findings.sort(key=finding_order)
+
+
+def read_keys(stream: TextIO) -> tuple[list[str], list[str]]:
+    """Keys from standard input, one a line; blank lines and # comments skipped.
+
+    Returns (keys, lines that are not keys); neither is ever echoed raw.
+    """
+    keys: list[str] = []
+    bad: list[str] = []
+    for line in stream:
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        if text.lower().startswith("bearer "):
+            text = text[7:].strip()
+        (keys if KEY_RE.fullmatch(text) else bad).append(text)
+    return list(dict.fromkeys(keys)), list(dict.fromkeys(bad))
+
+
+def verify_command(req: VerifyRequest, fmt: str, fail_on: set[str],
+                   stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+    """`psguard verify`: keys on stdin, a status per key on stdout."""
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    if stdin.isatty():
+        print("psguard: reading keys from standard input, one a line "
+              "(end with Ctrl-D)", file=sys.stderr)
+    keys, bad = read_keys(stdin)
+    if not keys and not bad:
+        raise UsageError("no keys on standard input (one a line), e.g. "
+                         "`psguard verify < keys.txt`")
+    statuses = verify_secrets(keys, req)
+    rows: list[tuple[str, Verification]] = [(k, statuses[k]) for k in keys]
+    rows += [(b, Verification("not_checked", None,
+                              "not a Poolside key (ps-…); not sent anywhere")) for b in bad]
+    order = {"live": 0, "unknown": 1, "not_checked": 2, "rejected": 3}
+    rows.sort(key=lambda r: order.get(r[1].status, 2))
+    if fmt == "json":
+        doc: dict[str, Any] = {"schema": "psguard/verify/v1", "keys": [
+            {"redacted": redact(k), "sha256": sha256_hex(k), "verification": v.to_json()}
+            for k, v in rows]}
+        out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    else:
+        for k, v in rows:
+            line = f"{redact(k)}  {v.status.replace('_', ' ')}"
+            if v.detail:
+                line += f"  {v.detail}"
+            out.write(line + "\n")
+    out.flush()
+    return 1 if any(v.status in fail_on for _, v in rows) else 0
