@@ -60,6 +60,8 @@ class FakePoolside:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests this server handled at once
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -130,6 +132,16 @@ class FakePoolside:
             b = self.behaviours.get(key or "")
             if b is not None:
                 b.seen += 1
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            self._answer(h, b)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _answer(self, h: BaseHTTPRequestHandler, b: Behaviour | None) -> None:
         if self.latency:
             time.sleep(self.latency)
         if h.path.rstrip("/") != "/v1/models" or h.command != "GET":

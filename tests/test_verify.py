@@ -358,3 +358,40 @@ def test_no_request_without_verify(repo: Repo, api: FakePoolside,
     assert run.json()["findings"][0]["verification"]["status"] == "rejected"
     assert api.count() == 1
     assert os.path.exists(Path(user_env["XDG_CACHE_HOME"]) / "psguard")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github", "markdown"])
+def test_every_report_format_shows_the_status(fmt: str, repo: Repo, api: FakePoolside,
+                                              user_env: dict[str, str]) -> None:
+    live, dead = make_key(), make_key()
+    api.know(live)
+    repo.write("a_first.env", f"POOLSIDE_API_KEY={dead}\n")
+    repo.write("z_last.env", f"POOLSIDE_API_KEY={live}\n")
+    env = dict(user_env, PSGUARD_ENDPOINTS=api.url)
+    run = run_psguard("scan", str(repo.path), "--verify", "--format", fmt, env=env)
+    assert run.code == 1, run.stderr
+    out = run.stdout
+    assert "live" in out and "rejected" in out
+    if fmt in ("text", "markdown"):  # live keys first, whatever the file order
+        assert out.index(f"…{live[-4:]}") < out.index(f"…{dead[-4:]}")
+    assert api.count() == 2
+    assert_never_leaked([live, dead], run.stdout, run.stderr)
+
+
+def test_concurrency_and_rate_are_bounded(api: FakePoolside,
+                                          user_env: dict[str, str]) -> None:
+    keys = [make_key() for _ in range(9)]
+    for k in keys:
+        api.fault(k, "slow", delay=0.2)
+    user_config(user_env, "concurrency = 3\n")
+    run = verify(keys, user_env, "--endpoint", api.url)
+    assert all(v["status"] == "live" for v in by_key(run, keys).values())
+    assert api.max_in_flight == 3
+
+    # 4 requests a second per endpoint: a burst of 4, then one every 0.25 s.
+    with FakePoolside() as limited:
+        limited.know(*keys)
+        user_config(user_env, "rate = 4\n")
+        run = verify(keys[:6], user_env, "--endpoint", limited.url, "--no-cache")
+        arrivals = sorted(r.at for r in limited.requests)
+        assert len(arrivals) == 6 and arrivals[-1] - arrivals[0] >= 0.45

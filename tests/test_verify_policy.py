@@ -15,7 +15,7 @@ import pytest
 from conftest import make_key
 from psguard.errors import ConfigError
 from psguard.verify.cache import VerifyCache, entry_key
-from psguard.verify.client import parse_retry_after, scrub
+from psguard.verify.client import RateLimiter, parse_retry_after, scrub, ssl_context
 from psguard.verify.endpoints import (
     DEFAULT_ENDPOINTS,
     load_user_config,
@@ -169,3 +169,19 @@ def test_scan_without_verify_never_imports_httpx() -> None:
     proc = subprocess.run([sys.executable, "-c", code, f"poolside key {make_key()}\n"],
                           capture_output=True, text=True)
     assert proc.stderr.strip().endswith("False 1"), proc.stderr
+
+
+def test_rate_limiter_reserves_slots() -> None:
+    limiter = RateLimiter(rate=10, burst=2)
+    waits = [limiter.reserve() for _ in range(5)]
+    assert waits[:2] == [0.0, 0.0]
+    for got, want in zip(waits[2:], (0.1, 0.2, 0.3), strict=True):
+        assert want - 0.02 <= got <= want
+
+
+def test_ca_bundle_errors_are_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="PSGUARD_CA_BUNDLE: cannot load"):
+        ssl_context({"PSGUARD_CA_BUNDLE": str(tmp_path / "missing.pem")})
+    (tmp_path / "junk.pem").write_text("not a certificate")
+    with pytest.raises(ConfigError, match="PSGUARD_CA_BUNDLE"):
+        ssl_context({"PSGUARD_CA_BUNDLE": str(tmp_path / "junk.pem")})
