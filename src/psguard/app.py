@@ -35,6 +35,7 @@ class ScanOptions:
     fail_on: list[str] = field(default_factory=list)
     no_cache: bool = False
     no_repo_config: bool = False
+    no_baseline: bool = False  # `psguard baseline`: ignore the config's baseline
     verify_timeout: float | None = None  # seconds, per request (connect and read)
     verify_deadline: float | None = None  # seconds, for the whole verification
 
@@ -140,9 +141,25 @@ def run_scan(opts: ScanOptions) -> ScanResult:
     result.findings, result.suppressed = group_candidates(ctx.candidates, min_conf)
     for finish in ctx.finalizers:
         finish(ctx)
+    from psguard.suppress import apply_suppressions
+
+    apply_suppressions(ctx)  # .psguardignore and baseline; no git calls on a clean run
     _verify(opts, config, result)
+    if result.findings:
+        _locate_and_advise(ctx)
     result.stats.seconds = time.perf_counter() - started
     return result
+
+
+def _locate_and_advise(ctx: ScanContext) -> None:
+    """Exposure (how far each key travelled), then remediation steps (issue 6)."""
+    from psguard.findings import finding_order
+    from psguard.remediation import attach
+    from psguard.scanner.exposure import assess
+
+    assess(ctx.result.findings, mode=ctx.options.mode, root=ctx.root)
+    attach(ctx.result.findings, show_secrets=ctx.options.show_secrets)
+    ctx.result.findings.sort(key=finding_order)
 
 
 def _verify(opts: ScanOptions, config: Config, result: ScanResult) -> None:

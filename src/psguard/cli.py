@@ -99,6 +99,10 @@ def build_parser() -> Parser:
                       help="do not read or write the caches (history blobs, verification "
                            "results)")
     _add_scan_options(scan)
+    scan.add_argument("--baseline", type=Path, metavar="FILE",
+                      help="report only findings not recorded in this baseline "
+                           "(see 'psguard baseline')")
+    _add_baseline_parser(commands)
 
     verify = commands.add_parser(
         "verify", help="verify keys read from standard input, one a line",
@@ -128,7 +132,57 @@ def _scan(args: argparse.Namespace) -> int:
         min_confidence=args.min_confidence, fail_on=args.fail_on, no_cache=args.no_cache,
         no_repo_config=args.no_repo_config, **verify_kwargs(args),  # type: ignore[arg-type]
     )
+    opts.baseline = args.baseline
     return scan_command(opts)
+
+
+def _add_baseline_parser(commands: argparse._SubParsersAction[Parser]) -> None:
+    about = ("Scan like 'psguard scan' and write the findings (sha256 of each key and "
+             "where it was seen; never a raw key) to a JSON baseline. 'psguard scan "
+             "--baseline FILE' then reports only keys, or places, that are not in it.")
+    base = commands.add_parser(
+        "baseline", help="record today's findings so that only new ones fail",
+        description=about)
+    actions = base.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
+    actions.required = True
+    for action, text in (("create", "write a new baseline (refuses to overwrite one)"),
+                         ("update", "rewrite the baseline with today's findings")):
+        _add_baseline_options(actions.add_parser(action, help=text,
+                                                 description=f"{about} {text}."))
+
+
+def _add_baseline_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", type=Path, default=Path("."),
+                   help="directory or repository to scan (default: .)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--staged", dest="mode", action="store_const", const="staged",
+                      help="what the index would add to HEAD")
+    mode.add_argument("--history", dest="mode", action="store_const", const="history",
+                      help="every blob and message reachable from any ref")
+    mode.add_argument("--range", dest="rev_range", metavar="A..B",
+                      help="what the commits in A..B add")
+    mode.add_argument("--since", metavar="REV", help="what the commits after REV add")
+    p.add_argument("--output", "-o", type=Path, metavar="FILE",
+                   help="baseline file (default: .psguard-baseline.json at the "
+                        "repository root)")
+    p.add_argument("--config", type=Path, metavar="FILE", help="config file")
+    p.add_argument("--no-repo-config", action="store_true",
+                   help="ignore config files inside the scanned repository")
+    p.add_argument("--min-confidence", choices=CONFIDENCES,
+                   help="lowest confidence recorded (default: medium)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="do not read or write the caches")
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    from psguard.app import ScanOptions
+    from psguard.baseline import baseline_command
+
+    mode = args.mode or ("range" if args.rev_range or args.since else "worktree")
+    opts = ScanOptions(path=args.path, mode=mode, rev_range=args.rev_range, since=args.since,
+                       config=args.config, min_confidence=args.min_confidence,
+                       no_cache=args.no_cache, no_repo_config=args.no_repo_config)
+    return baseline_command(args.action, opts, args.output)
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -149,6 +203,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 HANDLERS = {
     "scan": _scan,
+    "baseline": _baseline,
     "verify": _verify,
 }
 

@@ -59,6 +59,6 @@ _STATUS_ORDER = {"live": 0, "unknown": 1, "not_checked": 2, "rejected": 3}
 def finding_order(f: Finding) -> tuple[int, int, int, str]:
     """Live keys first, then the most exposed, then the most confident."""
     return (_STATUS_ORDER.get(f.verification.status, 2),
-            -EXPOSURE_ORDER.get(f.exposure, 0),
+            -EXPOSURE_ORDER.get(f.exposure or "", -1),
             -CONFIDENCE_ORDER[f.confidence],
             f.candidates[0].origin.path or "" if f.candidates else "")

@@ -84,6 +84,30 @@ def redact(secret: str, prefix: str = "ps-") -> str:
 
 
 @dataclass
+class ExposureDetail:
+    """Where in git a finding's key sits (scanner/exposure.py); feeds remediation."""
+
+    only_in: list[str] = field(default_factory=list)  # stash | tag | note: no branch holds it
+    published_by: str | None = None  # a ref that publishes it, or "no-remotes"
+    local_commits: list[str] = field(default_factory=list)  # unpushed holders, oldest first
+    commits: list[str] = field(default_factory=list)  # every commit seen holding it
+    head: str | None = None  # HEAD's commit id, when HEAD holds the key
+    root_commits: list[str] = field(default_factory=list)  # holders without a parent
+    staged_paths: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # files (work tree or committed)
+    stashes: list[str] = field(default_factory=list)  # stash@{n}
+    tags: list[str] = field(default_factory=list)  # tag names that hold it
+    notes_refs: list[str] = field(default_factory=list)  # e.g. refs/notes/commits
+    note_targets: list[str] = field(default_factory=list)  # commits the notes annotate
+    remote: str | None = None  # a remote name to push to or query
+
+    def to_json(self) -> dict[str, Any]:
+        return {"only_in": self.only_in or None, "published_by": self.published_by,
+                "local_commits": self.local_commits, "stashes": self.stashes,
+                "tags": self.tags, "notes_refs": self.notes_refs}
+
+
+@dataclass
 class Finding:
     """One unique secret with every place it was seen."""
 
@@ -92,13 +116,14 @@ class Finding:
     confidence: str
     candidates: list[Candidate] = field(default_factory=list)
     verification: Verification = field(default_factory=Verification)
-    exposure: str = "working-tree"
+    exposure: str | None = "working-tree"  # None: not in a repository (stdin)
     first_seen: dict[str, str | None] | None = None
     remediation: list[Remediation] = field(default_factory=list)
     pre_existing: bool = False  # already in HEAD (staged scans): reported, not blocking
     refs: list[str] = field(default_factory=list)  # git refs whose history holds the key
     present_at_head: bool | None = None  # history scans: HEAD's tree still holds it
     notes: list[str] = field(default_factory=list)
+    exposure_detail: ExposureDetail | None = None  # set by scanner/exposure.py
 
     @property
     def sha256(self) -> str:

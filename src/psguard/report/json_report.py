@@ -36,7 +36,8 @@ def finding_json(f: Finding, show_secrets: bool) -> dict[str, Any]:
         "confidence": f.confidence,
         "secret": secret,
         "verification": f.verification.to_json(),
-        "exposure": f.exposure,
+        "exposure": f.exposure,  # null: standard input (provenance unknown)
+        "exposure_detail": f.exposure_detail.to_json() if f.exposure_detail else None,
         "pre_existing": f.pre_existing,
         "locations": [location_json(c) for c in f.candidates],
         "first_seen": f.first_seen,

@@ -30,7 +30,7 @@ def _render_finding(console: Console, f: Finding, show_secrets: bool) -> None:
     status = f.verification.status
     head = (f"[bold]{escape(shown)}[/]  {f.confidence} confidence  "
             f"[{_STATUS_STYLE.get(status, '')}]{status.replace('_', ' ')}[/]  "
-            f"exposure: {f.exposure}")
+            f"exposure: {f.exposure or 'unknown (standard input)'}")
     if f.pre_existing:
         head += "  [dim](already in HEAD; not blocking)[/]"
     console.print(head)
@@ -75,7 +75,8 @@ def _render_summary(console: Console, result: ScanResult) -> None:
         table.add_column("exposure")
         table.add_column("places", justify="right")
         for f in result.findings:
-            table.add_row(f.redacted, f.verification.status, f.exposure, str(len(f.candidates)))
+            table.add_row(f.redacted, f.verification.status, f.exposure or "-",
+                          str(len(f.candidates)))
         console.print(table)
         console.print(f"psguard: {len(result.findings)} Poolside key(s) in {places} place(s); "
                       f"scanned {scanned} ({human_bytes(stats.bytes)}) in "

@@ -1,0 +1,183 @@
+"""Baselines: record today's findings once, then fail only on new ones.
+
+`psguard baseline create|update [PATH]` scans like `psguard scan` (working tree by
+default; --staged, --history, --range/--since select other sources) and writes JSON:
+
+    {"schema": "psguard-baseline/v1", "tool": "psguard 0.1.0", "mode": "history",
+     "findings": [{"id": "…", "rule": "poolside-api-key", "sha256": "…",
+                   "redacted": "ps-…Xy12",
+                   "locations": [{"kind": "file", "path": "config/app.py"}]}]}
+
+No raw key is ever written: a key is identified by the sha256 of its text, and shown by
+its redacted form. Locations are the places a key was seen, by path from the
+repository's top level (line numbers are left out, so edits around a key do not make it
+new); locations without a path (commit messages, tag messages, notes) are recorded by
+kind and commit.
+
+`psguard scan --baseline FILE` (or `baseline = "…"` in the config) reports a finding only
+when its key is not in the baseline, or when it also appears somewhere the baseline does
+not list for it: a known key that spreads to a new file is new.
+
+`create` refuses to overwrite an existing file; `update` rewrites it with the current
+findings (keys no longer found are dropped) and says what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from psguard import __version__
+from psguard.errors import ConfigError, UsageError
+from psguard.models import Candidate, Finding
+
+if TYPE_CHECKING:
+    from psguard.app import ScanOptions
+
+SCHEMA = "psguard-baseline/v1"
+DEFAULT_FILE = ".psguard-baseline.json"
+
+Baseline = dict[tuple[str, str], set[str]]  # (rule, sha256) -> location keys
+
+
+def _top_relative(path: str, top: Path | None, scanned: Path | None) -> str:
+    if top is None or scanned is None:
+        return path
+    base = scanned if scanned.is_dir() else scanned.parent
+    try:
+        rel = os.path.relpath(os.path.join(os.path.realpath(base), path),
+                              os.path.realpath(top))
+    except ValueError:
+        return path
+    return rel.replace(os.sep, "/")
+
+
+def location_key(c: Candidate, top: Path | None, scanned: Path | None) -> str:
+    o = c.origin
+    if o.path:
+        return _top_relative(o.path, top, scanned) if o.kind == "file" else o.path
+    if o.kind == "stdin":
+        return "stdin"
+    return f"{o.kind}:{o.commit or ''}"
+
+
+def _location_json(key: str, c: Candidate) -> dict[str, Any]:
+    if c.origin.path:
+        return {"kind": c.origin.kind, "path": key}
+    return {"kind": c.origin.kind, "commit": c.origin.commit}
+
+
+def _entry_keys(loc: dict[str, Any]) -> str:
+    if loc.get("path"):
+        return str(loc["path"])
+    kind = loc.get("kind", "")
+    return "stdin" if kind == "stdin" else f"{kind}:{loc.get('commit') or ''}"
+
+
+def build(findings: list[Finding], mode: str, top: Path | None,
+          scanned: Path | None) -> dict[str, Any]:
+    entries = []
+    for f in sorted(findings, key=lambda f: (f.rule, f.sha256)):
+        locs: dict[str, dict[str, Any]] = {}
+        for c in f.candidates:
+            key = location_key(c, top, scanned)
+            locs.setdefault(key, _location_json(key, c))
+        entries.append({"id": f.fingerprint, "rule": f.rule, "sha256": f.sha256,
+                        "redacted": f.redacted,
+                        "locations": [locs[k] for k in sorted(locs)]})
+    return {"schema": SCHEMA, "tool": f"psguard {__version__}", "mode": mode,
+            "findings": entries}
+
+
+def load_baseline(path: Path) -> Baseline:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"baseline {path}: no such file (create it with "
+                          "'psguard baseline create')") from None
+    except OSError as exc:
+        raise ConfigError(f"baseline {path}: cannot read: {exc.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ConfigError(f"baseline {path}: not a psguard baseline (invalid JSON)") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise ConfigError(f"baseline {path}: not a psguard baseline "
+                          f"(expected \"schema\": \"{SCHEMA}\")")
+    out: Baseline = {}
+    items = data.get("findings")
+    if not isinstance(items, list):
+        raise ConfigError(f"baseline {path}: 'findings' must be a list")
+    for item in items:
+        if not (isinstance(item, dict) and isinstance(item.get("sha256"), str)
+                and isinstance(item.get("rule"), str)
+                and isinstance(item.get("locations", []), list)):
+            raise ConfigError(f"baseline {path}: each finding needs 'rule', 'sha256' and "
+                              "'locations'")
+        keys = out.setdefault((item["rule"], item["sha256"].lower()), set())
+        keys.update(_entry_keys(loc) for loc in item.get("locations", [])
+                    if isinstance(loc, dict))
+    return out
+
+
+def apply_baseline(findings: list[Finding], base: Baseline, *, top: Path | None,
+                   scanned: Path | None) -> tuple[list[Finding], int]:
+    """Findings that are new (key or place), and how many the baseline covered."""
+    kept: list[Finding] = []
+    covered = 0
+    for f in findings:
+        known = base.get((f.rule, f.sha256))
+        if known is None:
+            kept.append(f)
+            continue
+        new = sorted({location_key(c, top, scanned) for c in f.candidates} - known)
+        if not new:
+            covered += 1
+            continue
+        f.notes.append("this key is in the baseline, but not at: " + ", ".join(new))
+        kept.append(f)
+    return kept, covered
+
+
+def baseline_command(action: str, opts: ScanOptions, output: Path | None) -> int:
+    """`psguard baseline create|update`: scan, then write the baseline file."""
+    from psguard.app import run_scan
+    from psguard.policy import EXIT_CLEAN, EXIT_INCOMPLETE
+    from psguard.suppress import repo_root
+
+    if opts.mode == "stdin":
+        raise UsageError("psguard baseline records a repository or directory, not stdin")
+    top = repo_root(opts.path)
+    target = output or top / DEFAULT_FILE
+    if action == "create" and target.exists():
+        raise UsageError(f"{target} exists; use 'psguard baseline update' to refresh it")
+    previous: Baseline = {}
+    if action == "update" and target.exists():
+        previous = load_baseline(target)
+    opts.baseline = None
+    opts.no_baseline = True
+    result = run_scan(opts)
+    data = build(result.findings, result.mode, top, opts.path)
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write: {exc.strerror}") from None
+    now = {(e["rule"], e["sha256"]) for e in data["findings"]}
+    message = f"psguard: wrote {target}: {len(now)} key(s)"
+    if action == "update":
+        added, gone = len(now - set(previous)), len(set(previous) - now)
+        message += f" ({added} new, {gone} no longer found)"
+    print(message)
+    try:
+        shown = target.relative_to(top)
+    except ValueError:
+        shown = target
+    print(f"psguard: scans report only what is not in it with --baseline {shown} "
+          f"(or baseline = \"{shown}\" in [tool.psguard] / .psguard.toml)")
+    if not result.complete:
+        print("psguard: warning: the scan was incomplete; the baseline may miss keys",
+              file=sys.stderr)
+        return EXIT_INCOMPLETE
+    return EXIT_CLEAN

@@ -1,0 +1,277 @@
+"""What to do next, given how far a key has travelled and whether it still works.
+
+`steps(finding)` returns ordered `Remediation(text, command)` items from the finding's
+exposure (working-tree | staged | local | pushed | None for stdin), its
+`exposure_detail` (paths, unpushed commits, stashes, tags, notes) and its verification
+status (live | unknown | not_checked | rejected).
+
+The order is the advice:
+- pushed and live, unknown or not checked: revoke first. Others may already have cloned or
+  fetched it, and no history rewrite takes it back from them.
+- local (unpushed commits): rewrite before pushing (`git commit --amend` for the last
+  commit, `git rebase -i <commit>^` for older ones); that keeps the key private.
+- staged: `git restore --staged <path>`, then move the key out of the file.
+- working tree: move the key out of the file.
+- rejected: nothing to revoke; clean up, or accept it in `.psguardignore`.
+
+Commands never hold the raw key unless the user passed --show-secrets: the
+`git filter-repo --replace-text` file uses a `regex:` line that matches a token of the
+key's exact length ending in its last four characters (what the redacted form shows),
+with token boundaries on both sides. Another key of the same length that ends in the same
+four characters would be replaced too, which is harmless: it is also a key.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from psguard.models import ExposureDetail, Finding, Remediation
+
+REPLACEMENTS_FILE = "../psguard-replacements.txt"
+REPLACEMENT = "***REMOVED-POOLSIDE-KEY***"
+_TOKEN = "A-Za-z0-9_-"
+
+REVOKE = ("Revoke the key in Poolside. A developer key: open the user menu (your name, "
+          "bottom left) → Developer API Keys and delete it. A service account key: an "
+          "admin opens the Poolside Console → Security → API Keys and deletes the service "
+          "account (this cannot be undone; everything using that account stops working). "
+          "The key text does not say which kind it is, so look in both places.")
+MOVE = ("read the key from the environment instead: set POOLSIDE_API_KEY from your secret "
+        "store (a CI secret, a vault, your OS keychain). If you keep it in a local .env "
+        "file, make sure .env is listed in .gitignore first")
+ENSURE_ENV_IGNORED = "git check-ignore -q .env || echo .env >> .gitignore"
+PURGE = ("The old objects stay inside .git until they expire; to drop them now (this also "
+         "clears undo history such as the reflog):")
+PURGE_CMD = "git reflog expire --expire-unreachable=now --all && git gc --prune=now"
+CANNOT_UNDO = ("What rewriting cannot undo: clones, forks and fetches made before it, CI "
+               "logs, caches and build artifacts, the hosting service's pull-request refs "
+               "and cached pages (ask its support to purge them), and any copy made outside "
+               "git. Everyone must re-clone or reset onto the rewritten branches. That is why "
+               "the key is revoked first.")
+
+
+def replacement_line(secret: str, show_secrets: bool) -> str:
+    """A `git filter-repo --replace-text` line that replaces this key (see module doc)."""
+    if show_secrets:
+        return f"{secret}==>{REPLACEMENT}"
+    prefix = "ps-" if secret.startswith("ps-") else ""
+    middle = len(secret) - len(prefix) - 4
+    return (f"regex:(?<![{_TOKEN}]){re.escape(prefix)}[{_TOKEN}]{{{middle}}}"
+            f"{re.escape(secret[-4:])}(?![{_TOKEN}])==>{REPLACEMENT}")
+
+
+def _q(items: list[str]) -> str:
+    return " ".join(shlex.quote(i) for i in items)
+
+
+def _short(commit: str) -> str:
+    return commit[:12]
+
+
+def _paths(f: Finding, d: ExposureDetail | None) -> list[str]:
+    if d and d.paths:
+        return d.paths
+    seen: list[str] = []
+    for c in f.candidates:
+        if c.origin.path and c.origin.kind in ("file", "blob") and c.origin.path not in seen:
+            seen.append(c.origin.path)
+    return seen
+
+
+def _move_step(paths: list[str], dead: bool) -> Remediation:
+    where = ", ".join(paths) if paths else "where it is"
+    if dead:
+        return Remediation(f"Delete the dead key from {where}; for the key that replaces "
+                           f"it, {MOVE}.", ENSURE_ENV_IGNORED)
+    return Remediation(f"Take the key out of {where} and {MOVE}.", ENSURE_ENV_IGNORED)
+
+
+def _rejected_note(f: Finding) -> Remediation:
+    by = f" by {f.verification.endpoint}" if f.verification.endpoint else ""
+    return Remediation(f"Poolside rejected this key{by}: it is revoked or was never valid, "
+                       "so it grants no access and there is nothing to revoke.")
+
+
+def _ignore_step(f: Finding, why: str) -> Remediation:
+    return Remediation(f"If you keep it ({why}), accept this finding so scans stop "
+                       "reporting it:", f"echo '{f.fingerprint}  # {why}' >> .psguardignore")
+
+
+def _revoke_if_shared() -> Remediation:
+    return Remediation("If the key also left this machine another way (copied, synced, "
+                       "pasted, pushed from elsewhere), treat it as exposed. " + REVOKE)
+
+
+def steps(f: Finding, *, show_secrets: bool = False) -> list[Remediation]:
+    status = f.verification.status
+    dead = status == "rejected"
+    d = f.exposure_detail
+    paths = _paths(f, d)
+    if f.exposure == "pushed":
+        out = _pushed(f, d, paths, dead, show_secrets)
+    elif f.exposure == "local":
+        out = _local(f, d, paths, dead)
+    elif f.exposure == "staged":
+        out = _staged(f, paths, dead)
+    elif f.exposure == "working-tree":
+        out = _working_tree(f, paths, dead)
+    else:  # None: standard input, provenance unknown
+        out = [] if dead else [Remediation(
+            "psguard read this key from standard input and cannot tell where it has been. "
+            "If it was ever committed, pushed or shared, revoke it. " + REVOKE)]
+        out.append(_move_step([], dead))
+    if dead and f.exposure in ("working-tree", "staged", "local"):
+        out.append(_rejected_note(f))
+    return out
+
+
+def _working_tree(f: Finding, paths: list[str], dead: bool) -> list[Remediation]:
+    out = [_move_step(paths, dead)]
+    out.append(Remediation("It is not in git yet. Before your next commit, check what you "
+                           "are about to add:", "psguard scan --staged"))
+    if dead:
+        out.append(_ignore_step(f, "a dead key kept on purpose"))
+    else:
+        out.append(_revoke_if_shared())
+    return out
+
+
+def _staged(f: Finding, paths: list[str], dead: bool) -> list[Remediation]:
+    target = paths or ["<path>"]
+    out = [Remediation("Unstage the file so the key is not committed:",
+                       f"git restore --staged {_q(target)}")]
+    out.append(_move_step(paths, dead))
+    out.append(Remediation("Stage the cleaned file and check again before committing:",
+                           f"git add {_q(target)} && psguard scan --staged"))
+    if not dead:
+        out.append(_revoke_if_shared())
+    return out
+
+
+def _local(f: Finding, d: ExposureDetail | None, paths: list[str],
+           dead: bool) -> list[Remediation]:
+    d = d or ExposureDetail()
+    only = set(d.only_in)
+    out: list[Remediation] = []
+    if only == {"stash"}:
+        stashes = sorted(d.stashes, key=_stash_index, reverse=True) or ["stash@{0}"]
+        out.append(Remediation(
+            "Drop the stash that holds the key (stashes are never pushed; higher numbers "
+            "first, since dropping renumbers the rest). Apply it first if you still need "
+            "its other changes, and take the key out before stashing again.",
+            " && ".join(f"git stash drop {shlex.quote(s)}" for s in stashes)))
+        out.append(Remediation(PURGE, PURGE_CMD))
+    elif "tag" in only:
+        tags = d.tags or ["<tag>"]
+        remote = d.remote or "origin"
+        out.append(Remediation(
+            f"Find out whether the tag was pushed (tags are pushed separately from "
+            f"branches): if this prints a line, {remote} has the key: treat it as pushed "
+            f"and, unless it is rejected, revoke it before anything else.",
+            f"git ls-remote --tags {shlex.quote(remote)} "
+            + _q([f"refs/tags/{t}" for t in tags])))
+        out.append(Remediation("Delete the tag locally (and, if it was pushed, on the remote "
+                               f"with: git push {remote} --delete <tag>); re-create it on a "
+                               "commit without the key if you need it:",
+                               f"git tag -d {_q(tags)}"))
+        out.append(Remediation(PURGE, PURGE_CMD))
+    elif only == {"reflog"}:
+        out.append(Remediation("No branch, tag or stash holds the key any more, only "
+                               "git's reflog (amended, rebased or reset commits). " + PURGE,
+                               PURGE_CMD))
+    elif "note" in only:
+        ref = d.notes_refs[0] if d.notes_refs else "refs/notes/commits"
+        targets = d.note_targets or ["<commit>"]
+        out.append(Remediation(
+            "Remove the git note that holds the key (notes are pushed only when someone "
+            "pushes the notes ref):",
+            f"git notes --ref={shlex.quote(ref)} remove {_q(targets)}"))
+        out.append(Remediation(PURGE, PURGE_CMD))
+    else:
+        out.append(_rewrite_local(d, paths))
+        out.append(_move_step(paths, dead))
+        out.append(Remediation(PURGE, PURGE_CMD))
+        out.append(Remediation("Check that no commit still holds it before you push:",
+                               "psguard scan --history"))
+    if not dead:
+        out.append(_revoke_if_shared())
+    return out
+
+
+def _stash_index(name: str) -> int:
+    m = re.search(r"\{(\d+)\}", name)
+    return int(m.group(1)) if m else 0
+
+
+def _rewrite_local(d: ExposureDetail, paths: list[str]) -> Remediation:
+    target = paths or ["<path>"]
+    local = d.local_commits
+    if d.head and local == [d.head]:
+        return Remediation(
+            f"Do not push yet: the key is only in your last commit ({_short(d.head)}), which "
+            f"no remote has. Take the key out of {', '.join(target)} (next step: where it "
+            "goes), then fold the fix into that commit:",
+            f"git add {_q(target)} && git commit --amend --no-edit")
+    if not local:
+        return Remediation(
+            "Do not push yet: the key is in commits no remote has. Rewrite them before "
+            "pushing (git rebase -i from the first commit that added it).")
+    first = local[0]
+    count = f"{len(local)} unpushed commit{'s' if len(local) != 1 else ''}"
+    cmd = ("git rebase -i --root" if first in d.root_commits
+           else f"git rebase -i {_short(first)}^")
+    return Remediation(
+        f"Do not push yet: the key is in {count} (first: {_short(first)}), which no remote "
+        f"has; rewriting them now keeps it private. In the rebase, mark {_short(first)} and "
+        "every later commit that holds the key as 'edit'; at each stop remove the key, then "
+        "run git add, git commit --amend --no-edit and git rebase --continue:", cmd)
+
+
+def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
+            show_secrets: bool) -> list[Remediation]:
+    d = d or ExposureDetail()
+    where = (f" (reachable from {d.published_by})"
+             if d.published_by and d.published_by != "no-remotes" else "")
+    out: list[Remediation] = []
+    if dead:
+        out.append(Remediation(
+            f"Poolside rejected this key: it is revoked or was never valid, so the pushed "
+            f"copies{where} grant no access. Delete it from the current files "
+            f"({', '.join(paths) or 'if it is still there'}); for the key that replaces it, "
+            f"{MOVE}.", ENSURE_ENV_IGNORED))
+    else:
+        status = {"live": "it works", "unknown": "psguard could not tell whether it works",
+                  "not_checked": "it was not checked (run with --verify)"}.get(
+                      f.verification.status, "it may work")
+        out.append(Remediation(
+            f"Revoke it first: this key has been pushed{where} and {status}; anyone who "
+            f"cloned or fetched has it, and rewriting history cannot take it back. " + REVOKE))
+        out.append(_move_step(paths, dead=False))
+    optional = "Optional for a dead key: " if dead else ""
+    out.append(Remediation(
+        f"{optional}Write a replacements file for git filter-repo (outside the repository; "
+        + ("it holds the raw key: delete it afterwards" if show_secrets else
+           "it matches the key by length and last four characters, so it holds no key")
+        + "):",
+        f"printf '%s\\n' '{replacement_line(f.secret, show_secrets)}' > {REPLACEMENTS_FILE}"))
+    out.append(Remediation(
+        "In a fresh clone (git filter-repo refuses to rewrite other checkouts without "
+        "--force), replace the key in every commit of every branch and tag:",
+        f"git filter-repo --replace-text {REPLACEMENTS_FILE}"))
+    remote = d.remote or "origin"
+    out.append(Remediation(
+        f"filter-repo removes the '{remote}' remote so nothing is pushed by accident: add it "
+        "back (git remote add), then force-push every branch and tag:",
+        f"git push --force --all {shlex.quote(remote)} && "
+        f"git push --force --tags {shlex.quote(remote)}"))
+    out.append(Remediation(CANNOT_UNDO if not dead else CANNOT_UNDO.replace(
+        " That is why the key is revoked first.", "")))
+    if dead:
+        out.append(_ignore_step(f, "revoked key left in history"))
+    return out
+
+
+def attach(findings: list[Finding], *, show_secrets: bool = False) -> None:
+    for f in findings:
+        f.remediation = steps(f, show_secrets=show_secrets)

@@ -1,0 +1,323 @@
+"""Exposure (how far a key has travelled) and the remediation steps that follow from it.
+
+Every test builds a real repository with a real bare remote; keys are made at run time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import Repo, init_repo, make_key, run_psguard
+from psguard.app import ScanOptions, run_scan
+from psguard.models import Finding, Verification
+from psguard.remediation import replacement_line, steps
+
+
+def scan_json(*args: str, cwd: Path | None = None) -> dict[str, Any]:
+    run = run_psguard("scan", *args, "--format", "json", cwd=cwd)
+    assert run.code in (0, 1), run.stderr
+    data: dict[str, Any] = run.json()
+    return data
+
+
+def finding_for(report: dict[str, Any], key: str) -> dict[str, Any]:
+    for f in report["findings"]:
+        if f["secret"]["redacted"].endswith(key[-4:]):
+            return f
+    raise AssertionError(f"no finding for …{key[-4:]}")
+
+
+def env_line(key: str) -> str:
+    return f"POOLSIDE_API_KEY={key}\n"
+
+
+class World:
+    """One clone of a bare remote with the same kind of key in each exposure."""
+
+    def __init__(self, tmp_path: Path, home: Path) -> None:
+        self.remote = init_repo(tmp_path / "remote.git", home, bare=True)
+        self.repo = repo = init_repo(tmp_path / "work", home)
+        self.keys = {name: make_key() for name in
+                     ("working-tree", "staged", "local", "pushed", "stash", "tag")}
+        repo.git("remote", "add", "origin", str(self.remote.path))
+        repo.write("README.md", "hello\n")
+        repo.write("stashed.env", "# nothing yet\n")
+        repo.commit("init")
+        repo.write("pushed.env", env_line(self.keys["pushed"]))
+        self.pushed_commit = repo.commit("add pushed.env")
+        repo.git("push", "-q", "-u", "origin", "main")
+        # A commit only a tag reaches: made on a branch that is then deleted.
+        repo.git("checkout", "-q", "-b", "scratch")
+        repo.write("tagged.env", env_line(self.keys["tag"]))
+        repo.commit("tagged experiment")
+        repo.git("tag", "v0-experiment")
+        repo.git("checkout", "-q", "main")
+        repo.git("branch", "-q", "-D", "scratch")
+        # Unpushed: the key's commit and one more after it.
+        repo.write("local.env", env_line(self.keys["local"]))
+        self.local_commit = repo.commit("add local.env")
+        repo.write("README.md", "hello again\n")
+        repo.commit("docs")
+        # Only in a stash.
+        repo.write("stashed.env", env_line(self.keys["stash"]))
+        repo.git("stash", "-q")
+        # Staged, and only on disk.
+        repo.write("staged.env", env_line(self.keys["staged"]))
+        repo.git("add", "staged.env")
+        repo.write("wt.env", env_line(self.keys["working-tree"]))
+
+
+@pytest.fixture
+def world(tmp_path: Path, git_home: Path) -> World:
+    return World(tmp_path, git_home)
+
+
+def test_exposure_and_first_step_for_each_place_not_checked(world: World) -> None:
+    """End to end through the CLI (verification not checked)."""
+    keys = world.keys
+    wt = scan_json(str(world.repo.path))
+    hist = scan_json("--history", str(world.repo.path))
+    got = {
+        "working-tree": finding_for(wt, keys["working-tree"]),
+        "staged": finding_for(wt, keys["staged"]),
+        "local": finding_for(wt, keys["local"]),
+        "pushed": finding_for(wt, keys["pushed"]),
+        "stash": finding_for(hist, keys["stash"]),
+        "tag": finding_for(hist, keys["tag"]),
+    }
+    for f in got.values():
+        assert f["verification"]["status"] == "not_checked"
+    assert {k: f["exposure"] for k, f in got.items()} == {
+        "working-tree": "working-tree", "staged": "staged", "local": "local",
+        "pushed": "pushed", "stash": "local", "tag": "local"}
+    assert got["stash"]["exposure_detail"]["only_in"] == ["stash"]
+    assert got["stash"]["exposure_detail"]["stashes"] == ["stash@{0}"]
+    assert got["tag"]["exposure_detail"]["only_in"] == ["tag"]
+    assert got["tag"]["exposure_detail"]["tags"] == ["v0-experiment"]
+    assert got["pushed"]["exposure_detail"]["published_by"] == "origin/main"
+    assert any("only in a stash" in n for n in got["stash"]["notes"])
+    assert any("v0-experiment" in n for n in got["tag"]["notes"])
+    # History scans agree with the working-tree scan on committed keys.
+    assert finding_for(hist, keys["local"])["exposure"] == "local"
+    assert finding_for(hist, keys["pushed"])["exposure"] == "pushed"
+    assert finding_for(hist, keys["pushed"])["first_seen"]["commit"] == world.pushed_commit
+
+    first = {k: f["remediation"][0] for k, f in got.items()}
+    assert first["working-tree"]["text"].startswith("Take the key out of wt.env")
+    assert first["staged"]["command"] == "git restore --staged staged.env"
+    assert first["local"]["text"].startswith("Do not push yet")
+    assert first["local"]["command"] == f"git rebase -i {world.local_commit[:12]}^"
+    assert first["pushed"]["text"].startswith("Revoke it first")
+    assert "Developer API Keys" in first["pushed"]["text"]
+    assert "Security → API Keys" in first["pushed"]["text"]
+    assert first["stash"]["command"] == "git stash drop 'stash@{0}'"
+    assert first["tag"]["command"] == "git ls-remote --tags origin refs/tags/v0-experiment"
+
+
+def _in_process(path: Path, mode: str = "worktree") -> dict[str, Finding]:
+    result = run_scan(ScanOptions(path=path, mode=mode))
+    return {f.secret: f for f in result.findings}
+
+
+EXPECTED_FIRST = {
+    # (place, status): (text prefix, command or None when any)
+    ("working-tree", "live"): ("Take the key out of wt.env", None),
+    ("working-tree", "rejected"): ("Delete the dead key from wt.env", None),
+    ("working-tree", "not_checked"): ("Take the key out of wt.env", None),
+    ("staged", "live"): ("Unstage", "git restore --staged staged.env"),
+    ("staged", "rejected"): ("Unstage", "git restore --staged staged.env"),
+    ("staged", "not_checked"): ("Unstage", "git restore --staged staged.env"),
+    ("local", "live"): ("Do not push yet", "git rebase -i {local}^"),
+    ("local", "rejected"): ("Do not push yet", "git rebase -i {local}^"),
+    ("local", "not_checked"): ("Do not push yet", "git rebase -i {local}^"),
+    ("pushed", "live"): ("Revoke it first", None),
+    ("pushed", "rejected"): ("Poolside rejected this key", None),
+    ("pushed", "not_checked"): ("Revoke it first", None),
+    ("stash", "live"): ("Drop the stash", "git stash drop 'stash@{0}'"),
+    ("stash", "rejected"): ("Drop the stash", "git stash drop 'stash@{0}'"),
+    ("stash", "not_checked"): ("Drop the stash", "git stash drop 'stash@{0}'"),
+    ("tag", "live"): ("Find out whether the tag was pushed",
+                      "git ls-remote --tags origin refs/tags/v0-experiment"),
+    ("tag", "rejected"): ("Find out whether the tag was pushed",
+                          "git ls-remote --tags origin refs/tags/v0-experiment"),
+    ("tag", "not_checked"): ("Find out whether the tag was pushed",
+                             "git ls-remote --tags origin refs/tags/v0-experiment"),
+}
+
+
+def test_first_step_for_each_place_and_status(world: World) -> None:
+    """The real findings of each place, with each verification status set on them."""
+    wt = _in_process(world.repo.path)
+    hist = _in_process(world.repo.path, "history")
+    findings = {place: (hist if place in ("stash", "tag") else wt)[key]
+                for place, key in world.keys.items()}
+    for (place, status), (prefix, command) in EXPECTED_FIRST.items():
+        f = findings[place]
+        f.verification = Verification(status=status)
+        first = steps(f)[0]
+        assert first.text.startswith(prefix), (place, status, first.text)
+        if command is not None:
+            assert first.command == command.replace("{local}", world.local_commit[:12])
+        everything = " ".join(f"{s.text} {s.command}" for s in steps(f))
+        assert f.secret not in everything
+        if status == "rejected":
+            assert "nothing to revoke" in everything or "grant no access" in everything
+        if place == "pushed" and status != "rejected":
+            assert "cannot undo" in everything and "git filter-repo" in everything
+
+
+def test_unknown_status_on_pushed_key_is_revoke_first(world: World) -> None:
+    f = _in_process(world.repo.path)[world.keys["pushed"]]
+    f.verification = Verification(status="unknown")
+    assert steps(f)[0].text.startswith("Revoke it first")
+
+
+def test_last_local_commit_is_amended_and_the_advice_works(repo: Repo, tmp_path: Path,
+                                                           git_home: Path) -> None:
+    remote = init_repo(tmp_path / "remote.git", git_home, bare=True)
+    repo.git("remote", "add", "origin", str(remote.path))
+    repo.write("README.md", "hi\n")
+    repo.commit("init")
+    repo.git("push", "-q", "-u", "origin", "main")
+    key = make_key()
+    repo.write("app.env", env_line(key))
+    head = repo.commit("add app.env")
+    f = finding_for(scan_json(str(repo.path)), key)
+    assert f["exposure"] == "local"
+    assert f["exposure_detail"]["local_commits"] == [head]
+    first = f["remediation"][0]
+    assert first["command"] == "git add app.env && git commit --amend --no-edit"
+    # Follow the advice literally: remove the key, amend, purge, and scan again.
+    repo.write("app.env", "POOLSIDE_API_KEY=${POOLSIDE_API_KEY}\n")
+    shell(first["command"], repo)
+    purge = next(s for s in f["remediation"] if s["command"] and "gc --prune" in s["command"])
+    shell(purge["command"], repo)
+    run = run_psguard("scan", "--history", str(repo.path))
+    assert run.code == 0, run.stdout
+
+
+def shell(command: str, repo: Repo, cwd: Path | None = None) -> str:
+    env = repo.env
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    proc = subprocess.run(["bash", "-c", command], cwd=cwd or repo.path, env=env, text=True,
+                          capture_output=True)
+    assert proc.returncode == 0, (command, proc.stderr)
+    return proc.stdout
+
+
+def test_filter_repo_steps_remove_a_pushed_key_without_writing_it(world: World,
+                                                                  tmp_path: Path) -> None:
+    """Run the generated replacements file through git filter-repo in a fresh clone."""
+    key = world.keys["pushed"]
+    f = finding_for(scan_json(str(world.repo.path)), key)
+    cmds = [s["command"] for s in f["remediation"] if s["command"]]
+    write = next(c for c in cmds if "psguard-replacements.txt" in c and c.startswith("printf"))
+    rewrite = next(c for c in cmds if c.startswith("git filter-repo"))
+    assert key not in write
+    fresh_parent = tmp_path / "fresh"
+    fresh_parent.mkdir()
+    world.repo.git("clone", "-q", "--no-local", str(world.remote.path), str(fresh_parent / "c"))
+    clone = fresh_parent / "c"
+    shell(write, world.repo, cwd=clone)
+    written = (fresh_parent / "psguard-replacements.txt").read_text()
+    assert key not in written and written.startswith("regex:")
+    shell(rewrite, world.repo, cwd=clone)
+    history = subprocess.run(["git", "log", "--all", "-p"], cwd=clone, capture_output=True,
+                             text=True, check=True).stdout
+    assert key not in history
+    assert "***REMOVED-POOLSIDE-KEY***" in history
+    assert run_psguard("scan", "--history", str(clone)).code == 0
+
+
+def test_replacement_line_matches_only_that_key_shape() -> None:
+    key = make_key()
+    line = replacement_line(key, show_secrets=False)
+    assert key not in line
+    pattern, _, replacement = line.removeprefix("regex:").partition("==>")
+    rx = re.compile(pattern.encode())
+    assert rx.sub(replacement.encode(), f"x={key};".encode()) == \
+        f"x={replacement};".encode()
+    other = make_key()
+    assert rx.search(f"x={other}".encode()) is None or other[-4:] == key[-4:]
+    assert rx.search(f"x={key}Z".encode()) is None  # a longer token is not this key
+    assert replacement_line(key, show_secrets=True).startswith(key + "==>")
+
+
+def test_show_secrets_puts_the_literal_key_in_the_replacements_command(world: World) -> None:
+    key = world.keys["pushed"]
+    run = run_psguard("scan", str(world.repo.path), "--format", "json", "--show-secrets")
+    f = finding_for(run.json(), key)
+    assert any(s["command"] and f"'{key}==>" in s["command"] for s in f["remediation"])
+
+
+def test_committed_version_wins_over_working_tree(repo: Repo, tmp_path: Path,
+                                                  git_home: Path) -> None:
+    """A key still in a file that was pushed has travelled further than the work tree."""
+    remote = init_repo(tmp_path / "remote.git", git_home, bare=True)
+    repo.git("remote", "add", "origin", str(remote.path))
+    key = make_key()
+    repo.write("conf/app.env", env_line(key))
+    first = repo.commit("add conf")
+    repo.git("push", "-q", "-u", "origin", "main")
+    repo.write("conf/app.env", env_line(key) + "DEBUG=1\n")  # edited, not committed
+    f = finding_for(scan_json(str(repo.path / "conf")), key)  # scanning a subdirectory
+    assert f["exposure"] == "pushed"
+    assert f["first_seen"]["commit"] == first
+    assert any("committed version" in n for n in f["notes"])
+
+
+def test_repository_without_remotes_counts_as_pushed(repo: Repo) -> None:
+    key = make_key()
+    repo.write("a.env", env_line(key))
+    repo.commit("add")
+    f = finding_for(scan_json("--history", str(repo.path)), key)
+    assert f["exposure"] == "pushed"
+    assert f["exposure_detail"]["published_by"] == "no-remotes"
+    assert f["remediation"][0]["text"].startswith("Revoke it first")
+    assert any("no remote-tracking refs" in n for n in f["notes"])
+
+
+def test_note_only_key(repo: Repo, tmp_path: Path, git_home: Path) -> None:
+    remote = init_repo(tmp_path / "remote.git", git_home, bare=True)
+    repo.git("remote", "add", "origin", str(remote.path))
+    repo.write("README.md", "hi\n")
+    head = repo.commit("init")
+    repo.git("push", "-q", "-u", "origin", "main")
+    key = make_key()
+    repo.git("notes", "add", "-m", f"deploy with {key}", "HEAD")
+    f = finding_for(scan_json("--history", str(repo.path)), key)
+    assert f["exposure"] == "local"
+    assert f["exposure_detail"]["only_in"] == ["note"]
+    assert f["remediation"][0]["command"] == \
+        f"git notes --ref=refs/notes/commits remove {head}"
+
+
+def test_stdin_claims_no_exposure() -> None:
+    key = make_key()
+    run = run_psguard("scan", "--stdin", "--format", "json", input=env_line(key))
+    f = run.json()["findings"][0]
+    assert f["exposure"] is None
+    assert f["remediation"][0]["text"].startswith("psguard read this key from standard input")
+    text = run_psguard("scan", "--stdin", input=env_line(key)).stdout
+    assert "exposure: unknown (standard input)" in text
+
+
+def test_text_report_lists_exposure_first_commit_and_steps(world: World) -> None:
+    run = run_psguard("scan", str(world.repo.path))
+    assert run.code == 1
+    out = run.stdout
+    assert world.keys["pushed"] not in out
+    pushed_at = out.index(f"…{world.keys['pushed'][-4:]}")
+    staged_at = out.index(f"…{world.keys['staged'][-4:]}")
+    assert pushed_at < staged_at  # the most exposed key first
+    assert "exposure: pushed" in out and "exposure: staged" in out
+    assert f"first seen: {world.pushed_commit[:12]} by Ada Author" in out
+    assert "$ git restore --staged staged.env" in out
+    assert "1. Revoke it first" in out
