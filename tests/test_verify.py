@@ -352,6 +352,11 @@ def test_no_request_without_verify(repo: Repo, api: FakePoolside,
     run = run_psguard("scan", str(repo.path), "--format", "json", env=env)
     assert run.json()["findings"][0]["verification"]["status"] == "not_checked"
     assert api.count() == 0
+    # A bad endpoint setting only matters when verification runs.
+    bad = dict(env, PSGUARD_ENDPOINTS="http://api.example.invalid/v1")
+    assert run_psguard("scan", str(repo.path), env=bad).code == 1
+    refused = run_psguard("scan", str(repo.path), "--verify", env=bad)
+    assert refused.code == 2 and "plain HTTP" in refused.stderr
     # The user's own config can turn it on for every scan.
     user_config(env, "enabled = true\n")
     run = run_psguard("scan", str(repo.path), "--format", "json", env=env)

@@ -163,7 +163,7 @@ def load_user_config(path: Path | None = None) -> UserConfig:
     return cfg
 
 
-def _inside(path: Path, root: Path) -> bool:
+def is_inside(path: Path, root: Path) -> bool:
     try:
         path.resolve().relative_to(root.resolve())
         return True
@@ -187,7 +187,7 @@ def resolve_endpoints(cli_endpoints: list[str] | None = None,
     env = os.environ if environ is None else environ
     warnings: list[str] = []
     path = user_config or user_config_path()
-    if scanned_root is not None and _inside(path, scanned_root):
+    if scanned_root is not None and is_inside(path, scanned_root):
         # A user config that lives inside the scanned tree could be planted by it.
         warnings.append(f"{path}: ignoring the user config: it is inside the scanned "
                         "directory")

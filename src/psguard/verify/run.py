@@ -12,7 +12,13 @@ from typing import Any, TextIO
 
 from psguard.errors import UsageError
 from psguard.models import Finding, Verification, redact, sha256_hex
-from psguard.verify.endpoints import VerifySettings, resolve_endpoints
+from psguard.verify.endpoints import (
+    VerifySettings,
+    is_inside,
+    load_user_config,
+    resolve_endpoints,
+    user_config_path,
+)
 
 KEY_RE = re.compile(r"ps-[A-Za-z0-9_-]+")
 
@@ -35,8 +41,11 @@ def _positive(value: float | None, flag: str) -> float | None:
 
 
 def user_enabled(scanned_root: Path | None) -> bool:
-    """`[verify] enabled = true` in the user's own config."""
-    return resolve_endpoints(None, scanned_root).user.enabled
+    """`[verify] enabled = true` in the user's own config (not one inside the scan)."""
+    path = user_config_path()
+    if scanned_root is not None and is_inside(path, scanned_root):
+        return False
+    return load_user_config(path).enabled
 
 
 def verify_secrets(secrets: Sequence[str], req: VerifyRequest,
