@@ -349,8 +349,10 @@ def test_no_request_without_verify(repo: Repo, api: FakePoolside,
     key = make_key()
     repo.write("settings.py", f'POOLSIDE_API_KEY = "{key}"\n')
     env = dict(user_env, PSGUARD_ENDPOINTS=api.url)
-    run = run_psguard("scan", str(repo.path), "--format", "json", env=env)
+    run = run_psguard("scan", str(repo.path), "--format", "json", "--endpoint", api.url,
+                      env=env)
     assert run.json()["findings"][0]["verification"]["status"] == "not_checked"
+    assert "--endpoint has no effect without --verify" in run.stderr
     assert api.count() == 0
     # A bad endpoint setting only matters when verification runs.
     bad = dict(env, PSGUARD_ENDPOINTS="http://api.example.invalid/v1")

@@ -164,12 +164,15 @@ def _locate_and_advise(ctx: ScanContext) -> None:
 
 def _verify(opts: ScanOptions, config: Config, result: ScanResult) -> None:
     """Opt-in: --verify, `verify = true` in the config, or the user config's [verify]."""
-    if not result.findings:
+    if not result.findings and not opts.endpoints:
         return
     from psguard.verify.run import VerifyRequest, user_enabled, verify_findings
 
     scanned = None if opts.mode == "stdin" else opts.path
-    if opts.verify or config.verify or user_enabled(scanned):
+    enabled = opts.verify or config.verify or user_enabled(scanned)
+    if opts.endpoints and not enabled:
+        print("psguard: warning: --endpoint has no effect without --verify", file=sys.stderr)
+    if enabled and result.findings:
         verify_findings(result.findings, VerifyRequest(
             endpoints=opts.endpoints, scanned_root=scanned, timeout=opts.verify_timeout,
             deadline=opts.verify_deadline, no_cache=opts.no_cache))
