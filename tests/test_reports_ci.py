@@ -199,3 +199,230 @@ def test_markdown_from_cli_clean(repo: Repo) -> None:
     run = run_psguard("scan", "--format", "markdown", str(repo.path))
     assert run.code == 0
     assert "no Poolside API keys found" in run.stdout
+
+
+# --- psguard ci ----------------------------------------------------------------------------
+
+CI_VARS = ("GITHUB_ACTIONS", "GITHUB_EVENT_NAME", "GITHUB_EVENT_PATH", "GITHUB_BASE_REF",
+           "GITHUB_HEAD_REF", "GITHUB_REF", "GITHUB_SHA", "GITHUB_STEP_SUMMARY", "GITLAB_CI",
+           "CI_PIPELINE_SOURCE", "CI_COMMIT_SHA", "CI_COMMIT_BEFORE_SHA", "CI_COMMIT_BRANCH",
+           "CI_COMMIT_REF_NAME", "CI_COMMIT_TAG", "CI_DEFAULT_BRANCH", "CI_MERGE_REQUEST_IID",
+           "CI_MERGE_REQUEST_DIFF_BASE_SHA", "CI_MERGE_REQUEST_TARGET_BRANCH_SHA",
+           "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+ZERO = "0" * 40
+
+
+@pytest.fixture(autouse=True)
+def _no_ci_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in CI_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+class Project:
+    """A developer's repository, the server's bare repository, and CI checkouts of it."""
+
+    def __init__(self, tmp_path: Path, home: Path) -> None:
+        from conftest import init_repo
+
+        self.tmp = tmp_path
+        self.server = init_repo(tmp_path / "server.git", home, bare=True)
+        self.dev = init_repo(tmp_path / "dev", home)
+        self.dev.git("remote", "add", "origin", self.server.path.as_uri())
+        self.old_key = make_key()  # in main's history long ago: never the PR's fault
+        self.dev.write("README.md", "project\n")
+        self.dev.commit("initial", "README.md")
+        self.dev.write("legacy.cfg", f"api_key = {self.old_key}\n")
+        self.dev.commit("legacy config", "legacy.cfg")
+        for i in range(5):
+            self.dev.write(f"src/m{i}.py", f"x = {i}\n")
+            self.dev.commit(f"work {i}", f"src/m{i}.py")
+        self.dev.git("push", "-q", "origin", "main")
+
+    def sha(self, rev: str) -> str:
+        return self.dev.git("rev-parse", rev)
+
+    def checkout(self, name: str, rev: str, *, depth: int | None = 1,
+                 branches: tuple[str, ...] = ()) -> Repo:
+        """What CI does: a fresh repository fetching one commit (shallow by default)."""
+        from conftest import init_repo
+
+        co = init_repo(self.tmp / name, self.dev.home)
+        co.git("remote", "add", "origin", self.server.path.as_uri())
+        deep = [f"--depth={depth}"] if depth else []
+        specs = [f"+refs/heads/{b}:refs/remotes/origin/{b}" for b in branches]
+        co.git("fetch", "-q", "--no-tags", *deep, "origin", rev, *specs)
+        co.git("checkout", "-q", "--detach", rev)
+        return co
+
+
+@pytest.fixture
+def project(tmp_path: Path, git_home: Path) -> Project:
+    return Project(tmp_path, git_home)
+
+
+def _feature_with_key(project: Project, branch: str = "feature") -> str:
+    key = make_key()
+    dev = project.dev
+    dev.git("checkout", "-q", "-b", branch, "main")
+    dev.write("app/settings.py", f'POOLSIDE_API_KEY = "{key}"\n')
+    dev.commit("settings", "app/settings.py")
+    dev.write("app/other.py", "y = 2\n")
+    dev.commit("other", "app/other.py")
+    dev.git("push", "-q", "origin", branch)
+    return key
+
+
+def _event(tmp_path: Path, payload: dict) -> str:
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    return str(path)
+
+
+def _github_env(tmp_path: Path, event: str, payload: dict, **extra: str) -> dict[str, str]:
+    summary = tmp_path / "step_summary.md"
+    env = {"GITHUB_ACTIONS": "true", "CI": "true", "GITHUB_EVENT_NAME": event,
+           "GITHUB_EVENT_PATH": _event(tmp_path, payload),
+           "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_WORKSPACE": str(tmp_path)}
+    env.update(extra)
+    return env
+
+
+def test_ci_github_pull_request_in_a_shallow_checkout(project: Project, tmp_path: Path) -> None:
+    key = _feature_with_key(project)
+    base, head = project.sha("main"), project.sha("feature")
+    # main moves on after the branch point: the PR must not be blamed for main's commits
+    project.dev.git("checkout", "-q", "main")
+    project.dev.write("src/late.py", "late = 1\n")
+    project.dev.commit("late", "src/late.py")
+    project.dev.git("push", "-q", "origin", "main")
+    base = project.sha("main")
+    co = project.checkout("ci-pr", head)  # actions/checkout default: fetch-depth 1
+    payload = {"action": "synchronize", "number": 7,
+               "pull_request": {"number": 7, "base": {"ref": "main", "sha": base},
+                                "head": {"ref": "feature", "sha": head}}}
+    env = _github_env(tmp_path, "pull_request", payload, GITHUB_BASE_REF="main",
+                      GITHUB_HEAD_REF="feature", GITHUB_REF="refs/pull/7/merge")
+    run = run_psguard("ci", cwd=co.path, env=env)
+    assert run.code == 1, run.stderr
+    assert key not in run.stdout + run.stderr
+    errors = [line for line in run.stdout.splitlines() if line.startswith("::error ")]
+    assert len(errors) == 1 and "file=app/settings.py" in errors[0]
+    assert project.old_key[-4:] not in run.stdout  # main's old key is not the PR's
+    assert "git fetch" in run.stderr  # it completed the shallow clone itself
+    summary = (tmp_path / "step_summary.md").read_text(encoding="utf-8")
+    assert "| Key |" in summary and key[-4:] in summary and key not in summary
+
+
+def test_ci_shallow_without_fetch_says_what_to_set(project: Project, tmp_path: Path) -> None:
+    _feature_with_key(project)
+    base, head = project.sha("main"), project.sha("feature")
+    co = project.checkout("ci-noshallow", head)
+    payload = {"pull_request": {"base": {"sha": base}, "head": {"sha": head}}}
+    run = run_psguard("ci", "--no-fetch", cwd=co.path,
+                      env=_github_env(tmp_path, "pull_request", payload))
+    assert run.code == 2
+    assert "fetch-depth: 0" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_ci_github_push_event(project: Project, tmp_path: Path) -> None:
+    before = project.sha("main")
+    key = make_key()
+    project.dev.git("checkout", "-q", "main")
+    project.dev.write("deploy/env.sh", f"export POOLSIDE_API_KEY={key}\n")
+    project.dev.commit("deploy", "deploy/env.sh")
+    project.dev.git("push", "-q", "origin", "main")
+    after = project.sha("main")
+    co = project.checkout("ci-push", after, depth=None, branches=("main",))
+    payload = {"ref": "refs/heads/main", "before": before, "after": after, "created": False,
+               "deleted": False, "forced": False,
+               "repository": {"default_branch": "main"}}
+    env = _github_env(tmp_path, "push", payload, GITHUB_REF="refs/heads/main",
+                      GITHUB_SHA=after)
+    run = run_psguard("ci", "--format", "sarif", "--output", str(tmp_path / "out.sarif"),
+                      cwd=co.path, env=env)
+    assert run.code == 1, run.stderr
+    log = json.loads((tmp_path / "out.sarif").read_text(encoding="utf-8"))
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in log["runs"][0]["results"]]
+    assert uris == ["deploy/env.sh"]
+    # the next push, which removes it, is clean on its own range
+    project.dev.git("rm", "-q", "deploy/env.sh")
+    project.dev.commit("remove")
+    project.dev.git("push", "-q", "origin", "main")
+    payload.update(before=after, after=project.sha("main"))
+    co2 = project.checkout("ci-push2", project.sha("main"), depth=None, branches=("main",))
+    run = run_psguard("ci", cwd=co2.path, env=_github_env(tmp_path, "push", payload))
+    assert run.code == 0, run.stdout + run.stderr
+    assert "no Poolside API keys found" in (tmp_path / "step_summary.md").read_text()
+
+
+def test_ci_github_first_push_of_a_new_branch(project: Project, tmp_path: Path) -> None:
+    key = _feature_with_key(project, "topic")
+    head = project.sha("topic")
+    payload = {"ref": "refs/heads/topic", "before": ZERO, "after": head, "created": True,
+               "deleted": False, "base_ref": None, "repository": {"default_branch": "main"}}
+    env = _github_env(tmp_path, "push", payload, GITHUB_REF="refs/heads/topic",
+                      GITHUB_SHA=head)
+    # fetch-depth: 0 checkout: every branch as a remote-tracking ref
+    full = project.checkout("ci-new-full", head, depth=None, branches=("main", "topic"))
+    run = run_psguard("ci", cwd=full.path, env=env)
+    assert run.code == 1, run.stderr
+    assert key[-4:] in run.stdout and project.old_key[-4:] not in run.stdout
+    # default shallow checkout: psguard fetches the default branch to compare with
+    shallow = project.checkout("ci-new-shallow", head)
+    run = run_psguard("ci", cwd=shallow.path, env=env)
+    assert run.code == 1, run.stderr
+    assert key[-4:] in run.stdout and project.old_key[-4:] not in run.stdout
+    # a branch deletion scans nothing
+    payload = {"ref": "refs/heads/topic", "before": head, "after": ZERO, "deleted": True}
+    run = run_psguard("ci", cwd=full.path, env=_github_env(tmp_path, "push", payload))
+    assert run.code == 0 and "nothing to scan" in run.stderr
+
+
+def test_ci_gitlab_merge_request_pipeline(project: Project, tmp_path: Path) -> None:
+    key = _feature_with_key(project, "mr-branch")
+    base, head = project.sha("main"), project.sha("mr-branch")
+    co = project.checkout("ci-gitlab-mr", head, depth=20)  # GitLab's default GIT_DEPTH
+    env = {"GITLAB_CI": "true", "CI": "true", "CI_PIPELINE_SOURCE": "merge_request_event",
+           "CI_COMMIT_SHA": head, "CI_COMMIT_BEFORE_SHA": ZERO, "CI_MERGE_REQUEST_IID": "3",
+           "CI_MERGE_REQUEST_DIFF_BASE_SHA": base,
+           "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": "",
+           "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main", "CI_DEFAULT_BRANCH": "main"}
+    run = run_psguard("ci", "--format", "junit", cwd=co.path, env=env)
+    assert run.code == 1, run.stderr
+    assert key not in run.stdout
+    root = ET.fromstring(run.stdout.encode())
+    assert root.get("failures") == "1"
+    assert "gitlab merge_request_event" in run.stderr
+
+
+def test_ci_gitlab_branch_pipelines(project: Project, tmp_path: Path) -> None:
+    key = _feature_with_key(project, "gl-branch")
+    head = project.sha("gl-branch")
+    # a new branch: GitLab fetches only that branch; psguard fetches the default branch
+    co = project.checkout("ci-gitlab-new", head, depth=20, branches=("gl-branch",))
+    env = {"GITLAB_CI": "true", "CI": "true", "CI_PIPELINE_SOURCE": "push",
+           "CI_COMMIT_SHA": head, "CI_COMMIT_BEFORE_SHA": ZERO,
+           "CI_COMMIT_BRANCH": "gl-branch", "CI_COMMIT_REF_NAME": "gl-branch",
+           "CI_DEFAULT_BRANCH": "main"}
+    run = run_psguard("ci", cwd=co.path, env=env)
+    assert run.code == 1, run.stderr
+    assert key[-4:] in run.stdout and project.old_key[-4:] not in run.stdout
+    # a later push to the branch: before..after, here a clean commit
+    project.dev.write("app/more.py", "z = 3\n")
+    project.dev.commit("more", "app/more.py")
+    project.dev.git("push", "-q", "origin", "gl-branch")
+    env.update(CI_COMMIT_BEFORE_SHA=head, CI_COMMIT_SHA=project.sha("gl-branch"))
+    co2 = project.checkout("ci-gitlab-next", project.sha("gl-branch"), depth=20,
+                           branches=("gl-branch",))
+    run = run_psguard("ci", cwd=co2.path, env=env)
+    assert run.code == 0, run.stdout + run.stderr
+
+
+def test_ci_needs_a_range_outside_ci(project: Project) -> None:
+    run = run_psguard("ci", cwd=project.dev.path)
+    assert run.code == 2
+    assert "--range" in run.stderr and "Traceback" not in run.stderr
+    key = _feature_with_key(project)
+    run = run_psguard("ci", "--range", "main..feature", cwd=project.dev.path)
+    assert run.code == 1 and key[-4:] in run.stdout and key not in run.stdout

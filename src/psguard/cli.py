@@ -119,6 +119,10 @@ def build_parser() -> Parser:
     verify.add_argument("--fail-on", action="append", default=[], metavar="STATUSES",
                         help="statuses that make the exit code 1 (default: live)")
     _add_verify_options(verify, switch=False)
+
+    from psguard.hooks.commands import add_commands
+
+    add_commands(commands, _add_scan_options)  # hook, install, ci
     return parser
 
 
@@ -201,14 +205,28 @@ def _verify(args: argparse.Namespace) -> int:
     return verify_command(req, args.fmt, fail_on)
 
 
+def _hooks(args: argparse.Namespace) -> int:
+    from psguard.hooks.commands import run
+
+    return run(args)
+
+
 HANDLERS = {
     "scan": _scan,
     "baseline": _baseline,
     "verify": _verify,
+    "hook": _hooks,
+    "install": _hooks,
+    "ci": _hooks,
 }
 
 
 def main(argv: list[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else argv
+    if given[:1] == ["hook"]:  # runs on every commit: skip building every parser
+        from psguard.hooks.commands import hook_main
+
+        return hook_main(given[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -1,0 +1,319 @@
+"""`psguard ci`: the CI gate. Finds what a pull request, merge request or push adds,
+makes sure a shallow checkout holds it, scans it, and reports in the CI's language.
+
+GitHub Actions (GITHUB_ACTIONS=true; the event payload at GITHUB_EVENT_PATH):
+  pull_request / pull_request_target   pull_request.base.sha .. pull_request.head.sha
+  merge_group                          merge_group.base_sha .. merge_group.head_sha
+  push                                 before .. after; a new branch (before all zeros,
+                                       created: true) scans the commits no other branch
+                                       of the remote has; a deletion scans nothing
+  (no payload)                         origin/$GITHUB_BASE_REF .. HEAD for pull requests
+GitLab CI (GITLAB_CI=true):
+  merge_request_event                  CI_MERGE_REQUEST_DIFF_BASE_SHA (else
+                                       CI_MERGE_REQUEST_TARGET_BRANCH_SHA) ..
+                                       CI_MERGE_REQUEST_SOURCE_BRANCH_SHA (else CI_COMMIT_SHA)
+  branch pipelines                     CI_COMMIT_BEFORE_SHA .. CI_COMMIT_SHA; all zeros
+                                       (a new branch): the commits that are on no other
+                                       branch, the default branch fetched if need be
+Anywhere: --range A..B.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from psguard.errors import UsageError
+
+REMOTE = "origin"
+GITHUB_SHALLOW_HINT = ("set `fetch-depth: 0` on the actions/checkout step (or fetch the base "
+                       "commit before running psguard)")
+GITLAB_SHALLOW_HINT = ("set the CI/CD variable `GIT_DEPTH: 0` for this job (or fetch the base "
+                       "commit before running psguard)")
+GENERIC_SHALLOW_HINT = "fetch the full history first: git fetch --unshallow"
+
+
+class CIError(UsageError):
+    """The range cannot be found or completed; the message says what to set."""
+
+
+def is_zero(sha: str | None) -> bool:
+    return not sha or set(sha) == {"0"}
+
+
+@dataclass
+class Target:
+    """What to scan: the commits reachable from `head` and from none of `exclude`."""
+
+    system: str  # github | gitlab | manual
+    event: str
+    head: str
+    base: str | None = None  # the single base commit, when there is one
+    exclude: list[str] = field(default_factory=list)  # refs/commits already known
+    new_branch: bool = False
+    branch: str | None = None  # the pushed branch (new-branch pushes)
+    default_branch: str | None = None
+    nothing: str | None = None  # set when there is nothing to scan, and why
+
+    def describe(self) -> str:
+        if self.nothing:
+            return self.nothing
+        if self.base:
+            return f"{self.base[:12]}..{self.head[:12]}"
+        return f"{self.head[:12]} (commits on no other branch)"
+
+
+def _payload(env: Mapping[str, str]) -> dict[str, object]:
+    path = env.get("GITHUB_EVENT_PATH")
+    if not path:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CIError(f"cannot read the GitHub event payload {path}: {exc}") from None
+    return data if isinstance(data, dict) else {}
+
+
+def _get(data: object, *keys: str) -> str | None:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data if isinstance(data, str) else None
+
+
+def github_target(env: Mapping[str, str]) -> Target:
+    event = env.get("GITHUB_EVENT_NAME", "")
+    payload = _payload(env)
+    if event in ("pull_request", "pull_request_target"):
+        base = _get(payload, "pull_request", "base", "sha")
+        head = _get(payload, "pull_request", "head", "sha")
+        if base and head:
+            return Target("github", event, head=head, base=base)
+        base_ref = env.get("GITHUB_BASE_REF")
+        if base_ref:
+            return Target("github", event, head="HEAD", base=f"{REMOTE}/{base_ref}")
+        raise CIError(f"GitHub {event} event without base and head commits in "
+                      "GITHUB_EVENT_PATH; pass --range BASE..HEAD")
+    if event == "merge_group":
+        base = _get(payload, "merge_group", "base_sha")
+        head = _get(payload, "merge_group", "head_sha")
+        if base and head:
+            return Target("github", event, head=head, base=base)
+    if event == "push":
+        before, after = _get(payload, "before"), _get(payload, "after")
+        ref = _get(payload, "ref") or env.get("GITHUB_REF", "")
+        default = _get(payload, "repository", "default_branch")
+        if is_zero(after) or payload.get("deleted") is True:
+            return Target("github", event, head="", nothing=f"{ref} was deleted: nothing "
+                                                            "to scan")
+        head = after or env.get("GITHUB_SHA") or "HEAD"
+        if not is_zero(before):
+            return Target("github", event, head=head, base=before)
+        return Target("github", event, head=head, new_branch=True,
+                      branch=_branch_name(ref), default_branch=default)
+    if env.get("GITHUB_BASE_REF"):
+        return Target("github", event, head="HEAD", base=f"{REMOTE}/{env['GITHUB_BASE_REF']}")
+    raise CIError(f"cannot tell what to scan for the GitHub {event or 'unknown'} event; "
+                  "pass --range BASE..HEAD, or use psguard scan --history for a full audit")
+
+
+def gitlab_target(env: Mapping[str, str]) -> Target:
+    source = env.get("CI_PIPELINE_SOURCE", "")
+    head = env.get("CI_COMMIT_SHA") or "HEAD"
+    default = env.get("CI_DEFAULT_BRANCH")
+    if source == "merge_request_event" or env.get("CI_MERGE_REQUEST_IID"):
+        base = (env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA")
+                or env.get("CI_MERGE_REQUEST_TARGET_BRANCH_SHA"))
+        mr_head = env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or head
+        if base and not is_zero(base):
+            return Target("gitlab", "merge_request_event", head=mr_head, base=base)
+        target_branch = env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+        if target_branch:
+            return Target("gitlab", "merge_request_event", head=mr_head,
+                          base=f"{REMOTE}/{target_branch}")
+        raise CIError("GitLab merge request pipeline without CI_MERGE_REQUEST_DIFF_BASE_SHA; "
+                      "pass --range BASE..HEAD")
+    before = env.get("CI_COMMIT_BEFORE_SHA")
+    if not is_zero(before):
+        return Target("gitlab", source or "push", head=head, base=before)
+    if env.get("CI_COMMIT_TAG"):
+        return Target("gitlab", source or "push", head=head, new_branch=True,
+                      default_branch=default)
+    return Target("gitlab", source or "push", head=head, new_branch=True,
+                  branch=env.get("CI_COMMIT_BRANCH") or env.get("CI_COMMIT_REF_NAME"),
+                  default_branch=default)
+
+
+def _branch_name(ref: str) -> str | None:
+    return ref[len("refs/heads/"):] if ref.startswith("refs/heads/") else None
+
+
+def detect(env: Mapping[str, str], rev_range: str | None) -> Target:
+    if rev_range:
+        base, sep, head = rev_range.partition("..")
+        if not sep or not base or not head or head.startswith("."):
+            raise CIError(f"--range {rev_range!r}: expected BASE..HEAD")
+        system = "github" if env.get("GITHUB_ACTIONS") == "true" else (
+            "gitlab" if env.get("GITLAB_CI") == "true" else "manual")
+        return Target(system, "range", head=head, base=base)
+    if env.get("GITHUB_ACTIONS") == "true":
+        return github_target(env)
+    if env.get("GITLAB_CI") == "true":
+        return gitlab_target(env)
+    raise CIError("not on GitHub Actions or GitLab CI (no GITHUB_ACTIONS or GITLAB_CI); "
+                  "pass --range BASE..HEAD")
+
+
+# --- making sure the checkout holds the range -------------------------------------------
+
+
+def _git(root: Path, *args: str) -> tuple[int, str]:
+    from psguard.scanner.git import run_git
+
+    proc = run_git(list(args), root, check=False)
+    return proc.returncode, proc.stdout.decode(errors="replace").strip()
+
+
+def _has_commit(root: Path, rev: str) -> bool:
+    return _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")[0] == 0
+
+
+def _is_shallow(root: Path) -> bool:
+    return _git(root, "rev-parse", "--is-shallow-repository")[1] == "true"
+
+
+def _fetch(root: Path, *args: str) -> bool:
+    print(f"psguard ci: git fetch {' '.join(args)}", file=sys.stderr)
+    return _git(root, "fetch", "--quiet", "--no-tags", *args)[0] == 0
+
+
+def _hint(system: str) -> str:
+    return {"github": GITHUB_SHALLOW_HINT, "gitlab": GITLAB_SHALLOW_HINT}.get(
+        system, GENERIC_SHALLOW_HINT)
+
+
+def _ensure_commit(root: Path, rev: str, target: Target, fetch: bool, what: str) -> None:
+    if _has_commit(root, rev):
+        return
+    if fetch:
+        if rev.startswith(f"{REMOTE}/"):  # a branch: fetch it into its tracking ref
+            spec = f"+refs/heads/{rev[len(REMOTE) + 1:]}:refs/remotes/{rev}"
+        else:
+            spec = rev
+        if _fetch(root, REMOTE, spec) and _has_commit(root, rev):
+            return
+    raise CIError(f"the {what} commit {rev} is not in this checkout"
+                  f"{' (a shallow clone)' if _is_shallow(root) else ''}: {_hint(target.system)}")
+
+
+def _deepen_until_merge_base(root: Path, target: Target, fetch: bool) -> None:
+    """In a shallow clone, fetch history until base and head meet (or give up)."""
+    assert target.base
+    for depth in (50, 200, 1000):
+        if not _is_shallow(root):
+            return
+        if _git(root, "merge-base", target.base, target.head)[0] == 0:
+            return
+        if not fetch or not _fetch(root, f"--deepen={depth}", REMOTE, target.head):
+            break
+    if _is_shallow(root) and _git(root, "merge-base", target.base, target.head)[0] != 0:
+        if fetch and _fetch(root, "--unshallow", REMOTE) and \
+                _git(root, "merge-base", target.base, target.head)[0] == 0:
+            return
+        raise CIError(f"this shallow clone does not reach back to where {target.head[:12]} "
+                      f"and {target.base[:12]} meet, so psguard cannot tell which commits "
+                      f"are new: {_hint(target.system)}")
+
+
+def _other_branch_tips(root: Path, target: Target, fetch: bool) -> list[str]:
+    """For a new branch: what the remote's other branches hold (fetching the default
+    branch when the checkout has no other branch)."""
+    own = f"refs/remotes/{REMOTE}/{target.branch}" if target.branch else None
+    code, out = _git(root, "for-each-ref", "--format=%(refname) %(objectname)",
+                     f"refs/remotes/{REMOTE}/")
+    tips = [line.split()[1] for line in out.splitlines()
+            if code == 0 and line and line.split()[0] != own
+            and not line.split()[0].endswith("/HEAD")]
+    if tips or not target.default_branch or target.default_branch == target.branch:
+        return sorted(set(tips))
+    ref = f"refs/remotes/{REMOTE}/{target.default_branch}"
+    if fetch:
+        _fetch(root, REMOTE, f"+refs/heads/{target.default_branch}:{ref}")
+    return [ref] if _has_commit(root, ref) else []
+
+
+def prepare(root: Path, target: Target, fetch: bool) -> list[str]:
+    """The rev-list arguments for the scan, after fetching what is missing."""
+    _ensure_commit(root, target.head, target, fetch, "head")
+    if target.base:
+        _ensure_commit(root, target.base, target, fetch, "base")
+        _deepen_until_merge_base(root, target, fetch)
+        return [target.head, "--not", target.base]
+    exclude = _other_branch_tips(root, target, fetch)
+    if _is_shallow(root) and exclude:
+        probe = Target(target.system, target.event, head=target.head, base=exclude[0])
+        _deepen_until_merge_base(root, probe, fetch)
+    elif _is_shallow(root):
+        raise CIError("first push of a branch in a shallow clone with no other branch to "
+                      f"compare with: {_hint(target.system)}")
+    target.exclude = exclude
+    return [target.head, "--not", *exclude] if exclude else [target.head]
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+def _verify_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The verification options the scan options know (set by the scan option group)."""
+    from psguard.hooks.sources import RevsOptions
+
+    known = {f.name for f in fields(RevsOptions)}
+    wanted = ("verify", "endpoints", "verify_timeout", "verify_deadline")
+    return {name: getattr(args, name) for name in wanted
+            if name in known and getattr(args, name, None) is not None}
+
+
+def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
+    from psguard.app import run_scan, use_color, write_report
+    from psguard.hooks.sources import RevsOptions
+    from psguard.policy import exit_code, parse_fail_on
+    from psguard.report import render
+    from psguard.scanner.git import require_repository
+
+    env = os.environ if env is None else env
+    fail_on = parse_fail_on(args.fail_on)
+    root = require_repository(args.path)
+    target = detect(env, args.rev_range)
+    on_github = env.get("GITHUB_ACTIONS") == "true"
+    fmt = args.fmt or ("github" if on_github else "text")
+    if target.nothing:
+        print(f"psguard ci: {target.nothing}", file=sys.stderr)
+        return 0
+    revs = prepare(root, target, fetch=not args.no_fetch)
+    print(f"psguard ci: {target.system} {target.event}: scanning {target.describe()}",
+          file=sys.stderr)
+    opts = RevsOptions(path=root, mode="revs", revs=revs, fmt=fmt, output=args.output,
+                       show_secrets=args.show_secrets, config=args.config,
+                       min_confidence=args.min_confidence, fail_on=args.fail_on,
+                       no_repo_config=args.no_repo_config, **_verify_options(args))
+    result = run_scan(opts)
+    text = render(fmt, result, show_secrets=args.show_secrets, color=use_color(args.output))
+    write_report(text, args.output)
+    summary = args.summary or (Path(env["GITHUB_STEP_SUMMARY"])
+                               if on_github and env.get("GITHUB_STEP_SUMMARY") else None)
+    if summary is not None:
+        markdown = render("markdown", result, show_secrets=False, color=False)
+        try:
+            with summary.open("a", encoding="utf-8") as fh:
+                fh.write(markdown)
+        except OSError as exc:
+            print(f"psguard: warning: cannot write the summary to {summary}: {exc.strerror}",
+                  file=sys.stderr)
+    return exit_code(result, fail_on)

@@ -1,0 +1,39 @@
+"""`psguard hook commit-msg FILE`: block a commit whose message holds a key.
+
+A message is pushed and mirrored with the commit, and unlike a file it cannot be fixed
+by a later commit: only rewriting history removes it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from psguard.hooks.common import Verdict, bypass_lines, finding_lines
+
+
+def check(message_file: Path, *, fail_on: list[str], config: Path | None = None,
+          show_secrets: bool = False) -> Verdict:
+    from psguard.app import run_scan
+    from psguard.hooks.sources import MessageOptions
+    from psguard.policy import is_blocking, parse_fail_on
+
+    statuses = parse_fail_on(fail_on)
+    result = run_scan(MessageOptions(path=Path("."), mode="commit-msg", config=config,
+                                     message_file=message_file))
+    blocking = [f for f in result.findings if is_blocking(f, statuses)]
+    if not blocking:
+        return Verdict(0, [])
+    from psguard.report.guidance import MOVE, REVOKE
+
+    lines = ["psguard: commit blocked: the commit message holds a Poolside API key", ""]
+    for f in blocking:
+        lines += finding_lines(f, show_secrets)
+    lines += ["", "What to do now:",
+              "  1. Remove the key from the message and commit again. git kept your message "
+              "in .git/COMMIT_EDITMSG:",
+              "       git commit -e -F .git/COMMIT_EDITMSG   (add --amend if you were amending)",
+              f"  2. {MOVE}.",
+              "  3. If the key was pasted or shared anywhere else, treat it as leaked. "
+              f"{REVOKE}.", ""]
+    lines += bypass_lines("commit-msg")
+    return Verdict(1, lines)

@@ -1,0 +1,96 @@
+"""What every hook shares: failing closed, the blocking message, bypass instructions.
+
+Kept free of heavy imports (rich, GitPython, httpx): this module runs on every commit.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from psguard.models import Finding, ScanResult
+
+# Anything shaped like a key, in text we did not write ourselves (exception messages).
+_KEYISH = re.compile(r"ps-[A-Za-z0-9_-]{6,}")
+
+BYPASS = {
+    "pre-commit": ("git commit --no-verify", "SKIP=psguard git commit"),
+    "pre-push": ("git push --no-verify", "SKIP=psguard-push git push"),
+    "commit-msg": ("git commit --no-verify", "SKIP=psguard-commit-msg git commit"),
+}
+
+
+def scrub_keys(text: str) -> str:
+    """Redact anything key-shaped: for messages that might quote scanned content."""
+    return _KEYISH.sub(lambda m: f"ps-…{m.group(0)[-4:]}", text)
+
+
+@dataclass
+class Verdict:
+    """What a hook decided: exit code and the lines to print on stderr."""
+
+    code: int
+    lines: list[str]
+
+
+def bypass_lines(hook: str) -> list[str]:
+    native, framework = BYPASS[hook]
+    return [f"To go ahead anyway, deliberately: {native}",
+            f"  (hooks run by the pre-commit framework: {framework})"]
+
+
+def finding_lines(f: Finding, show_secrets: bool) -> list[str]:
+    from psguard.report.describe import describe_location
+
+    shown = f.secret if show_secrets else f.redacted
+    status = f.verification.status.replace("_", " ")
+    lines = [f"  {shown}  ({f.confidence} confidence, {status})"]
+    for c in f.candidates[:10]:
+        lines.append(f"    {describe_location(c)}")
+        if c.masked_line:
+            masked = (c.masked_line.replace(f.redacted, f.secret) if show_secrets
+                      else c.masked_line)
+            lines.append(f"        {masked.strip()}")
+    if len(f.candidates) > 10:
+        lines.append(f"    … and {len(f.candidates) - 10} more place(s)")
+    return lines
+
+
+def problems_lines(result: ScanResult) -> list[str]:
+    return [f"psguard: warning: {p.kind}: {p.target}: {p.detail}" for p in result.problems
+            if p.incomplete]
+
+
+def fail_closed(hook: str, run: Callable[[], Verdict]) -> int:
+    """Run a hook; any unexpected error blocks (exit 2) with a message saying so."""
+    from psguard.errors import PsguardError
+
+    try:
+        verdict = run()
+    except KeyboardInterrupt:
+        print("psguard: interrupted; blocked", file=sys.stderr)
+        return 130
+    except PsguardError as exc:
+        lines = [f"psguard: error: {scrub_keys(str(exc))}",
+                 f"psguard: the {hook} hook could not check this change, so it blocked it."]
+        verdict = Verdict(2, [*lines, *bypass_lines(hook)])
+    except Exception as exc:  # fail closed: never let a crash wave a commit through
+        detail = scrub_keys(f"{type(exc).__name__}: {exc}")
+        lines = [f"psguard: internal error in the {hook} hook: {detail}",
+                 "psguard: the change was blocked because it could not be checked "
+                 "(fail closed). Please report this bug with the command you ran.",
+                 "psguard: to see where it failed: PSGUARD_DEBUG=1 " + BYPASS[hook][0]
+                 .replace(" --no-verify", "")]
+        verdict = Verdict(2, [*lines, *bypass_lines(hook)])
+        import os
+
+        if os.environ.get("PSGUARD_DEBUG"):
+            import traceback
+
+            sys.stderr.write(scrub_keys(traceback.format_exc()))
+    if verdict.lines:
+        sys.stderr.write("\n".join(verdict.lines) + "\n")
+        sys.stderr.flush()
+    return verdict.code

@@ -1,0 +1,173 @@
+"""`psguard install`: native git hooks for repositories without the pre-commit framework.
+
+Each hook is a small POSIX shell script that runs `<this interpreter> -m psguard hook
+NAME`. A hook that was already there is kept as NAME.psguard-orig and runs first (with
+the same arguments and standard input); if it fails, its exit code stands. Any failure
+of psguard itself (a crash, a missing interpreter) blocks: the hook fails closed.
+`--uninstall` puts the original back.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from psguard.errors import NotARepositoryError, PsguardError
+
+MARKER = "# psguard-hook v1"
+ORIG_SUFFIX = ".psguard-orig"
+
+
+class InstallError(PsguardError):
+    """A hook that cannot be installed or removed safely (exit 2)."""
+
+
+def hooks_dir(path: Path) -> Path:
+    """The directory git runs hooks from: core.hooksPath when set, else .git/hooks."""
+    if not path.exists():
+        raise NotARepositoryError(f"{path}: no such directory")
+    # Not run_git: its safety options override core.hooksPath, which is what we need here.
+    proc = subprocess.run(["git", "-C", str(path), "rev-parse", "--git-path", "hooks"],
+                          capture_output=True, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+    if proc.returncode != 0:
+        raise NotARepositoryError(f"{path}: not a git repository "
+                                  "(run inside a repository or pass its path)")
+    out = Path(os.fsdecode(proc.stdout.rstrip(b"\n")))
+    return out if out.is_absolute() else (path / out)
+
+
+def script(name: str, python: str) -> str:
+    stdin_setup = ""
+    run_orig = '"$orig" "$@"'
+    run_psguard = f'"$PSGUARD_PYTHON" -m psguard hook {name} "$@"'
+    if name == "pre-push":
+        # git writes the refs being pushed to standard input: both hooks need them.
+        stdin_setup = ('input=$(cat)\n')
+        run_orig = 'printf "%s\\n" "$input" | "$orig" "$@"'
+        run_psguard = (f'printf "%s\\n" "$input" | "$PSGUARD_PYTHON" -m psguard hook {name} '
+                       '"$@"')
+    return f"""#!/bin/sh
+{MARKER}: {name}
+# Installed by `psguard install`; `psguard install --uninstall` removes it and restores
+# the hook it replaced (kept next to it as {name}{ORIG_SUFFIX}, which runs first).
+# Bypass deliberately: git's --no-verify.
+PSGUARD_PYTHON={shlex.quote(python)}
+{stdin_setup}orig="$(dirname "$0")/{name}{ORIG_SUFFIX}"
+if [ -x "$orig" ]; then
+    {run_orig}
+    status=$?
+    if [ $status -ne 0 ]; then
+        exit $status
+    fi
+fi
+{run_psguard}
+status=$?
+if [ $status -gt 1 ]; then
+    echo "psguard: the {name} hook could not check this change (exit $status); blocked." >&2
+    echo "psguard: is psguard still installed for $PSGUARD_PYTHON? Reinstall the hook with" \\
+         "'psguard install', or bypass deliberately with --no-verify." >&2
+fi
+exit $status
+"""
+
+
+def is_ours(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return MARKER.encode() in fh.read(4096)
+    except OSError:
+        return False
+
+
+@dataclass
+class Outcome:
+    name: str
+    action: str  # installed | updated | chained | removed | restored | absent | foreign
+    path: Path
+
+
+def _write_executable(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.psguard-tmp")
+    tmp.write_text(text, encoding="utf-8")
+    mode = tmp.stat().st_mode
+    tmp.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    os.replace(tmp, path)
+
+
+def install_one(directory: Path, name: str, python: str, force: bool) -> Outcome:
+    target = directory / name
+    orig = directory / f"{name}{ORIG_SUFFIX}"
+    exists = target.exists() or target.is_symlink()
+    if exists and is_ours(target):
+        _write_executable(target, script(name, python))
+        return Outcome(name, "updated", target)
+    if exists:
+        if target.is_dir() and not target.is_symlink():
+            raise InstallError(f"{target} is a directory, not a hook; not touching it")
+        if orig.exists() or orig.is_symlink():
+            if not force:
+                raise InstallError(
+                    f"{target} exists and so does {orig.name} (left from an earlier "
+                    "install?): psguard will not overwrite either. Move one of them away, "
+                    "or pass --force to replace the old backup with the current hook")
+            orig.unlink()
+        os.replace(target, orig)  # a symlink moves as a symlink: it still points home
+        _write_executable(target, script(name, python))
+        return Outcome(name, "chained", target)
+    _write_executable(target, script(name, python))
+    return Outcome(name, "installed", target)
+
+
+def uninstall_one(directory: Path, name: str) -> Outcome:
+    target = directory / name
+    orig = directory / f"{name}{ORIG_SUFFIX}"
+    if not (target.exists() or target.is_symlink()):
+        return Outcome(name, "absent", target)
+    if not is_ours(target):
+        return Outcome(name, "foreign", target)
+    if orig.exists() or orig.is_symlink():
+        os.replace(orig, target)
+        return Outcome(name, "restored", target)
+    target.unlink()
+    return Outcome(name, "removed", target)
+
+
+_MESSAGES = {
+    "installed": "installed {name} hook: {path}",
+    "updated": "updated psguard's {name} hook: {path}",
+    "chained": "installed {name} hook: {path}; your existing hook is kept as "
+               "{name}" + ORIG_SUFFIX + " and runs first",
+    "removed": "removed psguard's {name} hook: {path}",
+    "restored": "removed psguard's {name} hook and restored your original: {path}",
+    "absent": "no {name} hook to remove at {path}",
+    "foreign": "{path} was not installed by psguard; left as it is",
+}
+
+
+def install_command(path: Path, *, hooks: list[str], uninstall: bool, force: bool) -> int:
+    directory = hooks_dir(path)
+    if not uninstall:
+        directory.mkdir(parents=True, exist_ok=True)
+    python = sys.executable
+    outcomes = []
+    for name in dict.fromkeys(hooks):
+        outcome = uninstall_one(directory, name) if uninstall else \
+            install_one(directory, name, python, force)
+        outcomes.append(outcome)
+        print("psguard: " + _MESSAGES[outcome.action].format(name=name, path=outcome.path))
+    if not uninstall and _framework_config(path).exists():
+        print("psguard: note: this repository has a .pre-commit-config.yaml; with the "
+              "pre-commit framework you can use psguard's hooks from there instead")
+    return 0
+
+
+def _framework_config(path: Path) -> Path:
+    proc = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"],
+                          capture_output=True)
+    top = Path(os.fsdecode(proc.stdout.strip())) if proc.returncode == 0 else path
+    return top / ".pre-commit-config.yaml"

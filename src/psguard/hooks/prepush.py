@@ -1,0 +1,164 @@
+"""`psguard hook pre-push REMOTE URL`: block a push whose new commits add a key.
+
+git writes one line per ref to the hook's standard input:
+`<local ref> <local sha> <remote ref> <remote sha>`. For each ref the commits that
+are not on the remote yet are those reachable from <local sha> but from none of:
+<remote sha> (when this repository has it) and the remote-tracking refs of REMOTE.
+That covers updates, new branches (remote sha all zeros: only the commits no branch
+of the remote has) and force pushes; deletions (local sha all zeros) push nothing.
+
+Under the pre-commit framework git's standard input is not passed on; the framework
+gives PRE_COMMIT_FROM_REF / PRE_COMMIT_TO_REF (and PRE_COMMIT_REMOTE_NAME,
+PRE_COMMIT_LOCAL_BRANCH) instead, which this hook reads when they are set.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from psguard.hooks.common import Verdict, bypass_lines, finding_lines, problems_lines
+
+ZERO = "0" * 40
+ZERO256 = "0" * 64
+
+
+@dataclass
+class PushPlan:
+    tips: list[str] = field(default_factory=list)  # local shas being pushed
+    exclude: list[str] = field(default_factory=list)  # shas the remote already has
+    refs: list[str] = field(default_factory=list)  # local refs, for messages
+    remote: str | None = None
+
+    def revs(self) -> list[str]:
+        return [*self.tips, "--not", *self.exclude] if self.exclude else list(self.tips)
+
+
+def _is_zero(sha: str) -> bool:
+    return sha in (ZERO, ZERO256) or (bool(sha) and set(sha) == {"0"})
+
+
+def _git(root: Path, *args: str) -> tuple[int, str]:
+    from psguard.scanner.git import run_git
+
+    proc = run_git(list(args), root, check=False)
+    return proc.returncode, proc.stdout.decode(errors="replace").strip()
+
+
+def _have_commit(root: Path, sha: str) -> bool:
+    code, _ = _git(root, "cat-file", "-e", f"{sha}^{{commit}}")
+    return code == 0
+
+
+def remote_tips(root: Path, remote: str | None) -> list[str]:
+    """Commits the remote's tracking refs point at (what we know the remote has)."""
+    if not remote or "/" in remote or ":" in remote:
+        return []  # pushing to a URL: no tracking refs to trust
+    code, out = _git(root, "for-each-ref", "--format=%(objectname)", f"refs/remotes/{remote}/")
+    return sorted(set(out.split())) if code == 0 else []
+
+
+def plan_from_stdin(root: Path, remote: str | None, lines: list[str]) -> PushPlan:
+    plan = PushPlan(remote=remote)
+    for raw in lines:
+        parts = raw.split()
+        if len(parts) != 4:
+            continue
+        local_ref, local_sha, _remote_ref, remote_sha = parts
+        if _is_zero(local_sha):
+            continue  # deleting a remote ref pushes no content
+        plan.tips.append(local_sha)
+        plan.refs.append(local_ref)
+        if not _is_zero(remote_sha) and _have_commit(root, remote_sha):
+            plan.exclude.append(remote_sha)
+    if plan.tips:
+        plan.exclude = sorted(set(plan.exclude) | set(remote_tips(root, remote)))
+    return plan
+
+
+def plan_from_framework(root: Path, env: Mapping[str, str]) -> PushPlan | None:
+    """The pre-commit framework's variables, or None when they are not set."""
+    to_ref = env.get("PRE_COMMIT_TO_REF")
+    from_ref = env.get("PRE_COMMIT_FROM_REF")
+    remote = env.get("PRE_COMMIT_REMOTE_NAME")
+    local = env.get("PRE_COMMIT_LOCAL_BRANCH")
+    if not to_ref and not (remote and local):
+        return None
+    plan = PushPlan(remote=remote)
+    plan.tips.append(to_ref or local or "HEAD")
+    plan.refs.append(local or to_ref or "HEAD")
+    if from_ref and not _is_zero(from_ref) and _have_commit(root, from_ref):
+        plan.exclude.append(from_ref)
+    # With no FROM_REF the framework found the push starts at a root commit: the
+    # remote has none of it, and the tracking refs (if any) say what it does have.
+    plan.exclude = sorted(set(plan.exclude) | set(remote_tips(root, remote)))
+    return plan
+
+
+def check(path: Path, hook_args: list[str], *, fail_on: list[str],
+          config: Path | None = None, show_secrets: bool = False,
+          env: Mapping[str, str] | None = None, stdin_lines: list[str] | None = None
+          ) -> Verdict:
+    from psguard.scanner.git import require_repository
+
+    env = os.environ if env is None else env
+    root = require_repository(path)
+    plan = plan_from_framework(root, env)
+    if plan is None:
+        remote = hook_args[0] if hook_args else None
+        if stdin_lines is None:
+            stdin_lines = [] if sys.stdin is None or sys.stdin.isatty() else \
+                sys.stdin.read().splitlines()
+        plan = plan_from_stdin(root, remote, stdin_lines)
+    if not plan.tips:
+        return Verdict(0, [])
+    return scan_plan(root, plan, fail_on=fail_on, config=config, show_secrets=show_secrets)
+
+
+def scan_plan(root: Path, plan: PushPlan, *, fail_on: list[str], config: Path | None,
+              show_secrets: bool) -> Verdict:
+    from psguard.app import run_scan
+    from psguard.hooks.sources import RevsOptions
+    from psguard.policy import is_blocking, parse_fail_on
+
+    statuses = parse_fail_on(fail_on)
+    result = run_scan(RevsOptions(path=root, mode="revs", config=config, revs=plan.revs()))
+    blocking = [f for f in result.findings if is_blocking(f, statuses)]
+    if not blocking:
+        return Verdict(0, problems_lines(result))
+    n = len(blocking)
+    remote = plan.remote or "the remote"
+    lines = [f"psguard: push blocked: {n} Poolside API key{'s' if n > 1 else ''} in "
+             f"commits not yet on {remote} ({', '.join(_short(r) for r in plan.refs)})", ""]
+    for f in blocking:
+        lines += finding_lines(f, show_secrets)
+    commits = sorted({c.origin.commit[:12] for f in blocking for c in f.candidates
+                      if c.origin.commit})
+    upstream = f"{plan.remote}/<branch>" if plan.remote else "<remote>/<branch>"
+    from psguard.report.guidance import MOVE, REVOKE
+
+    lines += ["", "Nothing has left this machine yet. What to do now:",
+              f"  1. Rewrite the unpushed commit(s) {', '.join(commits)} so they no longer "
+              "hold the key:",
+              "       the last commit:  remove the key, `git add` the fix, "
+              "then `git commit --amend`",
+              f"       older commits:    git rebase -i {upstream}  (mark them `edit`)",
+              f"  2. {MOVE}.",
+              "  3. If the key was pasted or shared anywhere else, treat it as leaked. "
+              f"{REVOKE}.",
+              "  4. A test value rather than a real key? Add its fingerprint to "
+              ".psguardignore:"]
+    lines += [f"       {f.fingerprint}  ({f.redacted})" for f in blocking]
+    lines.append("")
+    lines += bypass_lines("pre-push")
+    return Verdict(1, lines)
+
+
+def _short(ref: str) -> str:
+    for prefix in ("refs/heads/", "refs/tags/"):
+        if ref.startswith(prefix):
+            return ref[len(prefix):]
+    return ref

@@ -1,0 +1,367 @@
+"""Git hooks: through the real pre-commit framework, and installed by `psguard install`.
+
+Every test drives real git commands in temporary repositories; hooks run the way git
+runs them. The pre-commit framework builds psguard's hook environment once per test
+session (from a snapshot commit of this checkout) in a shared PRE_COMMIT_HOME.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import GIT_ENV, Repo, init_repo, make_key, run_psguard
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def git_run(repo: Repo, *args: str, env: dict[str, str] | None = None,
+            input: str | None = None) -> subprocess.CompletedProcess[str]:
+    full = repo.env
+    if env:
+        full.update(env)
+    return subprocess.run(["git", *args], cwd=repo.path, env=full, text=True,
+                          capture_output=True, input=input)
+
+
+def output(proc: subprocess.CompletedProcess[str]) -> str:
+    return proc.stdout + proc.stderr
+
+
+# --- the pre-commit framework ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def framework(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A snapshot commit of this checkout as a hook repository, and a PRE_COMMIT_HOME
+    where the framework has built psguard's environment (once for the session)."""
+    base = tmp_path_factory.mktemp("framework")
+    snap = base / "psguard-repo"
+    snap.mkdir()
+    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "LICENSE"):
+        if (PROJECT / name).exists():
+            shutil.copy2(PROJECT / name, snap / name)
+    shutil.copytree(PROJECT / "src", snap / "src",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc"))
+    home = base / "home"
+    home.mkdir()
+    snap_repo = Repo(snap, home)
+    snap_repo.git("init", "-q", "-b", "main")
+    rev = snap_repo.commit("snapshot")
+    pc_home = base / "pre-commit-home"
+    # Build the hook environment once, in a scratch repository.
+    scratch = init_repo(base / "scratch", home)
+    scratch.write(".pre-commit-config.yaml", framework_config(str(snap), rev))
+    env = {**scratch.env, "PRE_COMMIT_HOME": str(pc_home)}
+    proc = subprocess.run([sys.executable, "-m", "pre_commit", "install-hooks"],
+                          cwd=scratch.path, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return {"repo": str(snap), "rev": rev, "home": str(pc_home)}
+
+
+def framework_config(repo: str, rev: str) -> str:
+    return (
+        "default_install_hook_types: [pre-commit, pre-push, commit-msg]\n"
+        "repos:\n"
+        f"  - repo: {repo}\n"
+        f"    rev: {rev}\n"
+        "    hooks:\n"
+        "      - id: psguard\n"
+        "      - id: psguard-push\n"
+        "      - id: psguard-commit-msg\n"
+    )
+
+
+@pytest.fixture
+def fw_repo(repo: Repo, framework: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Repo:
+    """A fresh repository with psguard's hooks installed through `pre-commit install`."""
+    monkeypatch.setenv("PRE_COMMIT_HOME", framework["home"])
+    monkeypatch.delenv("SKIP", raising=False)
+    repo.write(".pre-commit-config.yaml", framework_config(framework["repo"],
+                                                           framework["rev"]))
+    repo.commit("add pre-commit config", ".pre-commit-config.yaml")
+    proc = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=repo.path,
+                          env=repo.env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for hook in ("pre-commit", "pre-push", "commit-msg"):
+        assert (repo.path / ".git" / "hooks" / hook).exists()
+    return repo
+
+
+def test_framework_blocks_a_commit_that_adds_a_key(fw_repo: Repo) -> None:
+    key = make_key()
+    fw_repo.write("settings.py", f'POOLSIDE_API_KEY = "{key}"\n')
+    fw_repo.git("add", "settings.py")
+    proc = git_run(fw_repo, "commit", "-m", "add settings")
+    assert proc.returncode == 1
+    out = output(proc)
+    assert key not in out
+    assert key[-4:] in out and "settings.py:1:21" in out
+    assert "What to do now" in out and "git restore --staged -- settings.py" in out
+    assert "SKIP=psguard" in out and "--no-verify" in out
+    assert fw_repo.git("log", "--format=%s", "-1") == "add pre-commit config"
+    # the documented bypass works
+    proc = git_run(fw_repo, "commit", "-m", "add settings", env={"SKIP": "psguard"})
+    assert proc.returncode == 0, output(proc)
+
+
+def test_framework_lets_a_clean_commit_through(fw_repo: Repo) -> None:
+    fw_repo.write("app.py", "import os\nKEY = os.environ['POOLSIDE_API_KEY']  # ps-<your-key>\n")
+    fw_repo.git("add", "app.py")
+    proc = git_run(fw_repo, "commit", "-m", "read the key from the environment")
+    assert proc.returncode == 0, output(proc)
+    assert fw_repo.git("log", "--format=%s", "-1") == "read the key from the environment"
+
+
+def test_framework_commit_msg_hook_blocks_a_key_in_the_message(fw_repo: Repo) -> None:
+    key = make_key()
+    fw_repo.write("a.txt", "fine\n")
+    fw_repo.git("add", "a.txt")
+    proc = git_run(fw_repo, "commit", "-m", f"rotate to {key}")
+    assert proc.returncode == 1
+    out = output(proc)
+    assert key not in out and key[-4:] in out
+    assert "commit message holds a Poolside API key" in out
+    assert "COMMIT_EDITMSG" in out
+    assert fw_repo.git("log", "--format=%s", "-1") == "add pre-commit config"
+
+
+def test_framework_pre_push_blocks_a_branch_with_a_key(fw_repo: Repo, tmp_path: Path) -> None:
+    remote = init_repo(tmp_path / "remote.git", fw_repo.home, bare=True)
+    fw_repo.git("remote", "add", "origin", str(remote.path))
+    proc = git_run(fw_repo, "push", "-u", "origin", "main")
+    assert proc.returncode == 0, output(proc)
+    key = make_key()
+    fw_repo.git("checkout", "-q", "-b", "feature")
+    fw_repo.write("deploy.sh", f"export POOLSIDE_API_KEY={key}\n")
+    fw_repo.git("add", "deploy.sh")
+    assert git_run(fw_repo, "commit", "-m", "deploy", env={"SKIP": "psguard"}).returncode == 0
+    fw_repo.write("more.txt", "more\n")
+    fw_repo.commit("more", "more.txt")
+    proc = git_run(fw_repo, "push", "origin", "feature")
+    assert proc.returncode != 0
+    out = output(proc)
+    assert key not in out and key[-4:] in out
+    assert "push blocked" in out and "deploy.sh" in out
+    assert git_run(fw_repo, "ls-remote", "--heads", "origin", "feature").stdout == ""
+    # a clean branch pushes
+    fw_repo.git("checkout", "-q", "main")
+    fw_repo.git("checkout", "-q", "-b", "clean")
+    fw_repo.write("ok.txt", "ok\n")
+    fw_repo.commit("ok", "ok.txt")
+    proc = git_run(fw_repo, "push", "origin", "clean")
+    assert proc.returncode == 0, output(proc)
+
+
+# --- psguard install -------------------------------------------------------------------------
+
+
+def hooks_dir(repo: Repo) -> Path:
+    return repo.path / ".git" / "hooks"
+
+
+def install(repo: Repo, *args: str):
+    return run_psguard("install", *args, str(repo.path), env={"HOME": str(repo.home)})
+
+
+def test_install_writes_three_hooks_that_block_and_pass(repo: Repo, tmp_path: Path) -> None:
+    run = install(repo)
+    assert run.code == 0, run.stderr
+    for hook in ("pre-commit", "pre-push", "commit-msg"):
+        path = hooks_dir(repo) / hook
+        assert path.stat().st_mode & stat.S_IXUSR
+        assert sys.executable in path.read_text()
+    key = make_key()
+    repo.write("config.yaml", f"poolside:\n  api_key: {key}\n")
+    repo.git("add", "config.yaml")
+    proc = git_run(repo, "commit", "-m", "config")
+    assert proc.returncode == 1
+    out = output(proc)
+    assert key not in out and "config.yaml:2:12" in out and "git commit --no-verify" in out
+    repo.git("rm", "-q", "--cached", "config.yaml")
+    repo.write("notes.txt", "hello\n")
+    repo.git("add", "notes.txt")
+    assert git_run(repo, "commit", "-m", "notes").returncode == 0
+    proc = git_run(repo, "commit", "--allow-empty", "-m", f"key is {key}")
+    assert proc.returncode == 1 and "commit message" in output(proc)
+    # pre-push: a new branch whose commits hold the key, to a local bare remote
+    remote = init_repo(tmp_path / "remote.git", repo.home, bare=True)
+    repo.git("remote", "add", "origin", str(remote.path))
+    assert git_run(repo, "push", "-q", "origin", "main").returncode == 0
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.git("add", "config.yaml")
+    assert git_run(repo, "commit", "--no-verify", "-m", "config").returncode == 0
+    proc = git_run(repo, "push", "origin", "topic")
+    assert proc.returncode != 0
+    assert "push blocked" in output(proc) and key not in output(proc)
+    # deleting a remote branch pushes no content: never blocked
+    assert git_run(repo, "push", "-q", "origin", "main:gone").returncode == 0
+    assert git_run(repo, "push", "-q", "origin", ":gone").returncode == 0
+
+
+def test_install_respects_core_hooks_path(repo: Repo) -> None:
+    repo.git("config", "core.hooksPath", "ci/hooks")
+    run = install(repo, "--hook", "pre-commit")
+    assert run.code == 0, run.stderr
+    assert (repo.path / "ci" / "hooks" / "pre-commit").exists()
+    assert not (hooks_dir(repo) / "pre-commit").exists()
+    assert not (repo.path / "ci" / "hooks" / "pre-push").exists()
+    key = make_key()
+    repo.write("k.txt", f"{key}\n")
+    repo.git("add", "k.txt")
+    assert git_run(repo, "commit", "-m", "k").returncode == 1
+
+
+def _existing_hook(repo: Repo, name: str, body: str) -> Path:
+    path = hooks_dir(repo) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_install_chains_to_an_existing_hook_and_uninstall_restores_it(repo: Repo) -> None:
+    marker = repo.path / "ran.txt"
+    original = f'echo "original ran with $# arg(s)" >> "{marker}"\nexit 0'
+    _existing_hook(repo, "commit-msg", original)
+    before = (hooks_dir(repo) / "commit-msg").read_text()
+    run = install(repo)
+    assert run.code == 0
+    assert "kept as commit-msg.psguard-orig" in run.stdout
+    assert (hooks_dir(repo) / "commit-msg.psguard-orig").read_text() == before
+    # clean commit: the original ran (with git's argument) and psguard let it through
+    assert git_run(repo, "commit", "--allow-empty", "-m", "hello").returncode == 0
+    assert marker.read_text() == "original ran with 1 arg(s)\n"
+    # a key in the message: the original runs first, psguard blocks
+    key = make_key()
+    proc = git_run(repo, "commit", "--allow-empty", "-m", f"oops {key}")
+    assert proc.returncode == 1 and "commit message" in output(proc)
+    assert marker.read_text().count("original ran") == 2
+    # reinstalling keeps the chain (no double wrapping)
+    assert install(repo).code == 0
+    assert (hooks_dir(repo) / "commit-msg.psguard-orig").read_text() == before
+    # uninstall puts the original back and removes the others
+    run = install(repo, "--uninstall")
+    assert run.code == 0, run.stderr
+    assert (hooks_dir(repo) / "commit-msg").read_text() == before
+    assert not (hooks_dir(repo) / "commit-msg.psguard-orig").exists()
+    assert not (hooks_dir(repo) / "pre-commit").exists()
+    assert not (hooks_dir(repo) / "pre-push").exists()
+    assert git_run(repo, "commit", "--allow-empty", "-m", f"oops {key}").returncode == 0
+
+
+def test_a_failing_original_hook_keeps_its_exit_code(repo: Repo) -> None:
+    _existing_hook(repo, "pre-commit", 'echo "lint failed" >&2\nexit 3')
+    assert install(repo, "--hook", "pre-commit").code == 0
+    repo.write("a.txt", "a\n")
+    repo.git("add", "a.txt")
+    proc = git_run(repo, "commit", "-m", "a")
+    assert proc.returncode == 1  # git reports a failed hook as 1
+    assert "lint failed" in proc.stderr
+    # the hook itself exits with the original's code
+    hook = subprocess.run([str(hooks_dir(repo) / "pre-commit")], cwd=repo.path,
+                          env=repo.env, capture_output=True)
+    assert hook.returncode == 3
+
+
+def test_install_refuses_to_overwrite_silently(repo: Repo) -> None:
+    _existing_hook(repo, "pre-push", "exit 0")
+    _existing_hook(repo, "pre-push.psguard-orig", "echo older")
+    run = install(repo, "--hook", "pre-push")
+    assert run.code == 2
+    assert "psguard: error:" in run.stderr and "--force" in run.stderr
+    assert (hooks_dir(repo) / "pre-push").read_text() == "#!/bin/sh\nexit 0\n"
+    run = install(repo, "--hook", "pre-push", "--force")
+    assert run.code == 0
+    assert (hooks_dir(repo) / "pre-push.psguard-orig").read_text() == "#!/bin/sh\nexit 0\n"
+
+
+def test_installed_hook_fails_closed_when_psguard_cannot_run(repo: Repo) -> None:
+    assert install(repo, "--hook", "pre-commit").code == 0
+    hook = hooks_dir(repo) / "pre-commit"
+    text = hook.read_text()
+    # The virtual environment that installed the hook is gone.
+    hook.write_text(text.replace(f"PSGUARD_PYTHON={sys.executable}",
+                                 f"PSGUARD_PYTHON={repo.path / 'no-such-python'}"))
+    repo.write("a.txt", "a\n")
+    repo.git("add", "a.txt")
+    proc = git_run(repo, "commit", "-m", "a")
+    assert proc.returncode == 1
+    assert "could not check this change" in proc.stderr
+
+
+def test_hook_crash_blocks_with_a_clear_message(repo: Repo) -> None:
+    """An unexpected exception inside the hook blocks (fail closed), without a key."""
+    key = make_key()
+    repo.write("a.txt", "a\n")
+    repo.git("add", "a.txt")
+    harness = (
+        "import sys, psguard.app as app\n"
+        "def boom(opts):\n"
+        f"    raise RuntimeError('parser exploded near {key}')\n"
+        "app.run_scan = boom\n"
+        "from psguard.cli import main\n"
+        "sys.exit(main(['hook', 'pre-commit']))\n"
+    )
+    env = {**os.environ, **GIT_ENV, "HOME": str(repo.home)}
+    proc = subprocess.run([sys.executable, "-c", harness], cwd=repo.path, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "internal error in the pre-commit hook" in proc.stderr
+    assert "blocked" in proc.stderr and "--no-verify" in proc.stderr
+    assert key not in proc.stderr and key[-4:] in proc.stderr
+
+
+def test_hook_outside_a_repository_blocks(tmp_path: Path) -> None:
+    run = run_psguard("hook", "pre-commit", cwd=tmp_path)
+    assert run.code == 2
+    assert "not a git repository" in run.stderr and "blocked" in run.stderr
+
+
+def test_pre_commit_hook_does_not_block_keys_already_in_head(repo: Repo) -> None:
+    key = make_key()
+    repo.write("old.py", f'KEY = "{key}"\n')
+    repo.commit("old key", "old.py")
+    repo.write("old.py", f'KEY = "{key}"\nOTHER = 1\n')
+    repo.git("add", "old.py")
+    run = run_psguard("hook", "pre-commit", cwd=repo.path)
+    assert run.code == 0, run.stderr
+    assert "already in HEAD" in run.stderr
+
+
+def test_commit_msg_ignores_comments_and_the_verbose_diff(repo: Repo, tmp_path: Path) -> None:
+    key = make_key()
+    msg = tmp_path / "COMMIT_EDITMSG"
+    msg.write_text(f"fix the thing\n\n# a comment {key}\n"
+                   "# ------------------------ >8 ------------------------\n"
+                   f"diff --git a/x b/x\n+KEY={key}\n")
+    assert run_psguard("hook", "commit-msg", str(msg), cwd=repo.path).code == 0
+    msg.write_text(f"fix the thing\n\nkey: {key}\n")
+    run = run_psguard("hook", "commit-msg", str(msg), cwd=repo.path)
+    assert run.code == 1 and key not in run.stderr
+
+
+def test_pre_push_reads_pre_commit_variables(repo: Repo) -> None:
+    """PRE_COMMIT_FROM_REF/TO_REF as the framework sets them: only that range counts."""
+    key = make_key()
+    root = repo.commit("root")
+    repo.write("a.txt", f"{key}\n")
+    with_key = repo.commit("key", "a.txt")
+    repo.write("b.txt", "clean\n")
+    tip = repo.commit("clean", "b.txt")
+    env = {"PRE_COMMIT_FROM_REF": with_key, "PRE_COMMIT_TO_REF": tip,
+           "PRE_COMMIT_REMOTE_NAME": "origin", "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/main",
+           "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main"}
+    assert run_psguard("hook", "pre-push", cwd=repo.path, env=env).code == 0
+    env["PRE_COMMIT_FROM_REF"] = root
+    run = run_psguard("hook", "pre-push", cwd=repo.path, env=env)
+    assert run.code == 1 and "a.txt" in run.stderr and key not in run.stderr
+    # pushing from the root commit: the framework sets no FROM/TO, only the branch
+    del env["PRE_COMMIT_FROM_REF"], env["PRE_COMMIT_TO_REF"]
+    assert run_psguard("hook", "pre-push", cwd=repo.path, env=env).code == 1
