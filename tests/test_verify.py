@@ -177,7 +177,10 @@ def test_hostile_repository_cannot_choose_where_keys_go(
     planted.parent.mkdir(parents=True)
     planted.write_text(f'[verify]\nendpoints = ["{elsewhere.url}"]\n')
 
-    env = dict(user_env, PSGUARD_ENDPOINTS=api.url)
+    # A proxy in the environment is not used for a loopback endpoint either.
+    proxy = f"http://127.0.0.1:{elsewhere.port}"
+    env = dict(user_env, PSGUARD_ENDPOINTS=api.url, HTTP_PROXY=proxy, HTTPS_PROXY=proxy,
+               ALL_PROXY=proxy, http_proxy=proxy, https_proxy=proxy)
     run = run_psguard("scan", str(repo.path), "--format", "json", env=env)
     assert run.code == 1
     [finding] = run.json()["findings"]
