@@ -426,3 +426,43 @@ def test_ci_needs_a_range_outside_ci(project: Project) -> None:
     key = _feature_with_key(project)
     run = run_psguard("ci", "--range", "main..feature", cwd=project.dev.path)
     assert run.code == 1 and key[-4:] in run.stdout and key not in run.stdout
+
+
+def _action_step(name: str) -> dict:
+    import yaml
+
+    action = yaml.safe_load((Path(__file__).parent.parent / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    return next(s for s in action["runs"]["steps"] if s.get("name") == name)
+
+
+def test_action_runs_psguard_ci_with_its_inputs(project: Project, tmp_path: Path) -> None:
+    """The action's run step, executed by bash as the runner would (inputs as env)."""
+    import os
+    import subprocess
+    import sys
+
+    install = _action_step("Install psguard")
+    assert '"$GITHUB_ACTION_PATH"' in install["run"]  # installs the action's own checkout
+    step = _action_step("psguard ci")
+    key = _feature_with_key(project)
+    base, head = project.sha("main"), project.sha("feature")
+    co = project.checkout("ci-action", head)
+    payload = {"pull_request": {"base": {"sha": base}, "head": {"sha": head}}}
+    env = {**os.environ, **_github_env(tmp_path, "pull_request", payload),
+           "PSGUARD_PYTHON": sys.executable, "NO_COLOR": "1", "INPUT_FORMAT": "sarif",
+           "INPUT_OUTPUT": str(tmp_path / "psguard.sarif"), "INPUT_VERIFY": "false",
+           "INPUT_ENDPOINT": "", "INPUT_FAIL_ON": "", "INPUT_RANGE": ""}
+    proc = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=co.path, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    log = json.loads((tmp_path / "psguard.sarif").read_text())
+    assert len(log["runs"][0]["results"]) == 1
+    assert key not in (tmp_path / "psguard.sarif").read_text()
+    assert "| Key |" in (tmp_path / "step_summary.md").read_text()
+    # default inputs: annotations in the log
+    env.update(INPUT_FORMAT="github", INPUT_OUTPUT="")
+    proc = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=co.path, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("::error file=app/settings.py,")
