@@ -321,3 +321,44 @@ def test_text_report_lists_exposure_first_commit_and_steps(world: World) -> None
     assert f"first seen: {world.pushed_commit[:12]} by Ada Author" in out
     assert "$ git restore --staged staged.env" in out
     assert "1. Revoke it first" in out
+
+
+def test_new_user_pushed_live_key_and_staged_key_with_real_verification(
+        tmp_path: Path, git_home: Path) -> None:
+    """The README scenario: one pushed key that works, one staged key that does not."""
+    from poolside_fake import FakePoolside
+
+    remote = init_repo(tmp_path / "remote.git", git_home, bare=True)
+    repo = init_repo(tmp_path / "app", git_home)
+    repo.git("remote", "add", "origin", str(remote.path))
+    live, dead = make_key(), make_key()
+    repo.write("settings.py", f'import os\n\nPOOLSIDE_API_KEY = "{live}"\n')
+    pushed = repo.commit("Add settings")
+    repo.git("push", "-q", "-u", "origin", "main")
+    repo.write("deploy/.env.production", env_line(dead))
+    repo.git("add", "deploy/.env.production")
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+           "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"), "PSGUARD_ENDPOINTS": ""}
+    with FakePoolside() as api:
+        api.know(live)
+        run = run_psguard("scan", "--verify", "--endpoint", api.url, cwd=repo.path, env=env)
+        data = run_psguard("scan", "--verify", "--endpoint", api.url, "--format", "json",
+                           cwd=repo.path, env=env).json()
+    assert run.code == 1
+    out = run.stdout
+    assert live not in out and dead not in out
+    by_tail = {f["secret"]["redacted"][-4:]: f for f in data["findings"]}
+    assert by_tail[live[-4:]]["verification"]["status"] == "live"
+    assert by_tail[live[-4:]]["exposure"] == "pushed"
+    assert by_tail[dead[-4:]]["verification"]["status"] == "rejected"
+    assert by_tail[dead[-4:]]["exposure"] == "staged"
+    assert data["findings"][0]["secret"]["redacted"].endswith(live[-4:])  # live first
+    assert out.index(f"…{live[-4:]}") < out.index(f"…{dead[-4:]}")
+    assert f"first seen: {pushed[:12]} by Ada Author" in out
+    assert "1. Revoke it first: this key has been pushed (reachable from origin/main) and " \
+           "it works" in out
+    assert "$ git restore --staged deploy/.env.production" in out
+    assert "rejected this key: it is revoked or was never valid" in out
+    report = os.environ.get("PSGUARD_SAVE_NEW_USER_REPORT")
+    if report:  # used once to paste real output into the README
+        Path(report).write_text(out, encoding="utf-8")

@@ -32,14 +32,14 @@ REPLACEMENTS_FILE = "../psguard-replacements.txt"
 REPLACEMENT = "***REMOVED-POOLSIDE-KEY***"
 _TOKEN = "A-Za-z0-9_-"
 
-REVOKE = ("Revoke the key in Poolside. A developer key: open the user menu (your name, "
-          "bottom left) → Developer API Keys and delete it. A service account key: an "
-          "admin opens the Poolside Console → Security → API Keys and deletes the service "
-          "account (this cannot be undone; everything using that account stops working). "
-          "The key text does not say which kind it is, so look in both places.")
-MOVE = ("read the key from the environment instead: set POOLSIDE_API_KEY from your secret "
-        "store (a CI secret, a vault, your OS keychain). If you keep it in a local .env "
-        "file, make sure .env is listed in .gitignore first")
+REVOKE = ("In Poolside, a developer key is deleted from the user menu (your name, bottom "
+          "left) → Developer API Keys; a service account key is revoked by an admin, who "
+          "deletes the service account in the Poolside Console → Security → API Keys (this "
+          "cannot be undone; everything using that account stops working). The key text "
+          "does not say which kind it is, so look in both places.")
+MOVE = ("give it to the code through the environment instead: set POOLSIDE_API_KEY from "
+        "your secret store (a CI secret, a vault, your OS keychain). If you keep it in a "
+        "local .env file, make sure .env is listed in .gitignore first")
 ENSURE_ENV_IGNORED = "git check-ignore -q .env || echo .env >> .gitignore"
 PURGE = ("The old objects stay inside .git until they expire; to drop them now (this also "
          "clears undo history such as the reflog):")
@@ -82,14 +82,20 @@ def _paths(f: Finding, d: ExposureDetail | None) -> list[str]:
 def _move_step(paths: list[str], dead: bool) -> Remediation:
     where = ", ".join(paths) if paths else "where it is"
     if dead:
-        return Remediation(f"Delete the dead key from {where}; for the key that replaces "
-                           f"it, {MOVE}.", ENSURE_ENV_IGNORED)
+        return Remediation(f"Delete the dead key from {where}; if the code needs a key, "
+                           f"{MOVE}.", ENSURE_ENV_IGNORED)
     return Remediation(f"Take the key out of {where} and {MOVE}.", ENSURE_ENV_IGNORED)
 
 
+def _new_key_step(paths: list[str]) -> Remediation:
+    where = f" of {', '.join(paths)}" if paths else ""
+    return Remediation(f"Create a new key and keep it out{where}; {MOVE}.",
+                       ENSURE_ENV_IGNORED)
+
+
 def _rejected_note(f: Finding) -> Remediation:
-    by = f" by {f.verification.endpoint}" if f.verification.endpoint else ""
-    return Remediation(f"Poolside rejected this key{by}: it is revoked or was never valid, "
+    by = f" ({f.verification.endpoint})" if f.verification.endpoint else ""
+    return Remediation(f"Poolside{by} rejected this key: it is revoked or was never valid, "
                        "so it grants no access and there is nothing to revoke.")
 
 
@@ -100,7 +106,8 @@ def _ignore_step(f: Finding, why: str) -> Remediation:
 
 def _revoke_if_shared() -> Remediation:
     return Remediation("If the key also left this machine another way (copied, synced, "
-                       "pasted, pushed from elsewhere), treat it as exposed. " + REVOKE)
+                       "pasted, pushed from elsewhere), treat it as exposed and revoke "
+                       "it. " + REVOKE)
 
 
 def steps(f: Finding, *, show_secrets: bool = False) -> list[Remediation]:
@@ -238,7 +245,7 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
         out.append(Remediation(
             f"Poolside rejected this key: it is revoked or was never valid, so the pushed "
             f"copies{where} grant no access. Delete it from the current files "
-            f"({', '.join(paths) or 'if it is still there'}); for the key that replaces it, "
+            f"({', '.join(paths) or 'if it is still there'}); if the code needs a key, "
             f"{MOVE}.", ENSURE_ENV_IGNORED))
     else:
         status = {"live": "it works", "unknown": "psguard could not tell whether it works",
@@ -247,7 +254,7 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
         out.append(Remediation(
             f"Revoke it first: this key has been pushed{where} and {status}; anyone who "
             f"cloned or fetched has it, and rewriting history cannot take it back. " + REVOKE))
-        out.append(_move_step(paths, dead=False))
+        out.append(_new_key_step(paths))
     optional = "Optional for a dead key: " if dead else ""
     out.append(Remediation(
         f"{optional}Write a replacements file for git filter-repo (outside the repository; "

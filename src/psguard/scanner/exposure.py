@@ -182,27 +182,37 @@ class RepoView:
             pos += size + 1
         return out
 
-    def path_history(self, path: str) -> list[tuple[str, str]]:
-        """(commit, new blob) for each commit (any ref) that changed path, newest first."""
-        proc = run_git(["log", "--all", "-z", "--format=%x01%H", "--raw", "--no-abbrev",
-                        "--no-renames", "--", path], self.root, check=False)
-        out: list[tuple[str, str]] = []
-        commit = None
-        tokens = proc.stdout.split(b"\0")
-        i = 0
-        while i < len(tokens):
-            tok = tokens[i].lstrip(b"\n")
-            if tok.startswith(b"\x01"):
-                commit = tok[1:].decode()
-            elif tok.startswith(b":") and commit:
-                fields = tok[1:].split(b" ")
-                if len(fields) >= 4:
-                    blob = fields[3].decode()
-                    if blob != _ZERO:
-                        out.append((commit, blob))
-                i += 1  # the path follows
-            i += 1
+    def path_history(self, paths: list[str]) -> list[tuple[str, str, str]]:
+        """(commit, path, new blob) for each commit (any ref) that changed one of paths.
+
+        One history walk for all paths (pathspecs are literal, from the top level).
+        """
+        out: list[tuple[str, str, str]] = []
+        for i in range(0, len(paths), 500):
+            specs = [f":(top,literal){p}" for p in paths[i:i + 500]]
+            proc = run_git(["log", "--all", "-z", "--format=%x01%H", "--raw", "--no-abbrev",
+                            "--no-renames", "--", *specs], self.root, check=False)
+            out.extend(_parse_raw(proc.stdout))
         return out
+
+
+def _parse_raw(data: bytes) -> list[tuple[str, str, str]]:
+    out: list[tuple[str, str, str]] = []
+    commit = None
+    tokens = data.split(b"\0")
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i].lstrip(b"\n")
+        if tok.startswith(b"\x01"):
+            commit = tok[1:].decode()
+        elif tok.startswith(b":") and i + 1 < len(tokens):
+            fields = tok[1:].split(b" ")
+            path = os.fsdecode(tokens[i + 1])
+            if commit and len(fields) >= 4 and fields[3].decode() != _ZERO:
+                out.append((commit, path, fields[3].decode()))
+            i += 1  # the path
+        i += 1
+    return out
 
 
 def _lines(data: bytes) -> list[str]:
@@ -262,13 +272,13 @@ def _assess_in_repo(findings: list[Finding], mode: str, top: Path, root: Path | 
             for s in file_secrets[p]:
                 if s.encode() in index.get(f":{p}", b""):
                     staged.setdefault(s, set()).add(p)
-            history = view.path_history(p)
-            blobs = view.read(sorted({b for _, b in history}))
-            for commit, blob in history:
-                data = blobs.get(blob, b"")
-                for s in file_secrets[p]:
-                    if s.encode() in data:
-                        held_by.setdefault(s, set()).add(commit)
+        history = view.path_history(traced)
+        blobs = view.read(sorted({b for _, _, b in history}))
+        for commit, path, blob in history:
+            data = blobs.get(blob, b"")
+            for s in file_secrets.get(path, ()):
+                if s.encode() in data:
+                    held_by.setdefault(s, set()).add(commit)
     # 2. Reachability of every commit that holds a key.
     all_commits: set[str] = set()
     for f in findings:
@@ -416,8 +426,6 @@ def _add_notes(f: Finding, d: ExposureDetail, mode: str, view: RepoView,
     if d.published_by == "no-remotes" and f.exposure == "pushed":
         f.notes.append("this repository has no remote-tracking refs (a CI checkout or a "
                        "mirror?): every commit is treated as published")
-    elif d.published_by and f.exposure == "pushed":
-        f.notes.append(f"pushed: reachable from {d.published_by}")
     if "stash" in d.only_in and len(d.only_in) == 1:
         f.notes.append(f"only in a stash ({', '.join(d.stashes) or 'refs/stash'}): "
                        "stashes are never pushed, but they keep the key in .git")
