@@ -365,3 +365,42 @@ def test_pre_push_reads_pre_commit_variables(repo: Repo) -> None:
     # pushing from the root commit: the framework sets no FROM/TO, only the branch
     del env["PRE_COMMIT_FROM_REF"], env["PRE_COMMIT_TO_REF"]
     assert run_psguard("hook", "pre-push", cwd=repo.path, env=env).code == 1
+
+
+def test_pre_push_stdin_protocol(repo: Repo, tmp_path: Path) -> None:
+    """git's pre-push input, line by line: updates, new branches, deletions, several refs."""
+    remote = init_repo(tmp_path / "remote.git", repo.home, bare=True)
+    repo.git("remote", "add", "origin", str(remote.path))
+    old_key = make_key()
+    repo.write("old.txt", f"{old_key}\n")
+    repo.commit("a key that is already on the remote", "old.txt")
+    repo.git("push", "-q", "origin", "main")
+    pushed = repo.git("rev-parse", "main")
+    zero = "0" * 40
+    # an update of main with a clean commit: the old key is not this push's business
+    repo.write("a.txt", "a\n")
+    clean = repo.commit("clean", "a.txt")
+    update = f"refs/heads/main {clean} refs/heads/main {pushed}\n"
+    run = run_psguard("hook", "pre-push", "origin", str(remote.path), cwd=repo.path,
+                      input=update)
+    assert run.code == 0, run.stderr
+    # a new branch with a key, pushed together with the clean update
+    key = make_key()
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.write("b.txt", f"{key}\n")
+    topic = repo.commit("key", "b.txt")
+    both = update + f"refs/heads/topic {topic} refs/heads/topic {zero}\n"
+    run = run_psguard("hook", "pre-push", "origin", str(remote.path), cwd=repo.path,
+                      input=both)
+    assert run.code == 1
+    assert "b.txt" in run.stderr and "old.txt" not in run.stderr and key not in run.stderr
+    assert "topic" in run.stderr and "git push --no-verify" in run.stderr
+    # deleting a branch pushes nothing
+    delete = f"(delete) {zero} refs/heads/topic {topic}\n"
+    run = run_psguard("hook", "pre-push", "origin", str(remote.path), cwd=repo.path,
+                      input=delete)
+    assert run.code == 0
+    # pushing to a URL (no remote-tracking refs): the remote's sha still bounds the range
+    run = run_psguard("hook", "pre-push", str(remote.path), str(remote.path), cwd=repo.path,
+                      input=update)
+    assert run.code == 0, run.stderr

@@ -48,8 +48,7 @@ def blocked_message(result: ScanResult, blocking: list[Finding], show_secrets: b
               "  1. Take the key out of the staged file(s) and stage the fix, or unstage them:",
               f"       git restore --staged -- {' '.join(_quote(p) for p in paths) or '<file>'}",
               f"  2. {MOVE}.",
-              "  3. If the key was ever pushed, pasted or shared anywhere, treat it as leaked. "
-              f"{REVOKE}.",
+              _leak_step(blocking, REVOKE),
               "  4. A test value rather than a real key? Add `psguard:allow` in a comment on "
               "its line, or its fingerprint to .psguardignore:"]
     lines += [f"       {f.fingerprint}  ({f.redacted})" for f in blocking]
@@ -62,3 +61,12 @@ def _quote(path: str) -> str:
     import shlex
 
     return shlex.quote(path)
+
+
+def _leak_step(blocking: list[Finding], revoke: str) -> str:
+    pushed = [f.redacted for f in blocking if f.exposure == "pushed"]
+    if pushed:
+        return (f"  3. {', '.join(pushed)} is already in pushed commits: it has leaked, "
+                f"whatever this commit does. {revoke}.")
+    return ("  3. If the key was ever pushed, pasted or shared anywhere, treat it as leaked. "
+            f"{revoke}.")

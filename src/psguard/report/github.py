@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from psguard.models import Candidate, Finding, ScanResult
 from psguard.report.describe import describe_location
-from psguard.report.guidance import exposure_label, shown_secret, status_label, steps
+from psguard.report.guidance import exposure_label, shown_secret, status_label, step_text, steps
 
 
 def escape_data(text: str) -> str:
@@ -40,7 +40,8 @@ def annotation(f: Finding, c: Candidate, show_secrets: bool) -> str:
     if f.pre_existing:
         lines.append("It was already in HEAD before this change.")
     for i, step in enumerate(steps(f), 1):
-        lines.append(f"{i}. {step.text}" + (f": {step.command}" if step.command else ""))
+        lines.append(f"{i}. {step_text(step)}: {step.command}" if step.command
+                     else f"{i}. {step.text}")
     lines.append(f"To accept it deliberately, add to .psguardignore: {f.fingerprint}")
     props: dict[str, str | int | None] = {}
     if c.origin.kind in ("file", "blob") and c.origin.path:

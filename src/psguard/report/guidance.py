@@ -36,6 +36,11 @@ def steps(f: Finding) -> list[Remediation]:
     return f.remediation or default_steps(f)
 
 
+def step_text(step: Remediation) -> str:
+    """A step's text without trailing punctuation, for "text: command" layouts."""
+    return step.text.rstrip().rstrip(":.;")
+
+
 def shown_secret(f: Finding, show_secrets: bool) -> str:
     return f.secret if show_secrets else f.redacted
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from psguard.findings import finding_order
 from psguard.models import Finding, ScanResult
 from psguard.report.describe import describe_location, human_bytes
-from psguard.report.guidance import exposure_label, shown_secret, status_label, steps
+from psguard.report.guidance import exposure_label, shown_secret, status_label, step_text, steps
 
 MAX_PLACES = 5
 _STATUS_ICON = {"live": "🔴 live", "unknown": "🟠 unknown", "not_checked": "⚪ not checked",
@@ -62,7 +62,7 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
                          f"({cell(status_label(f.verification.status))}, {exposure_label(f)}):")
             lines.append("")
             for i, step in enumerate(steps(f), 1):
-                text = f"{i}. {cell(step.text)}"
+                text = f"{i}. {cell(step_text(step) if step.command else step.text)}"
                 if step.command:
                     text += f": {code(step.command)}"
                 lines.append(text)

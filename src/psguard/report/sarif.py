@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from psguard import __version__
 from psguard.models import Candidate, Finding, ScanResult
-from psguard.report.guidance import exposure_label, shown_secret, status_label, steps
+from psguard.report.guidance import exposure_label, shown_secret, status_label, step_text, steps
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "psguardFindingLocation/v1"
@@ -120,7 +120,7 @@ def _message(f: Finding, c: Candidate, show_secrets: bool) -> str:
         where = f" (commit {o.commit[:12]})"
     if o.decoded_from:
         where += f", decoded from {o.decoded_from}"
-    first = steps(f)[0].text if steps(f) else ""
+    first = step_text(steps(f)[0]) if steps(f) else ""
     text = (f"Poolside API key {shown_secret(f, show_secrets)}{where}. "
             f"Verification: {status_label(f.verification.status)}; exposure: {exposure_label(f)}.")
     if f.pre_existing:
