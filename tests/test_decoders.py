@@ -17,8 +17,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import make_key, run_psguard
 
+from conftest import make_key, run_psguard
 from psguard.models import Origin, Problem
 from psguard.rules.loader import load_rules
 from psguard.scanner.decoders import DecodeLimits

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import string
 
 import pytest
 
@@ -140,11 +139,10 @@ def test_context_keywords_raise_confidence() -> None:
 
 
 def test_low_confidence_is_hidden_unless_asked() -> None:
-    # Random two-letter lowercase groups: key-like entropy, but a single character
-    # class and no Poolside context, which real keys rarely show: low confidence.
-    groups = ["".join(secrets.choice(string.ascii_lowercase) for _ in range(2))
-              for _ in range(8)]
-    weak = PREFIX + "-".join(groups)
+    # Random consonants: key-like entropy, but a single character class and no
+    # Poolside context, which real keys rarely show: low confidence. (Separated
+    # lowercase groups such as `ab-cd-ef-…` are identifiers and dropped outright.)
+    weak = PREFIX + "".join(secrets.choice("bcdfghjklmnpqrstvwz") for _ in range(24))
     assert psguard.scan_text(f"v {weak}\n") == []
     [low] = psguard.scan_text(f"v {weak}\n", min_confidence="low")
     assert low.confidence == "low"

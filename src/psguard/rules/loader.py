@@ -36,6 +36,9 @@ _FILTER_KEYS: dict[str, type | tuple[type, ...]] = {
     "word_like_min_average": (int, float),
     "reject_repeated": bool,
     "reject_sequential": bool,
+    "reject_digits_only": bool,
+    "reject_identifiers": bool,
+    "hex_needs_context": bool,
     "allow_patterns": list,
 }
 _REQUIRED = ("id", "prefix")
@@ -131,6 +134,9 @@ def _compile_rule(raw: dict[str, Any], source: str, index: int) -> Rule:
             word_like_min_average=float(filters_raw.get("word_like_min_average", 4.0)),
             reject_repeated=filters_raw.get("reject_repeated", True),
             reject_sequential=filters_raw.get("reject_sequential", True),
+            reject_digits_only=filters_raw.get("reject_digits_only", True),
+            reject_identifiers=filters_raw.get("reject_identifiers", True),
+            hex_needs_context=filters_raw.get("hex_needs_context", False),
             allow_patterns=tuple(allow),
         ),
         source=source,

@@ -13,6 +13,9 @@ class RuleFilters:
     word_like_min_average: float = 4.0
     reject_repeated: bool = True
     reject_sequential: bool = True
+    reject_digits_only: bool = True
+    reject_identifiers: bool = True
+    hex_needs_context: bool = False
     allow_patterns: tuple[re.Pattern[str], ...] = ()
 
 
