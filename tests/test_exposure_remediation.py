@@ -362,3 +362,21 @@ def test_new_user_pushed_live_key_and_staged_key_with_real_verification(
     report = os.environ.get("PSGUARD_SAVE_NEW_USER_REPORT")
     if report:  # used once to paste real output into the README
         Path(report).write_text(out, encoding="utf-8")
+
+
+def test_bare_mirror_counts_as_pushed_and_unborn_repo_as_working_tree(
+        world: World, tmp_path: Path, git_home: Path) -> None:
+    mirror = tmp_path / "mirror.git"
+    world.repo.git("clone", "-q", "--mirror", str(world.remote.path), str(mirror))
+    f = finding_for(scan_json("--history", str(mirror)), world.keys["pushed"])
+    assert f["exposure"] == "pushed"
+    assert f["exposure_detail"]["published_by"] == "no-remotes"
+
+    fresh = init_repo(tmp_path / "unborn", git_home)
+    key = make_key()
+    fresh.write("a.env", env_line(key))
+    f = finding_for(scan_json(str(fresh.path)), key)
+    assert f["exposure"] == "working-tree" and f["first_seen"] is None
+    fresh.git("add", "a.env")
+    assert finding_for(scan_json(str(fresh.path)), key)["exposure"] == "staged"
+    assert finding_for(scan_json("--staged", str(fresh.path)), key)["exposure"] == "staged"

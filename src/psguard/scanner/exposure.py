@@ -38,7 +38,7 @@ from psguard.scanner.git import GitError, find_toplevel, run_git
 
 _ZERO = "0" * 40
 _MAX_PATHS = 200  # file paths traced through history per scan
-_MAX_CONTAINS = 100  # `for-each-ref --contains` calls per scan
+_MAX_CONTAINS = 30  # `for-each-ref --contains` calls per scan (each may walk history)
 
 
 def _commit_of(c: Candidate) -> str | None:
@@ -54,6 +54,7 @@ class _Reach:
     tag_only: set[str] = field(default_factory=set)
     off_branch: set[str] = field(default_factory=set)  # unpublished, on no branch nor HEAD
     stash_of: dict[str, str] = field(default_factory=dict)  # commit -> stash@{n}
+    in_primary: set[str] = field(default_factory=set)  # published via the main remote ref
     parents: dict[str, list[str]] = field(default_factory=dict)
     meta: dict[str, tuple[str, str]] = field(default_factory=dict)  # commit -> (author, date)
     missing: set[str] = field(default_factory=set)
@@ -104,6 +105,10 @@ class RepoView:
         unpublished = self.rev_list(real, self.published_args)
         r.unpublished = {c for c in real if c in unpublished}
         r.published = {c for c in real if c not in unpublished}
+        primary = self.primary_remote_ref()
+        if r.published and primary:
+            outside = self.rev_list(sorted(r.published), [primary])
+            r.in_primary = {c for c in r.published if c not in outside}
         if self.tag_refs:
             tag_only = self.rev_list(["--tags"], ["--branches", "--remotes"])
             r.tag_only = {c for c in real if c in tag_only}
@@ -124,6 +129,25 @@ class RepoView:
             author, _, date = rest.partition("\0")
             r.meta[parts[0]] = (author, date)
         return r
+
+    def primary_remote_ref(self) -> str | None:
+        """The remote's default branch (origin/HEAD), else its main or master, else any."""
+        if not hasattr(self, "_primary"):
+            self._primary = self._find_primary()
+        return self._primary
+
+    def _find_primary(self) -> str | None:
+        if self.no_remotes:
+            return None
+        base = f"refs/remotes/{self.remote}/"
+        proc = run_git(["symbolic-ref", "-q", base + "HEAD"], self.root, check=False)
+        target = proc.stdout.decode().strip()
+        if proc.returncode == 0 and target in self.remote_refs:
+            return target
+        for name in (base + "main", base + "master"):
+            if name in self.remote_refs:
+                return name
+        return self.remote_refs[0]
 
     def object_types(self, names: Iterable[str]) -> dict[str, str]:
         names = list(names)
@@ -227,11 +251,17 @@ def assess(findings: list[Finding], *, mode: str, root: Path | None) -> None:
         for f in findings:
             f.exposure = None
         return
-    top = find_toplevel(root if root is not None and root.is_dir()
-                        else (root.parent if root is not None else Path(".")))
+    base = root if root is not None and root.is_dir() else (
+        root.parent if root is not None else Path("."))
+    top = find_toplevel(base)
+    if top is None and mode in ("history", "range"):
+        # A bare repository (a mirror, a server-side hook): git works, no work tree.
+        bare = run_git(["rev-parse", "--is-bare-repository"], base, check=False)
+        if bare.returncode == 0 and bare.stdout.strip() == b"true":
+            top = base
     if top is None:
         for f in findings:
-            f.exposure = "working-tree"
+            f.exposure = "working-tree"  # files outside git: not committed anywhere
         return
     try:
         _assess_in_repo(findings, mode, top, root)
@@ -405,8 +435,14 @@ def _assess_one(f: Finding, mode: str, view: RepoView, reach: _Reach, held: set[
         if view.no_remotes:
             d.published_by = "no-remotes"
         else:
-            refs = view.refs_containing(pushed[0], "refs/remotes")
-            d.published_by = refs[0].removeprefix("refs/remotes/") if refs else "remote"
+            primary = view.primary_remote_ref()
+            first = next((c for c in pushed if c in reach.in_primary), None)
+            if first and primary:
+                d.published_by = primary.removeprefix("refs/remotes/")
+            else:
+                refs = view.refs_containing(pushed[0], "refs/remotes")
+                d.published_by = (refs[0].removeprefix("refs/remotes/") if refs
+                                  else "a remote-tracking ref")
     elif level == "pushed" and view.no_remotes:
         d.published_by = "no-remotes"
     f.exposure = level
