@@ -466,3 +466,17 @@ def test_action_runs_psguard_ci_with_its_inputs(project: Project, tmp_path: Path
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert proc.stdout.startswith("::error file=app/settings.py,")
+
+
+def test_ci_baseline_accepts_recorded_findings(project: Project, tmp_path: Path) -> None:
+    key = _feature_with_key(project)
+    dev = project.dev
+    baseline = tmp_path / "baseline.json"
+    made = run_psguard("baseline", "create", "--range", "main..feature", "--output",
+                       str(baseline), str(dev.path))
+    assert made.code == 0, made.stderr
+    assert key not in baseline.read_text()
+    run = run_psguard("ci", "--range", "main..feature", "--baseline", str(baseline),
+                      cwd=dev.path)
+    assert run.code == 0, run.stdout + run.stderr
+    assert run_psguard("ci", "--range", "main..feature", cwd=dev.path).code == 1

@@ -302,7 +302,8 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
     opts = RevsOptions(path=root, mode="revs", revs=revs, fmt=fmt, output=args.output,
                        show_secrets=args.show_secrets, config=args.config,
                        min_confidence=args.min_confidence, fail_on=args.fail_on,
-                       no_repo_config=args.no_repo_config, **_verify_options(args))
+                       no_repo_config=args.no_repo_config, baseline=args.baseline,
+                       **_verify_options(args))
     result = run_scan(opts)
     text = render(fmt, result, show_secrets=args.show_secrets, color=use_color(args.output))
     write_report(text, args.output)

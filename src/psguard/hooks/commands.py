@@ -72,6 +72,9 @@ def add_commands(commands: Any, add_scan_options: Callable[[argparse.ArgumentPar
     ci.add_argument("--summary", type=Path, metavar="FILE",
                     help="also write a Markdown summary here (default on GitHub: "
                          "$GITHUB_STEP_SUMMARY)")
+    ci.add_argument("--baseline", type=Path, metavar="FILE",
+                    help="report only findings not recorded in this baseline "
+                         "(see 'psguard baseline')")
     add_scan_options(ci)
     for action in ci._actions:
         if action.dest == "fmt":
