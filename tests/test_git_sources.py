@@ -395,4 +395,29 @@ def test_history_cache_gives_the_same_answer_and_holds_no_key(repo: Repo) -> Non
     code3, r3 = scan("--history", str(repo.path))
     assert finding_for(r3, later)["first_seen"]["commit"] == added
     code4, r4 = scan("--history", "--no-cache", str(repo.path))
+    assert code3 == code4 == 1
     assert r4["findings"] == r3["findings"]
+
+
+def test_large_history_uses_parallel_readers_and_cache_keeps_messages(repo: Repo) -> None:
+    # Over the inline threshold (4 MB of objects): sharded worker processes read it.
+    import random
+
+    rng = random.Random(7)
+    words = [f"word{i}" for i in range(500)]
+    keys = [make_key() for _ in range(4)]
+    for i in range(24):
+        body = "\n".join(" ".join(rng.choices(words, k=12)) for _ in range(3000))
+        if i % 6 == 0:
+            body += "\n" + env_line(keys[i // 6])
+        repo.write(f"data/file{i}.txt", body)
+        repo.commit(f"add file {i}")
+    tag_key = make_key()
+    repo.git("tag", "-a", "v1", "-m", f"api_key {tag_key}")
+    for attempt in ("cold", "warm"):
+        code, report = scan("--history", str(repo.path))
+        assert code == 1, attempt
+        assert report["scan"]["stats"]["bytes"] > 4 << 20 or attempt == "warm"
+        for i, key in enumerate(keys):
+            assert paths(finding_for(report, key)) == {f"data/file{i * 6}.txt"}
+        assert kinds(finding_for(report, tag_key)) == {"tag-message"}

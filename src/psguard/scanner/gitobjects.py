@@ -69,8 +69,15 @@ class ObjectScanner:
 
     engine: Engine
     commit_times: dict[str, tuple[int, str | None, str | None]] = field(default_factory=dict)
+    hits: set[str] = field(default_factory=set)  # ids of objects with candidates
 
     def scan(self, oid: str, kind: str, data: bytes) -> list[Candidate]:
+        found = self._scan(oid, kind, data)
+        if found:
+            self.hits.add(oid)
+        return found
+
+    def _scan(self, oid: str, kind: str, data: bytes) -> list[Candidate]:
         if kind == "blob":
             return self.engine.scan_bytes(data, Origin(kind="blob", blob=oid))
         if kind not in ("commit", "tag"):

@@ -17,22 +17,23 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from psguard import __version__
 from psguard.models import Candidate, Problem
 from psguard.scanner import catfile
 from psguard.scanner.blobcache import BlobCache, LocateCache
-from psguard.scanner.git import popen_git, require_repository, run_git
+from psguard.scanner.git import GitError, popen_git, require_repository, run_git
 from psguard.scanner.gitobjects import ObjectScanner, expand_located
 from psguard.scanner.locate import Location, locate_blobs, refs_containing, tree_blobs
 
 if TYPE_CHECKING:
     from psguard.app import ScanContext
 
+_PARALLEL_MIN_BYTES = 4 << 20  # below this, one inline reader beats forking workers
 UNREACHABLE_NOTE = ("in an object that no ref or reflog reaches (a dangling object in "
                     "this clone's object store; `git gc --prune=now` removes it)")
 
@@ -55,20 +56,6 @@ def repo_facts(path: Path) -> RepoFacts:
     return RepoFacts(root, git_dir, out[1] == "true", out[2] == "true")
 
 
-@dataclass
-class Progress:
-    total_objects: int
-    total_bytes: int
-    done_objects: int = 0
-    done_bytes: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, objects: int, nbytes: int) -> None:
-        with self.lock:
-            self.done_objects += objects
-            self.done_bytes += nbytes
-
-
 def _list_missing(root: Path, extra_tips: list[str], out: list[str]) -> None:
     args = ["rev-list", "--objects", "--no-object-names", "--missing=print", "--all",
             *extra_tips, "--"]
@@ -80,63 +67,107 @@ def _list_missing(root: Path, extra_tips: list[str], out: list[str]) -> None:
     proc.wait()
 
 
-def scan_objects_parallel(root: Path, objects: list[catfile.ObjectInfo],
-                          scanner: ObjectScanner, progress: Progress | None,
-                          workers: int) -> tuple[list[Candidate], list[str], list[str]]:
-    """Read and scan objects with one cat-file reader per worker thread.
-
-    Returns candidates, ids found clean, and ids git could not read.
-    """
-    slices = catfile.shard(objects, workers)
-    results: list[tuple[list[Candidate], list[str], list[str]]] = [
-        ([], [], []) for _ in slices]
-    failures: list[BaseException] = []
+def _scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
+                counters: Any, index: int) -> tuple[list[Candidate], list[str]]:
+    """Read and scan one slice with its own cat-file reader: candidates, unreadable ids."""
+    cands: list[Candidate] = []
+    missing: list[str] = []
     may_match = scanner.engine.may_match
-
-    def work(index: int) -> None:
-        cands, clean, missing = results[index]
-        n = 0
-        nbytes = 0
-        try:
-            for oid, kind, data in catfile.read_objects(root, (o.oid for o in slices[index])):
-                if kind == "missing":
-                    missing.append(oid)
-                    continue
-                n += 1
-                nbytes += len(data)
-                if n >= 256 and progress is not None:
-                    progress.add(n, nbytes)
-                    n = nbytes = 0
-                found = scanner.scan(oid, kind, data) if may_match(data) else []
-                if found:
-                    cands.extend(found)
-                else:
-                    clean.append(oid)
-            if progress is not None:
-                progress.add(n, nbytes)
-        except BaseException as exc:  # surfaced in the caller's thread
-            failures.append(exc)
-
-    threads = [threading.Thread(target=work, args=(i,), daemon=True)
-               for i in range(len(slices))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if failures:
-        raise failures[0]
-    cands_all: list[Candidate] = []
-    clean_all: list[str] = []
-    missing_all: list[str] = []
-    for c, k, m in results:
-        cands_all.extend(c)
-        clean_all.extend(k)
-        missing_all.extend(m)
-    return cands_all, clean_all, missing_all
+    n = nbytes = 0
+    for oid, kind, data in catfile.read_objects(root, (o.oid for o in objects)):
+        if kind == "missing":
+            missing.append(oid)
+            continue
+        n += 1
+        nbytes += len(data)
+        if n & 255 == 0 and counters is not None:
+            counters[2 * index] = n
+            counters[2 * index + 1] = nbytes
+        if may_match(data):
+            cands.extend(scanner.scan(oid, kind, data))
+    if counters is not None:
+        counters[2 * index] = n
+        counters[2 * index + 1] = nbytes
+    return cands, missing
 
 
-def _run_with_progress(progress: Progress, fn: Callable[[], None]) -> None:
-    """Run fn, drawing a rich progress bar on stderr meanwhile (terminals only)."""
+def _worker_main(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
+                 counters: Any, index: int, conn: Any) -> None:
+    try:
+        cands, missing = _scan_slice(root, objects, scanner, counters, index)
+        conn.send(("ok", cands, missing, (scanner.commit_times, scanner.hits)))
+    except BaseException as exc:  # reported by the parent; never includes scanned bytes
+        conn.send(("error", f"{type(exc).__name__}: {exc}", [], ({}, set())))
+    finally:
+        conn.close()
+
+
+class ParallelScan:
+    """One worker process per slice of the pack order, each with its own cat-file
+    reader: git inflates and Python filters on every core (threads would serialize
+    the Python side on the GIL). Small jobs run inline."""
+
+    def __init__(self, root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
+                 workers: int) -> None:
+        import multiprocessing
+
+        self.root = root
+        self.scanner = scanner
+        self.total_objects = len(objects)
+        self.total_bytes = sum(o.size for o in objects)
+        big = self.total_bytes >= _PARALLEL_MIN_BYTES
+        self.slices = catfile.shard(objects, workers if big else 1)
+        self.procs: list[Any] = []
+        self.conns: list[Any] = []
+        self.counters: Any = None
+        if len(self.slices) > 1:
+            ctx = multiprocessing.get_context("fork")
+            self.counters = ctx.Array("q", 2 * len(self.slices), lock=False)
+            for i, part in enumerate(self.slices):
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_worker_main, daemon=True,
+                                   args=(root, part, scanner, self.counters, i, send))
+                proc.start()
+                send.close()
+                self.procs.append(proc)
+                self.conns.append(recv)
+
+    def done(self) -> tuple[int, int]:
+        if self.counters is None:
+            return 0, 0
+        vals = list(self.counters)
+        return sum(vals[0::2]), sum(vals[1::2])
+
+    def finished(self) -> bool:
+        return all(c.poll() for c in self.conns)
+
+    def collect(self) -> tuple[list[Candidate], list[str]]:
+        if not self.procs:
+            return _scan_slice(self.root, self.slices[0], self.scanner, None, 0)
+        cands_all: list[Candidate] = []
+        missing_all: list[str] = []
+        errors: list[str] = []
+        for conn in self.conns:
+            try:
+                status, a, b, extra = conn.recv()
+            except EOFError:
+                status, a, b, extra = "error", "worker exited unexpectedly", [], ({}, set())
+            if status != "ok":
+                errors.append(str(a))
+                continue
+            cands_all.extend(a)
+            missing_all.extend(b)
+            self.scanner.commit_times.update(extra[0])
+            self.scanner.hits.update(extra[1])
+        for proc in self.procs:
+            proc.join()
+        if errors:
+            raise GitError(f"history scan failed: {errors[0]}")
+        return cands_all, missing_all
+
+
+def _show_progress(par: ParallelScan) -> None:
+    """A rich progress bar on stderr until the workers are done (terminals only)."""
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -146,33 +177,17 @@ def _run_with_progress(progress: Progress, fn: Callable[[], None]) -> None:
     )
     from rich.progress import Progress as RichProgress
 
-    done = threading.Event()
-    error: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            fn()
-        except BaseException as exc:
-            error.append(exc)
-        finally:
-            done.set()
-
-    worker = threading.Thread(target=target, daemon=True)
-    total = progress.total_objects
+    total = par.total_objects
     with RichProgress(TextColumn("scanning history"), BarColumn(),
                       TextColumn("{task.fields[objects]} objects"), DownloadColumn(),
                       TransferSpeedColumn(), TimeRemainingColumn(),
                       transient=True) as bar:
-        task = bar.add_task("history", total=progress.total_bytes or 1,
-                            objects=f"0/{total}")
-        worker.start()
-        while not done.wait(0.1):
-            bar.update(task, completed=progress.done_bytes,
-                       objects=f"{progress.done_objects}/{total}")
-        bar.update(task, completed=progress.total_bytes, objects=f"{total}/{total}")
-    worker.join()
-    if error:
-        raise error[0]
+        task = bar.add_task("history", total=par.total_bytes or 1, objects=f"0/{total}")
+        while not par.finished():
+            objects, nbytes = par.done()
+            bar.update(task, completed=nbytes, objects=f"{objects}/{total}")
+            time.sleep(0.1)
+        bar.update(task, completed=par.total_bytes, objects=f"{total}/{total}")
 
 
 def scan_history(ctx: ScanContext) -> None:
@@ -214,24 +229,20 @@ def scan_history(ctx: ScanContext) -> None:
     else:
         missing_thread = threading.Thread(target=_list_missing,
                                           args=(root, stash, missing), daemon=True)
-        missing_thread.start()
 
     scanner = ObjectScanner(ctx.engine)
     workers = max(1, min(2, os.cpu_count() or 1))
-    progress = Progress(len(todo), sum(o.size for o in todo))
-    box: list[tuple[list[Candidate], list[str], list[str]]] = []
-
-    def run() -> None:
-        box.append(scan_objects_parallel(root, todo, scanner, progress, workers))
-
-    if sys.stderr.isatty() and todo:
-        _run_with_progress(progress, run)
-    else:
-        run()
-    cands, clean, unreadable = box[0]
-    ctx.result.stats.bytes = progress.done_bytes
+    par = ParallelScan(root, todo, scanner, workers)  # forks before any thread starts
+    if missing_thread is not None:
+        missing_thread.start()
+    if par.procs and sys.stderr.isatty():
+        _show_progress(par)
+    cands, unreadable = par.collect()
+    ctx.result.stats.bytes = sum(o.size for o in todo)
     if missing_thread is not None:
         missing_thread.join()
+    bad = set(unreadable) | scanner.hits
+    clean = [o.oid for o in todo if o.oid not in bad]
 
     for oid in sorted(set(missing) | set(unreadable)):
         ctx.result.problems.append(Problem(

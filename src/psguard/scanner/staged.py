@@ -25,39 +25,33 @@ if TYPE_CHECKING:
 _GITLINK = b"160000"
 
 
-def _toplevel(path: Path) -> tuple[Path, str]:
-    """The work tree root and PATH relative to it ('' for the whole tree)."""
+def _not_a_work_tree(cwd: Path, path: Path) -> NotARepositoryError:
+    inside = run_git(["rev-parse", "--git-dir"], cwd, check=False).returncode == 0
+    if inside:
+        return NotARepositoryError(f"{path}: --staged needs a work tree "
+                                   "(this is a bare repository)")
+    return NotARepositoryError(f"{path}: not a git repository "
+                               "(run inside a repository or pass its path)")
+
+
+def staged_changes(path: Path) -> list[tuple[str, str, str]]:
+    """(path from the top, HEAD blob or '', staged blob) for each added or modified
+    file under PATH. One git call on the common path (HEAD exists)."""
     if not path.exists():
         raise NotARepositoryError(f"{path}: no such directory")
     cwd = path if path.is_dir() else path.parent
-    proc = run_git(["rev-parse", "--show-toplevel", "--show-prefix"], cwd, check=False)
-    if proc.returncode != 0:
-        inside = run_git(["rev-parse", "--git-dir"], cwd, check=False).returncode == 0
-        if inside:
-            raise NotARepositoryError(f"{path}: --staged needs a work tree "
-                                      "(this is a bare repository)")
-        raise NotARepositoryError(f"{path}: not a git repository "
-                                  "(run inside a repository or pass its path)")
-    lines = proc.stdout.split(b"\n")
-    top = Path(os.fsdecode(lines[0]))
-    prefix = os.fsdecode(lines[1]) if len(lines) > 1 else ""
-    if path.is_file():
-        prefix += path.name
-    return top, prefix
-
-
-def staged_changes(top: Path, prefix: str) -> list[tuple[str, str, str]]:
-    """(path, HEAD blob or '', staged blob) for each added or modified file."""
-    pathspec = ["--", f":(top,literal){prefix}"] if prefix else ["--"]
+    pathspec = ["--", f":(literal){path.name}" if path.is_file() else "."]
     args = ["diff-index", "--cached", "-z", "--no-abbrev", "--no-renames",
             "--ignore-submodules=none", "HEAD", *pathspec]
-    proc = run_git(args, top, check=False)
-    if proc.returncode != 0:  # an unborn branch: everything in the index is added
-        return _index_entries(top, pathspec)
+    proc = run_git(args, cwd, check=False)
+    if proc.returncode != 0:
+        if run_git(["rev-parse", "--show-toplevel"], cwd, check=False).returncode != 0:
+            raise _not_a_work_tree(cwd, path)
+        return _index_entries(cwd, pathspec)  # an unborn branch: the whole index is new
     out: list[tuple[str, str, str]] = []
     tokens = proc.stdout.split(b"\0")
     for i in range(0, len(tokens) - 1, 2):
-        meta, path = tokens[i], tokens[i + 1]
+        meta, name = tokens[i], tokens[i + 1]
         parts = meta.lstrip(b":").split(b" ")
         if len(parts) < 5:
             continue
@@ -65,12 +59,12 @@ def staged_changes(top: Path, prefix: str) -> list[tuple[str, str, str]]:
         if status[:1] not in (b"A", b"M", b"T") or new_mode == _GITLINK:
             continue  # deletions, unmerged entries and submodules add nothing to scan
         head_blob = "" if set(old) == {ord("0")} else old.decode()
-        out.append((os.fsdecode(path), head_blob, new.decode()))
+        out.append((os.fsdecode(name), head_blob, new.decode()))
     return out
 
 
-def _index_entries(top: Path, pathspec: list[str]) -> list[tuple[str, str, str]]:
-    proc = run_git(["ls-files", "-s", "-z", *pathspec], top)
+def _index_entries(cwd: Path, pathspec: list[str]) -> list[tuple[str, str, str]]:
+    proc = run_git(["ls-files", "-s", "-z", "--full-name", *pathspec], cwd)
     out = []
     for entry in proc.stdout.split(b"\0"):
         if not entry:
@@ -110,9 +104,8 @@ def _display(path: str) -> str:
 
 
 def scan_staged(ctx: ScanContext) -> None:
-    top, prefix = _toplevel(ctx.root)
-    ctx.result.target = str(top)
-    changes = staged_changes(top, prefix)
+    top = ctx.root if ctx.root.is_dir() else ctx.root.parent
+    changes = staged_changes(ctx.root)
     if ctx.config.exclude and changes:
         import pathspec
 
