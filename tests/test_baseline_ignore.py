@@ -161,3 +161,31 @@ def test_baseline_never_writes_raw_keys_even_for_many_places(repo: Repo,
     kinds = {loc["kind"] for e in data["findings"] for loc in e["locations"]}
     assert "commit-message" in kinds
     assert scan("--history", str(repo.path), "--baseline", str(out))[0] == 0
+
+
+def test_suppressed_keys_are_never_sent_for_verification(repo: Repo, tmp_path: Path) -> None:
+    """Suppression runs before verification: accepted keys do not leave the machine."""
+    from poolside_fake import FakePoolside
+
+    ignored, baselined, new = make_key(), make_key(), make_key()
+    repo.write("a.env", env_line(ignored))
+    repo.write("b.env", env_line(baselined))
+    repo.commit("keys")
+    _, report = scan(str(repo.path))
+    ids = {f["secret"]["redacted"][-4:]: f["id"] for f in report["findings"]}
+    repo.write(".psguardignore", f"{ids[ignored[-4:]]}  # fixture\n")
+    base = tmp_path / "base.json"
+    assert run_psguard("baseline", "create", str(repo.path), "--output", str(base)).code == 0
+    repo.write("c.env", env_line(new))
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+           "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"), "PSGUARD_ENDPOINTS": ""}
+    with FakePoolside() as api:
+        api.know(ignored, baselined, new)
+        run = run_psguard("scan", str(repo.path), "--baseline", str(base), "--verify",
+                          "--endpoint", api.url, "--format", "json", env=env)
+        assert api.count(new) == 1
+        assert api.count(ignored) == 0 and api.count(baselined) == 0
+    assert run.code == 1
+    (only,) = run.json()["findings"]
+    assert only["verification"]["status"] == "live"
+    assert run.json()["scan"]["suppressed"] == 2

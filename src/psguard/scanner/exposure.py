@@ -254,7 +254,7 @@ def assess(findings: list[Finding], *, mode: str, root: Path | None) -> None:
     base = root if root is not None and root.is_dir() else (
         root.parent if root is not None else Path("."))
     top = find_toplevel(base)
-    if top is None and mode in ("history", "range"):
+    if top is None and mode not in ("worktree", "staged"):
         # A bare repository (a mirror, a server-side hook): git works, no work tree.
         bare = run_git(["rev-parse", "--is-bare-repository"], base, check=False)
         if bare.returncode == 0 and bare.stdout.strip() == b"true":
