@@ -406,3 +406,17 @@ def test_concurrency_and_rate_are_bounded(api: FakePoolside,
         run = verify(keys[:6], user_env, "--endpoint", limited.url, "--no-cache")
         arrivals = sorted(r.at for r in limited.requests)
         assert len(arrivals) == 6 and arrivals[-1] - arrivals[0] >= 0.45
+
+
+def test_connection_refused_is_unknown(user_env: dict[str, str]) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    key = make_key()
+    run = verify([key], user_env, "--endpoint", f"http://127.0.0.1:{port}/v1")
+    assert run.code == 0
+    v = by_key(run, [key])[key]
+    assert v["status"] == "unknown" and "connection failed" in str(v["detail"])
+    assert_never_leaked([key], run.stdout, run.stderr)
