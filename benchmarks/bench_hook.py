@@ -3,8 +3,10 @@
 Builds a throwaway repository (a few hundred committed files, then 10 modified or new
 files staged), runs the hook as git would (a fresh `python -m psguard` process in the
 work tree) a number of times and prints the median, min and max wall time. For
-reference it also times `git diff --cached --quiet` (the floor: one git process) and a
-bare `python -c pass` (interpreter start-up). No assertions: run on demand.
+reference it also times `psguard scan --staged` (the same scan through the full CLI),
+importing psguard.app (the import cost every scan pays), `git diff --cached --quiet`
+(the floor: one git process) and a bare `python -c pass` (interpreter start-up).
+No assertions: run on demand.
 
     python benchmarks/bench_hook.py [--runs 21]
 """
@@ -59,7 +61,7 @@ def timed(cmd: list[str], cwd: Path, runs: int) -> list[float]:
 
 
 def line(name: str, times: list[float]) -> str:
-    return (f"{name:<38} median {statistics.median(times) * 1000:7.1f} ms   "
+    return (f"{name:<36} median {statistics.median(times) * 1000:7.1f} ms   "
             f"min {min(times) * 1000:7.1f} ms   max {max(times) * 1000:7.1f} ms")
 
 
@@ -74,6 +76,10 @@ def main() -> None:
         timed(hook, repo, 2)  # warm the page cache and .pyc files
         results = {
             "psguard hook pre-commit (10 files)": timed(hook, repo, args.runs),
+            "psguard scan --staged (same scan)": timed(
+                [sys.executable, "-m", "psguard", "scan", "--staged"], repo, args.runs),
+            "python -c 'import psguard.app'": timed(
+                [sys.executable, "-c", "import psguard.app"], repo, args.runs),
             "git diff --cached --quiet (floor)": timed(["git", "diff", "--cached", "--quiet"],
                                                        repo, args.runs),
             "python -c pass (interpreter start)": timed([sys.executable, "-c", "pass"], repo,

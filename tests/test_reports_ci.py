@@ -480,3 +480,28 @@ def test_ci_baseline_accepts_recorded_findings(project: Project, tmp_path: Path)
                       cwd=dev.path)
     assert run.code == 0, run.stdout + run.stderr
     assert run_psguard("ci", "--range", "main..feature", cwd=dev.path).code == 1
+
+
+def test_sarif_every_result_has_an_artifact_location(project: Project, sarif_validator) -> None:
+    """GitHub rejects a whole SARIF file when one result has no physical artifact location
+    (rule GH1001): a key in a commit message must still be anchored."""
+    dev = project.dev
+    key = make_key()
+    dev.git("checkout", "-q", "-b", "msg")
+    dev.write("x.txt", "x\n")
+    dev.git("add", "x.txt")
+    dev.git("commit", "-q", "-m", f"temporary key {key}")
+    run = run_psguard("ci", "--range", "main..msg", "--format", "sarif", cwd=dev.path)
+    assert run.code == 1, run.stderr
+    assert key not in run.stdout
+    log = run.json()
+    assert not list(sarif_validator.iter_errors(log))
+    results = log["runs"][0]["results"]
+    assert results
+    for r in results:
+        uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert uri
+    msg = next(r for r in results if r["locations"][0]["properties"]["kind"]
+               == "commit-message")
+    assert msg["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith(
+        "git/commit-message/")

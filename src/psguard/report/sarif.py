@@ -90,8 +90,9 @@ def _region(c: Candidate, f: Finding, show_secrets: bool) -> dict[str, Any] | No
 def _location(c: Candidate, f: Finding, show_secrets: bool) -> dict[str, Any]:
     o = c.origin
     loc: dict[str, Any] = {}
+    physical: dict[str, Any]
     if o.path and o.kind in ("file", "blob"):
-        physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(o.path),
+        physical = {"artifactLocation": {"uri": _uri(o.path),
                                                          "uriBaseId": "%SRCROOT%"}}
         region = _region(c, f, show_secrets)
         if region:
@@ -99,7 +100,16 @@ def _location(c: Candidate, f: Finding, show_secrets: bool) -> dict[str, Any]:
         loc["physicalLocation"] = physical
     else:
         # Commit and tag messages, notes, stashes, standard input: not a file in the tree.
+        # GitHub code scanning rejects a whole SARIF file if any result lacks a physical
+        # artifact location, so these get a descriptive pseudo-path (git/<kind>/<id>) as
+        # well as a logical location saying what they really are.
         name = o.commit or o.path or o.kind
+        pseudo = "stdin" if o.kind == "stdin" else f"git/{o.kind}/{name}"
+        physical = {"artifactLocation": {"uri": _uri(pseudo), "uriBaseId": "%SRCROOT%"}}
+        region = _region(c, f, show_secrets)
+        if region:
+            physical["region"] = region
+        loc["physicalLocation"] = physical
         loc["logicalLocations"] = [{"name": name, "kind": o.kind,
                                     "fullyQualifiedName": f"{o.kind}:{name}"}]
     props: dict[str, Any] = {"kind": o.kind}
