@@ -197,6 +197,9 @@ def test_submodule_is_noted_not_descended(repo: Repo, tmp_path: Path, git_home: 
     repo.commit("init")
     repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q",
              str(sub.path), "vendor/sub")
+    code, report = scan("--staged", str(repo.path))
+    assert code == 0
+    assert [p["target"] for p in report["scan"]["problems"]] == ["vendor/sub"]
     repo.commit("add submodule")
     code, report = scan("--history", str(repo.path))
     assert code == 0

@@ -16,8 +16,8 @@ import contextlib
 import fcntl
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from psguard.scanner.git import GitError, popen_git
 
@@ -25,8 +25,7 @@ _PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = 1031  # Linux; ignored elsewhere
 
 
-@dataclass(frozen=True)
-class ObjectInfo:
+class ObjectInfo(NamedTuple):
     oid: str
     type: str  # blob | commit | tag | tree
     size: int
@@ -46,14 +45,15 @@ def list_objects(cwd: Path, types: frozenset[str] = frozenset({"blob", "commit",
     if proc.returncode != 0:
         lines = err.decode(errors="replace").strip().splitlines()
         raise GitError(f"git cat-file failed: {lines[-1] if lines else proc.returncode}")
+    wanted = {t.encode(): t for t in types}
     out: list[ObjectInfo] = []
+    append = out.append
     for line in data.split(b"\n"):
-        if not line:
-            continue
-        oid, kind, size = line.split(b" ")
-        k = kind.decode()
-        if k in types:
-            out.append(ObjectInfo(oid.decode(), k, int(size)))
+        parts = line.split(b" ")
+        if len(parts) == 3:
+            kind = wanted.get(parts[1])
+            if kind is not None:
+                append(ObjectInfo(parts[0].decode(), kind, int(parts[2])))
     return out
 
 

@@ -34,9 +34,11 @@ def _not_a_work_tree(cwd: Path, path: Path) -> NotARepositoryError:
                                "(run inside a repository or pass its path)")
 
 
-def staged_changes(path: Path) -> list[tuple[str, str, str]]:
+def staged_changes(path: Path, submodules: list[str] | None = None
+                   ) -> list[tuple[str, str, str]]:
     """(path from the top, HEAD blob or '', staged blob) for each added or modified
-    file under PATH. One git call on the common path (HEAD exists)."""
+    file under PATH. One git call on the common path (HEAD exists). Staged submodule
+    updates (gitlinks) are appended to `submodules`: their content is another repo."""
     if not path.exists():
         raise NotARepositoryError(f"{path}: no such directory")
     cwd = path if path.is_dir() else path.parent
@@ -56,8 +58,12 @@ def staged_changes(path: Path) -> list[tuple[str, str, str]]:
         if len(parts) < 5:
             continue
         _old_mode, new_mode, old, new, status = parts[:5]
-        if status[:1] not in (b"A", b"M", b"T") or new_mode == _GITLINK:
-            continue  # deletions, unmerged entries and submodules add nothing to scan
+        if status[:1] not in (b"A", b"M", b"T"):
+            continue  # deletions and unmerged entries add nothing to scan
+        if new_mode == _GITLINK:
+            if submodules is not None:
+                submodules.append(os.fsdecode(name))
+            continue
         head_blob = "" if set(old) == {ord("0")} else old.decode()
         out.append((os.fsdecode(name), head_blob, new.decode()))
     return out
@@ -105,7 +111,12 @@ def _display(path: str) -> str:
 
 def scan_staged(ctx: ScanContext) -> None:
     top = ctx.root if ctx.root.is_dir() else ctx.root.parent
-    changes = staged_changes(ctx.root)
+    submodules: list[str] = []
+    changes = staged_changes(ctx.root, submodules)
+    for sub in submodules:
+        ctx.result.problems.append(Problem(
+            "warning", _display(sub), "submodule update staged: its content was not scanned "
+            "(scan the submodule's own repository)", incomplete=False))
     if ctx.config.exclude and changes:
         import pathspec
 
