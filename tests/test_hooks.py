@@ -293,7 +293,18 @@ def test_installed_hook_fails_closed_when_psguard_cannot_run(repo: Repo) -> None
     repo.git("add", "a.txt")
     proc = git_run(repo, "commit", "-m", "a")
     assert proc.returncode == 1
-    assert "could not check this change" in proc.stderr
+    assert "cannot run psguard" in proc.stderr and "fail closed" in proc.stderr
+    # An interpreter that no longer has psguard (exits 1 like a finding would).
+    fake = repo.home / "python-without-psguard"
+    fake.write_text("#!/bin/sh\necho \"No module named psguard\" >&2\nexit 1\n")
+    fake.chmod(0o755)
+    hook.write_text(text.replace(f"PSGUARD_PYTHON={sys.executable}", f"PSGUARD_PYTHON={fake}"))
+    proc = git_run(repo, "commit", "-m", "a")
+    assert proc.returncode == 1
+    assert "cannot run psguard" in proc.stderr
+    # restored: a clean commit goes through
+    hook.write_text(text)
+    assert git_run(repo, "commit", "-m", "a").returncode == 0
 
 
 def test_hook_crash_blocks_with_a_clear_message(repo: Repo) -> None:

@@ -67,10 +67,12 @@ if [ -x "$orig" ]; then
 fi
 {run_psguard}
 status=$?
-if [ $status -gt 1 ]; then
-    echo "psguard: the {name} hook could not check this change (exit $status); blocked." >&2
-    echo "psguard: is psguard still installed for $PSGUARD_PYTHON? Reinstall the hook with" \\
-         "'psguard install', or bypass deliberately with --no-verify." >&2
+if [ $status -ne 0 ] && ! "$PSGUARD_PYTHON" -c "import psguard" >/dev/null 2>&1; then
+    echo "psguard: cannot run psguard with $PSGUARD_PYTHON, so the {name} hook blocked" \\
+         "this change (fail closed)." >&2
+    echo "psguard: reinstall psguard there, or run 'psguard install' again from the" \\
+         "environment that has it; bypass deliberately with --no-verify." >&2
+    exit 2
 fi
 exit $status
 """
