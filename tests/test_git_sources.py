@@ -424,3 +424,25 @@ def test_large_history_uses_parallel_readers_and_cache_keeps_messages(repo: Repo
         for i, key in enumerate(keys):
             assert paths(finding_for(report, key)) == {f"data/file{i * 6}.txt"}
         assert kinds(finding_for(report, tag_key)) == {"tag-message"}
+
+
+def test_amended_commit_and_dangling_blob(repo: Repo) -> None:
+    amended, dangling = make_key(), make_key()
+    repo.write("a.txt", "a\n")
+    repo.commit("init")
+    repo.write("oops.env", env_line(amended))
+    leaked = repo.commit("oops")
+    repo.git("rm", "-q", "oops.env")
+    repo.git("commit", "-q", "--amend", "--allow-empty", "-m", "fixed")
+    repo.write("never.env", env_line(dangling))
+    repo.git("add", "never.env")
+    repo.git("rm", "-q", "--cached", "never.env")
+    (repo.path / "never.env").unlink()
+    code, report = scan("--history", str(repo.path))
+    assert code == 1
+    a = finding_for(report, amended)
+    assert a["first_seen"]["commit"] == leaked and paths(a) == {"oops.env"}
+    assert any("reflog" in n for n in a["notes"])
+    d = finding_for(report, dangling)
+    assert d["first_seen"] is None and paths(d) == {None}
+    assert any("no ref or reflog" in n for n in d["notes"])
