@@ -317,4 +317,9 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
         except OSError as exc:
             print(f"psguard: warning: cannot write the summary to {summary}: {exc.strerror}",
                   file=sys.stderr)
-    return exit_code(result, fail_on)
+    code = exit_code(result, fail_on)
+    places = sum(len(f.candidates) for f in result.findings)
+    verdict = {0: "passed", 1: "failed", 3: "incomplete"}.get(code, "failed")
+    print(f"psguard ci: {len(result.findings)} Poolside API key(s) in {places} place(s); "
+          f"{result.stats.commits} commit(s) scanned; {verdict}", file=sys.stderr)
+    return code
