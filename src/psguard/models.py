@@ -169,6 +169,8 @@ class ScanResult:
     problems: list[Problem] = field(default_factory=list)
     stats: ScanStats = field(default_factory=ScanStats)
     suppressed: int = 0  # findings hidden by inline allow, ignore file or baseline
+    # the same, by cause: "inline", "ignore-file", "baseline" (suppress.py)
+    suppressed_by: dict[str, int] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:

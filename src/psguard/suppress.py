@@ -92,6 +92,9 @@ def apply_suppressions(ctx: ScanContext) -> None:
     result = ctx.result
     opts = ctx.options
     mode = opts.mode
+    counts = result.suppressed_by
+    if result.suppressed:
+        counts["inline"] = result.suppressed  # grouping counted the inline allow markers
     baseline_path = None if opts.no_baseline else (opts.baseline or ctx.config.baseline)
     if mode != "stdin":
         judge = mode in STALE_MODES
@@ -100,6 +103,8 @@ def apply_suppressions(ctx: ScanContext) -> None:
             kept, n, problems = apply_ignore_file(result.findings, root, judge_stale=judge)
             result.findings = kept
             result.suppressed += n
+            if n:
+                counts["ignore-file"] = n
             result.problems.extend(problems)
     if baseline_path is not None:
         from psguard.baseline import apply_baseline, load_baseline
@@ -110,3 +115,5 @@ def apply_suppressions(ctx: ScanContext) -> None:
         top = None if mode == "stdin" else repo_root(ctx.root)
         result.findings, n = apply_baseline(result.findings, base, top=top, scanned=ctx.root)
         result.suppressed += n
+        if n:
+            counts["baseline"] = n

@@ -65,6 +65,7 @@ def report_dict(result: ScanResult, show_secrets: bool) -> dict[str, Any]:
                 "seconds": round(result.stats.seconds, 3),
             },
             "suppressed": result.suppressed,
+            "suppressed_by": result.suppressed_by,
         },
         "findings": [finding_json(f, show_secrets) for f in result.findings],
     }

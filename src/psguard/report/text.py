@@ -85,8 +85,11 @@ def _render_summary(console: Console, result: ScanResult) -> None:
         console.print(f"psguard: no Poolside keys found; scanned {scanned} "
                       f"({human_bytes(stats.bytes)}) in {stats.seconds:.2f} s")
     if result.suppressed:
-        console.print(f"  {result.suppressed} finding(s) suppressed by allow comments, "
-                      "ignore file or baseline")
+        names = {"inline": "allow comments", "ignore-file": ".psguardignore",
+                 "baseline": "the baseline"}
+        why = ", ".join(f"{n} by {names.get(k, k)}" for k, n in result.suppressed_by.items())
+        console.print(f"  {result.suppressed} finding(s) suppressed"
+                      + (f" ({why})" if why else " by allow comments, ignore file or baseline"))
     for problem in result.problems:
         console.print(f"  [yellow]{problem.kind}[/]: {escape(problem.target)}: "
                       f"{escape(problem.detail)}")
