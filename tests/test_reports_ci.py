@@ -505,3 +505,24 @@ def test_sarif_every_result_has_an_artifact_location(project: Project, sarif_val
                == "commit-message")
     assert msg["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith(
         "git/commit-message/")
+
+
+def test_ci_github_force_push_with_a_vanished_before(project: Project, tmp_path: Path) -> None:
+    key = _feature_with_key(project, "rewrite")
+    dev = project.dev
+    gone = project.sha("rewrite")
+    # rewrite the branch: the old tip disappears from the server
+    dev.git("reset", "-q", "--hard", "main")
+    dev.write("app/new.py", f"KEY = '{key}'\n")
+    dev.commit("rewritten", "app/new.py")
+    dev.git("push", "-q", "--force", "origin", "rewrite")
+    project.server.git("reflog", "expire", "--expire=now", "--all")
+    project.server.git("gc", "-q", "--prune=now")
+    head = project.sha("rewrite")
+    payload = {"ref": "refs/heads/rewrite", "before": gone, "after": head, "forced": True,
+               "created": False, "deleted": False, "repository": {"default_branch": "main"}}
+    co = project.checkout("ci-force", head)
+    run = run_psguard("ci", cwd=co.path, env=_github_env(tmp_path, "push", payload))
+    assert run.code == 1, run.stderr
+    assert "force push" in run.stderr
+    assert "app/new.py" in run.stdout and project.old_key[-4:] not in run.stdout

@@ -60,6 +60,7 @@ class Target:
     branch: str | None = None  # the pushed branch (new-branch pushes)
     default_branch: str | None = None
     nothing: str | None = None  # set when there is nothing to scan, and why
+    push: bool = False  # a push (before..after): a vanished `before` is not fatal
 
     def describe(self) -> str:
         if self.nothing:
@@ -115,7 +116,8 @@ def github_target(env: Mapping[str, str]) -> Target:
                                                             "to scan")
         head = after or env.get("GITHUB_SHA") or "HEAD"
         if not is_zero(before):
-            return Target("github", event, head=head, base=before)
+            return Target("github", event, head=head, base=before, push=True,
+                          branch=_branch_name(ref), default_branch=default)
         return Target("github", event, head=head, new_branch=True,
                       branch=_branch_name(ref), default_branch=default)
     if env.get("GITHUB_BASE_REF"):
@@ -142,7 +144,9 @@ def gitlab_target(env: Mapping[str, str]) -> Target:
                       "pass --range BASE..HEAD")
     before = env.get("CI_COMMIT_BEFORE_SHA")
     if not is_zero(before):
-        return Target("gitlab", source or "push", head=head, base=before)
+        return Target("gitlab", source or "push", head=head, base=before, push=True,
+                      branch=env.get("CI_COMMIT_BRANCH") or env.get("CI_COMMIT_REF_NAME"),
+                      default_branch=default)
     if env.get("CI_COMMIT_TAG"):
         return Target("gitlab", source or "push", head=head, new_branch=True,
                       default_branch=default)
@@ -253,7 +257,18 @@ def prepare(root: Path, target: Target, fetch: bool) -> list[str]:
     """The rev-list arguments for the scan, after fetching what is missing."""
     _ensure_commit(root, target.head, target, fetch, "head")
     if target.base:
-        _ensure_commit(root, target.base, target, fetch, "base")
+        try:
+            _ensure_commit(root, target.base, target, fetch, "base")
+        except CIError:
+            if not target.push:
+                raise
+            # A force push can leave `before` unreachable on the server: judge the pushed
+            # commits against the other branches instead, as for a new branch.
+            print(f"psguard ci: the previous tip {target.base[:12]} is gone (force push?); "
+                  "scanning the commits no other branch has", file=sys.stderr)
+            target.base = None
+            target.new_branch = True
+    if target.base:
         _deepen_until_merge_base(root, target, fetch)
         return [target.head, "--not", target.base]
     exclude = _other_branch_tips(root, target, fetch)
