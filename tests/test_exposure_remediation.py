@@ -380,3 +380,37 @@ def test_bare_mirror_counts_as_pushed_and_unborn_repo_as_working_tree(
     fresh.git("add", "a.env")
     assert finding_for(scan_json(str(fresh.path)), key)["exposure"] == "staged"
     assert finding_for(scan_json("--staged", str(fresh.path)), key)["exposure"] == "staged"
+
+
+def test_key_in_working_file_and_in_a_stash(repo: Repo) -> None:
+    repo.write("README.md", "hi\n")
+    repo.write("app.env", "# empty\n")
+    repo.commit("init")
+    key = make_key()
+    repo.write("app.env", env_line(key))
+    repo.git("stash", "-q")
+    repo.write("app.env", env_line(key) + "MORE=1\n")  # the same key, back in the file
+    f = finding_for(scan_json(str(repo.path)), key)
+    assert f["exposure"] == "local"  # the stash is a commit, even if never pushed
+    assert f["exposure_detail"]["only_in"] is None
+    assert f["exposure_detail"]["stashes"] == ["stash@{0}"]
+    texts = [s["text"] for s in f["remediation"]]
+    assert texts[0].startswith("Drop the stash")
+    assert texts[1].startswith("Take the key out of app.env")
+    assert not any(t.startswith("Do not push yet") for t in texts)
+
+
+def test_older_stash_entry_is_found_for_a_working_file(repo: Repo) -> None:
+    repo.write("app.env", "# empty\n")
+    repo.commit("init")
+    key = make_key()
+    repo.write("app.env", env_line(key))
+    repo.git("stash", "-q")  # becomes stash@{1} after the next stash
+    repo.write("other.txt", "x\n")
+    repo.git("add", "other.txt")
+    repo.git("stash", "-q")
+    repo.write("app.env", env_line(key))
+    f = finding_for(scan_json(str(repo.path)), key)
+    assert f["exposure"] == "local"
+    assert f["exposure_detail"]["stashes"] == ["stash@{1}"]
+    assert f["remediation"][0]["command"] == "git stash drop 'stash@{1}'"

@@ -158,52 +158,60 @@ def _staged(f: Finding, paths: list[str], dead: bool) -> list[Remediation]:
 
 def _local(f: Finding, d: ExposureDetail | None, paths: list[str],
            dead: bool) -> list[Remediation]:
+    """Unpushed: each place the key sits gets its own step; possible publication first."""
     d = d or ExposureDetail()
     only = set(d.only_in)
     out: list[Remediation] = []
-    if only == {"stash"}:
-        stashes = sorted(d.stashes, key=_stash_index, reverse=True) or ["stash@{0}"]
-        out.append(Remediation(
-            "Drop the stash that holds the key (stashes are never pushed; higher numbers "
-            "first, since dropping renumbers the rest). Apply it first if you still need "
-            "its other changes, and take the key out before stashing again.",
-            " && ".join(f"git stash drop {shlex.quote(s)}" for s in stashes)))
-        out.append(Remediation(PURGE, PURGE_CMD))
-    elif "tag" in only:
-        tags = d.tags or ["<tag>"]
-        remote = d.remote or "origin"
-        out.append(Remediation(
-            f"Find out whether the tag was pushed (tags are pushed separately from "
-            f"branches): if this prints a line, {remote} has the key: treat it as pushed "
-            f"and, unless it is rejected, revoke it before anything else.",
-            f"git ls-remote --tags {shlex.quote(remote)} "
-            + _q([f"refs/tags/{t}" for t in tags])))
-        out.append(Remediation("Delete the tag locally (and, if it was pushed, on the remote "
-                               f"with: git push {remote} --delete <tag>); re-create it on a "
-                               "commit without the key if you need it:",
-                               f"git tag -d {_q(tags)}"))
-        out.append(Remediation(PURGE, PURGE_CMD))
-    elif only == {"reflog"}:
-        out.append(Remediation("No branch, tag or stash holds the key any more, only "
-                               "git's reflog (amended, rebased or reset commits). " + PURGE,
-                               PURGE_CMD))
-    elif "note" in only:
-        ref = d.notes_refs[0] if d.notes_refs else "refs/notes/commits"
+    if d.tags:  # a tag may have been pushed: find out before anything else
+        out += _tag_steps(d)
+    if d.local_commits or not (only or d.stashes or d.tags or d.notes_refs):
+        out.append(_rewrite_local(d, paths))
+    if d.stashes:
+        out.append(_stash_step(d))
+    if d.notes_refs:
+        ref = d.notes_refs[0]
         targets = d.note_targets or ["<commit>"]
         out.append(Remediation(
             "Remove the git note that holds the key (notes are pushed only when someone "
             "pushes the notes ref):",
             f"git notes --ref={shlex.quote(ref)} remove {_q(targets)}"))
-        out.append(Remediation(PURGE, PURGE_CMD))
+    if only == {"reflog"}:
+        out.append(Remediation("No branch, tag or stash holds the key any more, only "
+                               "git's reflog (amended, rebased or reset commits). " + PURGE,
+                               PURGE_CMD))
     else:
-        out.append(_rewrite_local(d, paths))
-        out.append(_move_step(paths, dead))
+        if d.local_commits or not only:
+            out.append(_move_step(paths, dead))
         out.append(Remediation(PURGE, PURGE_CMD))
+    if d.local_commits:
         out.append(Remediation("Check that no commit still holds it before you push:",
                                "psguard scan --history"))
     if not dead:
         out.append(_revoke_if_shared())
     return out
+
+
+def _stash_step(d: ExposureDetail) -> Remediation:
+    stashes = sorted(d.stashes, key=_stash_index, reverse=True)
+    return Remediation(
+        "Drop the stash that holds the key (stashes are never pushed; higher numbers first, "
+        "since dropping renumbers the rest). Apply it first if you still need its other "
+        "changes, and take the key out before stashing again.",
+        " && ".join(f"git stash drop {shlex.quote(s)}" for s in stashes))
+
+
+def _tag_steps(d: ExposureDetail) -> list[Remediation]:
+    remote = d.remote or "origin"
+    return [
+        Remediation(
+            f"Find out whether the tag was pushed (tags are pushed separately from "
+            f"branches): if this prints a line, {remote} has the key: treat it as pushed "
+            f"and, unless it is rejected, revoke it before anything else.",
+            f"git ls-remote --tags {shlex.quote(remote)} "
+            + _q([f"refs/tags/{t}" for t in d.tags])),
+        Remediation("Delete the tag locally (and, if it was pushed, on the remote with: "
+                    f"git push {remote} --delete <tag>); re-create it on a commit without "
+                    "the key if you need it:", f"git tag -d {_q(d.tags)}")]
 
 
 def _stash_index(name: str) -> int:
@@ -272,6 +280,8 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
         "back (git remote add), then force-push every branch and tag:",
         f"git push --force --all {shlex.quote(remote)} && "
         f"git push --force --tags {shlex.quote(remote)}"))
+    if d.stashes:  # fresh clones have no stashes: clean your own clone too
+        out.append(_stash_step(d))
     out.append(Remediation(CANNOT_UNDO if not dead else CANNOT_UNDO.replace(
         " That is why the key is revoked first.", "")))
     if dead:

@@ -77,6 +77,8 @@ class RepoView:
         head = run_git(["rev-parse", "--verify", "-q", "HEAD^{commit}"], root, check=False)
         self.head = head.stdout.decode().strip() if head.returncode == 0 else None
         self._contains_calls = 0
+        self._stashes: dict[str, str] | None = None
+        self._primary: list[str | None] = []  # memo: [] until computed
 
     @property
     def published_args(self) -> list[str]:
@@ -132,9 +134,9 @@ class RepoView:
 
     def primary_remote_ref(self) -> str | None:
         """The remote's default branch (origin/HEAD), else its main or master, else any."""
-        if not hasattr(self, "_primary"):
-            self._primary = self._find_primary()
-        return self._primary
+        if not self._primary:
+            self._primary.append(self._find_primary())
+        return self._primary[0]
 
     def _find_primary(self) -> str | None:
         if self.no_remotes:
@@ -162,10 +164,13 @@ class RepoView:
 
     def stashes(self) -> dict[str, str]:
         """Every commit a stash entry is made of (work tree, index, untracked) -> stash@{n}."""
-        if "refs/stash" not in self.refs:
-            return {}
-        proc = run_git(["log", "-g", "--format=%H %P", "refs/stash"], self.root, check=False)
+        if self._stashes is not None:
+            return self._stashes
         out: dict[str, str] = {}
+        self._stashes = out
+        if "refs/stash" not in self.refs:
+            return out
+        proc = run_git(["log", "-g", "--format=%H %P", "refs/stash"], self.root, check=False)
         for n, line in enumerate(_lines(proc.stdout)):
             ids = line.split()
             if not ids:
@@ -212,10 +217,16 @@ class RepoView:
         One history walk for all paths (pathspecs are literal, from the top level).
         """
         out: list[tuple[str, str, str]] = []
+        # Older stashes (stash@{1}…) live only in the stash's reflog: name them too.
+        tips = sorted({c for c, name in self.stashes().items() if name != "stash@{0}"})
         for i in range(0, len(paths), 500):
             specs = [f":(top,literal){p}" for p in paths[i:i + 500]]
+            # Merges are diffed against their first parent: that catches stash commits
+            # (a merge of HEAD and the index) and keys added while resolving a merge.
             proc = run_git(["log", "--all", "-z", "--format=%x01%H", "--raw", "--no-abbrev",
-                            "--no-renames", "--", *specs], self.root, check=False)
+                            "--no-renames", "--diff-merges=first-parent", *tips, "--",
+                            *specs],
+                           self.root, check=False)
             out.extend(_parse_raw(proc.stdout))
         return out
 
