@@ -414,3 +414,16 @@ def test_older_stash_entry_is_found_for_a_working_file(repo: Repo) -> None:
     assert f["exposure"] == "local"
     assert f["exposure_detail"]["stashes"] == ["stash@{1}"]
     assert f["remediation"][0]["command"] == "git stash drop 'stash@{1}'"
+
+
+def test_first_seen_is_the_earliest_commit_across_time_zones(repo: Repo) -> None:
+    key = make_key()
+    repo.write("a.env", env_line(key))
+    repo.git("add", "a.env")
+    repo.git("commit", "-q", "-m", "first", "--date", "2026-01-01T10:00:00+05:00")  # 05:00Z
+    first = repo.git("rev-parse", "HEAD")
+    repo.write("a.env", env_line(key) + "X=1\n")
+    repo.git("add", "a.env")
+    repo.git("commit", "-q", "-m", "second", "--date", "2026-01-01T06:00:00-02:00")  # 08:00Z
+    f = finding_for(scan_json(str(repo.path)), key)
+    assert f["first_seen"]["commit"] == first

@@ -57,6 +57,7 @@ class _Reach:
     in_primary: set[str] = field(default_factory=set)  # published via the main remote ref
     parents: dict[str, list[str]] = field(default_factory=dict)
     meta: dict[str, tuple[str, str]] = field(default_factory=dict)  # commit -> (author, date)
+    stamp: dict[str, int] = field(default_factory=dict)  # commit -> author time (epoch)
     missing: set[str] = field(default_factory=set)
 
 
@@ -120,7 +121,7 @@ class RepoView:
             on_branch = self.rev_list(heads, self.published_args)
             r.off_branch = {c for c in r.unpublished if c not in on_branch}
         for line in _lines(run_git(["log", "--no-walk=unsorted", "--stdin",
-                                    "--format=%H %P%x00%an <%ae>%x00%aI"], self.root,
+                                    "--format=%H %P%x00%an <%ae>%x00%aI%x00%at"], self.root,
                                    input=("\n".join(real) + "\n").encode(),
                                    check=False).stdout):
             ids, _, rest = line.partition("\0")
@@ -128,8 +129,10 @@ class RepoView:
             if not parts:
                 continue
             r.parents[parts[0]] = parts[1:]
-            author, _, date = rest.partition("\0")
+            author, _, rest = rest.partition("\0")
+            date, _, stamp = rest.partition("\0")
             r.meta[parts[0]] = (author, date)
+            r.stamp[parts[0]] = int(stamp) if stamp.isdigit() else 0
         return r
 
     def primary_remote_ref(self) -> str | None:
@@ -428,9 +431,8 @@ def _assess_one(f: Finding, mode: str, view: RepoView, reach: _Reach, held: set[
                 name = ref.removeprefix("refs/tags/")
                 if name not in d.tags:
                     d.tags.append(name)
-    # Order commits oldest first by author date (git's ISO dates sort as text within a zone;
-    # good enough to pick the first appearance).
-    dated = sorted((reach.meta[c][1], c) for c in commits if c in reach.meta)
+    # Oldest first by author time: the first appearance of the key.
+    dated = sorted((reach.stamp.get(c, 0), c) for c in commits if c in reach.meta)
     d.commits = [c for _, c in dated]
     d.local_commits = [c for c in d.commits if c in reach.unpublished
                        and c not in reach.stash_of and c not in reach.tag_only
@@ -459,8 +461,9 @@ def _assess_one(f: Finding, mode: str, view: RepoView, reach: _Reach, held: set[
     f.exposure = level
     f.exposure_detail = d
     if dated and (f.first_seen is None or not f.first_seen.get("commit")):
-        date, first = dated[0]
-        f.first_seen = {"commit": first, "author": reach.meta[first][0], "date": date}
+        first = dated[0][1]
+        author, date = reach.meta[first]
+        f.first_seen = {"commit": first, "author": author, "date": date}
     _add_notes(f, d, mode, view, held)
 
 
