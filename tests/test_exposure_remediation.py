@@ -427,3 +427,20 @@ def test_first_seen_is_the_earliest_commit_across_time_zones(repo: Repo) -> None
     repo.git("commit", "-q", "-m", "second", "--date", "2026-01-01T06:00:00-02:00")  # 08:00Z
     f = finding_for(scan_json(str(repo.path)), key)
     assert f["first_seen"]["commit"] == first
+
+
+def test_key_only_in_an_unreachable_object_is_purged(repo: Repo) -> None:
+    repo.write("README.md", "hi\n")
+    repo.commit("init")
+    key = make_key()
+    repo.write("tmp.env", env_line(key))
+    repo.git("add", "tmp.env")  # the blob is written to .git now...
+    repo.git("rm", "-q", "--cached", "tmp.env")  # ...and stays when unstaged
+    (repo.path / "tmp.env").unlink()
+    f = finding_for(scan_json("--history", str(repo.path)), key)
+    assert f["exposure"] == "local"
+    assert f["exposure_detail"]["only_in"] == ["unreachable"]
+    first = f["remediation"][0]
+    assert first["text"].startswith("No branch, tag or stash holds the key any more")
+    shell(first["command"], repo)
+    assert run_psguard("scan", "--history", str(repo.path)).code == 0

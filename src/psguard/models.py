@@ -87,7 +87,7 @@ def redact(secret: str, prefix: str = "ps-") -> str:
 class ExposureDetail:
     """Where in git a finding's key sits (scanner/exposure.py); feeds remediation."""
 
-    only_in: list[str] = field(default_factory=list)  # stash | tag | note: no branch holds it
+    only_in: list[str] = field(default_factory=list)  # stash|tag|note|reflog|unreachable
     published_by: str | None = None  # a ref that publishes it, or "no-remotes"
     local_commits: list[str] = field(default_factory=list)  # unpushed holders, oldest first
     commits: list[str] = field(default_factory=list)  # every commit seen holding it

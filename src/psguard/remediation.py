@@ -80,7 +80,7 @@ def _paths(f: Finding, d: ExposureDetail | None) -> list[str]:
 
 
 def _move_step(paths: list[str], dead: bool) -> Remediation:
-    where = ", ".join(paths) if paths else "where it is"
+    where = ", ".join(paths) if paths else "the file or message that holds it"
     if dead:
         return Remediation(f"Delete the dead key from {where}; if the code needs a key, "
                            f"{MOVE}.", ENSURE_ENV_IGNORED)
@@ -175,10 +175,10 @@ def _local(f: Finding, d: ExposureDetail | None, paths: list[str],
             "Remove the git note that holds the key (notes are pushed only when someone "
             "pushes the notes ref):",
             f"git notes --ref={shlex.quote(ref)} remove {_q(targets)}"))
-    if only == {"reflog"}:
-        out.append(Remediation("No branch, tag or stash holds the key any more, only "
-                               "git's reflog (amended, rebased or reset commits). " + PURGE,
-                               PURGE_CMD))
+    if only and only <= {"reflog", "unreachable"}:
+        out.append(Remediation("No branch, tag or stash holds the key any more: it is only "
+                               "in git's object store (amended, rebased, reset or dropped "
+                               "content). " + PURGE, PURGE_CMD))
     else:
         if d.local_commits or not only:
             out.append(_move_step(paths, dead))

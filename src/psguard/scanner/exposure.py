@@ -397,6 +397,11 @@ def _assess_one(f: Finding, mode: str, view: RepoView, reach: _Reach, held: set[
                 r.startswith("refs/remotes/") and "notes" in r for r in view.remote_refs)
             bump("pushed" if pushed_note else "local")
             places.append("note")
+        elif o.kind == "blob" and not o.commit:
+            # In the object store but in no commit any ref or reflog reaches (dropped
+            # stashes, `git add` then unstaged, pruned branches): never pushed from here.
+            bump("local")
+            places.append("unreachable")
         elif o.commit:
             commits.add(o.commit)
             if o.path and o.kind in ("blob", "stash") and o.path not in d.paths:
@@ -483,9 +488,9 @@ def _add_notes(f: Finding, d: ExposureDetail, mode: str, view: RepoView,
         f.notes.append(f"only reachable from tag(s) {', '.join(d.tags) or '?'}, not from "
                        "any branch: tags are pushed separately, so psguard cannot tell "
                        "whether a remote has them")
-    if d.only_in == ["reflog"]:
-        f.notes.append("only in commits no branch, tag or stash holds any more (amended, "
-                       "rebased or reset away): they stay in .git until the reflog expires")
+    if d.only_in and set(d.only_in) <= {"reflog", "unreachable"}:
+        f.notes.append("only in objects no branch, tag or stash holds any more (amended, "
+                       "rebased, reset or dropped): they stay in .git until git prunes them")
     if "note" in d.only_in:
         f.notes.append(f"only in git notes ({', '.join(d.notes_refs)}): notes are pushed "
                        "only when someone pushes the notes ref")
