@@ -444,3 +444,21 @@ def test_key_only_in_an_unreachable_object_is_purged(repo: Repo) -> None:
     assert first["text"].startswith("No branch, tag or stash holds the key any more")
     shell(first["command"], repo)
     assert run_psguard("scan", "--history", str(repo.path)).code == 0
+
+
+def test_key_amended_away_lives_only_in_the_reflog(repo: Repo) -> None:
+    repo.write("README.md", "hi\n")
+    repo.commit("init")
+    key = make_key()
+    repo.write("app.env", env_line(key))
+    repo.commit("add app.env")
+    repo.write("app.env", "POOLSIDE_API_KEY=${POOLSIDE_API_KEY}\n")
+    repo.git("commit", "-q", "-a", "--amend", "--no-edit")
+    f = finding_for(scan_json("--history", str(repo.path)), key)
+    assert f["exposure"] == "local"
+    assert f["exposure_detail"]["only_in"] == ["reflog"]
+    first = f["remediation"][0]
+    assert first["command"] == \
+        "git reflog expire --expire-unreachable=now --all && git gc --prune=now"
+    shell(first["command"], repo)
+    assert run_psguard("scan", "--history", str(repo.path)).code == 0
