@@ -40,7 +40,8 @@ def list_objects(cwd: Path, types: frozenset[str] = frozenset({"blob", "commit",
                  ) -> list[ObjectInfo]:
     """Every object in the object store (packs, loose, alternates), in pack order."""
     proc = popen_git(["cat-file", "--batch-all-objects", "--unordered",
-                      "--batch-check=%(objectname) %(objecttype) %(objectsize)"], cwd)
+                      "--batch-check=%(objectname) %(objecttype) %(objectsize)"], cwd,
+                     pack_limit_mb=256)  # finding a delta's type follows its chain
     data, err = proc.communicate()
     if proc.returncode != 0:
         lines = err.decode(errors="replace").strip().splitlines()
@@ -78,7 +79,8 @@ def shard(objects: list[ObjectInfo], parts: int) -> list[list[ObjectInfo]]:
 
 def read_objects(cwd: Path, oids: Iterable[str]) -> Iterator[tuple[str, str, bytes]]:
     """(oid, type, data) for each id, in order; type "missing" when not readable."""
-    proc = popen_git(["cat-file", "--batch", "--buffer"], cwd, stdin=True, stderr=False)
+    proc = popen_git(["cat-file", "--batch", "--buffer"], cwd, stdin=True, stderr=False,
+                     pack_limit_mb=64)
     assert proc.stdin is not None and proc.stdout is not None
     _grow_pipe(proc.stdout.fileno())
     stdin = proc.stdin

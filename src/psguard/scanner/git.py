@@ -52,8 +52,25 @@ NO_FETCH_OPTIONS = (
 )
 
 
-def git_command(args: list[str], cwd: Path | str, *, no_fetch: bool = False) -> list[str]:
-    extra = NO_FETCH_OPTIONS if no_fetch else ()
+def memory_options(pack_limit_mb: int | None) -> tuple[str, ...]:
+    """Bound how much of the packs one git process maps (and so its resident memory).
+
+    git's defaults let a process map a whole pack (1 GiB windows); on a large repository
+    each reader then holds hundreds of MB. Readers in pack order run as fast with 64 MB;
+    walks that follow trees across the pack need a little more to avoid remapping.
+    """
+    if pack_limit_mb is None:
+        return ()
+    window = max(8, pack_limit_mb // 4)
+    return ("-c", f"core.packedGitWindowSize={window}m",
+            "-c", f"core.packedGitLimit={pack_limit_mb}m",
+            "-c", "core.deltaBaseCacheLimit=32m")
+
+
+def git_command(args: list[str], cwd: Path | str, *, no_fetch: bool = False,
+                pack_limit_mb: int | None = None) -> list[str]:
+    extra: tuple[str, ...] = NO_FETCH_OPTIONS if no_fetch else ()
+    extra += memory_options(pack_limit_mb)
     return ["git", *SAFE_OPTIONS, *extra, "-C", str(cwd), *args]
 
 
@@ -64,11 +81,13 @@ def no_fetch_env() -> dict[str, str]:
 
 
 def popen_git(args: list[str], cwd: Path | str, *, stdin: bool = False,
-              stderr: bool = True) -> subprocess.Popen[bytes]:
+              stderr: bool = True, pack_limit_mb: int | None = 128
+              ) -> subprocess.Popen[bytes]:
     """A long-lived git process (cat-file readers, log walks); never fetches."""
     try:
         return subprocess.Popen(
-            git_command(args, cwd, no_fetch=True), env=no_fetch_env(),
+            git_command(args, cwd, no_fetch=True, pack_limit_mb=pack_limit_mb),
+            env=no_fetch_env(),
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE if stderr else subprocess.DEVNULL, bufsize=1 << 18)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,13 @@ from psguard import __version__
 from psguard.models import Candidate, Problem
 from psguard.scanner import catfile
 from psguard.scanner.blobcache import BlobCache, LocateCache
-from psguard.scanner.git import GitError, popen_git, require_repository, run_git
+from psguard.scanner.git import (
+    GitError,
+    git_command,
+    no_fetch_env,
+    require_repository,
+    run_git,
+)
 from psguard.scanner.gitobjects import ObjectScanner, expand_located
 from psguard.scanner.locate import Location, locate_blobs, refs_containing, tree_blobs
 
@@ -56,15 +61,29 @@ def repo_facts(path: Path) -> RepoFacts:
     return RepoFacts(root, git_dir, out[1] == "true", out[2] == "true")
 
 
-def _list_missing(root: Path, extra_tips: list[str], out: list[str]) -> None:
+def _start_missing(root: Path, extra_tips: list[str]) -> tuple[Any, Any]:
+    """Start listing what refs reach but the repository lacks; runs during the scan.
+
+    Output goes to an unnamed temporary file, so nothing has to read it meanwhile.
+    """
+    import subprocess
+    import tempfile
+
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _finish_missing
     args = ["rev-list", "--objects", "--no-object-names", "--missing=print", "--all",
             *extra_tips, "--"]
-    proc = popen_git(args, root, stderr=False)
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith(b"?"):
-            out.append(line[1:].strip().decode())
+    proc = subprocess.Popen(git_command(args, root, no_fetch=True, pack_limit_mb=128),
+                            env=no_fetch_env(), stdin=subprocess.DEVNULL, stdout=out,
+                            stderr=subprocess.DEVNULL)
+    return proc, out
+
+
+def _finish_missing(proc: Any, out: Any) -> list[str]:
     proc.wait()
+    out.seek(0)
+    missing = [line[1:].strip().decode() for line in out if line.startswith(b"?")]
+    out.close()
+    return missing
 
 
 def _scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
@@ -197,6 +216,16 @@ def scan_history(ctx: ScanContext) -> None:
     # The engine's code is part of what "clean" means: key on psguard's version too.
     version = f"{ctx.engine.ruleset.version}-{__version__}"
     cache = None if ctx.options.no_cache else BlobCache.load(facts.git_dir, version)
+    stash = _stash_tips(root)
+    state = _refs_state(root, stash)
+    locate_cache = None if ctx.options.no_cache else LocateCache.load(facts.git_dir, version)
+    cached_state = locate_cache.state if locate_cache is not None else None
+    missing: list[str] = []
+    traversal = None
+    if cached_state is not None and cached_state == state and locate_cache is not None:
+        missing = _still_missing(root, locate_cache.missing)
+    else:
+        traversal = _start_missing(root, stash)  # runs alongside the object listing and scan
 
     objects = catfile.list_objects(root)
     max_size = ctx.config.max_file_size
@@ -213,34 +242,21 @@ def scan_history(ctx: ScanContext) -> None:
             too_large += 1
             continue
         todo.append(obj)
+    del objects
     if too_large:
         ctx.result.problems.append(Problem(
             "too-large", "history", f"{too_large} blob(s) above max_file_size "
             f"({max_size} bytes) not scanned", incomplete=False))
 
-    stash = _stash_tips(root)
-    state = _refs_state(root, stash)
-    locate_cache = None if ctx.options.no_cache else LocateCache.load(facts.git_dir, version)
-    cached_state = locate_cache.state if locate_cache is not None else None
-    missing: list[str] = []
-    missing_thread = None
-    if cached_state is not None and cached_state == state and locate_cache is not None:
-        missing = _still_missing(root, locate_cache.missing)
-    else:
-        missing_thread = threading.Thread(target=_list_missing,
-                                          args=(root, stash, missing), daemon=True)
-
     scanner = ObjectScanner(ctx.engine)
     workers = max(1, min(2, os.cpu_count() or 1))
-    par = ParallelScan(root, todo, scanner, workers)  # forks before any thread starts
-    if missing_thread is not None:
-        missing_thread.start()
+    par = ParallelScan(root, todo, scanner, workers)
     if par.procs and sys.stderr.isatty():
         _show_progress(par)
     cands, unreadable = par.collect()
+    if traversal is not None:
+        missing = _finish_missing(*traversal)
     ctx.result.stats.bytes = sum(o.size for o in todo)
-    if missing_thread is not None:
-        missing_thread.join()
     bad = set(unreadable) | scanner.hits
     clean = [o.oid for o in todo if o.oid not in bad]
 
