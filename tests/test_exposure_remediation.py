@@ -462,3 +462,21 @@ def test_key_amended_away_lives_only_in_the_reflog(repo: Repo) -> None:
         "git reflog expire --expire-unreachable=now --all && git gc --prune=now"
     shell(first["command"], repo)
     assert run_psguard("scan", "--history", str(repo.path)).code == 0
+
+
+def test_pushed_key_also_in_unpushed_commits_gets_both_steps(repo: Repo, tmp_path: Path,
+                                                             git_home: Path) -> None:
+    remote = init_repo(tmp_path / "remote.git", git_home, bare=True)
+    repo.git("remote", "add", "origin", str(remote.path))
+    key = make_key()
+    repo.write("a.env", env_line(key))
+    repo.commit("pushed")
+    repo.git("push", "-q", "-u", "origin", "main")
+    repo.write("b.env", env_line(key))
+    local = repo.commit("local copy")
+    f = finding_for(scan_json("--history", str(repo.path)), key)
+    assert f["exposure"] == "pushed"
+    assert f["exposure_detail"]["local_commits"] == [local]
+    steps_ = f["remediation"]
+    assert steps_[0]["text"].startswith("Revoke it first")
+    assert any(s["command"] == f"git rebase -i {local[:12]}^" for s in steps_)

@@ -280,6 +280,13 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
         "back (git remote add), then force-push every branch and tag:",
         f"git push --force --all {shlex.quote(remote)} && "
         f"git push --force --tags {shlex.quote(remote)}"))
+    if d.local_commits:  # a fresh clone does not have them
+        out.append(Remediation(
+            f"This clone also has {len(d.local_commits)} unpushed commit(s) holding the key "
+            f"(first: {_short(d.local_commits[0])}) that the fresh clone will not have: take "
+            "the key out of them too before you push them onto the rewritten history:",
+            f"git rebase -i {_short(d.local_commits[0])}^"
+            if d.local_commits[0] not in d.root_commits else "git rebase -i --root"))
     if d.stashes:  # fresh clones have no stashes: clean your own clone too
         out.append(_stash_step(d))
     out.append(Remediation(CANNOT_UNDO if not dead else CANNOT_UNDO.replace(
