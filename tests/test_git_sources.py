@@ -446,3 +446,18 @@ def test_amended_commit_and_dangling_blob(repo: Repo) -> None:
     d = finding_for(report, dangling)
     assert d["first_seen"] is None and paths(d) == {None}
     assert any("no ref or reflog" in n for n in d["notes"])
+
+
+def test_bare_mirror_history_and_staged_refusal(repo: Repo, tmp_path: Path) -> None:
+    key = make_key()
+    repo.write("k.env", env_line(key))
+    first = repo.commit("key")
+    mirror = tmp_path / "mirror.git"
+    subprocess.run(["git", "clone", "-q", "--mirror", str(repo.path), str(mirror)],
+                   check=True, env=repo.env, capture_output=True)
+    code, report = scan("--history", str(mirror))
+    assert code == 1
+    f = finding_for(report, key)
+    assert paths(f) == {"k.env"} and f["first_seen"]["commit"] == first
+    run = run_psguard("scan", "--staged", str(mirror))
+    assert run.code == 2 and "bare repository" in run.stderr

@@ -42,6 +42,9 @@ def staged_changes(path: Path, submodules: list[str] | None = None
     if not path.exists():
         raise NotARepositoryError(f"{path}: no such directory")
     cwd = path if path.is_dir() else path.parent
+    if (cwd / "HEAD").is_file() and (cwd / "objects").is_dir() and not (cwd / ".git").exists():
+        raise NotARepositoryError(f"{path}: --staged needs a work tree "
+                                  "(this is a bare repository)")
     pathspec = ["--", f":(literal){path.name}" if path.is_file() else "."]
     args = ["diff-index", "--cached", "-z", "--no-abbrev", "--no-renames",
             "--ignore-submodules=none", "HEAD", *pathspec]
