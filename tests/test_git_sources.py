@@ -461,3 +461,17 @@ def test_bare_mirror_history_and_staged_refusal(repo: Repo, tmp_path: Path) -> N
     assert paths(f) == {"k.env"} and f["first_seen"]["commit"] == first
     run = run_psguard("scan", "--staged", str(mirror))
     assert run.code == 2 and "bare repository" in run.stderr
+
+
+def test_lfs_pointer_files_are_scanned_and_noted(repo: Repo) -> None:
+    key = make_key()
+    repo.write(".gitattributes", "*.bin filter=lfs diff=lfs merge=lfs -text\n")
+    repo.write("model.bin", "version https://git-lfs.github.com/spec/v1\n"
+               "oid sha256:" + "ab" * 32 + "\nsize 12345\n")
+    repo.write("conf.env", env_line(key))
+    repo.commit("lfs")
+    code, report = scan("--history", str(repo.path))
+    assert code == 1
+    assert paths(finding_for(report, key)) == {"conf.env"}
+    lfs = [p for p in report["scan"]["problems"] if p["target"] == "git-lfs"]
+    assert lfs and report["scan"]["complete"] is True

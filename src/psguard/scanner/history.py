@@ -270,7 +270,12 @@ def scan_history(ctx: ScanContext) -> None:
             "shallow clone: older commits are not in this repository "
             "(run `git fetch --unshallow` for a full audit)"))
 
-    head_blobs, submodules = tree_blobs(root)
+    attributes: list[str] = []
+    head_blobs, submodules = tree_blobs(root, attributes=attributes)
+    if attributes and _uses_lfs(root, attributes):
+        ctx.result.problems.append(Problem(
+            "warning", "git-lfs", "files tracked by Git LFS live on the LFS server, not in "
+            "git: their pointer files were scanned, their content was not", incomplete=False))
     for sub in submodules:
         ctx.result.problems.append(Problem(
             "warning", sub, "submodule: not descended into (scan its repository separately)",
@@ -298,6 +303,11 @@ def scan_history(ctx: ScanContext) -> None:
         LocateCache(state, missing=sorted(set(missing)), located=located).save(
             facts.git_dir, version)
     ctx.finalizers.append(lambda c: finish_findings(c, root, times, notes, head_blobs))
+
+
+def _uses_lfs(root: Path, attribute_blobs: list[str]) -> bool:
+    return any(b"filter=lfs" in data for _, kind, data in
+               catfile.read_objects(root, attribute_blobs) if kind == "blob")
 
 
 def _stash_tips(root: Path) -> list[str]:

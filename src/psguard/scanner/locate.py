@@ -136,8 +136,12 @@ def refs_containing(cwd: Path, commits: Iterable[str]) -> list[str]:
     return [decode_path(r) for r in proc.stdout.split(b"\n") if r]
 
 
-def tree_blobs(cwd: Path, rev: str = "HEAD") -> tuple[set[str], list[str]]:
-    """Blob ids in rev's tree and the paths of its submodules (gitlinks)."""
+def tree_blobs(cwd: Path, rev: str = "HEAD", attributes: list[str] | None = None
+               ) -> tuple[set[str], list[str]]:
+    """Blob ids in rev's tree and the paths of its submodules (gitlinks).
+
+    The blob ids of `.gitattributes` files are appended to `attributes` when given.
+    """
     proc = run_git(["ls-tree", "-r", "-z", "--full-tree", rev], cwd, check=False,
                    no_fetch=True)
     blobs: set[str] = set()
@@ -151,6 +155,8 @@ def tree_blobs(cwd: Path, rev: str = "HEAD") -> tuple[set[str], list[str]]:
         _mode, kind, oid = meta.split(b" ")
         if kind == b"blob":
             blobs.add(oid.decode())
+            if attributes is not None and path.rsplit(b"/", 1)[-1] == b".gitattributes":
+                attributes.append(oid.decode())
         elif kind == b"commit":
             submodules.append(decode_path(path))
     return blobs, submodules
