@@ -415,3 +415,20 @@ def test_pre_push_stdin_protocol(repo: Repo, tmp_path: Path) -> None:
     run = run_psguard("hook", "pre-push", str(remote.path), str(remote.path), cwd=repo.path,
                       input=update)
     assert run.code == 0, run.stderr
+
+
+def test_clean_pre_commit_path_imports_no_heavy_modules(repo: Repo) -> None:
+    """rich, GitPython and httpx each cost 70-180 ms to import: never on a clean commit."""
+    repo.write("a.txt", "nothing to see\n")
+    repo.git("add", "a.txt")
+    harness = (
+        "import sys\n"
+        "from psguard.cli import main\n"
+        "code = main(['hook', 'pre-commit'])\n"
+        "heavy = sorted(m for m in ('rich', 'git', 'httpx') if m in sys.modules)\n"
+        "print(code, ','.join(heavy) or '-')\n"
+    )
+    env = {**os.environ, **GIT_ENV, "HOME": str(repo.home)}
+    proc = subprocess.run([sys.executable, "-c", harness], cwd=repo.path, env=env,
+                          capture_output=True, text=True)
+    assert proc.stdout.split() == ["0", "-"], proc.stdout + proc.stderr
