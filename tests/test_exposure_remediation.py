@@ -214,26 +214,27 @@ def shell(command: str, repo: Repo, cwd: Path | None = None) -> str:
 
 def test_filter_repo_steps_remove_a_pushed_key_without_writing_it(world: World,
                                                                   tmp_path: Path) -> None:
-    """Run the generated replacements file through git filter-repo in a fresh clone."""
+    """Follow the pushed-key steps literally, in one shell, from the repository's top:
+    fresh clone, replacements file, git filter-repo, force-push; then check the remote."""
     key = world.keys["pushed"]
     f = finding_for(scan_json(str(world.repo.path)), key)
     cmds = [s["command"] for s in f["remediation"] if s["command"]]
-    write = next(c for c in cmds if "psguard-replacements.txt" in c and c.startswith("printf"))
-    rewrite = next(c for c in cmds if c.startswith("git filter-repo"))
-    assert key not in write
-    fresh_parent = tmp_path / "fresh"
-    fresh_parent.mkdir()
-    world.repo.git("clone", "-q", "--no-local", str(world.remote.path), str(fresh_parent / "c"))
-    clone = fresh_parent / "c"
-    shell(write, world.repo, cwd=clone)
-    written = (fresh_parent / "psguard-replacements.txt").read_text()
+    start = next(i for i, c in enumerate(cmds) if c.startswith("git clone --no-local"))
+    script = cmds[start:start + 4]
+    assert script[1].startswith("printf") and "git filter-repo" in script[2]
+    assert "git push --force --all origin" in script[3]
+    assert not any(key in c for c in cmds)
+    world.repo.git("commit", "-q", "-a", "-m", "wip")  # the fresh clone ignores local work
+    shell(" && ".join(script), world.repo)
+    written = (tmp_path / "psguard-replacements.txt").read_text()
     assert key not in written and written.startswith("regex:")
-    shell(rewrite, world.repo, cwd=clone)
-    history = subprocess.run(["git", "log", "--all", "-p"], cwd=clone, capture_output=True,
+    check = tmp_path / "check"
+    world.repo.git("clone", "-q", "--no-local", str(world.remote.path), str(check))
+    history = subprocess.run(["git", "log", "--all", "-p"], cwd=check, capture_output=True,
                              text=True, check=True).stdout
     assert key not in history
     assert "***REMOVED-POOLSIDE-KEY***" in history
-    assert run_psguard("scan", "--history", str(clone)).code == 0
+    assert run_psguard("scan", "--history", str(check)).code == 0
 
 
 def test_replacement_line_matches_only_that_key_shape() -> None:

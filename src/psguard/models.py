@@ -100,6 +100,7 @@ class ExposureDetail:
     notes_refs: list[str] = field(default_factory=list)  # e.g. refs/notes/commits
     note_targets: list[str] = field(default_factory=list)  # commits the notes annotate
     remote: str | None = None  # a remote name to push to or query
+    repo_dir: str | None = None  # the repository's directory name (for sibling clones)
 
     def to_json(self) -> dict[str, Any]:
         return {"only_in": self.only_in or None, "published_by": self.published_by,

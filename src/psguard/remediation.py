@@ -29,6 +29,7 @@ import shlex
 from psguard.models import ExposureDetail, Finding, Remediation
 
 REPLACEMENTS_FILE = "../psguard-replacements.txt"
+REWRITE_DIR = "../psguard-rewrite"
 REPLACEMENT = "***REMOVED-POOLSIDE-KEY***"
 _TOKEN = "A-Za-z0-9_-"
 
@@ -264,22 +265,33 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
             f"cloned or fetched has it, and rewriting history cannot take it back. " + REVOKE))
         out.append(_new_key_step(paths))
     optional = "Optional for a dead key: " if dead else ""
+    remote = shlex.quote(d.remote or "origin")
+    here = shlex.quote(d.repo_dir or "<this-repository>")
+    published = d.published_by != "no-remotes"
+    source = f'"$(git remote get-url {remote})"' if published else "."
     out.append(Remediation(
-        f"{optional}Write a replacements file for git filter-repo (outside the repository; "
+        f"{optional}Rewrite the history in a fresh clone next to this repository (git "
+        "filter-repo refuses to rewrite other checkouts without --force). From the top of "
+        "this repository:", f"git clone --no-local {source} {REWRITE_DIR}"))
+    out.append(Remediation(
+        "Write the replacements file beside it, outside any repository ("
         + ("it holds the raw key: delete it afterwards" if show_secrets else
-           "it matches the key by length and last four characters, so it holds no key")
+           "it matches the key by its length and last four characters, so it holds no key")
         + "):",
         f"printf '%s\\n' '{replacement_line(f.secret, show_secrets)}' > {REPLACEMENTS_FILE}"))
     out.append(Remediation(
-        "In a fresh clone (git filter-repo refuses to rewrite other checkouts without "
-        "--force), replace the key in every commit of every branch and tag:",
-        f"git filter-repo --replace-text {REPLACEMENTS_FILE}"))
-    remote = d.remote or "origin"
-    out.append(Remediation(
-        f"filter-repo removes the '{remote}' remote so nothing is pushed by accident: add it "
-        "back (git remote add), then force-push every branch and tag:",
-        f"git push --force --all {shlex.quote(remote)} && "
-        f"git push --force --tags {shlex.quote(remote)}"))
+        "Replace the key in every commit of every branch and tag of the fresh clone:",
+        f"cd {REWRITE_DIR} && git filter-repo --replace-text {REPLACEMENTS_FILE}"))
+    if published:
+        out.append(Remediation(
+            f"Still in {REWRITE_DIR}: filter-repo removed the {remote} remote so nothing is "
+            "pushed by accident; add it back and force-push every branch and tag:",
+            f'git remote add {remote} "$(git -C ../{here} remote get-url {remote})" && '
+            f"git push --force --all {remote} && git push --force --tags {remote}"))
+    else:
+        out.append(Remediation(
+            f"Replace every copy of this repository (mirrors, CI caches) with {REWRITE_DIR}: "
+            "this repository has no remote psguard could push to."))
     if d.local_commits:  # a fresh clone does not have them
         out.append(Remediation(
             f"This clone also has {len(d.local_commits)} unpushed commit(s) holding the key "

@@ -355,7 +355,7 @@ def _is_file_location(c: Candidate, mode: str) -> bool:
 
 def _assess_one(f: Finding, mode: str, view: RepoView, reach: _Reach, held: set[str],
                 staged_paths: set[str], top: Path, root: Path | None) -> None:
-    d = ExposureDetail(remote=view.remote)
+    d = ExposureDetail(remote=view.remote, repo_dir=top.name)
     level = "working-tree"
     places: list[str] = []  # where each copy is, for only_in: branch | stash | tag | note
     commits: set[str] = set(held)
