@@ -432,3 +432,36 @@ def test_clean_pre_commit_path_imports_no_heavy_modules(repo: Repo) -> None:
     proc = subprocess.run([sys.executable, "-c", harness], cwd=repo.path, env=env,
                           capture_output=True, text=True)
     assert proc.stdout.split() == ["0", "-"], proc.stdout + proc.stderr
+
+
+def test_framework_run_all_files_scans_the_tree(fw_repo: Repo) -> None:
+    """`pre-commit run --all-files` (what CI and pre-commit.ci run) checks every file."""
+    key = make_key()
+    fw_repo.write("old/config.ini", f"[poolside]\napi_key = {key}\n")
+    fw_repo.git("add", "old/config.ini")
+    assert git_run(fw_repo, "commit", "-m", "old", env={"SKIP": "psguard"}).returncode == 0
+    proc = subprocess.run([sys.executable, "-m", "pre_commit", "run", "psguard",
+                           "--all-files"], cwd=fw_repo.path, env=fw_repo.env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    out = output(proc)
+    assert "old/config.ini:2:11" in out and key not in out and "files checked" in out
+    fw_repo.git("rm", "-q", "old/config.ini")
+    fw_repo.commit("remove")
+    proc = subprocess.run([sys.executable, "-m", "pre_commit", "run", "psguard",
+                           "--all-files"], cwd=fw_repo.path, env=fw_repo.env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, output(proc)
+
+
+def test_pre_commit_hook_with_file_names(repo: Repo) -> None:
+    key = make_key()
+    repo.write("tracked.txt", f"{key}\n")
+    repo.commit("tracked", "tracked.txt")
+    repo.write("new.txt", "clean\n")
+    repo.git("add", "new.txt")
+    # the framework in a normal commit passes exactly the staged files: HEAD's key is old
+    assert run_psguard("hook", "pre-commit", "new.txt", cwd=repo.path).code == 0
+    # --all-files passes every file: the committed key is found in the work tree
+    run = run_psguard("hook", "pre-commit", "new.txt", "tracked.txt", cwd=repo.path)
+    assert run.code == 1 and "tracked.txt:1:1" in run.stderr and key not in run.stderr

@@ -23,7 +23,9 @@ def add_hook_arguments(hook: argparse.ArgumentParser) -> None:
     hook.add_argument("hook_name", choices=HOOK_NAMES, metavar="HOOK",
                       help="pre-commit, pre-push or commit-msg")
     hook.add_argument("hook_args", nargs="*", metavar="ARG",
-                      help="what git passes: pre-push REMOTE URL; commit-msg MESSAGE_FILE")
+                      help="what git passes: pre-push REMOTE URL; commit-msg MESSAGE_FILE; "
+                           "pre-commit: file names to check as well (the pre-commit "
+                           "framework passes them)")
     hook.add_argument("--config", type=Path, metavar="FILE", help="config file")
     hook.add_argument("--fail-on", action="append", default=[], metavar="STATUSES",
                       help="verification statuses that block (default: any)")
@@ -118,7 +120,7 @@ def run_hook(args: argparse.Namespace) -> int:
             from psguard.hooks import precommit
 
             return precommit.check(Path("."), fail_on=args.fail_on, config=args.config,
-                                   show_secrets=args.show_secrets)
+                                   show_secrets=args.show_secrets, files=args.hook_args)
         if name == "pre-push":
             from psguard.hooks import prepush
 

@@ -13,18 +13,40 @@ from psguard.models import Finding, ScanResult
 
 
 def check(path: Path, *, fail_on: list[str], config: Path | None = None,
-          show_secrets: bool = False) -> Verdict:
+          show_secrets: bool = False, files: list[str] | None = None) -> Verdict:
+    """The staged changes; plus, when the pre-commit framework passes file names that
+    are not staged changes (`pre-commit run --all-files`, `--files`), those files as
+    they are in the work tree."""
     from psguard.app import ScanOptions, run_scan
     from psguard.policy import is_blocking, parse_fail_on
 
     statuses = parse_fail_on(fail_on)
     result = run_scan(ScanOptions(path=path, mode="staged", config=config))
+    extra = _not_staged(path, files) if files else []
+    if extra:
+        from psguard.hooks.sources import FilesOptions
+
+        more = run_scan(FilesOptions(path=path, mode="files", config=config, files=extra))
+        known = {f.secret for f in result.findings}
+        result.findings += [f for f in more.findings if f.secret not in known]
+        result.problems += more.problems
     blocking = [f for f in result.findings if is_blocking(f, statuses)]
     if not blocking:
         lines = problems_lines(result)
         lines += _pre_existing_note(result)
         return Verdict(0, lines)
-    return Verdict(1, blocked_message(result, blocking, show_secrets))
+    return Verdict(1, blocked_message(result, blocking, show_secrets, checked_files=bool(extra)))
+
+
+def _not_staged(path: Path, files: list[str]) -> list[str]:
+    """The given paths (relative to the top level, as the framework passes them) that
+    are not among the staged changes."""
+    from psguard.scanner.git import run_git
+
+    proc = run_git(["diff", "--cached", "--name-only", "-z", "--no-renames"], path,
+                   check=False)
+    staged = set(proc.stdout.decode("utf-8", "surrogateescape").split("\0"))
+    return [f for f in dict.fromkeys(files) if f not in staged]
 
 
 def _pre_existing_note(result: ScanResult) -> list[str]:
@@ -35,13 +57,15 @@ def _pre_existing_note(result: ScanResult) -> list[str]:
             "(not blocking this commit); run `psguard scan` to see them"]
 
 
-def blocked_message(result: ScanResult, blocking: list[Finding], show_secrets: bool) -> list[str]:
+def blocked_message(result: ScanResult, blocking: list[Finding], show_secrets: bool,
+                    checked_files: bool = False) -> list[str]:
     from psguard.report.guidance import MOVE, REVOKE
 
     n = len(blocking)
     paths = sorted({c.origin.path for f in blocking for c in f.candidates if c.origin.path})
-    lines = [f"psguard: commit blocked: {n} Poolside API key{'s' if n > 1 else ''} "
-             "in the staged changes", ""]
+    where = "in the files checked" if checked_files else "in the staged changes"
+    lines = [f"psguard: commit blocked: {n} Poolside API key{'s' if n > 1 else ''} {where}",
+             ""]
     for f in blocking:
         lines += finding_lines(f, show_secrets)
     lines += ["", "What to do now:",

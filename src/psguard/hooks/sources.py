@@ -34,6 +34,29 @@ class MessageOptions(ScanOptions):
     message_file: Path | None = None
 
 
+@dataclass
+class FilesOptions(ScanOptions):
+    """mode "files": these work-tree files (paths relative to `path`), e.g. the file
+    names the pre-commit framework passes with `pre-commit run --all-files`."""
+
+    files: list[str] = field(default_factory=list)
+
+
+def _scan_files(ctx: ScanContext) -> None:
+    import pathspec
+
+    from psguard.scanner.worktree import read_files
+
+    assert isinstance(ctx.options, FilesOptions)
+    excludes = (pathspec.GitIgnoreSpec.from_lines(ctx.config.exclude)
+                if ctx.config.exclude else None)
+    for chunk in read_files(ctx.root, ctx.options.files, excludes, ctx.config.max_file_size,
+                            ctx.result.problems):
+        ctx.result.stats.files += 1
+        ctx.result.stats.bytes += len(chunk.data)
+        ctx.candidates.extend(ctx.engine.scan(chunk, ctx.result.problems))
+
+
 def _scan_revs(ctx: ScanContext) -> None:
     from psguard.scanner.history import repo_facts
     from psguard.scanner.revrange import scan_revs
@@ -86,5 +109,6 @@ def _scan_message(ctx: ScanContext) -> None:
         text, Origin(kind="commit-message", path=path.name)))
 
 
+SOURCES.setdefault("files", _scan_files)
 SOURCES.setdefault("revs", _scan_revs)
 SOURCES.setdefault("commit-msg", _scan_message)
