@@ -242,11 +242,15 @@ def _other_branch_tips(root: Path, target: Target, fetch: bool) -> list[str]:
     own = f"refs/remotes/{REMOTE}/{target.branch}" if target.branch else None
     code, out = _git(root, "for-each-ref", "--format=%(refname) %(objectname)",
                      f"refs/remotes/{REMOTE}/")
-    tips = [line.split()[1] for line in out.splitlines()
-            if code == 0 and line and line.split()[0] != own
-            and not line.split()[0].endswith("/HEAD")]
+    default = f"refs/remotes/{REMOTE}/{target.default_branch}" if target.default_branch \
+        else None
+    refs = [line.split() for line in out.splitlines() if code == 0 and len(line.split()) == 2]
+    # the default branch first: in a shallow clone, history is deepened towards it
+    refs.sort(key=lambda r: (r[0] != default, r[0]))
+    tips = list(dict.fromkeys(sha for name, sha in refs
+                              if name != own and not name.endswith("/HEAD")))
     if tips or not target.default_branch or target.default_branch == target.branch:
-        return sorted(set(tips))
+        return tips
     ref = f"refs/remotes/{REMOTE}/{target.default_branch}"
     if fetch:
         _fetch(root, REMOTE, f"+refs/heads/{target.default_branch}:{ref}")
