@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +34,13 @@ from psguard.scanner.git import (
     run_git,
 )
 from psguard.scanner.gitobjects import ObjectScanner, expand_located
-from psguard.scanner.locate import Location, locate_blobs, refs_containing, tree_blobs
+from psguard.scanner.locate import (
+    Location,
+    MainWalk,
+    locate_blobs,
+    refs_containing,
+    tree_blobs,
+)
 
 if TYPE_CHECKING:
     from psguard.app import ScanContext
@@ -100,13 +107,17 @@ def _scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectSc
         n += 1
         nbytes += len(data)
         if n & 255 == 0 and counters is not None:
-            counters[2 * index] = n
-            counters[2 * index + 1] = nbytes
+            counters[3 * index] = n
+            counters[3 * index + 1] = nbytes
         if may_match(data):
-            cands.extend(scanner.scan(oid, kind, data))
+            found = scanner.scan(oid, kind, data)
+            if found:
+                cands.extend(found)
+                if counters is not None:
+                    counters[3 * index + 2] += 1
     if counters is not None:
-        counters[2 * index] = n
-        counters[2 * index + 1] = nbytes
+        counters[3 * index] = n
+        counters[3 * index + 1] = nbytes
     return cands, missing
 
 
@@ -141,7 +152,7 @@ class ParallelScan:
         self.counters: Any = None
         if len(self.slices) > 1:
             ctx = multiprocessing.get_context("fork")
-            self.counters = ctx.Array("q", 2 * len(self.slices), lock=False)
+            self.counters = ctx.Array("q", 3 * len(self.slices), lock=False)
             for i, part in enumerate(self.slices):
                 recv, send = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=_worker_main, daemon=True,
@@ -155,7 +166,18 @@ class ParallelScan:
         if self.counters is None:
             return 0, 0
         vals = list(self.counters)
-        return sum(vals[0::2]), sum(vals[1::2])
+        return sum(vals[0::3]), sum(vals[1::3])
+
+    def any_hits(self) -> bool:
+        return self.counters is not None and any(list(self.counters)[2::3])
+
+    def wait(self, on_first_hit: Callable[[], None] | None) -> None:
+        """Until the workers are done; calls on_first_hit once, as soon as one hits."""
+        while not self.finished():
+            if on_first_hit is not None and self.any_hits():
+                on_first_hit()
+                on_first_hit = None
+            time.sleep(0.05)
 
     def finished(self) -> bool:
         return all(c.poll() for c in self.conns)
@@ -185,7 +207,7 @@ class ParallelScan:
         return cands_all, missing_all
 
 
-def _show_progress(par: ParallelScan) -> None:
+def _show_progress(par: ParallelScan, on_first_hit: Callable[[], None] | None) -> None:
     """A rich progress bar on stderr until the workers are done (terminals only)."""
     from rich.progress import (
         BarColumn,
@@ -205,6 +227,9 @@ def _show_progress(par: ParallelScan) -> None:
         while not par.finished():
             objects, nbytes = par.done()
             bar.update(task, completed=nbytes, objects=f"{objects}/{total}")
+            if on_first_hit is not None and par.any_hits():
+                on_first_hit()
+                on_first_hit = None
             time.sleep(0.1)
         bar.update(task, completed=par.total_bytes, objects=f"{total}/{total}")
 
@@ -251,8 +276,18 @@ def scan_history(ctx: ScanContext) -> None:
     scanner = ObjectScanner(ctx.engine)
     workers = max(1, min(2, os.cpu_count() or 1))
     par = ParallelScan(root, todo, scanner, workers)
+    # Locating needs one walk over all commits. Start it when the first hit shows up, so
+    # it overlaps the scan; a clean repository never pays for it.
+    walk: list[MainWalk] = []
+
+    def start_walk() -> None:
+        walk.append(MainWalk(root))
+
+    early = None if cached_state == state else start_walk
     if par.procs and sys.stderr.isatty():
-        _show_progress(par)
+        _show_progress(par, early)
+    elif par.procs:
+        par.wait(early)
     cands, unreadable = par.collect()
     if traversal is not None:
         missing = _finish_missing(*traversal)
@@ -285,7 +320,8 @@ def scan_history(ctx: ScanContext) -> None:
     located: dict[str, list[Location]] = {}
     if locate_cache is not None and cached_state == state:
         located = {b: locate_cache.located[b] for b in hit_blobs if b in locate_cache.located}
-    fresh = locate_blobs(root, hit_blobs - located.keys(), None)
+    fresh = locate_blobs(root, hit_blobs - located.keys(), None,
+                         walk[0] if walk else None)
     located.update(fresh)
     cands = _classify_commit_messages(root, cands, stash)
     expanded, times, notes = expand_located(

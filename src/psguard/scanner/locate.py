@@ -78,15 +78,76 @@ def log_find_objects(cwd: Path, revs: list[str], blobs: Iterable[str], kind: str
     found: dict[str, list[Location]] = {}
     for start in range(0, len(wanted), _MAX_FIND):
         part = wanted[start:start + _MAX_FIND]
-        args = ["-c", "log.showSignature=false", "log", "--no-color", "--root", "-z",
-                "--topo-order", "--raw", "-c", "--no-abbrev", "--no-renames", "--no-ext-diff",
-                "--no-textconv", _FORMAT, *[f"--find-object={b}" for b in part],
-                *revs, "--"]
-        proc = popen_git(args, cwd, stderr=False)
+        proc = popen_git(_log_args(revs, part), cwd, stderr=False)
         out, _ = proc.communicate()
         for blob, locs in parse_log_raw(out, set(part), kind, note).items():
             found.setdefault(blob, []).extend(locs)
     return found
+
+
+MAIN_REVS = ["--exclude=refs/stash", "--exclude=refs/notes/*", "--all"]
+
+
+def _log_args(revs: list[str], finds: list[str]) -> list[str]:
+    return ["-c", "log.showSignature=false", "log", "--no-color", "--root", "-z",
+            "--topo-order", "--raw", "-c", "--no-abbrev", "--no-renames", "--no-ext-diff",
+            "--no-textconv", _FORMAT, *[f"--find-object={b}" for b in finds], *revs, "--"]
+
+
+class MainWalk:
+    """The walk over branches, tags and other refs, started early (as soon as a scan
+    finds its first hit) and run alongside the rest of the scan. It records every
+    commit's changes to an unnamed temporary file; `locations` then reads only the
+    records that mention the blobs asked for."""
+
+    def __init__(self, cwd: Path) -> None:
+        import subprocess
+        import tempfile
+
+        from psguard.scanner.git import git_command, no_fetch_env
+
+        self.out = tempfile.TemporaryFile()  # noqa: SIM115 - closed in locations()
+        self.proc = subprocess.Popen(
+            git_command(_log_args(MAIN_REVS, []), cwd, no_fetch=True, pack_limit_mb=128),
+            env=no_fetch_env(), stdin=subprocess.DEVNULL, stdout=self.out,
+            stderr=subprocess.DEVNULL)
+
+    def cancel(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.out.close()
+
+    def locations(self, blobs: set[str]) -> dict[str, list[Location]]:
+        import mmap
+
+        self.proc.wait()
+        found: dict[str, list[Location]] = {}
+        try:
+            size = self.out.seek(0, 2)
+            if size == 0 or not blobs:
+                return found
+            with mmap.mmap(self.out.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                records: dict[int, bytes] = {}
+                for blob in blobs:
+                    needle = blob.encode()
+                    pos = data.find(needle)
+                    while pos >= 0:
+                        start = data.rfind(b"\x01", 0, pos)
+                        end = data.find(b"\x01", pos)
+                        end = size if end < 0 else end
+                        if start not in records:
+                            records[start] = data[start:end]
+                        pos = data.find(needle, end)
+                # the order of records in the walk (topological) is their file offset
+                for rank, start in enumerate(sorted(records)):
+                    parsed = parse_log_raw(records[start], blobs, "blob")
+                    for blob, locs in parsed.items():
+                        found.setdefault(blob, []).extend(
+                            Location(**{**loc.__dict__, "order": rank}) for loc in locs)
+        finally:
+            self.out.close()
+        return found
 
 
 def stash_tips(cwd: Path) -> list[str]:
@@ -98,18 +159,23 @@ def stash_tips(cwd: Path) -> list[str]:
     return list(dict.fromkeys(proc.stdout.decode().split()))
 
 
-def locate_blobs(cwd: Path, blobs: set[str], base_revs: list[str] | None = None
-                 ) -> dict[str, list[Location]]:
+def locate_blobs(cwd: Path, blobs: set[str], base_revs: list[str] | None = None,
+                 main_walk: MainWalk | None = None) -> dict[str, list[Location]]:
     """blob -> the commits (and paths) that introduce it. Unfound blobs are absent.
 
     base_revs limits the walk (a range scan); None means the whole repository.
+    main_walk: the walk over branches and tags, if one was started early.
     """
     if not blobs:
+        if main_walk is not None:
+            main_walk.cancel()
         return {}
     if base_revs is not None:
         return log_find_objects(cwd, base_revs, blobs, "blob")
-    found = log_find_objects(cwd, ["--exclude=refs/stash", "--exclude=refs/notes/*",
-                                   "--all"], blobs, "blob")
+    if main_walk is not None:
+        found = main_walk.locations(blobs)
+    else:
+        found = log_find_objects(cwd, MAIN_REVS, blobs, "blob")
     remaining = blobs - found.keys()
     if remaining:
         tips = stash_tips(cwd)
