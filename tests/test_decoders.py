@@ -181,3 +181,17 @@ def test_decoding_can_be_switched_off_and_the_engine_pickles() -> None:
     engine = pickle.loads(pickle.dumps(Engine(RULES)))
     assert engine.may_match(data)
     assert [s for s, _, _ in scan(data, engine)[0]] == [key]
+
+
+def test_decode_config_key_switches_decoders_off(tmp_path: Path) -> None:
+    key = make_key()
+    (tmp_path / "secret.yaml").write_bytes(
+        b"data:\n  token: " + base64.b64encode(key.encode()) + b"\n")
+    found = run_psguard("scan", str(tmp_path), "--format", "json")
+    assert found.code == 1
+    assert found.json()["findings"][0]["locations"][0]["decoded_from"] == "base64"
+    (tmp_path / ".psguard.toml").write_text("decode = false\n")
+    assert run_psguard("scan", str(tmp_path)).code == 0
+    (tmp_path / ".psguard.toml").write_text('decode = "yes"\n')
+    bad = run_psguard("scan", str(tmp_path))
+    assert bad.code == 2 and "'decode'" in bad.stderr

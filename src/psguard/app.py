@@ -55,7 +55,7 @@ class ScanContext:
 
 
 def build_engine(config: Config) -> Engine:
-    return Engine(load_rules(config.rules))
+    return Engine(load_rules(config.rules), decode=config.decode)
 
 
 def scan_buffer(data: bytes, *, min_confidence: str = "medium",

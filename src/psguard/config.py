@@ -34,6 +34,7 @@ class Config:
     rules: list[Path] = field(default_factory=list)
     baseline: Path | None = None
     verify: bool = False
+    decode: bool = True  # decoders: base64, UTF-16, archives, JSON escapes
     fail_on: list[str] = field(default_factory=list)
     source: str | None = None  # the file this came from, for messages
     warnings: list[str] = field(default_factory=list)
@@ -82,6 +83,8 @@ def config_from_table(table: dict[str, Any], where: str, base_dir: Path) -> Conf
             cfg.rules = [base_dir / p for p in _string_list(value, key, where)]
         elif key == "baseline":
             cfg.baseline = base_dir / _expect(value, str, key, where)
+        elif key == "decode":
+            cfg.decode = _expect(value, bool, key, where)
         elif key == "verify":
             cfg.verify = _expect(value, bool, key, where)
         elif key == "fail_on":

@@ -57,8 +57,26 @@ def entropy_ratio(body: str) -> float:
 
 
 def is_placeholder(body: str, words: tuple[str, ...]) -> bool:
+    """A placeholder word in the body (case-insensitive).
+
+    In bodies over 40 characters a word must start a run (`EXAMPLEKEY…`), and a
+    word under five letters must also stand between separators or the body's ends
+    (`…-your-key-…`): otherwise a random 128-character body would contain a word
+    such as `fake` or `your` by chance about once in a thousand."""
     lowered = body.lower()
-    return any(word in lowered for word in words)
+    if len(body) <= 40:
+        return any(word in lowered for word in words)
+    for m in _WORD_RE.finditer(body):
+        i = m.start()
+        for word in words:
+            if not lowered.startswith(word, i):
+                continue
+            if len(word) >= 5:
+                return True
+            end = i + len(word)
+            if (i == 0 or body[i - 1] in "-_") and (end == len(body) or body[end] in "-_"):
+                return True
+    return False
 
 
 def is_repeated(body: str) -> bool:

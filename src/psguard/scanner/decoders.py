@@ -34,12 +34,15 @@ import base64
 import binascii
 import bisect
 import io
+import itertools
 import re
+import string
 import tarfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 from psguard.models import Candidate, Origin, Problem
 from psguard.rules.model import RuleSet
@@ -136,25 +139,37 @@ class Decoder:
         self.limits = limits or DecodeLimits()
         self.prefixes = ruleset.prefixes
         self.utf16 = tuple(_utf16_forms(p) for p in self.prefixes)
-        tokens: list[bytes] = []
-        for p in self.prefixes:
-            text = p.decode("ascii", "replace")
-            tokens += [p, text.encode("utf-16-le"), text.encode("utf-16-be")]
+        # Only the prefixes themselves: each needle is a full pass over every chunk,
+        # so base64 of UTF-16 text is found only inside base64 decoded whole.
         needles: dict[bytes, int] = {}
-        for t in tokens:
+        for t in self.prefixes:
             for needle, phase in _b64_needles(t):
                 needles.setdefault(needle, phase)
         self.b64_needles = tuple(needles.items())
+        encoded = [n for n, _ in self.b64_needles] + list(_B64_MAGICS)
+        self.gate = _CollapsedGate(list(self.prefixes), encoded)
 
     def may_match(self, data: bytes) -> bool:
         """False when nothing in data can be decoded into a key (the cheap gate)."""
         return len(data) >= 8 and (_archive_kind(data) is not None
                                    or self._has_encoded_prefix(data))
 
+    def may_match_any(self, data: bytes) -> bool:
+        """The engine's prefilter with decoding on: False when neither a rule prefix
+        nor anything decodable into a key can be in data. About two passes over the
+        data (see _CollapsedGate) instead of one per needle."""
+        plain, encoded = self.gate.hits(data)
+        if plain:
+            return True
+        return len(data) >= 8 and (encoded or _archive_kind(data) is not None
+                                   or self._cheap_triggers(data))
+
     # -- the recursive scan -------------------------------------------------------
 
     def scan(self, plain: Callable[[bytes, Origin], list[Candidate]], data: bytes,
              origin: Origin, problems: list[Problem] | None = None) -> list[Candidate]:
+        if not self.may_match(data):
+            return plain(data, origin)  # the common case
         budget = Budget(self.limits)
         found = self._scan(plain, data, origin, 0, budget)
         if problems is not None:
@@ -216,17 +231,25 @@ class Decoder:
         yield from self._json_escapes(data, budget)
 
     def _has_encoded_prefix(self, data: bytes) -> bool:
-        if any(data.find(n) >= 0 for n, _ in self.b64_needles):
+        """The gate. Each multi-byte `find` is a full pass over the chunk and costs
+        about as much as the plain prefilter itself, so the base64 needles (and the
+        base64 archive magics) are searched together by _CollapsedGate. Everything
+        else is nearly free: a memchr for NUL (UTF-16), and checks at the start of
+        the data (JSON, base64 files and base64-encoded archives)."""
+        if self.gate.hits(data)[1]:
             return True
-        if any(data.find(m) >= 0 for m in _B64_MAGICS):
+        return self._cheap_triggers(data)
+
+    def _cheap_triggers(self, data: bytes) -> bool:
+        # UTF-16 text has NUL bytes; ordinary text has none (memchr: nearly free).
+        if data.find(b"\0") >= 0 and any(data.find(u) >= 0 for u in self.utf16):
             return True
-        if any(data.find(u) >= 0 for u in self.utf16):
+        start = _skip_space(data, 0)
+        if _looks_json(data, start) and data.find(b"\\u00") >= 0:
             return True
-        if data.find(b"\\u00") >= 0:
+        if data.startswith(_B64_MAGICS, start):
             return True
-        if data.find(b"\\/") >= 0 and any(data.find(p) >= 0 for p in self.prefixes):
-            return True
-        return _wrapped_block_at(data, _skip_space(data, 0)) is not None
+        return _wrapped_block_at(data, start) is not None
 
     # -- UTF-16 ---------------------------------------------------------------------
 
@@ -333,7 +356,8 @@ class Decoder:
     # -- JSON escapes -----------------------------------------------------------------
 
     def _json_escapes(self, data: bytes, budget: Budget) -> Iterator[Decoded]:
-        if data.find(b"\\u00") < 0 and data.find(b"\\/") < 0:
+        """JSON documents (notebooks included) with `\\uXXXX` escapes."""
+        if not _looks_json(data, _skip_space(data, 0)) or data.find(b"\\u00") < 0:
             return
         if len(data) > budget.remaining:
             return
@@ -370,6 +394,85 @@ class Decoder:
         budget.expanded += len(out)
         yield Decoded(out, "json-escape", _OffsetMap(child_offs, parent_offs),
                       lines_from_parent=True)
+
+
+# -- the collapsed gate ---------------------------------------------------------------
+
+
+class _CollapsedGate:
+    """Several needles in about two passes: one `translate`, one `find`.
+
+    Each needle gets a 3-byte window; the window's bytes are mapped to 1, 2 and 3 by
+    a translation table (every other byte to 0), chosen so that all windows agree.
+    Then every needle occurrence becomes `\\1\\2\\3` in the translated data, and
+    one `find` rules them all out at once. A hit is confirmed with the real `find`s,
+    which happens for a few percent of ordinary chunks. Needles whose windows cannot
+    agree with the others are searched one by one.
+    """
+
+    _WEIGHT: ClassVar[dict[int, int]] = {
+        **dict.fromkeys(string.ascii_lowercase.encode(), 4),
+        **dict.fromkeys(string.digits.encode(), 2), ord("-"): 2}
+
+    def __init__(self, plain: list[bytes], encoded: list[bytes]) -> None:
+        self.plain = plain
+        self.encoded = encoded
+        needles = [n for n in dict.fromkeys(plain + encoded) if len(n) >= 3]
+        self.extra = [n for n in dict.fromkeys(plain + encoded) if len(n) < 3]
+        best: tuple[int, int, dict[int, int]] | None = None
+        choices = [range(len(n) - 2) for n in needles]
+        for combo in itertools.islice(itertools.product(*choices), 20000):
+            cls: dict[int, int] = {}
+            placed = 0
+            for needle, off in zip(needles, combo, strict=True):
+                window = needle[off:off + 3]
+                if all(cls.get(b, i + 1) == i + 1 for i, b in enumerate(window)):
+                    for i, b in enumerate(window):
+                        cls[b] = i + 1
+                    placed += 1
+            weight = sum(self._WEIGHT.get(b, 1) for b in cls)
+            if best is None or (placed, -weight) > (best[0], -best[1]):
+                best = (placed, weight, cls)
+        cls = best[2] if best else {}
+        self.table = bytes(cls.get(b, 0) for b in range(256))
+        self.collapsed = [n for n in needles
+                          if any(n[o:o + 3].translate(self.table) == b"\1\2\3"
+                                 for o in range(len(n) - 2))]
+        self.extra += [n for n in needles if n not in self.collapsed]
+        # (needle, offset of its collapsed window) for confirming a hit in place
+        self.windows = [(n, next(o for o in range(len(n) - 2)
+                                 if n[o:o + 3].translate(self.table) == b"\1\2\3"))
+                        for n in self.collapsed]
+        self.plain_set = frozenset(plain)
+
+    def hits(self, data: bytes) -> tuple[bool, bool]:
+        """(a plain needle occurs, an encoded needle occurs)."""
+        plain = encoded = False
+        mapped = data.translate(self.table)
+        pos = mapped.find(b"\1\2\3")
+        if pos >= 0:
+            # Confirm at the (usually few) places that collapsed; past a handful,
+            # the real finds are cheaper.
+            seen = 0
+            while pos >= 0 and seen < 32 and not (plain and encoded):
+                for needle, off in self.windows:
+                    if data.startswith(needle, pos - off):
+                        if needle in self.plain_set:
+                            plain = True
+                        else:
+                            encoded = True
+                seen += 1
+                pos = mapped.find(b"\1\2\3", pos + 1)
+            if pos >= 0 and seen >= 32:
+                plain = plain or any(data.find(n) >= 0 for n in self.plain
+                                     if n in self.collapsed)
+                encoded = encoded or any(data.find(n) >= 0 for n in self.encoded
+                                         if n in self.collapsed)
+        if self.extra:
+            plain = plain or any(data.find(n) >= 0 for n in self.plain if n in self.extra)
+            encoded = encoded or any(data.find(n) >= 0 for n in self.encoded
+                                     if n in self.extra)
+        return plain, encoded
 
 
 # -- helpers: offsets ---------------------------------------------------------------
@@ -443,6 +546,10 @@ def _dedup(found: list[Candidate]) -> list[Candidate]:
 
 
 # -- helpers: base64 blocks ------------------------------------------------------------
+
+
+def _looks_json(data: bytes, start: int) -> bool:
+    return data[start:start + 1] in (b"{", b"[")
 
 
 def _skip_space(data: bytes, pos: int) -> int:

@@ -7,6 +7,8 @@ whole token; boundaries, bounds, filters and context are then judged in Python.
 
 from __future__ import annotations
 
+import dataclasses
+
 from psguard.models import Candidate, Chunk, Origin, Problem
 from psguard.rules.filters import judge
 from psguard.rules.model import Rule, RuleSet
@@ -27,19 +29,21 @@ def looks_binary(data: bytes) -> bool:
 class Engine:
     def __init__(self, ruleset: RuleSet, *, decode: bool = True,
                  limits: DecodeLimits | None = None) -> None:
-        self.ruleset = ruleset
-        self.rules = ruleset.rules
         # Decoders (scanner/decoders.py): base64, UTF-16, archives, JSON escapes.
         self.decoder = Decoder(ruleset, limits) if decode else None
+        if not decode:  # caches key on the rule-set version: "clean" differs without decoding
+            ruleset = dataclasses.replace(ruleset, version=f"{ruleset.version}-nodecode")
+        self.ruleset = ruleset
+        self.rules = ruleset.rules
 
     def scan(self, chunk: Chunk, problems: list[Problem] | None = None) -> list[Candidate]:
         return self.scan_bytes(chunk.data, chunk.origin, problems)
 
     def may_match(self, data: bytes) -> bool:
         """The prefilter alone: False means no rule can match, plain or decoded."""
-        if any(data.find(r.prefix.encode()) >= 0 for r in self.rules):
-            return True
-        return self.decoder is not None and self.decoder.may_match(data)
+        if self.decoder is not None:
+            return self.decoder.may_match_any(data)
+        return any(data.find(r.prefix.encode()) >= 0 for r in self.rules)
 
     def scan_bytes(self, data: bytes, origin: Origin,
                    problems: list[Problem] | None = None) -> list[Candidate]:
