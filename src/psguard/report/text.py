@@ -40,6 +40,11 @@ def _render_finding(console: Console, f: Finding, show_secrets: bool) -> None:
         fs = f.first_seen
         console.print(f"  first seen: {str(fs['commit'])[:12]} by {escape(str(fs.get('author')))}"
                       f" on {fs.get('date')}")
+    if f.refs:
+        more = f" and {len(f.refs) - 5} more" if len(f.refs) > 5 else ""
+        console.print(f"  reachable from: {escape(', '.join(f.refs[:5]))}{more}")
+    if f.present_at_head is not None:
+        console.print(f"  still in HEAD: {'yes' if f.present_at_head else 'no'}")
     for cand in f.candidates:
         _render_location(console, cand, f, show_secrets)
     for note in f.notes:
