@@ -194,6 +194,10 @@ def test_last_local_commit_is_amended_and_the_advice_works(repo: Repo, tmp_path:
     assert f["exposure_detail"]["local_commits"] == [head]
     first = f["remediation"][0]
     assert first["command"] == "git add app.env && git commit --amend --no-edit"
+    # What a pre-push check sees (the commits about to be pushed) gets the same advice.
+    ranged = finding_for(scan_json("--range", "origin/main..HEAD", str(repo.path)), key)
+    assert ranged["exposure"] == "local"
+    assert ranged["remediation"][0]["command"] == first["command"]
     # Follow the advice literally: remove the key, amend, purge, and scan again.
     repo.write("app.env", "POOLSIDE_API_KEY=${POOLSIDE_API_KEY}\n")
     shell(first["command"], repo)
