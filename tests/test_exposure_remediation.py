@@ -103,6 +103,9 @@ def test_exposure_and_first_step_for_each_place_not_checked(world: World) -> Non
     assert got["tag"]["exposure_detail"]["tags"] == ["v0-experiment"]
     assert got["pushed"]["exposure_detail"]["published_by"] == "origin/main"
     assert any("only in a stash" in n for n in got["stash"]["notes"])
+    human = run_psguard("scan", "--history", str(world.repo.path)).stdout
+    assert "exposure: local (only in stash)" in human
+    assert "exposure: local (only in tag)" in human
     assert any("v0-experiment" in n for n in got["tag"]["notes"])
     # History scans agree with the working-tree scan on committed keys.
     assert finding_for(hist, keys["local"])["exposure"] == "local"

@@ -31,6 +31,8 @@ def _render_finding(console: Console, f: Finding, show_secrets: bool) -> None:
     head = (f"[bold]{escape(shown)}[/]  {f.confidence} confidence  "
             f"[{_STATUS_STYLE.get(status, '')}]{status.replace('_', ' ')}[/]  "
             f"exposure: {f.exposure or 'unknown (standard input)'}")
+    if f.exposure_detail and f.exposure_detail.only_in:
+        head += f" (only in {', '.join(f.exposure_detail.only_in)})"
     if f.pre_existing:
         head += "  [dim](already in HEAD; not blocking)[/]"
     console.print(head)
