@@ -475,3 +475,20 @@ def test_lfs_pointer_files_are_scanned_and_noted(repo: Repo) -> None:
     assert paths(finding_for(report, key)) == {"conf.env"}
     lfs = [p for p in report["scan"]["problems"] if p["target"] == "git-lfs"]
     assert lfs and report["scan"]["complete"] is True
+
+
+def test_history_decodes_base64_in_blobs(repo: Repo) -> None:
+    import base64
+
+    key = make_key()
+    encoded = base64.b64encode(env_line(key).encode()).decode()
+    repo.write("deploy/secret.yaml", f"data:\n  env: {encoded}\n")
+    first = repo.commit("k8s secret")
+    repo.git("rm", "-q", "deploy/secret.yaml")
+    repo.commit("remove")
+    code, report = scan("--history", str(repo.path))
+    assert code == 1
+    f = finding_for(report, key)
+    assert paths(f) == {"deploy/secret.yaml"} and f["first_seen"]["commit"] == first
+    assert all(loc["decoded_from"] for loc in f["locations"])
+    assert key not in str(report) and encoded not in str(report)

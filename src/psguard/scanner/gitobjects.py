@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from psguard.models import Candidate, Origin
+from psguard.models import Candidate, Origin, Problem
 from psguard.scanner.engine import Engine
 from psguard.scanner.locate import Location, decode_path
 
@@ -70,16 +70,22 @@ class ObjectScanner:
     engine: Engine
     commit_times: dict[str, tuple[int, str | None, str | None]] = field(default_factory=dict)
     hits: set[str] = field(default_factory=set)  # ids of objects with candidates
+    problems: list[Problem] = field(default_factory=list)  # decode limits that were hit
 
     def scan(self, oid: str, kind: str, data: bytes) -> list[Candidate]:
+        before = len(self.problems)
         found = self._scan(oid, kind, data)
         if found:
             self.hits.add(oid)
+        for i in range(before, len(self.problems)):  # name the object, not just "blob"
+            p = self.problems[i]
+            if p.target.startswith("blob"):
+                self.problems[i] = dataclasses.replace(p, target=f"blob {oid}{p.target[4:]}")
         return found
 
     def _scan(self, oid: str, kind: str, data: bytes) -> list[Candidate]:
         if kind == "blob":
-            return self.engine.scan_bytes(data, Origin(kind="blob", blob=oid))
+            return self.engine.scan_bytes(data, Origin(kind="blob", blob=oid), self.problems)
         if kind not in ("commit", "tag"):
             return []
         head, message = split_object(data)
@@ -94,7 +100,7 @@ class ObjectScanner:
             path = f"refs/tags/{info.tag_name}" if info.tag_name else None
             origin = Origin(kind="tag-message", path=path, commit=info.target,
                             author=info.author, date=info.date)
-        return self.engine.scan_bytes(message, origin)
+        return self.engine.scan_bytes(message, origin, self.problems)
 
 
 def expand_located(cands: list[Candidate], located: dict[str, list[Location]],

@@ -125,9 +125,10 @@ def _worker_main(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectS
                  counters: Any, index: int, conn: Any) -> None:
     try:
         cands, missing = _scan_slice(root, objects, scanner, counters, index)
-        conn.send(("ok", cands, missing, (scanner.commit_times, scanner.hits)))
+        conn.send(("ok", cands, missing,
+                   (scanner.commit_times, scanner.hits, scanner.problems)))
     except BaseException as exc:  # reported by the parent; never includes scanned bytes
-        conn.send(("error", f"{type(exc).__name__}: {exc}", [], ({}, set())))
+        conn.send(("error", f"{type(exc).__name__}: {exc}", [], ({}, set(), [])))
     finally:
         conn.close()
 
@@ -192,7 +193,7 @@ class ParallelScan:
             try:
                 status, a, b, extra = conn.recv()
             except EOFError:
-                status, a, b, extra = "error", "worker exited unexpectedly", [], ({}, set())
+                status, a, b, extra = "error", "worker exited unexpectedly", [], ({}, set(), [])
             if status != "ok":
                 errors.append(str(a))
                 continue
@@ -200,6 +201,7 @@ class ParallelScan:
             missing_all.extend(b)
             self.scanner.commit_times.update(extra[0])
             self.scanner.hits.update(extra[1])
+            self.scanner.problems.extend(extra[2])
         for proc in self.procs:
             proc.join()
         if errors:
@@ -289,6 +291,7 @@ def scan_history(ctx: ScanContext) -> None:
     elif par.procs:
         par.wait(early)
     cands, unreadable = par.collect()
+    ctx.result.problems.extend(scanner.problems)
     if traversal is not None:
         missing = _finish_missing(*traversal)
     ctx.result.stats.bytes = sum(o.size for o in todo)

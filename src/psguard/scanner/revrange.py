@@ -82,6 +82,7 @@ def scan_revs(ctx: ScanContext, root: Path, revs: list[str]) -> list[str]:
         ctx.result.stats.bytes += len(data)
         if ctx.engine.may_match(data):
             cands.extend(scanner.scan(oid, kind, data))
+    ctx.result.problems.extend(scanner.problems)
     for oid in sorted(set(missing)):
         ctx.result.problems.append(Problem(
             "missing-object", oid, "object not present in the repository (partial clone "

@@ -145,7 +145,7 @@ def scan_staged(ctx: ScanContext) -> None:
         if not ctx.engine.may_match(data):
             continue
         cands = ctx.engine.scan_bytes(data, Origin(kind="blob", path=_display(path),
-                                                   blob=new))
+                                                   blob=new), ctx.result.problems)
         if cands:
             found.extend(cands)
             if head_blob:
