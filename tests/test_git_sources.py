@@ -492,3 +492,17 @@ def test_history_decodes_base64_in_blobs(repo: Repo) -> None:
     assert paths(f) == {"deploy/secret.yaml"} and f["first_seen"]["commit"] == first
     assert all(loc["decoded_from"] for loc in f["locations"])
     assert key not in str(report) and encoded not in str(report)
+
+
+def test_config_excludes_apply_to_history_and_ranges(repo: Repo) -> None:
+    fixture, real = make_key(), make_key()
+    repo.write("init.txt", "x\n")
+    base = repo.commit("init")
+    repo.write(".psguard.toml", 'exclude = ["fixtures/**"]\n')
+    repo.write("fixtures/sample.env", env_line(fixture))
+    repo.write("app.env", env_line(real))
+    repo.commit("keys")
+    for args in (["--history"], ["--range", f"{base}..HEAD"]):
+        code, report = scan(*args, str(repo.path))
+        assert code == 1
+        assert [f["secret"]["redacted"][-4:] for f in report["findings"]] == [real[-4:]]

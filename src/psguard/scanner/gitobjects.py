@@ -131,3 +131,14 @@ def expand_located(cands: list[Candidate], located: dict[str, list[Location]],
                             decoded_from=cand.origin.decoded_from)
             out.append(dataclasses.replace(cand, origin=origin))
     return out, times, notes
+
+
+def drop_excluded(cands: list[Candidate], patterns: list[str]) -> list[Candidate]:
+    """Remove file locations that the config's `exclude` patterns match."""
+    if not patterns:
+        return cands
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    return [c for c in cands if not (c.origin.kind in ("blob", "stash") and c.origin.path
+                                     and spec.match_file(c.origin.path))]

@@ -33,7 +33,7 @@ from psguard.scanner.git import (
     require_repository,
     run_git,
 )
-from psguard.scanner.gitobjects import ObjectScanner, expand_located
+from psguard.scanner.gitobjects import ObjectScanner, drop_excluded, expand_located
 from psguard.scanner.locate import (
     Location,
     MainWalk,
@@ -329,7 +329,7 @@ def scan_history(ctx: ScanContext) -> None:
     cands = _classify_commit_messages(root, cands, stash)
     expanded, times, notes = expand_located(
         cands, located, lambda b: None if b in located else UNREACHABLE_NOTE)
-    ctx.candidates.extend(expanded)
+    ctx.candidates.extend(drop_excluded(expanded, ctx.config.exclude))
     for c in cands:
         if c.origin.kind in ("commit-message", "stash") and c.origin.commit:
             times.setdefault(c.origin.commit, (scanner.commit_times.get(

@@ -15,7 +15,7 @@ from psguard.errors import UsageError
 from psguard.models import Problem
 from psguard.scanner import catfile
 from psguard.scanner.git import run_git
-from psguard.scanner.gitobjects import ObjectScanner, expand_located
+from psguard.scanner.gitobjects import ObjectScanner, drop_excluded, expand_located
 from psguard.scanner.history import finish_findings, repo_facts
 from psguard.scanner.locate import locate_blobs
 
@@ -98,6 +98,6 @@ def scan_revs(ctx: ScanContext, root: Path, revs: list[str]) -> list[str]:
         if c.origin.kind == "commit-message" and c.origin.commit:
             times.setdefault(c.origin.commit,
                              (scanner.commit_times.get(c.origin.commit, (0, None, None))[0], 0))
-    ctx.candidates.extend(expanded)
+    ctx.candidates.extend(drop_excluded(expanded, ctx.config.exclude))
     ctx.finalizers.append(lambda c: finish_findings(c, root, times, notes, None))
     return revs
