@@ -506,3 +506,17 @@ def test_config_excludes_apply_to_history_and_ranges(repo: Repo) -> None:
         code, report = scan(*args, str(repo.path))
         assert code == 1
         assert [f["secret"]["redacted"][-4:] for f in report["findings"]] == [real[-4:]]
+
+
+def test_blobs_above_max_file_size_are_skipped_not_read(repo: Repo) -> None:
+    small, big = make_key(), make_key()
+    repo.write(".psguard.toml", 'max_file_size = "2KB"\n')
+    repo.write("small.env", env_line(small))
+    repo.write("big.txt", "x" * 5000 + "\n" + env_line(big))
+    repo.commit("sizes")
+    for args in (["--history"], ["--range", "HEAD"]):
+        code, report = scan(*args, str(repo.path))
+        assert code == 1
+        assert [f["secret"]["redacted"][-4:] for f in report["findings"]] == [small[-4:]]
+        too_large = [p for p in report["scan"]["problems"] if p["kind"] == "too-large"]
+        assert too_large and report["scan"]["complete"] is True

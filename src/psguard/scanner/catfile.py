@@ -28,7 +28,7 @@ _F_SETPIPE_SZ = 1031  # Linux; ignored elsewhere
 class ObjectInfo(NamedTuple):
     oid: str
     type: str  # blob | commit | tag | tree
-    size: int
+    size: int  # bytes on disk (compressed, or the delta): cheap to list, a cost proxy
 
 
 def _grow_pipe(fd: int) -> None:
@@ -40,7 +40,7 @@ def list_objects(cwd: Path, types: frozenset[str] = frozenset({"blob", "commit",
                  ) -> list[ObjectInfo]:
     """Every object in the object store (packs, loose, alternates), in pack order."""
     proc = popen_git(["cat-file", "--batch-all-objects", "--unordered",
-                      "--batch-check=%(objectname) %(objecttype) %(objectsize)"], cwd,
+                      "--batch-check=%(objectname) %(objecttype) %(objectsize:disk)"], cwd,
                      pack_limit_mb=256)  # finding a delta's type follows its chain
     data, err = proc.communicate()
     if proc.returncode != 0:
@@ -77,8 +77,10 @@ def shard(objects: list[ObjectInfo], parts: int) -> list[list[ObjectInfo]]:
     return [s for s in slices if s]
 
 
-def read_objects(cwd: Path, oids: Iterable[str]) -> Iterator[tuple[str, str, bytes]]:
-    """(oid, type, data) for each id, in order; type "missing" when not readable."""
+def read_objects(cwd: Path, oids: Iterable[str], max_size: int | None = None
+                 ) -> Iterator[tuple[str, str, bytes]]:
+    """(oid, type, data) for each id, in order; type "missing" when not readable and
+    "too-large" (data empty) for a blob above max_size, which is never held in memory."""
     proc = popen_git(["cat-file", "--batch", "--buffer"], cwd, stdin=True, stderr=False,
                      pack_limit_mb=64)
     assert proc.stdin is not None and proc.stdout is not None
@@ -119,6 +121,12 @@ def read_objects(cwd: Path, oids: Iterable[str]) -> Iterator[tuple[str, str, byt
                 yield oid, "missing", b""
                 continue
             size = int(parts[2])
+            if max_size is not None and size > max_size and parts[1] == b"blob":
+                left = size + 1
+                while left > 0:
+                    left -= len(out.read(min(left, 1 << 20)) or b"x" * left)
+                yield oid, "too-large", b""
+                continue
             data = out.read(size)
             out.read(1)
             yield oid, parts[1].decode(), data

@@ -71,6 +71,8 @@ class ObjectScanner:
     commit_times: dict[str, tuple[int, str | None, str | None]] = field(default_factory=dict)
     hits: set[str] = field(default_factory=set)  # ids of objects with candidates
     problems: list[Problem] = field(default_factory=list)  # decode limits that were hit
+    max_size: int | None = None  # blobs above this are not read (max_file_size)
+    too_large: list[str] = field(default_factory=list)
 
     def scan(self, oid: str, kind: str, data: bytes) -> list[Candidate]:
         before = len(self.problems)

@@ -95,14 +95,21 @@ def _finish_missing(proc: Any, out: Any) -> list[str]:
 
 def _scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
                 counters: Any, index: int) -> tuple[list[Candidate], list[str]]:
-    """Read and scan one slice with its own cat-file reader: candidates, unreadable ids."""
+    """Read and scan one slice with its own cat-file reader: candidates, unreadable ids.
+
+    Blobs above max_file_size are skipped; their ids go to scanner.too_large.
+    """
     cands: list[Candidate] = []
     missing: list[str] = []
     may_match = scanner.engine.may_match
     n = nbytes = 0
-    for oid, kind, data in catfile.read_objects(root, (o.oid for o in objects)):
+    for oid, kind, data in catfile.read_objects(root, (o.oid for o in objects),
+                                                scanner.max_size):
         if kind == "missing":
             missing.append(oid)
+            continue
+        if kind == "too-large":
+            scanner.too_large.append(oid)
             continue
         n += 1
         nbytes += len(data)
@@ -125,10 +132,11 @@ def _worker_main(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectS
                  counters: Any, index: int, conn: Any) -> None:
     try:
         cands, missing = _scan_slice(root, objects, scanner, counters, index)
-        conn.send(("ok", cands, missing,
-                   (scanner.commit_times, scanner.hits, scanner.problems)))
+        nbytes_read = counters[3 * index + 1]
+        conn.send(("ok", cands, missing, (scanner.commit_times, scanner.hits,
+                                          scanner.problems, scanner.too_large, nbytes_read)))
     except BaseException as exc:  # reported by the parent; never includes scanned bytes
-        conn.send(("error", f"{type(exc).__name__}: {exc}", [], ({}, set(), [])))
+        conn.send(("error", f"{type(exc).__name__}: {exc}", [], ({}, set(), [], [], 0)))
     finally:
         conn.close()
 
@@ -145,7 +153,8 @@ class ParallelScan:
         self.root = root
         self.scanner = scanner
         self.total_objects = len(objects)
-        self.total_bytes = sum(o.size for o in objects)
+        self.total_bytes = sum(o.size for o in objects)  # on disk: for balancing only
+        self.bytes_read = 0
         big = self.total_bytes >= _PARALLEL_MIN_BYTES
         self.slices = catfile.shard(objects, workers if big else 1)
         self.procs: list[Any] = []
@@ -185,7 +194,10 @@ class ParallelScan:
 
     def collect(self) -> tuple[list[Candidate], list[str]]:
         if not self.procs:
-            return _scan_slice(self.root, self.slices[0], self.scanner, None, 0)
+            counters = [0, 0, 0]
+            result = _scan_slice(self.root, self.slices[0], self.scanner, counters, 0)
+            self.bytes_read = counters[1]
+            return result
         cands_all: list[Candidate] = []
         missing_all: list[str] = []
         errors: list[str] = []
@@ -193,7 +205,8 @@ class ParallelScan:
             try:
                 status, a, b, extra = conn.recv()
             except EOFError:
-                status, a, b, extra = "error", "worker exited unexpectedly", [], ({}, set(), [])
+                status, a, b, extra = ("error", "worker exited unexpectedly", [],
+                                   ({}, set(), [], [], 0))
             if status != "ok":
                 errors.append(str(a))
                 continue
@@ -202,6 +215,8 @@ class ParallelScan:
             self.scanner.commit_times.update(extra[0])
             self.scanner.hits.update(extra[1])
             self.scanner.problems.extend(extra[2])
+            self.scanner.too_large.extend(extra[3])
+            self.bytes_read += extra[4]
         for proc in self.procs:
             proc.join()
         if errors:
@@ -213,27 +228,27 @@ def _show_progress(par: ParallelScan, on_first_hit: Callable[[], None] | None) -
     """A rich progress bar on stderr until the workers are done (terminals only)."""
     from rich.progress import (
         BarColumn,
-        DownloadColumn,
+        MofNCompleteColumn,
         TextColumn,
         TimeRemainingColumn,
-        TransferSpeedColumn,
     )
     from rich.progress import Progress as RichProgress
 
-    total = par.total_objects
-    with RichProgress(TextColumn("scanning history"), BarColumn(),
-                      TextColumn("{task.fields[objects]} objects"), DownloadColumn(),
-                      TransferSpeedColumn(), TimeRemainingColumn(),
+    started = time.perf_counter()
+    with RichProgress(TextColumn("scanning history"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("objects  {task.fields[read]}"), TimeRemainingColumn(),
                       transient=True) as bar:
-        task = bar.add_task("history", total=par.total_bytes or 1, objects=f"0/{total}")
+        task = bar.add_task("history", total=par.total_objects or 1, read="")
         while not par.finished():
             objects, nbytes = par.done()
-            bar.update(task, completed=nbytes, objects=f"{objects}/{total}")
+            rate = nbytes / max(time.perf_counter() - started, 1e-3)
+            bar.update(task, completed=objects,
+                       read=f"{nbytes / 1e6:,.0f} MB read, {rate / 1e6:,.0f} MB/s")
             if on_first_hit is not None and par.any_hits():
                 on_first_hit()
                 on_first_hit = None
             time.sleep(0.1)
-        bar.update(task, completed=par.total_bytes, objects=f"{total}/{total}")
+        bar.update(task, completed=par.total_objects)
 
 
 def scan_history(ctx: ScanContext) -> None:
@@ -255,27 +270,18 @@ def scan_history(ctx: ScanContext) -> None:
         traversal = _start_missing(root, stash)  # runs alongside the object listing and scan
 
     objects = catfile.list_objects(root)
-    max_size = ctx.config.max_file_size
     todo: list[catfile.ObjectInfo] = []
-    too_large = 0
     for obj in objects:
         if obj.type == "commit":
             ctx.result.stats.commits += 1
         elif obj.type == "blob":
             ctx.result.stats.blobs += 1
-        if cache is not None and cache.is_clean(obj.oid):
-            continue
-        if obj.type == "blob" and obj.size > max_size:
-            too_large += 1
-            continue
-        todo.append(obj)
+        if cache is None or not cache.is_clean(obj.oid):
+            todo.append(obj)
     del objects
-    if too_large:
-        ctx.result.problems.append(Problem(
-            "too-large", "history", f"{too_large} blob(s) above max_file_size "
-            f"({max_size} bytes) not scanned", incomplete=False))
 
-    scanner = ObjectScanner(ctx.engine)
+    max_size = ctx.config.max_file_size
+    scanner = ObjectScanner(ctx.engine, max_size=max_size)
     workers = max(1, min(2, os.cpu_count() or 1))
     par = ParallelScan(root, todo, scanner, workers)
     # Locating needs one walk over all commits. Start it when the first hit shows up, so
@@ -294,8 +300,12 @@ def scan_history(ctx: ScanContext) -> None:
     ctx.result.problems.extend(scanner.problems)
     if traversal is not None:
         missing = _finish_missing(*traversal)
-    ctx.result.stats.bytes = sum(o.size for o in todo)
-    bad = set(unreadable) | scanner.hits
+    ctx.result.stats.bytes = par.bytes_read
+    if scanner.too_large:
+        ctx.result.problems.append(Problem(
+            "too-large", "history", f"{len(scanner.too_large)} blob(s) above max_file_size "
+            f"({max_size} bytes) not scanned", incomplete=False))
+    bad = set(unreadable) | scanner.hits | set(scanner.too_large)
     clean = [o.oid for o in todo if o.oid not in bad]
 
     for oid in sorted(set(missing) | set(unreadable)):

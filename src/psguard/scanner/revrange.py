@@ -68,16 +68,16 @@ def scan_revs(ctx: ScanContext, root: Path, revs: list[str]) -> list[str]:
     cands = []
     max_size = ctx.config.max_file_size
     too_large = 0
-    for oid, kind, data in catfile.read_objects(root, present):
+    for oid, kind, data in catfile.read_objects(root, present, max_size):
         if kind == "missing":
             missing.append(oid)
+            continue
+        if kind == "too-large":
+            too_large += 1
             continue
         if kind == "commit":
             ctx.result.stats.commits += 1
         elif kind == "blob":
-            if len(data) > max_size:
-                too_large += 1
-                continue
             ctx.result.stats.blobs += 1
         ctx.result.stats.bytes += len(data)
         if ctx.engine.may_match(data):
