@@ -119,11 +119,12 @@ def test_history_messages_notes_and_stashes(repo: Repo) -> None:
     n = finding_for(report, in_note)
     assert kinds(n) == {"note"}
     assert paths(n) == {msg_commit}
-    for key in (in_stash, in_old_stash):  # refs/stash and its reflog entries
-        s = finding_for(report, key)
+    assert n["first_seen"]["commit"] == repo.git("rev-parse", "refs/notes/commits")
+    for key, entry in ((in_stash, "stash@{0}"), (in_old_stash, "stash@{1}")):
+        s = finding_for(report, key)  # refs/stash and its reflog entries
         assert kinds(s) == {"stash"}
         assert paths(s) == {"app.py"}
-        assert s["refs"] in ([], ["refs/stash"])
+        assert s["first_seen"]["commit"] == repo.git("rev-parse", entry)
 
 
 def _evil_merge(repo: Repo, key: str) -> tuple[str, str]:
