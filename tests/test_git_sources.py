@@ -521,3 +521,18 @@ def test_blobs_above_max_file_size_are_skipped_not_read(repo: Repo) -> None:
         assert [f["secret"]["redacted"][-4:] for f in report["findings"]] == [small[-4:]]
         too_large = [p for p in report["scan"]["problems"] if p["kind"] == "too-large"]
         assert too_large and report["scan"]["complete"] is True
+
+
+def test_damaged_repository_lists_the_missing_object(repo: Repo) -> None:
+    repo.write("a.txt", "one\n")
+    repo.commit("one")
+    repo.write("b.txt", "two\n")
+    repo.commit("two")
+    lost = repo.git("rev-parse", "HEAD:b.txt")
+    (repo.path / ".git" / "objects" / lost[:2] / lost[2:]).unlink()
+    for args in (["--history"], ["--range", "HEAD~1..HEAD"]):
+        code, report = scan(*args, str(repo.path))
+        assert code == 3, args
+        assert report["scan"]["complete"] is False
+        assert [p["target"] for p in report["scan"]["problems"]
+                if p["kind"] == "missing-object"] == [lost]
