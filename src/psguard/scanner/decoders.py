@@ -58,6 +58,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 GZIP_MAGIC = b"\x1f\x8b\x08"
 # base64 of the archive magics: a run that starts with one is decoded whole.
 _B64_MAGICS = (b"UEsDB", b"H4sI")
+_GATE_SLICE = 8 * 1024 * 1024  # bytes translated at a time by the collapsed gate
 _JSON_ESCAPE = re.compile(rb'\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))')
 _JSON_SIMPLE = {b'"': '"', b"\\": "\\", b"/": "/", b"b": " ", b"f": " ", b"n": " ",
                 b"r": " ", b"t": " "}
@@ -105,6 +106,8 @@ class Decoded:
     to_parent: Callable[[int], int] | None = None
     # True: line and column are computed in the parent at the mapped offset.
     lines_from_parent: bool = False
+    # True: the content was cut short (a window); a token touching its end may go on.
+    cut: bool = False
 
 
 def _b64_needles(token: bytes) -> list[tuple[bytes, int]]:
@@ -192,6 +195,8 @@ class Decoder:
             if inner and dec.lines_from_parent and binary is None:
                 binary = b"\0" in data[:8000]
             for c, anchored in inner:
+                if dec.cut and not anchored and c.offset + len(c.secret) >= len(dec.data) - 3:
+                    continue  # may go on past the window: its own window decodes it whole
                 if anchored or dec.to_parent is None:
                     decoded.append((c, True))
                 else:
@@ -309,8 +314,12 @@ class Decoder:
         for start in sorted(set(starts)):
             if covered(start):
                 continue
-            block = _collect_block(data, start, None, self.limits.max_whole_run + 1)
-            if len(block.text) > self.limits.max_whole_run:
+            width = _wrapped_block_at(data, start)
+            if width is not None and width <= 4096:
+                block = _collect_wrapped(data, start, width, self.limits.max_whole_run)
+            else:
+                block = _collect_block(data, start, None, self.limits.max_whole_run)
+            if block.cut:
                 budget.problem(origin, f"base64 block at offset {start} is longer than "
                                        f"{self.limits.max_whole_run} characters; only "
                                        "windows around key-like text were decoded")
@@ -335,7 +344,7 @@ class Decoder:
         hits.sort()
         prev: tuple[_Block, int] | None = None
         for pos, phase in hits:
-            if prev is not None and pos < prev[0].outer_end - 8:
+            if prev is not None and pos < prev[0].outer_end - 1024:
                 at = prev[0].joined_offset(pos)
                 if (at - phase) % 4 == prev[1]:
                     continue  # decoded already, at this alignment, by the previous window
@@ -448,26 +457,30 @@ class _CollapsedGate:
     def hits(self, data: bytes) -> tuple[bool, bool]:
         """(a plain needle occurs, an encoded needle occurs)."""
         plain = encoded = False
-        mapped = data.translate(self.table)
-        pos = mapped.find(b"\1\2\3")
-        if pos >= 0:
+        confirmed = 0
+        # Big data is translated in slices so the copy stays small.
+        for base in range(0, max(len(data), 1), _GATE_SLICE):
+            piece = data if len(data) <= _GATE_SLICE else data[base:base + _GATE_SLICE + 4]
+            mapped = piece.translate(self.table)
+            pos = mapped.find(b"\1\2\3")
             # Confirm at the (usually few) places that collapsed; past a handful,
             # the real finds are cheaper.
-            seen = 0
-            while pos >= 0 and seen < 32 and not (plain and encoded):
+            while pos >= 0 and confirmed < 32 and not (plain and encoded):
+                at = base + pos
                 for needle, off in self.windows:
-                    if data.startswith(needle, pos - off):
+                    if at >= off and data.startswith(needle, at - off):
                         if needle in self.plain_set:
                             plain = True
                         else:
                             encoded = True
-                seen += 1
+                confirmed += 1
                 pos = mapped.find(b"\1\2\3", pos + 1)
-            if pos >= 0 and seen >= 32:
-                plain = plain or any(data.find(n) >= 0 for n in self.plain
+            if confirmed >= 32 or (plain and encoded):
+                break
+        if confirmed >= 32:
+            plain = plain or any(data.find(n) >= 0 for n in self.plain if n in self.collapsed)
+            encoded = encoded or any(data.find(n) >= 0 for n in self.encoded
                                      if n in self.collapsed)
-                encoded = encoded or any(data.find(n) >= 0 for n in self.encoded
-                                         if n in self.collapsed)
         if self.extra:
             plain = plain or any(data.find(n) >= 0 for n in self.plain if n in self.extra)
             encoded = encoded or any(data.find(n) >= 0 for n in self.encoded
@@ -518,10 +531,14 @@ def _relocate(c: Candidate, dec: Decoded, parent: bytes, parent_binary: bool) ->
     if parent_binary:
         return replace(c, offset=off, line=None, column=None)
     line_start = parent.rfind(b"\n", 0, off) + 1
-    line_end = parent.find(b"\n", off)
-    line_bytes = parent[line_start: len(parent) if line_end < 0 else line_end]
+    line_end = parent.find(b"\n", off, off + 4096)
+    # The allow marker is looked for near the key only: lines can be huge.
+    line_bytes = parent[max(line_start, off - 4096): off + 4096 if line_end < 0 else line_end]
     line = parent.count(b"\n", 0, off) + 1
-    column = len(parent[line_start:off].decode("utf-8", errors="replace")) + 1
+    if off - line_start > 65536:  # a huge line: count bytes, do not copy and decode it
+        column = off - line_start + 1
+    else:
+        column = len(parent[line_start:off].decode("utf-8", errors="replace")) + 1
     suppressed = c.suppressed or any(m in line_bytes for m in _ALLOW_MARKERS)
     return replace(c, offset=off, line=line, column=column, suppressed=suppressed)
 
@@ -562,17 +579,16 @@ def _skip_space(data: bytes, pos: int) -> int:
 def _wrapped_block_at(data: bytes, pos: int) -> int | None:
     """Width of wrapped base64 lines starting at pos (>= 2 full lines), else None."""
     m = _B64_LINE.match(data, pos)
-    if m is None or m.group(2):
+    if m is None or m.end(2) > m.start(2):
         return None
-    width = len(m.group(1))
+    width = m.end(1) - m.start(1)  # (no group() copies: lines can be huge)
     if width < 40 or width % 4:
         return None
     m2 = _B64_LINE.match(data, m.end())
     if m2 is None:
         # A single line followed by the end of the data is a whole base64 file too.
-        rest = data[m.end():].strip()
-        return width if not rest else None
-    return width if len(m2.group(1)) <= width else None
+        return width if _skip_space(data, m.end()) == len(data) else None
+    return width if m2.end(1) - m2.start(1) <= width else None
 
 
 @dataclass
@@ -582,6 +598,7 @@ class _Block:
     text: bytes
     seg_joined: list[int]  # joined offset where each piece starts
     seg_outer: list[int]  # outer offset of the same character
+    cut: bool = False  # the run goes on past the collected part
 
     @property
     def outer_start(self) -> int:
@@ -614,28 +631,28 @@ def _run_bounds(data: bytes, pos: int, back: int | None, forward: int) -> tuple[
     return lo, hi
 
 
-def _line_of(data: bytes, pos: int) -> tuple[int, int]:
-    start = data.rfind(b"\n", 0, pos) + 1
-    end = data.find(b"\n", pos)
-    return start, len(data) if end < 0 else end
-
-
 def _full_line_run(data: bytes, lo: int, hi: int) -> int | None:
-    """Width when [lo, hi) is a whole line of base64 (after indentation), else None."""
-    ls, le = _line_of(data, lo)
-    if le > ls and data[le - 1] == 0x0D:
-        le -= 1
-    if hi != le or data[ls:lo].strip(b" \t"):
+    """Width when [lo, hi) is a whole line of base64 (after indentation), else None.
+    Looks only at the bytes next to the run: lines can be gigabytes long."""
+    if hi < len(data) and data[hi] != 0x0A and data[hi:hi + 2] != b"\r\n":
+        return None
+    i = lo
+    while i > 0 and lo - i < 64 and data[i - 1] in b" \t":
+        i -= 1
+    if i > 0 and data[i - 1] != 0x0A:
         return None
     return hi - lo
 
 
 def _collect_block(data: bytes, pos: int, back: int | None, forward: int) -> _Block:
-    """The run at pos, continued over wrapped lines (equal width, multiple of 4)."""
+    """The run at pos, continued over wrapped lines (equal width, multiple of 4), at
+    most `back` characters before pos and `forward` after it. `cut` says the run
+    goes on past `forward`."""
     lo, hi = _run_bounds(data, pos, back, forward)
     pieces = [(lo, hi)]
+    cut = hi < len(data) and hi - pos >= forward and data[hi] in _B64_SET
     width = _full_line_run(data, lo, hi)
-    if width is not None and width >= 40:
+    if width is not None and width >= 40 and not cut:
         total = hi - lo
         # Backwards over full-width lines (only while collecting a window).
         if back:
@@ -653,21 +670,31 @@ def _collect_block(data: bytes, pos: int, back: int | None, forward: int) -> _Bl
                 total += width
                 cur = plo
         # Forwards while lines are full width; the last may be shorter.
+        fwd = hi - pos
         cur_hi = hi
         last_width = hi - lo
-        while total < forward and last_width == width and width % 4 == 0:
+        while last_width == width and width % 4 == 0:
             nl = data.find(b"\n", cur_hi)
             if nl < 0:
                 break
             nlo = _skip_indent(data, nl + 1)
-            nlo2, nhi = _run_bounds(data, nlo, None, min(width, forward - total))
-            if nhi == nlo or nlo2 != nlo or _full_line_run(data, nlo, nhi) is None:
+            room = forward - fwd
+            if room <= 0:
+                cut = _run_bounds(data, nlo, None, 1)[1] > nlo  # the block goes on
+                break
+            _, nhi = _run_bounds(data, nlo, None, min(width, room))
+            if room < width and nhi - nlo == room and data[nhi:nhi + 1] not in (b"", b"\n",
+                                                                                  b"\r", b"="):
+                pieces.append((nlo, nhi))  # stopped inside a line of the block
+                cut = True
+                break
+            if nhi == nlo or _full_line_run(data, nlo, nhi) is None:
                 # the next line is not (only) base64
                 if nhi > nlo and _full_line_run(data, nlo, _eq_end(data, nhi)) is not None:
                     pieces.append((nlo, nhi))
                 break
             pieces.append((nlo, nhi))
-            total += nhi - nlo
+            fwd += nhi - nlo
             last_width = nhi - nlo
             cur_hi = nhi
     seg_joined, seg_outer, parts = [], [], []
@@ -677,7 +704,40 @@ def _collect_block(data: bytes, pos: int, back: int | None, forward: int) -> _Bl
         seg_outer.append(s)
         parts.append(data[s:e])
         j += e - s
-    return _Block(b"".join(parts), seg_joined, seg_outer)
+    return _Block(b"".join(parts), seg_joined, seg_outer, cut)
+
+
+_WRAPPED_RE: dict[int, re.Pattern[bytes]] = {}
+_LINE_CONTENT = re.compile(rb"[ \t]*([A-Za-z0-9+/_-]+=*)")
+
+
+def _collect_wrapped(data: bytes, start: int, width: int, limit: int) -> _Block:
+    """A block of wrapped base64 lines from start, at C speed (regex, translate)."""
+    rx = _WRAPPED_RE.get(width)
+    if rx is None:
+        rx = _WRAPPED_RE[width] = re.compile(
+            rb"(?:[ \t]*[A-Za-z0-9+/_-]{%d}\r?\n)*" % width)
+    lines_max = limit // width
+    endpos = min(len(data), start + lines_max * (width + 16))
+    m = rx.match(data, start, endpos)
+    end = m.end() if m else start
+    full_lines = data.count(b"\n", start, end)
+    if full_lines >= lines_max:
+        return _Block(b"", [0], [start], cut=True)  # longer than the limit
+    # The last, shorter line (maybe padded) belongs to the block too.
+    last = _B64_LINE.match(data, end)
+    if last is not None and len(last.group(1)) <= width:
+        end = last.end()
+    region = data[start:end]
+    seg_joined: list[int] = []
+    seg_outer: list[int] = []
+    j = 0
+    for lm in _LINE_CONTENT.finditer(region):
+        seg_joined.append(j)
+        seg_outer.append(start + lm.start(1))
+        j += lm.end(1) - lm.start(1)
+    return _Block(region.translate(None, b" \t\r\n"), seg_joined or [0],
+                  seg_outer or [start])
 
 
 def _skip_indent(data: bytes, pos: int) -> int:
@@ -707,7 +767,8 @@ def _decode_block(block: _Block, align: int, budget: Budget) -> Decoded | None:
     except binascii.Error:
         return None
     budget.expanded += len(out)
-    return Decoded(out, "base64", _B64Map(block, align), lines_from_parent=True)
+    return Decoded(out, "base64", _B64Map(block, align), lines_from_parent=True,
+                   cut=block.cut)
 
 
 # -- helpers: archives -------------------------------------------------------------------
