@@ -56,6 +56,23 @@ def verify_kwargs(args: argparse.Namespace) -> dict[str, object]:
             "verify_deadline": getattr(args, "verify_deadline", None)}
 
 
+def _add_target_options(p: argparse.ArgumentParser, *, stdin: bool) -> None:
+    """PATH and the mutually exclusive modes: what `scan` and `baseline` read."""
+    p.add_argument("path", nargs="?", type=Path, default=Path("."),
+                   help="directory or repository to scan (default: .)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--staged", dest="mode", action="store_const", const="staged",
+                      help="what the index would add to HEAD (a commit about to be made)")
+    mode.add_argument("--history", dest="mode", action="store_const", const="history",
+                      help="every blob and message reachable from any ref")
+    mode.add_argument("--range", dest="rev_range", metavar="A..B",
+                      help="what the commits in A..B add")
+    mode.add_argument("--since", metavar="REV", help="what the commits after REV add")
+    if stdin:
+        mode.add_argument("--stdin", dest="mode", action="store_const", const="stdin",
+                          help="scan standard input")
+
+
 def _add_scan_options(p: argparse.ArgumentParser) -> None:
     _add_report_options(p)
     _add_verify_options(p)
@@ -83,18 +100,7 @@ def build_parser() -> Parser:
         "scan", help="scan a working tree, staged changes, a commit range, the history or stdin",
         description="Scan for Poolside API keys. Exit codes: 0 nothing to report, 1 findings "
                     "that block, 2 usage or configuration error, 3 incomplete scan.")
-    scan.add_argument("path", nargs="?", type=Path, default=Path("."),
-                      help="directory or repository to scan (default: .)")
-    mode = scan.add_mutually_exclusive_group()
-    mode.add_argument("--staged", dest="mode", action="store_const", const="staged",
-                      help="what the index would add to HEAD (a commit about to be made)")
-    mode.add_argument("--history", dest="mode", action="store_const", const="history",
-                      help="every blob and message reachable from any ref")
-    mode.add_argument("--range", dest="rev_range", metavar="A..B",
-                      help="what the commits in A..B add")
-    mode.add_argument("--since", metavar="REV", help="what the commits after REV add")
-    mode.add_argument("--stdin", dest="mode", action="store_const", const="stdin",
-                      help="scan standard input")
+    _add_target_options(scan, stdin=True)
     scan.add_argument("--no-cache", action="store_true",
                       help="do not read or write the caches (history blobs, verification "
                            "results)")
@@ -156,16 +162,7 @@ def _add_baseline_parser(commands: argparse._SubParsersAction[Parser]) -> None:
 
 
 def _add_baseline_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", nargs="?", type=Path, default=Path("."),
-                   help="directory or repository to scan (default: .)")
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--staged", dest="mode", action="store_const", const="staged",
-                      help="what the index would add to HEAD")
-    mode.add_argument("--history", dest="mode", action="store_const", const="history",
-                      help="every blob and message reachable from any ref")
-    mode.add_argument("--range", dest="rev_range", metavar="A..B",
-                      help="what the commits in A..B add")
-    mode.add_argument("--since", metavar="REV", help="what the commits after REV add")
+    _add_target_options(p, stdin=False)
     p.add_argument("--output", "-o", type=Path, metavar="FILE",
                    help="baseline file (default: .psguard-baseline.json at the "
                         "repository root)")

@@ -99,7 +99,7 @@ def config_from_table(table: dict[str, Any], where: str, base_dir: Path) -> Conf
     return cfg
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
         return data
@@ -114,7 +114,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def load_config(root: Path | None, explicit: Path | None = None) -> Config:
     """The config named by --config, else the one at the repository root, else defaults."""
     if explicit is not None:
-        data = _read_toml(explicit)
+        data = read_toml(explicit)
         if explicit.name == "pyproject.toml":
             data = data.get("tool", {}).get("psguard", {})
         return config_from_table(data, str(explicit), explicit.parent)
@@ -122,10 +122,10 @@ def load_config(root: Path | None, explicit: Path | None = None) -> Config:
         return Config()
     dotfile = root / ".psguard.toml"
     if dotfile.is_file():
-        return config_from_table(_read_toml(dotfile), str(dotfile), root)
+        return config_from_table(read_toml(dotfile), str(dotfile), root)
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        table = _read_toml(pyproject).get("tool", {}).get("psguard")
+        table = read_toml(pyproject).get("tool", {}).get("psguard")
         if table is not None:
             if not isinstance(table, dict):
                 raise ConfigError(f"{pyproject}: [tool.psguard] must be a table")

@@ -17,18 +17,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from psguard.config import read_toml
 from psguard.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 DEFAULT_ENDPOINTS = ["https://inference.poolside.ai/v1"]
 ENV_ENDPOINTS = "PSGUARD_ENDPOINTS"
@@ -126,14 +121,7 @@ def load_user_config(path: Path | None = None) -> UserConfig:
     path = path or user_config_path()
     if not path.is_file():
         return UserConfig()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: config is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path)
     where = str(path)
     cfg = UserConfig(path=path)
     table = data.get("verify", {})
