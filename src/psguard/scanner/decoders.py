@@ -171,8 +171,11 @@ class Decoder:
 
     def scan(self, plain: Callable[[bytes, Origin], list[Candidate]], data: bytes,
              origin: Origin, problems: list[Problem] | None = None) -> list[Candidate]:
-        if not self.may_match(data):
-            return plain(data, origin)  # the common case
+        has_prefix, encoded = self.gate.hits(data)
+        if not encoded and not (len(data) >= 8 and (_archive_kind(data) is not None
+                                                    or self._cheap_triggers(data))):
+            # The common case: nothing to decode, and often no prefix either.
+            return plain(data, origin) if has_prefix else []
         budget = Budget(self.limits)
         found = self._scan(plain, data, origin, 0, budget)
         if problems is not None:
