@@ -195,3 +195,14 @@ def test_decode_config_key_switches_decoders_off(tmp_path: Path) -> None:
     (tmp_path / ".psguard.toml").write_text('decode = "yes"\n')
     bad = run_psguard("scan", str(tmp_path))
     assert bad.code == 2 and "'decode'" in bad.stderr
+
+
+def test_base64_of_a_compressed_archive_inside_a_manifest() -> None:
+    # Helm stores releases as base64 of gzip of JSON: no encoded prefix is visible,
+    # the base64 of gzip's magic bytes opens the gate.
+    key = make_key()
+    release = gzip.compress(b'{"values": {"poolside": {"apiKey": "' + key.encode() + b'"}}}')
+    data = (b"apiVersion: v1\nkind: Secret\ntype: helm.sh/release.v1\ndata:\n  release: "
+            + base64.b64encode(release) + b"\n")
+    found, _ = scan(data)
+    assert found == [(key, "base64 > gzip", 1)]  # line 1 of the decompressed JSON
