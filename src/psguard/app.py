@@ -69,7 +69,7 @@ def scan_buffer(data: bytes, *, min_confidence: str = "medium",
 def _scan_worktree(ctx: ScanContext) -> None:
     import pathspec
 
-    from psguard.scanner.worktree import list_files, read_files
+    from psguard.scanner.worktree import list_files, scan_files
 
     if not ctx.root.exists():
         raise UsageError(f"{ctx.root}: no such file or directory")
@@ -80,11 +80,11 @@ def _scan_worktree(ctx: ScanContext) -> None:
         listing_paths, base = listing.paths, ctx.root
     excludes = (pathspec.GitIgnoreSpec.from_lines(ctx.config.exclude)
                 if ctx.config.exclude else None)
-    for chunk in read_files(base, listing_paths, excludes, ctx.config.max_file_size,
-                            ctx.result.problems):
-        ctx.result.stats.files += 1
-        ctx.result.stats.bytes += len(chunk.data)
-        ctx.candidates.extend(ctx.engine.scan(chunk, ctx.result.problems))
+    scanned = scan_files(base, listing_paths, excludes, ctx.config.max_file_size, ctx.engine)
+    ctx.result.stats.files += scanned.files
+    ctx.result.stats.bytes += scanned.bytes
+    ctx.result.problems.extend(scanned.problems)
+    ctx.candidates.extend(scanned.candidates)
 
 
 def _scan_stdin(ctx: ScanContext) -> None:

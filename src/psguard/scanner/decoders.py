@@ -37,8 +37,6 @@ import io
 import itertools
 import re
 import string
-import tarfile
-import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -797,6 +795,8 @@ def _take_member(origin: Origin, budget: Budget, name: str) -> bool:
 
 
 def _zip_members(data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
+    import zipfile  # only archives pay for it (the pre-commit hook's clean path does not)
+
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -850,6 +850,8 @@ def _gunzip(data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
 
 
 def _tar_members(data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
+    import tarfile
+
     try:
         tf = tarfile.open(fileobj=io.BytesIO(data), mode="r:")  # noqa: SIM115
     except (tarfile.TarError, OSError, EOFError) as exc:

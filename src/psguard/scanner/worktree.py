@@ -11,13 +11,23 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pathspec
 
-from psguard.models import Chunk, Origin, Problem
+from psguard.models import Candidate, Chunk, Origin, Problem
 from psguard.scanner.git import find_toplevel, run_git
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from psguard.scanner.engine import Engine
+
+# Below this much content, forking a second scanner costs more than it saves.
+_PARALLEL_MIN_BYTES = 4 << 20
+_PARALLEL_MIN_FILES = 16
 
 
 @dataclass
@@ -103,3 +113,89 @@ def read_files(root: Path, rel_paths: list[str], excludes: pathspec.GitIgnoreSpe
             problems.append(Problem("unreadable", rel, exc.strerror or str(exc)))
             continue
         yield Chunk(data, Origin(kind="file", path=rel))
+
+
+@dataclass
+class FileScan:
+    """What scanning a list of files produced."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+    bytes: int = 0
+
+    def merge(self, other: FileScan) -> None:
+        self.candidates.extend(other.candidates)
+        self.problems.extend(other.problems)
+        self.files += other.files
+        self.bytes += other.bytes
+
+
+def _scan_sequential(root: Path, rel_paths: list[str],
+                     excludes: pathspec.GitIgnoreSpec | None, max_size: int,
+                     engine: Engine) -> FileScan:
+    out = FileScan()
+    for chunk in read_files(root, rel_paths, excludes, max_size, out.problems):
+        out.files += 1
+        out.bytes += len(chunk.data)
+        out.candidates.extend(engine.scan(chunk, out.problems))
+    return out
+
+
+def _split_by_size(root: Path, rel_paths: list[str]) -> tuple[list[str], list[str], int]:
+    """Two shards of about equal bytes (largest files first, each to the lighter shard)."""
+    sized = []
+    for rel in rel_paths:
+        try:
+            sized.append((os.lstat(os.path.join(root, rel)).st_size, rel))
+        except OSError:
+            sized.append((0, rel))  # read_files reports it
+    sized.sort(reverse=True)
+    shards: tuple[list[str], list[str]] = ([], [])
+    totals = [0, 0]
+    for size, rel in sized:
+        lighter = 0 if totals[0] <= totals[1] else 1
+        shards[lighter].append(rel)
+        totals[lighter] += size
+    return shards[0], shards[1], totals[0] + totals[1]
+
+
+def _child_scan(conn: Connection, root: Path, rel_paths: list[str],
+                excludes: pathspec.GitIgnoreSpec | None, max_size: int,
+                engine: Engine) -> None:
+    conn.send(_scan_sequential(root, rel_paths, excludes, max_size, engine))
+    conn.close()
+
+
+def scan_files(root: Path, rel_paths: list[str], excludes: pathspec.GitIgnoreSpec | None,
+               max_size: int, engine: Engine) -> FileScan:
+    """Scan files; large trees are split over two processes (this one and a fork).
+
+    Both halves are CPU-bound Python (the GIL rules out threads); a forked child
+    inherits the loaded engine, so it starts in about a millisecond.
+    """
+    import multiprocessing
+
+    if (len(rel_paths) < _PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return _scan_sequential(root, rel_paths, excludes, max_size, engine)
+    mine, theirs, total = _split_by_size(root, rel_paths)
+    if total < _PARALLEL_MIN_BYTES:
+        return _scan_sequential(root, rel_paths, excludes, max_size, engine)
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child_scan, daemon=True,
+                        args=(sender, root, theirs, excludes, max_size, engine))
+    child.start()
+    sender.close()
+    result = _scan_sequential(root, mine, excludes, max_size, engine)
+    try:
+        result.merge(receiver.recv())
+    except (EOFError, OSError):
+        # The child died (killed, out of memory): scan its half here rather than lose it.
+        result.merge(_scan_sequential(root, theirs, excludes, max_size, engine))
+    finally:
+        receiver.close()
+        child.join()
+    result.problems.sort(key=lambda p: (p.kind, p.target))
+    return result
