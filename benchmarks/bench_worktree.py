@@ -25,6 +25,7 @@ from peers import (
     measure,
     print_table,
     psguard_command,
+    user_env,
     write_peer_rules,
 )
 
@@ -110,7 +111,8 @@ def main() -> int:
     kf_rule, gl_rule = write_peer_rules(args.workdir)
 
     rows: list[Timing] = [measure("psguard", [*psguard_command(), "scan", str(tree),
-                                              "--format", "json"], runs=args.runs)]
+                                              "--format", "json"], runs=args.runs,
+                                env=user_env())]
     kingfisher = find_tool("kingfisher")
     if kingfisher:
         rows.append(measure("kingfisher --git-history none",

@@ -52,6 +52,14 @@ def psguard_command() -> list[str]:
     return [sys.executable, "-m", "psguard"]
 
 
+def user_env() -> dict[str, str]:
+    """The environment a user's run sees: bytecode caching on (a PYTHONDONTWRITEBYTECODE
+    inherited from a sandbox would make every run recompile psguard)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def write_peer_rules(workdir: Path) -> tuple[Path, Path]:
     workdir.mkdir(parents=True, exist_ok=True)
     kf = workdir / "kingfisher-rule.yml"
