@@ -79,7 +79,7 @@ def _start_missing(root: Path, extra_tips: list[str]) -> tuple[Any, Any]:
     out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _finish_missing
     args = ["rev-list", "--objects", "--no-object-names", "--missing=print", "--all",
             *extra_tips, "--"]
-    proc = subprocess.Popen(git_command(args, root, no_fetch=True, pack_limit_mb=128),
+    proc = subprocess.Popen(git_command(args, root, no_fetch=True),
                             env=no_fetch_env(), stdin=subprocess.DEVNULL, stdout=out,
                             stderr=subprocess.DEVNULL)
     return proc, out

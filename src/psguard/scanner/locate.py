@@ -108,7 +108,7 @@ class MainWalk:
 
         self.out = tempfile.TemporaryFile()  # noqa: SIM115 - closed in locations()
         self.proc = subprocess.Popen(
-            git_command(_log_args(MAIN_REVS, []), cwd, no_fetch=True, pack_limit_mb=128),
+            git_command(_log_args(MAIN_REVS, []), cwd, no_fetch=True),
             env=no_fetch_env(), stdin=subprocess.DEVNULL, stdout=self.out,
             stderr=subprocess.DEVNULL)
 
