@@ -45,14 +45,18 @@ def list_objects(cwd: Path, types: frozenset[str] = frozenset({"blob", "commit",
     if proc.returncode != 0:
         lines = err.decode(errors="replace").strip().splitlines()
         raise GitError(f"git cat-file failed: {lines[-1] if lines else proc.returncode}")
-    skip = [f" {t} ".encode() for t in ("tree", "blob", "commit", "tag") if t not in types]
+    rows = data.split(b"\n")
+    del data
+    for kind in ("tree", "blob", "commit", "tag"):  # trees: most of a large listing
+        if kind not in types:
+            needle = f" {kind} ".encode()
+            rows = [row for row in rows if needle not in row]
     out: list[ObjectInfo] = []
     append = out.append
-    for line in data.split(b"\n"):
-        if not line or any(s in line for s in skip):  # trees: most of a large listing
-            continue
-        oid, kind, size = line.split(b" ")
-        append(ObjectInfo(oid.decode(), kind.decode(), int(size)))
+    for row in rows:
+        if row:
+            oid, kind_b, size = row.split(b" ")
+            append(ObjectInfo(oid.decode(), kind_b.decode(), int(size)))
     return out
 
 
