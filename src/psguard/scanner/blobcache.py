@@ -92,6 +92,11 @@ class LocateCache:
     state: str | None
     missing: list[str] = field(default_factory=list)
     located: dict[str, list[Location]] = field(default_factory=dict)
+    # With an unchanged object store (odb_fingerprint), the objects that were not clean
+    # (hits, oversized, unreadable) and the object counts: no listing needed at all.
+    odb: str | None = None
+    pending: list[tuple[str, str]] = field(default_factory=list)  # (oid, type)
+    counts: dict[str, int] = field(default_factory=dict)
 
     @staticmethod
     def _path(git_dir: Path, version: str) -> Path:
@@ -103,7 +108,9 @@ class LocateCache:
             data = json.loads(cls._path(git_dir, version).read_text(encoding="utf-8"))
             located = {blob: [Location(**loc) for loc in locs]
                        for blob, locs in data["located"].items()}
-            return cls(data["state"], list(data["missing"]), located)
+            return cls(data["state"], list(data["missing"]), located, data.get("odb"),
+                       [(str(o), str(t)) for o, t in data.get("pending", [])],
+                       {str(k): int(v) for k, v in data.get("counts", {}).items()})
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -111,6 +118,30 @@ class LocateCache:
         path = self._path(git_dir, version)
         data = {"state": self.state, "missing": self.missing,
                 "located": {b: [asdict(loc) for loc in locs]
-                            for b, locs in self.located.items()}}
+                            for b, locs in self.located.items()},
+                "odb": self.odb, "pending": self.pending, "counts": self.counts}
         _write_atomic(path, json.dumps(data).encode())
         _drop_other_versions(git_dir, "located-v1", path)
+
+
+def odb_fingerprint(git_dir: Path) -> str | None:
+    """Names and sizes of every pack and loose object: equal fingerprints mean the same
+    set of objects (pack names are content hashes). None when it cannot be trusted
+    (alternates, an object directory set from the environment)."""
+    import hashlib
+
+    objects = git_dir / "objects"
+    if os.environ.get("GIT_OBJECT_DIRECTORY") or (objects / "info" / "alternates").exists():
+        return None
+    digest = hashlib.sha256()
+    try:
+        for entry in sorted(os.scandir(objects / "pack"), key=lambda e: e.name):
+            if entry.name.endswith(".pack"):
+                digest.update(f"{entry.name} {entry.stat().st_size}\n".encode())
+        for sub in sorted(os.scandir(objects), key=lambda e: e.name):
+            if len(sub.name) == 2 and sub.is_dir():
+                for name in sorted(os.listdir(sub.path)):
+                    digest.update(f"{sub.name}{name}\n".encode())
+    except OSError:
+        return None
+    return digest.hexdigest()

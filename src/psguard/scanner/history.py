@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from psguard import __version__
 from psguard.models import Candidate, Problem
 from psguard.scanner import catfile
-from psguard.scanner.blobcache import BlobCache, LocateCache
+from psguard.scanner.blobcache import BlobCache, LocateCache, odb_fingerprint
 from psguard.scanner.git import (
     GitError,
     git_command,
@@ -269,16 +269,24 @@ def scan_history(ctx: ScanContext) -> None:
     else:
         traversal = _start_missing(root, stash)  # runs alongside the object listing and scan
 
-    objects = catfile.list_objects(root)
+    odb = odb_fingerprint(facts.git_dir) if cache is not None else None
     todo: list[catfile.ObjectInfo] = []
-    for obj in objects:
-        if obj.type == "commit":
-            ctx.result.stats.commits += 1
-        elif obj.type == "blob":
-            ctx.result.stats.blobs += 1
-        if cache is None or not cache.is_clean(obj.oid):
-            todo.append(obj)
-    del objects
+    if (odb is not None and cache is not None and cache.clean and locate_cache is not None
+            and locate_cache.odb == odb):
+        # Same objects as last time: only what was not clean needs reading again.
+        todo = [catfile.ObjectInfo(oid, kind, 0) for oid, kind in locate_cache.pending]
+        ctx.result.stats.commits = locate_cache.counts.get("commits", 0)
+        ctx.result.stats.blobs = locate_cache.counts.get("blobs", 0)
+    else:
+        objects = catfile.list_objects(root)
+        for obj in objects:
+            if obj.type == "commit":
+                ctx.result.stats.commits += 1
+            elif obj.type == "blob":
+                ctx.result.stats.blobs += 1
+            if cache is None or not cache.is_clean(obj.oid):
+                todo.append(obj)
+        del objects
 
     max_size = ctx.config.max_file_size
     scanner = ObjectScanner(ctx.engine, max_size=max_size)
@@ -349,8 +357,10 @@ def scan_history(ctx: ScanContext) -> None:
         cache.add(clean)
         cache.save()
     if not ctx.options.no_cache:
-        LocateCache(state, missing=sorted(set(missing)), located=located).save(
-            facts.git_dir, version)
+        pending = [(o.oid, o.type) for o in todo if o.oid in bad]
+        counts = {"commits": ctx.result.stats.commits, "blobs": ctx.result.stats.blobs}
+        LocateCache(state, missing=sorted(set(missing)), located=located, odb=odb,
+                    pending=pending, counts=counts).save(facts.git_dir, version)
     ctx.finalizers.append(lambda c: finish_findings(c, root, times, notes, head_blobs))
 
 
