@@ -197,7 +197,7 @@ class RepoView:
         if not safe:
             return {}
         proc = run_git(["cat-file", "--batch"], self.root,
-                       input=("\n".join(safe) + "\n").encode(), check=False)
+                       input=os.fsencode("\n".join(safe) + "\n"), check=False)
         data = proc.stdout
         out: dict[str, bytes] = {}
         pos = 0

@@ -18,6 +18,7 @@ SAFE_OPTIONS = (
     "-c", "core.hooksPath=/dev/null",
     "-c", "core.pager=cat",
     "-c", "diff.external=",
+    "-c", "log.showSignature=false",  # else `git log` runs the repository's gpg.program
     "-c", "core.untrackedCache=false",
     "-c", "protocol.ext.allow=never",
 )

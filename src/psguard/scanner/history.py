@@ -390,8 +390,11 @@ def _still_missing(root: Path, oids: list[str]) -> list[str]:
         return []
     proc = run_git(["cat-file", "--batch-check=%(objectname) %(objecttype)"], root,
                    input=("\n".join(oids) + "\n").encode(), check=False, no_fetch=True)
-    return [line.split(b" ")[0].decode() for line in proc.stdout.split(b"\n")
-            if line.endswith(b" missing")]
+    # In a partial clone git dies on the first missing object (it may not fetch it):
+    # whatever git did not report as present is still missing.
+    present = {line.split(b" ")[0].decode() for line in proc.stdout.split(b"\n")
+               if line and not line.endswith(b" missing")}
+    return [oid for oid in oids if oid not in present]
 
 
 def _classify_commit_messages(root: Path, cands: list[Candidate], stash: list[str]

@@ -112,7 +112,17 @@ def read_files(root: Path, rel_paths: list[str], excludes: pathspec.GitIgnoreSpe
         except OSError as exc:
             problems.append(Problem("unreadable", rel, exc.strerror or str(exc)))
             continue
-        yield Chunk(data, Origin(kind="file", path=rel))
+        yield Chunk(data, Origin(kind="file", path=_display(rel)))
+
+
+def _display(rel: str) -> str:
+    """The path as reports show it: bytes that are not UTF-8 as \\xNN escapes (like the
+    staged and history sources), never lone surrogates that no report can encode."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return os.fsencode(rel).decode("utf-8", errors="backslashreplace")
 
 
 @dataclass
