@@ -111,8 +111,8 @@ class LocateCache:
             return cls(data["state"], list(data["missing"]), located, data.get("odb"),
                        [(str(o), str(t)) for o, t in data.get("pending", [])],
                        {str(k): int(v) for k, v in data.get("counts", {}).items()})
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None  # missing or damaged (e.g. a list where a mapping belongs)
 
     def save(self, git_dir: Path, version: str) -> None:
         path = self._path(git_dir, version)

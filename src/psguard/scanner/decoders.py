@@ -223,15 +223,17 @@ class Decoder:
             budget.problem(origin, f"nested encodings deeper than {self.limits.max_depth} "
                                    "levels; not decoded further")
             return
-        if archive == "zip":
-            yield from _zip_members(data, origin, budget)
-            return
-        if archive == "gzip":
-            yield from _gunzip(data, origin, budget)
-            return
-        if archive == "tar":
-            yield from _tar_members(data, origin, budget)
-            return
+        if archive is not None:
+            read = {"zip": _zip_members, "gzip": _gunzip, "tar": _tar_members}[archive]
+            unpacked = False
+            for dec in read(data, origin, budget):
+                unpacked = True
+                yield dec
+            if unpacked:
+                return
+            # Not readable as an archive after all (cut short, corrupt, or only made to
+            # look like one): decode it like any other content, so that a few magic
+            # bytes in front cannot hide an encoded key.
         yield from self._utf16(data, origin, budget)
         yield from self._base64(data, origin, budget)
         yield from self._json_escapes(data, budget)
