@@ -127,8 +127,10 @@ def run_scan(opts: ScanOptions) -> ScanResult:
         config = load_config(None, opts.config)
     else:
         config = load_config(root if root.is_dir() else root.parent, opts.config)
+    from psguard.hooks.common import scrub_keys
+
     for warning in config.warnings:
-        print(f"psguard: warning: {warning}", file=sys.stderr)
+        print(f"psguard: warning: {scrub_keys(warning)}", file=sys.stderr)
     engine = build_engine(config)
     target = "<stdin>" if opts.mode == "stdin" else str(root)
     result = ScanResult(mode=opts.mode, target=target)

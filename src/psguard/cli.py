@@ -18,7 +18,9 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        from psguard.hooks.common import scrub_keys  # argparse quotes what it rejects
+
+        self.exit(2, f"{self.prog}: error: {scrub_keys(message)} (see '{self.prog} --help')\n")
 
 
 def _add_report_options(p: argparse.ArgumentParser) -> None:
@@ -229,7 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return HANDLERS[args.command](args)
     except PsguardError as exc:
-        print(f"psguard: error: {exc}", file=sys.stderr)
+        from psguard.hooks.common import scrub_keys  # messages may quote config values
+
+        print(f"psguard: error: {scrub_keys(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("psguard: interrupted", file=sys.stderr)

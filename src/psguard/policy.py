@@ -18,7 +18,8 @@ def parse_fail_on(values: list[str]) -> set[str]:
     statuses: set[str] = set()
     for value in values:
         for item in value.split(","):
-            item = item.strip().replace("-", "_")
+            given = item.strip()
+            item = given.replace("-", "_")
             if not item:
                 continue
             if item == "any":
@@ -26,7 +27,7 @@ def parse_fail_on(values: list[str]) -> set[str]:
             elif item in VERIFICATION_STATUSES:
                 statuses.add(item)
             else:
-                raise ConfigError(f"--fail-on: unknown status {item!r} "
+                raise ConfigError(f"--fail-on: unknown status {given!r} "
                                   f"(choose from any, {', '.join(VERIFICATION_STATUSES)})")
     return statuses or set(VERIFICATION_STATUSES)
 
