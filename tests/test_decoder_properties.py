@@ -69,12 +69,15 @@ def _decoded_as(cands: list[Candidate], key: str) -> set[str | None]:
 
 
 def _outer(before: bytes, encoded: bytes, after: bytes) -> bytes:
-    """Encoded text in random outer surroundings, separated so the run has clear ends."""
+    """Encoded text in random outer surroundings, separated so the run has clear ends.
+
+    Not followed directly by a line break: a following line of base64-looking text
+    (` Q+`) would read as the short last line of a wrapped block, a real ambiguity."""
     while before and before[-1] in B64_BYTES:
         before = before[:-1]
     while after and after[0] in B64_BYTES:
         after = after[1:]
-    return before + b" " + encoded + b"\n" + after
+    return before + b" " + encoded + b" \n" + after
 
 
 @given(key=_KEY, inner_before=_NOISY, inner_after=_NOISY, outer_before=_NOISY,

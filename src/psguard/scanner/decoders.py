@@ -227,7 +227,7 @@ class Decoder:
             read = {"zip": _zip_members, "gzip": _gunzip, "tar": _tar_members}[archive]
             unpacked = False
             for dec in read(data, origin, budget):
-                unpacked = True
+                unpacked = unpacked or bool(dec.data)  # a cut-short header inflates to b""
                 yield dec
             if unpacked:
                 return
