@@ -12,7 +12,7 @@ from pathlib import Path
 from psguard.config import Config, load_config
 from psguard.errors import UsageError
 from psguard.findings import group_candidates
-from psguard.models import Candidate, Finding, Origin, ScanResult
+from psguard.models import Candidate, Finding, Origin, ScanResult, scrub_keys
 from psguard.policy import exit_code, parse_fail_on
 from psguard.rules.loader import load_rules
 from psguard.scanner.engine import Engine
@@ -93,30 +93,30 @@ def _scan_stdin(ctx: ScanContext) -> None:
     ctx.candidates.extend(ctx.engine.scan_bytes(data, Origin(kind="stdin"), ctx.result.problems))
 
 
-def _scan_staged(ctx: ScanContext) -> None:
-    from psguard.scanner.staged import scan_staged
+def _lazy(target: str) -> Callable[[ScanContext], None]:
+    """A source in another module, imported only when its mode runs (the pre-commit
+    hook's clean path must not pay for history scanning)."""
+    module_name, func_name = target.split(":")
 
-    scan_staged(ctx)
+    def run(ctx: ScanContext) -> None:
+        from importlib import import_module
 
+        getattr(import_module(module_name), func_name)(ctx)
 
-def _scan_range(ctx: ScanContext) -> None:
-    from psguard.scanner.revrange import scan_range
-
-    scan_range(ctx)
-
-
-def _scan_history(ctx: ScanContext) -> None:
-    from psguard.scanner.history import scan_history
-
-    scan_history(ctx)
+    return run
 
 
-SOURCES = {
-    "staged": _scan_staged,
-    "range": _scan_range,
-    "history": _scan_history,
+# mode -> source: a function that appends candidates to ctx and updates its result.
+SOURCES: dict[str, Callable[[ScanContext], None]] = {
     "worktree": _scan_worktree,
     "stdin": _scan_stdin,
+    "staged": _lazy("psguard.scanner.staged:scan_staged"),
+    "range": _lazy("psguard.scanner.revrange:scan_range"),
+    "history": _lazy("psguard.scanner.history:scan_history"),
+    # The hooks' own modes (pre-push revisions, a commit message, named files).
+    "revs": _lazy("psguard.hooks.sources:scan_revs"),
+    "commit-msg": _lazy("psguard.hooks.sources:scan_message"),
+    "files": _lazy("psguard.hooks.sources:scan_named_files"),
 }
 
 
@@ -127,8 +127,6 @@ def run_scan(opts: ScanOptions) -> ScanResult:
         config = load_config(None, opts.config)
     else:
         config = load_config(root if root.is_dir() else root.parent, opts.config)
-    from psguard.hooks.common import scrub_keys
-
     for warning in config.warnings:
         print(f"psguard: warning: {scrub_keys(warning)}", file=sys.stderr)
     engine = build_engine(config)

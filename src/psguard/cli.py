@@ -18,7 +18,7 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        from psguard.hooks.common import scrub_keys  # argparse quotes what it rejects
+        from psguard.models import scrub_keys  # argparse quotes what it rejects
 
         self.exit(2, f"{self.prog}: error: {scrub_keys(message)} (see '{self.prog} --help')\n")
 
@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return HANDLERS[args.command](args)
     except PsguardError as exc:
-        from psguard.hooks.common import scrub_keys  # messages may quote config values
+        from psguard.models import scrub_keys  # messages may quote config values
 
         print(f"psguard: error: {scrub_keys(str(exc))}", file=sys.stderr)
         return exc.exit_code

@@ -7,6 +7,7 @@ Nothing here does I/O. Every class is picklable so that worker processes
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +76,16 @@ class Remediation:
 
 def sha256_hex(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# Anything shaped like a key, in text we did not write ourselves (exception messages,
+# config values, argparse errors).
+_KEYISH = re.compile(r"ps-[A-Za-z0-9_-]{6,}")
+
+
+def scrub_keys(text: str) -> str:
+    """Redact anything key-shaped: for messages that might quote scanned content."""
+    return _KEYISH.sub(lambda m: redact(m.group(0)), text)
 
 
 def redact(secret: str, prefix: str = "ps-") -> str:

@@ -5,26 +5,17 @@ Kept free of heavy imports (rich, GitPython, httpx): this module runs on every c
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from psguard.models import Finding, ScanResult
-
-# Anything shaped like a key, in text we did not write ourselves (exception messages).
-_KEYISH = re.compile(r"ps-[A-Za-z0-9_-]{6,}")
+from psguard.models import Finding, ScanResult, scrub_keys
 
 BYPASS = {
     "pre-commit": ("git commit --no-verify", "SKIP=psguard git commit"),
     "pre-push": ("git push --no-verify", "SKIP=psguard-push git push"),
     "commit-msg": ("git commit --no-verify", "SKIP=psguard-commit-msg git commit"),
 }
-
-
-def scrub_keys(text: str) -> str:
-    """Redact anything key-shaped: for messages that might quote scanned content."""
-    return _KEYISH.sub(lambda m: f"ps-…{m.group(0)[-4:]}", text)
 
 
 @dataclass

@@ -169,7 +169,6 @@ def install_command(path: Path, *, hooks: list[str], uninstall: bool, force: boo
 
 
 def _framework_config(path: Path) -> Path:
-    proc = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"],
-                          capture_output=True)
-    top = Path(os.fsdecode(proc.stdout.strip())) if proc.returncode == 0 else path
-    return top / ".pre-commit-config.yaml"
+    from psguard.scanner.git import find_toplevel
+
+    return (find_toplevel(path) or path) / ".pre-commit-config.yaml"

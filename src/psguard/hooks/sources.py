@@ -1,8 +1,8 @@
 """Scan sources the hooks need beyond `psguard scan`'s: a list of rev-list arguments
 (pre-push: the commits not yet on the remote) and a commit message file.
 
-They plug into app.run_scan through app.SOURCES, so every later stage (grouping,
-suppression, exposure, verification) runs exactly as for `psguard scan`.
+app.SOURCES names them, so every later stage (grouping, suppression, exposure,
+verification) runs exactly as for `psguard scan`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from psguard.app import SOURCES, ScanOptions
+from psguard.app import ScanOptions
 from psguard.models import Origin
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class FilesOptions(ScanOptions):
     files: list[str] = field(default_factory=list)
 
 
-def _scan_files(ctx: ScanContext) -> None:
+def scan_named_files(ctx: ScanContext) -> None:
     import pathspec
 
     from psguard.scanner.worktree import read_files
@@ -57,7 +57,7 @@ def _scan_files(ctx: ScanContext) -> None:
         ctx.candidates.extend(ctx.engine.scan(chunk, ctx.result.problems))
 
 
-def _scan_revs(ctx: ScanContext) -> None:
+def scan_revs(ctx: ScanContext) -> None:
     from psguard.scanner.history import repo_facts
     from psguard.scanner.revrange import scan_revs
 
@@ -89,7 +89,7 @@ def _comment_char(root: Path) -> bytes:
     return value[:1] if proc.returncode == 0 and value and value != b"auto" else b"#"
 
 
-def _scan_message(ctx: ScanContext) -> None:
+def scan_message(ctx: ScanContext) -> None:
     from psguard.errors import UsageError
 
     assert isinstance(ctx.options, MessageOptions)
@@ -107,8 +107,3 @@ def _scan_message(ctx: ScanContext) -> None:
     text = message_text(data, _comment_char(ctx.root))
     ctx.candidates.extend(ctx.engine.scan_bytes(
         text, Origin(kind="commit-message", path=path.name)))
-
-
-SOURCES.setdefault("files", _scan_files)
-SOURCES.setdefault("revs", _scan_revs)
-SOURCES.setdefault("commit-msg", _scan_message)

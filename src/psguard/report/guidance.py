@@ -1,7 +1,7 @@
 """What to do about a finding, for the reports that cannot show the full text report.
 
-A finding carries its own remediation steps when the remediation stage has run; these
-defaults, chosen by where the key has gone, cover the rest.
+A finding carries its own remediation steps when the remediation stage has run;
+otherwise they are computed from it by psguard.remediation, the one source of them.
 """
 
 from __future__ import annotations
@@ -14,26 +14,13 @@ MOVE = ("Move the key out of the code: read it from the POOLSIDE_API_KEY environ
         "or your secret store at run time")
 
 
-def default_steps(f: Finding) -> list[Remediation]:
-    path = next((c.origin.path for c in f.candidates if c.origin.path), None)
-    if f.exposure == "pushed":
-        return [Remediation(REVOKE + " (it has left this machine: treat it as leaked)"),
-                Remediation(MOVE),
-                Remediation("Then remove it from the history if your policy asks for it "
-                            "(git filter-repo), and force-push")]
-    if f.exposure == "local":
-        return [Remediation("Rewrite the commits that are not pushed yet so they no longer "
-                            "hold the key", "git rebase -i @{upstream}"),
-                Remediation(MOVE)]
-    if f.exposure == "staged":
-        return [Remediation("Unstage the file", f"git restore --staged -- {path}"
-                            if path else "git restore --staged -- <file>"),
-                Remediation(MOVE)]
-    return [Remediation(MOVE)]
-
-
 def steps(f: Finding) -> list[Remediation]:
-    return f.remediation or default_steps(f)
+    """The finding's steps; a finding built outside run_scan gets them computed here."""
+    if f.remediation:
+        return f.remediation
+    from psguard.remediation import steps as remediation_steps
+
+    return remediation_steps(f)
 
 
 def step_text(step: Remediation) -> str:
