@@ -296,3 +296,39 @@ def test_verification_killed_mid_run_leaves_a_usable_cache(
         run = run_psguard("verify", "--format", "json",
                           input="".join(k + "\n" for k in keys), env=env)
         assert _statuses(run.stdout.encode(), keys) == expected, delay
+
+
+RULES_DAMAGE = {
+    **{name: DAMAGE[name] for name in ("truncated", "empty", "garbage")},
+    # A well-formed entry for some other text under this text's name: must not be used.
+    "other-text": lambda raw: __import__("marshal").dumps((1, "version = 1\n", {"rule": []})),
+    "wrong-shape": lambda raw: __import__("marshal").dumps([1, 2, 3]),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(RULES_DAMAGE))
+def test_damaged_rules_cache_gives_the_same_findings_and_is_rewritten(
+        tmp_path: Path, damage: str) -> None:
+    """The parsed built-in rules are cached in $XDG_CACHE_HOME/psguard (start-up time);
+    a damaged or foreign entry is never trusted."""
+    import marshal
+
+    import psguard.rules
+
+    key = make_key()
+    (tmp_path / "app.env").write_text(env_line(key))
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    first = run_psguard("scan", "--format", "json", str(tmp_path / "app.env"), env=env)
+    assert first.code == 1, first.stderr
+    entries = list((tmp_path / "cache" / "psguard").glob("rules-*.marshal"))
+    assert len(entries) == 1
+    entries[0].write_bytes(RULES_DAMAGE[damage](entries[0].read_bytes()))
+    for _ in range(2):
+        run = run_psguard("scan", "--format", "json", str(tmp_path / "app.env"), env=env)
+        assert run.code == 1, run.stderr
+        assert [f["id"] for f in run.json()["findings"]] == \
+            [f["id"] for f in first.json()["findings"]]
+        assert "Traceback" not in run.stderr
+    builtin = (Path(psguard.rules.__file__).parent / "poolside.toml").read_text()
+    _fmt, text, data = marshal.loads(entries[0].read_bytes())
+    assert text == builtin and data["rule"]  # rewritten from the real rule file

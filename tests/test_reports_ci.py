@@ -180,11 +180,14 @@ def test_markdown_lists_live_keys_first_and_says_what_to_do(repo: Repo) -> None:
     for key, status, path in ((keys[0], "rejected", "a|b.py"), (keys[1], "live", "c.py")):
         cand = Candidate(rule="poolside-api-key", secret=key, confidence="high",
                          origin=Origin(kind="file", path=path), line=2, column=5, offset=9)
-        findings.append(Finding(rule="poolside-api-key", secret=key, confidence="high",
-                                candidates=[cand], verification=Verification(status=status),
-                                exposure="pushed"))
-    text = render(ScanResult(mode="range", target=".", findings=findings),
-                  show_secrets=False, color=False)
+        finding = Finding(rule="poolside-api-key", secret=key, confidence="high",
+                          candidates=[cand])
+        finding.verification = Verification(status=status)
+        finding.exposure = "pushed"
+        findings.append(finding)
+    result = ScanResult(mode="range", target=".")
+    result.findings = findings
+    text = render(result, show_secrets=False, color=False)
     assert keys[0] not in text and keys[1] not in text
     rows = [line for line in text.splitlines() if line.startswith("| `ps-")]
     assert len(rows) == 2

@@ -6,52 +6,66 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from psguard.config import Config, load_config
 from psguard.errors import UsageError
 from psguard.findings import group_candidates
-from psguard.models import Candidate, Finding, Origin, ScanResult, scrub_keys
+from psguard.models import Candidate, Finding, Origin, Record, ScanResult, scrub_keys
 from psguard.policy import exit_code, parse_fail_on
 from psguard.rules.loader import load_rules
 from psguard.scanner.engine import Engine
 
 
-@dataclass
-class ScanOptions:
-    path: Path = Path(".")
-    mode: str = "worktree"  # worktree | staged | range | history | stdin
-    rev_range: str | None = None
-    since: str | None = None
-    fmt: str = "text"
-    output: Path | None = None
-    verify: bool = False
-    endpoints: list[str] = field(default_factory=list)
-    show_secrets: bool = False
-    baseline: Path | None = None
-    config: Path | None = None
-    min_confidence: str | None = None
-    fail_on: list[str] = field(default_factory=list)
-    no_cache: bool = False
-    no_repo_config: bool = False
-    no_baseline: bool = False  # `psguard baseline`: ignore the config's baseline
-    verify_timeout: float | None = None  # seconds, per request (connect and read)
-    verify_deadline: float | None = None  # seconds, for the whole verification
+class ScanOptions(Record):
+    __slots__ = ("path", "mode", "rev_range", "since", "fmt", "output", "verify", "endpoints",
+                 "show_secrets", "baseline", "config", "min_confidence", "fail_on", "no_cache",
+                 "no_repo_config", "no_baseline", "verify_timeout", "verify_deadline")
+
+    def __init__(self, *, path: Path = Path("."), mode: str = "worktree",
+                 rev_range: str | None = None, since: str | None = None, fmt: str = "text",
+                 output: Path | None = None, verify: bool = False,
+                 endpoints: list[str] | None = None, show_secrets: bool = False,
+                 baseline: Path | None = None, config: Path | None = None,
+                 min_confidence: str | None = None, fail_on: list[str] | None = None,
+                 no_cache: bool = False, no_repo_config: bool = False,
+                 no_baseline: bool = False, verify_timeout: float | None = None,
+                 verify_deadline: float | None = None) -> None:
+        self.path = path
+        self.mode = mode  # worktree | staged | range | history | stdin | (hooks' modes)
+        self.rev_range = rev_range
+        self.since = since
+        self.fmt = fmt
+        self.output = output
+        self.verify = verify
+        self.endpoints: list[str] = endpoints or []
+        self.show_secrets = show_secrets
+        self.baseline = baseline
+        self.config = config
+        self.min_confidence = min_confidence
+        self.fail_on: list[str] = fail_on or []
+        self.no_cache = no_cache
+        self.no_repo_config = no_repo_config
+        self.no_baseline = no_baseline  # `psguard baseline`: ignore the config's baseline
+        self.verify_timeout = verify_timeout  # seconds, per request (connect and read)
+        self.verify_deadline = verify_deadline  # seconds, for the whole verification
 
 
-@dataclass
-class ScanContext:
+class ScanContext(Record):
     """What a source needs: where, with which engine and settings; where to report."""
 
-    options: ScanOptions
-    config: Config
-    engine: Engine
-    root: Path
-    result: ScanResult
-    candidates: list[Candidate] = field(default_factory=list)
-    # Run after grouping, before verification (git sources: first commit, pre-existing).
-    finalizers: list[Callable[[ScanContext], None]] = field(default_factory=list)
+    __slots__ = ("options", "config", "engine", "root", "result", "candidates", "finalizers")
+
+    def __init__(self, options: ScanOptions, config: Config, engine: Engine, root: Path,
+                 result: ScanResult) -> None:
+        self.options = options
+        self.config = config
+        self.engine = engine
+        self.root = root
+        self.result = result
+        self.candidates: list[Candidate] = []
+        # Run after grouping, before verification (git sources: first commit, pre-existing).
+        self.finalizers: list[Callable[[ScanContext], None]] = []
 
 
 def build_engine(config: Config) -> Engine:
@@ -67,8 +81,6 @@ def scan_buffer(data: bytes, *, min_confidence: str = "medium",
 
 
 def _scan_worktree(ctx: ScanContext) -> None:
-    import pathspec
-
     from psguard.scanner.worktree import list_files, scan_files
 
     if not ctx.root.exists():
@@ -78,9 +90,8 @@ def _scan_worktree(ctx: ScanContext) -> None:
     else:
         listing = list_files(ctx.root)
         listing_paths, base = listing.paths, ctx.root
-    excludes = (pathspec.GitIgnoreSpec.from_lines(ctx.config.exclude)
-                if ctx.config.exclude else None)
-    scanned = scan_files(base, listing_paths, excludes, ctx.config.max_file_size, ctx.engine)
+    scanned = scan_files(base, listing_paths, ctx.config.exclude_spec(),
+                         ctx.config.max_file_size, ctx.engine)
     ctx.result.stats.files += scanned.files
     ctx.result.stats.bytes += scanned.bytes
     ctx.result.problems.extend(scanned.problems)

@@ -28,13 +28,15 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from psguard import __version__
 from psguard.errors import ConfigError, UsageError
 from psguard.models import Candidate, Finding
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from psguard.app import ScanOptions
 
 SCHEMA = "psguard-baseline/v1"

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 from psguard import __version__
 from psguard.errors import PsguardError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 REPORT_FORMATS = ["text", "json", "sarif", "junit", "github", "markdown"]
 CONFIDENCES = ["low", "medium", "high"]

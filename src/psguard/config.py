@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from psguard.errors import ConfigError
-from psguard.models import CONFIDENCE_ORDER
+from psguard.models import CONFIDENCE_ORDER, Record
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    import pathspec
 
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*([KMG]i?B|B)?\s*$", re.IGNORECASE)
@@ -26,18 +25,29 @@ _UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3,
           "kib": 1024, "mib": 1024**2, "gib": 1024**3}
 
 
-@dataclass
-class Config:
-    exclude: list[str] = field(default_factory=list)
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE
-    min_confidence: str = "medium"
-    rules: list[Path] = field(default_factory=list)
-    baseline: Path | None = None
-    verify: bool = False
-    decode: bool = True  # decoders: base64, UTF-16, archives, JSON escapes
-    fail_on: list[str] = field(default_factory=list)
-    source: str | None = None  # the file this came from, for messages
-    warnings: list[str] = field(default_factory=list)
+class Config(Record):
+    __slots__ = ("exclude", "max_file_size", "min_confidence", "rules", "baseline", "verify",
+                 "decode", "fail_on", "source", "warnings")
+
+    def __init__(self, source: str | None = None) -> None:
+        self.exclude: list[str] = []
+        self.max_file_size = DEFAULT_MAX_FILE_SIZE
+        self.min_confidence = "medium"
+        self.rules: list[Path] = []
+        self.baseline: Path | None = None
+        self.verify = False
+        self.decode = True  # decoders: base64, UTF-16, archives, JSON escapes
+        self.fail_on: list[str] = []
+        self.source = source  # the file this came from, for messages
+        self.warnings: list[str] = []
+
+    def exclude_spec(self) -> pathspec.GitIgnoreSpec | None:
+        """The exclude patterns (gitignore syntax), or None when there are none."""
+        if not self.exclude:
+            return None
+        import pathspec  # only when needed: importing it costs a scan ~20 ms
+
+        return pathspec.GitIgnoreSpec.from_lines(self.exclude)
 
 
 def parse_size(value: Any, where: str) -> int:
@@ -99,16 +109,31 @@ def config_from_table(table: dict[str, Any], where: str, base_dir: Path) -> Conf
     return cfg
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+def load_toml(text: str, where: str) -> dict[str, Any]:
+    """Parse TOML; tomllib is imported only when there is some to parse (~5 ms)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-        return data
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+    return data
+
+
+def read_toml(path: Path, only_if: str | None = None) -> dict[str, Any]:
+    """The file's TOML; with only_if, an empty table when that word is not in the file
+    (a pyproject.toml without psguard settings is not parsed at all)."""
+    try:
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: config is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    if only_if is not None and only_if not in text:
+        return {}
+    return load_toml(text, str(path))
 
 
 def load_config(root: Path | None, explicit: Path | None = None) -> Config:
@@ -125,7 +150,7 @@ def load_config(root: Path | None, explicit: Path | None = None) -> Config:
         return config_from_table(read_toml(dotfile), str(dotfile), root)
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        table = read_toml(pyproject).get("tool", {}).get("psguard")
+        table = read_toml(pyproject, only_if="psguard").get("tool", {}).get("psguard")
         if table is not None:
             if not isinstance(table, dict):
                 raise ConfigError(f"{pyproject}: [tool.psguard] must be a table")

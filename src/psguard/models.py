@@ -6,75 +6,147 @@ Nothing here does I/O. Every class is picklable so that worker processes
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass, field
-from typing import Any
+
+# Plain classes over __slots__, not dataclasses: importing dataclasses (it pulls in
+# inspect) and generating the methods of two dozen classes took ~40 ms of every run,
+# a third of the pre-commit hook's budget (benchmarks/bench_hook.py). Record gives
+# them what dataclasses did: equality, a repr (keys redacted) and replace().
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    _R = TypeVar("_R", bound="Record")
 
 CONFIDENCE_ORDER = {"low": 0, "medium": 1, "high": 2}
 EXPOSURE_ORDER = {"working-tree": 0, "staged": 1, "local": 2, "pushed": 3}
 
 
-@dataclass(frozen=True)
-class Origin:
+class Record:
+    """Base of the plain-data classes: a subclass names its fields in __slots__ and
+    assigns them in __init__; equality, repr and replace() go over those fields."""
+
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        cls._fields = cls._fields + tuple(cls.__dict__.get("__slots__", ()))
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, Record)
+        return self._values() == other._values()
+
+    def __repr__(self) -> str:
+        shown = []
+        for name, value in zip(self._fields, self._values(), strict=True):
+            text = redact(value) if name == "secret" and isinstance(value, str) else repr(value)
+            shown.append(f"{name}={text}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    def replace(self: _R, **changes: Any) -> _R:
+        """A copy with some fields changed (dataclasses.replace)."""
+        unknown = set(changes) - set(self._fields)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)[0]!r}")
+        new = object.__new__(type(self))
+        for name in self._fields:
+            setattr(new, name, changes[name] if name in changes else getattr(self, name))
+        return new
+
+
+class FrozenRecord(Record):
+    """A Record that is never changed after construction, so it can be a dict key."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+
+class Origin(FrozenRecord):
     """Where a chunk of bytes came from."""
 
-    kind: str  # file | blob | commit-message | tag-message | note | stash | stdin
-    path: str | None = None
-    commit: str | None = None
-    blob: str | None = None
-    author: str | None = None
-    date: str | None = None
-    decoded_from: str | None = None  # e.g. "base64", "utf-16le", "zip:member.txt"
+    __slots__ = ("kind", "path", "commit", "blob", "author", "date", "decoded_from")
+
+    def __init__(self, kind: str, path: str | None = None, commit: str | None = None,
+                 blob: str | None = None, author: str | None = None,
+                 date: str | None = None, decoded_from: str | None = None) -> None:
+        self.kind = kind  # file | blob | commit-message | tag-message | note | stash | stdin
+        self.path = path
+        self.commit = commit
+        self.blob = blob
+        self.author = author
+        self.date = date
+        self.decoded_from = decoded_from  # e.g. "base64", "utf-16le", "zip:member.txt"
 
 
-@dataclass(frozen=True)
-class Chunk:
+class Chunk(FrozenRecord):
     """Bytes to scan plus their origin."""
 
-    data: bytes
-    origin: Origin
+    __slots__ = ("data", "origin")
+
+    def __init__(self, data: bytes, origin: Origin) -> None:
+        self.data = data
+        self.origin = origin
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(FrozenRecord):
     """One occurrence of a secret that passed the rule's filters."""
 
-    rule: str
-    secret: str
-    confidence: str
-    origin: Origin
-    line: int | None
-    column: int | None
-    offset: int
-    masked_line: str | None = None  # the source line with the secret redacted
-    suppressed: bool = False  # an inline allow comment sits on the same line
+    __slots__ = ("rule", "secret", "confidence", "origin", "line", "column", "offset",
+                 "masked_line", "suppressed")
+
+    def __init__(self, rule: str, secret: str, confidence: str, origin: Origin,
+                 line: int | None, column: int | None, offset: int,
+                 masked_line: str | None = None, suppressed: bool = False) -> None:
+        self.rule = rule
+        self.secret = secret
+        self.confidence = confidence
+        self.origin = origin
+        self.line = line
+        self.column = column
+        self.offset = offset
+        self.masked_line = masked_line  # the source line with the secret redacted
+        self.suppressed = suppressed  # an inline allow comment sits on the same line
 
     @property
     def confidence_rank(self) -> int:
         return CONFIDENCE_ORDER[self.confidence]
 
 
-@dataclass
-class Verification:
-    status: str = "not_checked"  # not_checked | live | rejected | unknown
-    endpoint: str | None = None
-    detail: str | None = None
+class Verification(Record):
+    __slots__ = ("status", "endpoint", "detail")
+
+    def __init__(self, status: str = "not_checked", endpoint: str | None = None,
+                 detail: str | None = None) -> None:
+        self.status = status  # not_checked | live | rejected | unknown
+        self.endpoint = endpoint
+        self.detail = detail
 
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "endpoint": self.endpoint, "detail": self.detail}
 
 
-@dataclass
-class Remediation:
-    text: str
-    command: str | None = None
+class Remediation(Record):
+    __slots__ = ("text", "command")
+
+    def __init__(self, text: str, command: str | None = None) -> None:
+        self.text = text
+        self.command = command
 
     def to_json(self) -> dict[str, Any]:
         return {"text": self.text, "command": self.command}
 
 
 def sha256_hex(secret: str) -> str:
+    import hashlib  # not at import time: loading OpenSSL costs ~3 ms
+
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -94,24 +166,28 @@ def redact(secret: str, prefix: str = "ps-") -> str:
     return f"{head}…{secret[-4:]}"
 
 
-@dataclass
-class ExposureDetail:
+class ExposureDetail(Record):
     """Where in git a finding's key sits (scanner/exposure.py); feeds remediation."""
 
-    only_in: list[str] = field(default_factory=list)  # stash|tag|note|reflog|unreachable
-    published_by: str | None = None  # a ref that publishes it, or "no-remotes"
-    local_commits: list[str] = field(default_factory=list)  # unpushed holders, oldest first
-    commits: list[str] = field(default_factory=list)  # every commit seen holding it
-    head: str | None = None  # HEAD's commit id, when HEAD holds the key
-    root_commits: list[str] = field(default_factory=list)  # holders without a parent
-    staged_paths: list[str] = field(default_factory=list)
-    paths: list[str] = field(default_factory=list)  # files (work tree or committed)
-    stashes: list[str] = field(default_factory=list)  # stash@{n}
-    tags: list[str] = field(default_factory=list)  # tag names that hold it
-    notes_refs: list[str] = field(default_factory=list)  # e.g. refs/notes/commits
-    note_targets: list[str] = field(default_factory=list)  # commits the notes annotate
-    remote: str | None = None  # a remote name to push to or query
-    repo_dir: str | None = None  # the repository's directory name (for sibling clones)
+    __slots__ = ("only_in", "published_by", "local_commits", "commits", "head",
+                 "root_commits", "staged_paths", "paths", "stashes", "tags", "notes_refs",
+                 "note_targets", "remote", "repo_dir")
+
+    def __init__(self, *, remote: str | None = None, repo_dir: str | None = None) -> None:
+        self.only_in: list[str] = []  # stash|tag|note|reflog|unreachable
+        self.published_by: str | None = None  # a ref that publishes it, or "no-remotes"
+        self.local_commits: list[str] = []  # unpushed holders, oldest first
+        self.commits: list[str] = []  # every commit seen holding it
+        self.head: str | None = None  # HEAD's commit id, when HEAD holds the key
+        self.root_commits: list[str] = []  # holders without a parent
+        self.staged_paths: list[str] = []
+        self.paths: list[str] = []  # files (work tree or committed)
+        self.stashes: list[str] = []  # stash@{n}
+        self.tags: list[str] = []  # tag names that hold it
+        self.notes_refs: list[str] = []  # e.g. refs/notes/commits
+        self.note_targets: list[str] = []  # commits the notes annotate
+        self.remote = remote  # a remote name to push to or query
+        self.repo_dir = repo_dir  # the repository's directory name (for sibling clones)
 
     def to_json(self) -> dict[str, Any]:
         return {"only_in": self.only_in or None, "published_by": self.published_by,
@@ -119,23 +195,28 @@ class ExposureDetail:
                 "tags": self.tags, "notes_refs": self.notes_refs}
 
 
-@dataclass
-class Finding:
+class Finding(Record):
     """One unique secret with every place it was seen."""
 
-    rule: str
-    secret: str
-    confidence: str
-    candidates: list[Candidate] = field(default_factory=list)
-    verification: Verification = field(default_factory=Verification)
-    exposure: str | None = "working-tree"  # None: not in a repository (stdin)
-    first_seen: dict[str, str | None] | None = None
-    remediation: list[Remediation] = field(default_factory=list)
-    pre_existing: bool = False  # already in HEAD (staged scans): reported, not blocking
-    refs: list[str] = field(default_factory=list)  # git refs whose history holds the key
-    present_at_head: bool | None = None  # history scans: HEAD's tree still holds it
-    notes: list[str] = field(default_factory=list)
-    exposure_detail: ExposureDetail | None = None  # set by scanner/exposure.py
+    __slots__ = ("rule", "secret", "confidence", "candidates", "verification", "exposure",
+                 "first_seen", "remediation", "pre_existing", "refs", "present_at_head",
+                 "notes", "exposure_detail")
+
+    def __init__(self, rule: str, secret: str, confidence: str,
+                 candidates: list[Candidate] | None = None) -> None:
+        self.rule = rule
+        self.secret = secret
+        self.confidence = confidence
+        self.candidates: list[Candidate] = candidates if candidates is not None else []
+        self.verification = Verification()
+        self.exposure: str | None = "working-tree"  # None: not in a repository (stdin)
+        self.first_seen: dict[str, str | None] | None = None
+        self.remediation: list[Remediation] = []
+        self.pre_existing = False  # already in HEAD (staged scans): reported, not blocking
+        self.refs: list[str] = []  # git refs whose history holds the key
+        self.present_at_head: bool | None = None  # history scans: HEAD's tree still holds it
+        self.notes: list[str] = []
+        self.exposure_detail: ExposureDetail | None = None  # set by scanner/exposure.py
 
     @property
     def sha256(self) -> str:
@@ -144,45 +225,53 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Stable id used by .psguardignore: independent of where the key sits."""
-        return hashlib.sha256(f"{self.rule}:{self.sha256}".encode()).hexdigest()[:20]
+        return sha256_hex(f"{self.rule}:{self.sha256}")[:20]
 
     @property
     def redacted(self) -> str:
         return redact(self.secret)
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(FrozenRecord):
     """Something the scan could not read, or chose to skip."""
 
-    kind: str  # unreadable | missing-object | too-large | not-scanned | warning
-    target: str
-    detail: str
-    incomplete: bool = True  # False for deliberate skips that do not make the scan partial
+    __slots__ = ("kind", "target", "detail", "incomplete")
+
+    def __init__(self, kind: str, target: str, detail: str, incomplete: bool = True) -> None:
+        self.kind = kind  # unreadable | missing-object | too-large | not-scanned | warning
+        self.target = target
+        self.detail = detail
+        # False for deliberate skips that do not make the scan partial
+        self.incomplete = incomplete
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "target": self.target, "detail": self.detail}
 
 
-@dataclass
-class ScanStats:
-    files: int = 0
-    blobs: int = 0
-    bytes: int = 0
-    commits: int = 0
-    seconds: float = 0.0
+class ScanStats(Record):
+    __slots__ = ("files", "blobs", "bytes", "commits", "seconds")
+
+    def __init__(self) -> None:
+        self.files = 0
+        self.blobs = 0
+        self.bytes = 0
+        self.commits = 0
+        self.seconds = 0.0
 
 
-@dataclass
-class ScanResult:
-    mode: str
-    target: str
-    findings: list[Finding] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    stats: ScanStats = field(default_factory=ScanStats)
-    suppressed: int = 0  # findings hidden by inline allow, ignore file or baseline
-    # the same, by cause: "inline", "ignore-file", "baseline" (suppress.py)
-    suppressed_by: dict[str, int] = field(default_factory=dict)
+class ScanResult(Record):
+    __slots__ = ("mode", "target", "findings", "problems", "stats", "suppressed",
+                 "suppressed_by")
+
+    def __init__(self, mode: str, target: str) -> None:
+        self.mode = mode
+        self.target = target
+        self.findings: list[Finding] = []
+        self.problems: list[Problem] = []
+        self.stats = ScanStats()
+        self.suppressed = 0  # findings hidden by inline allow, ignore file or baseline
+        # the same, by cause: "inline", "ignore-file", "baseline" (suppress.py)
+        self.suppressed_by: dict[str, int] = {}
 
     @property
     def complete(self) -> bool:

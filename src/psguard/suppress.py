@@ -16,12 +16,11 @@ warning. With --no-repo-config the file is not read (audits of untrusted reposit
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from psguard.models import Finding, Problem
+from psguard.models import Finding, FrozenRecord, Problem
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from psguard.app import ScanContext
 
@@ -30,11 +29,13 @@ _ID_RE = re.compile(r"^[0-9a-f]{20}$")
 STALE_MODES = ("worktree", "history")
 
 
-@dataclass(frozen=True)
-class IgnoreEntry:
-    fingerprint: str
-    reason: str | None
-    line: int
+class IgnoreEntry(FrozenRecord):
+    __slots__ = ("fingerprint", "reason", "line")
+
+    def __init__(self, fingerprint: str, reason: str | None, line: int) -> None:
+        self.fingerprint = fingerprint
+        self.reason = reason
+        self.line = line
 
 
 def parse_ignore(text: str, where: str) -> tuple[list[IgnoreEntry], list[Problem]]:

@@ -25,7 +25,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -293,7 +293,7 @@ def _verify_options(args: argparse.Namespace) -> dict[str, Any]:
     """The verification options the scan options know (set by the scan option group)."""
     from psguard.hooks.sources import RevsOptions
 
-    known = {f.name for f in fields(RevsOptions)}
+    known = set(RevsOptions._fields)
     wanted = ("verify", "endpoints", "verify_timeout", "verify_deadline")
     return {name: getattr(args, name) for name in wanted
             if name in known and getattr(args, name, None) is not None}

@@ -8,7 +8,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 HOOK_NAMES = ("pre-commit", "pre-push", "commit-msg")
 HOOK_DESCRIPTION = (

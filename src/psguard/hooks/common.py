@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from psguard.models import Finding, ScanResult, scrub_keys
+from psguard.models import Finding, Record, ScanResult, scrub_keys
 
 BYPASS = {
     "pre-commit": ("git commit --no-verify", "SKIP=psguard git commit"),
@@ -18,12 +17,14 @@ BYPASS = {
 }
 
 
-@dataclass
-class Verdict:
+class Verdict(Record):
     """What a hook decided: exit code and the lines to print on stderr."""
 
-    code: int
-    lines: list[str]
+    __slots__ = ("code", "lines")
+
+    def __init__(self, code: int, lines: list[str]) -> None:
+        self.code = code
+        self.lines = lines
 
 
 def bypass_lines(hook: str) -> list[str]:

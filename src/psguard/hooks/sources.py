@@ -7,49 +7,56 @@ verification) runs exactly as for `psguard scan`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from psguard.app import ScanOptions
 from psguard.models import Origin
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from psguard.app import ScanContext
 
 SCISSORS = b"------------------------ >8 ------------------------"
 
 
-@dataclass
 class RevsOptions(ScanOptions):
     """mode "revs": what `git rev-list REVS` adds, e.g. [tip, "--not", remote tips]."""
 
-    revs: list[str] = field(default_factory=list)
+    __slots__ = ("revs",)
+
+    def __init__(self, *, revs: list[str] | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self.revs: list[str] = revs or []
 
 
-@dataclass
 class MessageOptions(ScanOptions):
     """mode "commit-msg": a commit message file as git hands it to the commit-msg hook."""
 
-    message_file: Path | None = None
+    __slots__ = ("message_file",)
+
+    def __init__(self, *, message_file: Path | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self.message_file = message_file
 
 
-@dataclass
 class FilesOptions(ScanOptions):
     """mode "files": these work-tree files (paths relative to `path`), e.g. the file
     names the pre-commit framework passes with `pre-commit run --all-files`."""
 
-    files: list[str] = field(default_factory=list)
+    __slots__ = ("files",)
+
+    def __init__(self, *, files: list[str] | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self.files: list[str] = files or []
 
 
 def scan_named_files(ctx: ScanContext) -> None:
-    import pathspec
-
     from psguard.scanner.worktree import read_files
 
     assert isinstance(ctx.options, FilesOptions)
-    excludes = (pathspec.GitIgnoreSpec.from_lines(ctx.config.exclude)
-                if ctx.config.exclude else None)
+    excludes = ctx.config.exclude_spec()
     for chunk in read_files(ctx.root, ctx.options.files, excludes, ctx.config.max_file_size,
                             ctx.result.problems):
         ctx.result.stats.files += 1

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-import sys
 from pathlib import Path
-from typing import Any
 
+from psguard.config import load_toml
 from psguard.errors import ConfigError
 from psguard.rules.model import Rule, RuleFilters, RuleSet
+from psguard.usercache import parsed_rules
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 BUILTIN = "poolside.toml"
 
@@ -146,11 +144,19 @@ def _compile_rule(raw: dict[str, Any], source: str, index: int) -> Rule:
     )
 
 
-def parse_rule_text(text: str, source: str) -> tuple[list[Rule], str]:
+def _parse_toml(text: str, source: str) -> dict[str, Any]:
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleError(f"{source}: not valid TOML: {exc}") from None
+        return load_toml(text, source)
+    except ConfigError as exc:
+        raise RuleError(str(exc)) from None
+
+
+def parse_rule_text(text: str, source: str, *, builtin: bool = False
+                    ) -> tuple[list[Rule], str]:
+    if builtin:  # psguard's own file: parsed once per version (usercache.py)
+        data = parsed_rules(text, lambda t: _parse_toml(t, source))
+    else:
+        data = _parse_toml(text, source)
     unknown = set(data) - {"version", "rule"}
     if unknown:
         raise RuleError(f"{source}: unknown top-level key {sorted(unknown)[0]!r}")
@@ -175,14 +181,12 @@ def load_rules(extra_files: list[Path] | None = None) -> RuleSet:
         except UnicodeDecodeError:
             raise RuleError(f"{path}: rule file is not UTF-8 text") from None
     rules: list[Rule] = []
-    digest = hashlib.sha256()
     seen: set[str] = set()
-    for source, body in texts:
-        parsed, _version = parse_rule_text(body, source)
+    for i, (source, body) in enumerate(texts):
+        parsed, _version = parse_rule_text(body, source, builtin=i == 0)
         for rule in parsed:
             if rule.id in seen:
                 raise RuleError(f"{source}: rule id {rule.id!r} is defined twice")
             seen.add(rule.id)
         rules.extend(parsed)
-        digest.update(body.encode())
-    return RuleSet(rules=tuple(rules), version=digest.hexdigest()[:16])
+    return RuleSet(rules=tuple(rules), texts=tuple(body for _, body in texts))

@@ -3,45 +3,72 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from psguard.models import FrozenRecord
 
 
-@dataclass(frozen=True)
-class RuleFilters:
-    placeholder_words: tuple[str, ...] = ()
-    reject_word_like: bool = True
-    word_like_min_average: float = 4.0
-    reject_repeated: bool = True
-    reject_sequential: bool = True
-    reject_digits_only: bool = True
-    reject_identifiers: bool = True
-    hex_needs_context: bool = False
-    allow_patterns: tuple[re.Pattern[str], ...] = ()
+class RuleFilters(FrozenRecord):
+    __slots__ = ("placeholder_words", "reject_word_like", "word_like_min_average",
+                 "reject_repeated", "reject_sequential", "reject_digits_only",
+                 "reject_identifiers", "hex_needs_context", "allow_patterns")
+
+    def __init__(self, *, placeholder_words: tuple[str, ...] = (),
+                 reject_word_like: bool = True, word_like_min_average: float = 4.0,
+                 reject_repeated: bool = True, reject_sequential: bool = True,
+                 reject_digits_only: bool = True, reject_identifiers: bool = True,
+                 hex_needs_context: bool = False,
+                 allow_patterns: tuple[re.Pattern[str], ...] = ()) -> None:
+        self.placeholder_words = placeholder_words
+        self.reject_word_like = reject_word_like
+        self.word_like_min_average = word_like_min_average
+        self.reject_repeated = reject_repeated
+        self.reject_sequential = reject_sequential
+        self.reject_digits_only = reject_digits_only
+        self.reject_identifiers = reject_identifiers
+        self.hex_needs_context = hex_needs_context
+        self.allow_patterns = allow_patterns
 
 
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    description: str
-    prefix: str
-    body_alphabet: str
-    min_length: int
-    max_length: int
-    min_entropy_ratio: float
-    keywords: tuple[str, ...]
-    filters: RuleFilters
-    source: str  # the file the rule came from, for messages
-    # Compiled forms, derived from the fields above.
-    token_re: re.Pattern[bytes] = field(compare=False, repr=False, default=re.compile(b""))
-    candidate_re: re.Pattern[bytes] = field(compare=False, repr=False, default=re.compile(b""))
-    body_byte_set: frozenset[int] = field(compare=False, repr=False, default=frozenset())
-    keywords_lower: tuple[bytes, ...] = field(compare=False, repr=False, default=())
+class Rule(FrozenRecord):
+    __slots__ = ("id", "description", "prefix", "body_alphabet", "min_length", "max_length",
+                 "min_entropy_ratio", "keywords", "filters", "source", "token_re",
+                 "candidate_re", "body_byte_set", "keywords_lower")
+
+    def __init__(self, *, id: str, description: str, prefix: str, body_alphabet: str,
+                 min_length: int, max_length: int, min_entropy_ratio: float,
+                 keywords: tuple[str, ...], filters: RuleFilters, source: str,
+                 token_re: re.Pattern[bytes], candidate_re: re.Pattern[bytes],
+                 body_byte_set: frozenset[int], keywords_lower: tuple[bytes, ...]) -> None:
+        self.id = id
+        self.description = description
+        self.prefix = prefix
+        self.body_alphabet = body_alphabet
+        self.min_length = min_length
+        self.max_length = max_length
+        self.min_entropy_ratio = min_entropy_ratio
+        self.keywords = keywords
+        self.filters = filters
+        self.source = source  # the file the rule came from, for messages
+        # Compiled forms, derived from the fields above.
+        self.token_re = token_re
+        self.candidate_re = candidate_re
+        self.body_byte_set = body_byte_set
+        self.keywords_lower = keywords_lower
 
 
-@dataclass(frozen=True)
-class RuleSet:
-    rules: tuple[Rule, ...]
-    version: str  # changes whenever any rule changes; caches key on it
+class RuleSet(FrozenRecord):
+    __slots__ = ("rules", "texts")
+
+    def __init__(self, rules: tuple[Rule, ...], texts: tuple[str, ...]) -> None:
+        self.rules = rules
+        self.texts = texts  # what the rules were read from, plus variants (no decoding)
+
+    @property
+    def version(self) -> str:
+        """Changes whenever any rule changes; caches key on it."""
+        import hashlib  # only the caches need it: loading OpenSSL costs ~3 ms
+
+        return hashlib.sha256("\0".join(self.texts).encode()).hexdigest()[:16]
 
     @property
     def prefixes(self) -> tuple[bytes, ...]:

@@ -39,10 +39,8 @@ import re
 import string
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from typing import ClassVar
 
-from psguard.models import Candidate, Origin, Problem
+from psguard.models import Candidate, FrozenRecord, Origin, Problem, Record
 from psguard.rules.model import RuleSet
 
 _B64_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_"
@@ -62,25 +60,31 @@ _JSON_SIMPLE = {b'"': '"', b"\\": "\\", b"/": "/", b"b": " ", b"f": " ", b"n": "
                 b"r": " ", b"t": " "}
 
 
-@dataclass(frozen=True)
-class DecodeLimits:
+class DecodeLimits(FrozenRecord):
     """Bounds on decoding one chunk (all nesting levels together)."""
 
-    max_depth: int = 4  # nested decodings, e.g. zip > jar member > base64 > gzip
-    max_members: int = 2000  # archive members read, in total
-    max_expanded: int = 64 * 1024 * 1024  # bytes decoding may produce, in total
-    max_whole_run: int = 16 * 1024 * 1024  # base64 decoded whole (archives, wrapped files)
-    window: int = 2048  # encoded characters either side of a base64 hit
+    __slots__ = ("max_depth", "max_members", "max_expanded", "max_whole_run", "window")
+
+    def __init__(self, *, max_depth: int = 4, max_members: int = 2000,
+                 max_expanded: int = 64 * 1024 * 1024, max_whole_run: int = 16 * 1024 * 1024,
+                 window: int = 2048) -> None:
+        self.max_depth = max_depth  # nested decodings, e.g. zip > jar member > base64 > gzip
+        self.max_members = max_members  # archive members read, in total
+        self.max_expanded = max_expanded  # bytes decoding may produce, in total
+        self.max_whole_run = max_whole_run  # base64 decoded whole (archives, wrapped files)
+        self.window = window  # encoded characters either side of a base64 hit
 
 
-@dataclass
-class Budget:
+class Budget(Record):
     """What is left of the limits while one chunk is decoded."""
 
-    limits: DecodeLimits
-    expanded: int = 0
-    members: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    __slots__ = ("limits", "expanded", "members", "problems")
+
+    def __init__(self, limits: DecodeLimits) -> None:
+        self.limits = limits
+        self.expanded = 0
+        self.members = 0
+        self.problems: list[Problem] = []
 
     @property
     def remaining(self) -> int:
@@ -93,19 +97,22 @@ class Budget:
         self.problems.append(Problem("not-scanned", target, detail, incomplete=False))
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(Record):
     """Content produced by one decoder from its parent's bytes."""
 
-    data: bytes
-    label: str
-    # Maps an offset in `data` to an offset in the parent; None for archive members,
-    # which have their own coordinates.
-    to_parent: Callable[[int], int] | None = None
-    # True: line and column are computed in the parent at the mapped offset.
-    lines_from_parent: bool = False
-    # True: the content was cut short (a window); a token touching its end may go on.
-    cut: bool = False
+    __slots__ = ("data", "label", "to_parent", "lines_from_parent", "cut")
+
+    def __init__(self, data: bytes, label: str, to_parent: Callable[[int], int] | None = None,
+                 *, lines_from_parent: bool = False, cut: bool = False) -> None:
+        self.data = data
+        self.label = label
+        # Maps an offset in `data` to an offset in the parent; None for archive members,
+        # which have their own coordinates.
+        self.to_parent = to_parent
+        # True: line and column are computed in the parent at the mapped offset.
+        self.lines_from_parent = lines_from_parent
+        # True: the content was cut short (a window); a token touching its end may go on.
+        self.cut = cut
 
 
 def _b64_needles(token: bytes) -> list[tuple[bytes, int]]:
@@ -191,7 +198,7 @@ class Decoder:
             label = dec.label
             if origin.decoded_from:
                 label = f"{origin.decoded_from} > {label}"
-            inner = self._scan(plain, dec.data, replace(origin, decoded_from=label),
+            inner = self._scan(plain, dec.data, origin.replace(decoded_from=label),
                                depth + 1, budget)
             if inner and dec.lines_from_parent and binary is None:
                 binary = b"\0" in data[:8000]
@@ -411,6 +418,11 @@ class Decoder:
 # -- the collapsed gate ---------------------------------------------------------------
 
 
+# How common a byte is in source text: the gate's windows prefer rare bytes.
+_GATE_WEIGHT = {**dict.fromkeys(string.ascii_lowercase.encode(), 4),
+                **dict.fromkeys(string.digits.encode(), 2), ord("-"): 2}
+
+
 class _CollapsedGate:
     """Several needles in about two passes: one `translate`, one `find`.
 
@@ -421,10 +433,6 @@ class _CollapsedGate:
     which happens for a few percent of ordinary chunks. Needles whose windows cannot
     agree with the others are searched one by one.
     """
-
-    _WEIGHT: ClassVar[dict[int, int]] = {
-        **dict.fromkeys(string.ascii_lowercase.encode(), 4),
-        **dict.fromkeys(string.digits.encode(), 2), ord("-"): 2}
 
     def __init__(self, plain: list[bytes], encoded: list[bytes]) -> None:
         self.plain = plain
@@ -442,7 +450,7 @@ class _CollapsedGate:
                     for i, b in enumerate(window):
                         cls[b] = i + 1
                     placed += 1
-            weight = sum(self._WEIGHT.get(b, 1) for b in cls)
+            weight = sum(_GATE_WEIGHT.get(b, 1) for b in cls)
             if best is None or (placed, -weight) > (best[0], -best[1]):
                 best = (placed, weight, cls)
         cls = best[2] if best else {}
@@ -536,9 +544,9 @@ def _relocate(c: Candidate, dec: Decoded, parent: bytes, parent_binary: bool) ->
     assert dec.to_parent is not None
     off = dec.to_parent(c.offset)
     if not dec.lines_from_parent:
-        return replace(c, offset=off)
+        return c.replace(offset=off)
     if parent_binary:
-        return replace(c, offset=off, line=None, column=None)
+        return c.replace(offset=off, line=None, column=None)
     line_start = parent.rfind(b"\n", 0, off) + 1
     line_end = parent.find(b"\n", off, off + 4096)
     # The allow marker is looked for near the key only: lines can be huge.
@@ -549,7 +557,7 @@ def _relocate(c: Candidate, dec: Decoded, parent: bytes, parent_binary: bool) ->
     else:
         column = len(parent[line_start:off].decode("utf-8", errors="replace")) + 1
     suppressed = c.suppressed or any(m in line_bytes for m in _ALLOW_MARKERS)
-    return replace(c, offset=off, line=line, column=column, suppressed=suppressed)
+    return c.replace(offset=off, line=line, column=column, suppressed=suppressed)
 
 
 def _dedup(found: list[Candidate]) -> list[Candidate]:
@@ -562,12 +570,12 @@ def _dedup(found: list[Candidate]) -> list[Candidate]:
         how = c.origin.decoded_from
         if how:  # an escape decoder does not move a key: same place, same occurrence
             how = " > ".join(p for p in how.split(" > ") if p != "json-escape") or None
-        key = (c.rule, c.secret, c.offset, replace(c.origin, decoded_from=how))
+        key = (c.rule, c.secret, c.offset, c.origin.replace(decoded_from=how))
         have = best.get(key)
         if have is None:
             best[key] = c
         elif c.confidence_rank > have.confidence_rank:
-            best[key] = replace(have, confidence=c.confidence)
+            best[key] = have.replace(confidence=c.confidence)
     return list(best.values())
 
 
@@ -600,14 +608,17 @@ def _wrapped_block_at(data: bytes, pos: int) -> int | None:
     return width if m2.end(1) - m2.start(1) <= width else None
 
 
-@dataclass
-class _Block:
+class _Block(Record):
     """A base64 run, joined across wrapped lines, with the way back to outer offsets."""
 
-    text: bytes
-    seg_joined: list[int]  # joined offset where each piece starts
-    seg_outer: list[int]  # outer offset of the same character
-    cut: bool = False  # the run goes on past the collected part
+    __slots__ = ("text", "seg_joined", "seg_outer", "cut")
+
+    def __init__(self, text: bytes, seg_joined: list[int], seg_outer: list[int],
+                 cut: bool = False) -> None:
+        self.text = text
+        self.seg_joined = seg_joined  # joined offset where each piece starts
+        self.seg_outer = seg_outer  # outer offset of the same character
+        self.cut = cut  # the run goes on past the collected part
 
     @property
     def outer_start(self) -> int:

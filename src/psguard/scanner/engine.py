@@ -7,8 +7,6 @@ whole token; boundaries, bounds, filters and context are then judged in Python.
 
 from __future__ import annotations
 
-import dataclasses
-
 from psguard.models import Candidate, Chunk, Origin, Problem
 from psguard.rules.filters import judge
 from psguard.rules.model import Rule, RuleSet
@@ -32,7 +30,7 @@ class Engine:
         # Decoders (scanner/decoders.py): base64, UTF-16, archives, JSON escapes.
         self.decoder = Decoder(ruleset, limits) if decode else None
         if not decode:  # caches key on the rule-set version: "clean" differs without decoding
-            ruleset = dataclasses.replace(ruleset, version=f"{ruleset.version}-nodecode")
+            ruleset = ruleset.replace(texts=(*ruleset.texts, "nodecode"))
         self.ruleset = ruleset
         self.rules = ruleset.rules
 

@@ -7,7 +7,6 @@ introduced the blob once locate.py has found them.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -82,7 +81,7 @@ class ObjectScanner:
         for i in range(before, len(self.problems)):  # name the object, not just "blob"
             p = self.problems[i]
             if p.target.startswith("blob"):
-                self.problems[i] = dataclasses.replace(p, target=f"blob {oid}{p.target[4:]}")
+                self.problems[i] = p.replace(target=f"blob {oid}{p.target[4:]}")
         return found
 
     def _scan(self, oid: str, kind: str, data: bytes) -> list[Candidate]:
@@ -131,7 +130,7 @@ def expand_located(cands: list[Candidate], located: dict[str, list[Location]],
             origin = Origin(kind=loc.kind, path=loc.path, commit=loc.commit, blob=blob,
                             author=loc.author, date=loc.date,
                             decoded_from=cand.origin.decoded_from)
-            out.append(dataclasses.replace(cand, origin=origin))
+            out.append(cand.replace(origin=origin))
     return out, times, notes
 
 

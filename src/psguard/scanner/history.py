@@ -400,8 +400,6 @@ def _still_missing(root: Path, oids: list[str]) -> list[str]:
 def _classify_commit_messages(root: Path, cands: list[Candidate], stash: list[str]
                               ) -> list[Candidate]:
     """Commit-message hits in stash commits are stash locations; others stay."""
-    import dataclasses
-
     commits = {c.origin.commit for c in cands if c.origin.kind == "commit-message"}
     if not commits or not stash:
         return cands
@@ -411,7 +409,7 @@ def _classify_commit_messages(root: Path, cands: list[Candidate], stash: list[st
     out = []
     for c in cands:
         if c.origin.kind == "commit-message" and c.origin.commit in stash_only:
-            c = dataclasses.replace(c, origin=dataclasses.replace(c.origin, kind="stash"))
+            c = c.replace(origin=c.origin.replace(kind="stash"))
         out.append(c)
     return out
 

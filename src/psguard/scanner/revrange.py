@@ -9,7 +9,6 @@ located with `git log A..B --raw -c --find-object`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from psguard.errors import UsageError
 from psguard.models import Problem
@@ -19,6 +18,7 @@ from psguard.scanner.gitobjects import ObjectScanner, drop_excluded, expand_loca
 from psguard.scanner.history import finish_findings, repo_facts
 from psguard.scanner.locate import locate_blobs
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from psguard.app import ScanContext
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from psguard.errors import NotARepositoryError
 from psguard.models import Candidate, Origin, Problem
 from psguard.scanner.git import run_git
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from psguard.app import ScanContext
 
@@ -120,10 +120,8 @@ def scan_staged(ctx: ScanContext) -> None:
         ctx.result.problems.append(Problem(
             "warning", _display(sub), "submodule update staged: its content was not scanned "
             "(scan the submodule's own repository)", incomplete=False))
-    if ctx.config.exclude and changes:
-        import pathspec
-
-        spec = pathspec.GitIgnoreSpec.from_lines(ctx.config.exclude)
+    spec = ctx.config.exclude_spec()
+    if spec is not None:
         changes = [c for c in changes if not spec.match_file(c[0])]
     blobs = read_blobs(top, [new for _, _, new in changes])
     max_size = ctx.config.max_file_size

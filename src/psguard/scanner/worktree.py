@@ -11,17 +11,16 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import pathspec
-
-from psguard.models import Candidate, Chunk, Origin, Problem
+from psguard.models import Candidate, Chunk, Origin, Problem, Record
 from psguard.scanner.git import find_toplevel, run_git
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
+
+    import pathspec
 
     from psguard.scanner.engine import Engine
 
@@ -30,11 +29,13 @@ _PARALLEL_MIN_BYTES = 4 << 20
 _PARALLEL_MIN_FILES = 16
 
 
-@dataclass
-class WorktreeListing:
-    root: Path
-    paths: list[str]  # relative to root, '/'-separated
-    in_git: bool
+class WorktreeListing(Record):
+    __slots__ = ("root", "paths", "in_git")
+
+    def __init__(self, root: Path, paths: list[str], in_git: bool) -> None:
+        self.root = root
+        self.paths = paths  # relative to root, '/'-separated
+        self.in_git = in_git
 
 
 def list_files(root: Path) -> WorktreeListing:
@@ -72,6 +73,8 @@ def walk_with_gitignore(root: Path) -> Iterator[str]:
             try:
                 with open(os.path.join(dirpath, ".gitignore"), encoding="utf-8",
                           errors="replace") as fh:
+                    import pathspec  # only for trees with .gitignore files (~20 ms)
+
                     specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(fh)))
             except OSError:
                 pass
@@ -125,14 +128,16 @@ def _display(rel: str) -> str:
         return os.fsencode(rel).decode("utf-8", errors="backslashreplace")
 
 
-@dataclass
-class FileScan:
+class FileScan(Record):
     """What scanning a list of files produced."""
 
-    candidates: list[Candidate] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    files: int = 0
-    bytes: int = 0
+    __slots__ = ("candidates", "problems", "files", "bytes")
+
+    def __init__(self) -> None:
+        self.candidates: list[Candidate] = []
+        self.problems: list[Problem] = []
+        self.files = 0
+        self.bytes = 0
 
     def merge(self, other: FileScan) -> None:
         self.candidates.extend(other.candidates)

@@ -19,13 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from psguard.usercache import cache_dir
+
 CACHE_FILE = "verify-v1.json"
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME")
-    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
-    return root / "psguard"
 
 
 def entry_key(secret: str, endpoint: str) -> str:
