@@ -11,6 +11,7 @@ from psguard.errors import PsguardError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import NoReturn
 
 REPORT_FORMATS = ["text", "json", "sarif", "junit", "github", "markdown"]
@@ -78,7 +79,8 @@ def _add_target_options(p: argparse.ArgumentParser, *, stdin: bool) -> None:
                           help="scan standard input")
 
 
-def _add_scan_options(p: argparse.ArgumentParser) -> None:
+def add_scan_options(p: argparse.ArgumentParser) -> None:
+    """Report, verification and config options: every command that scans has them."""
     _add_report_options(p)
     _add_verify_options(p)
     p.add_argument("--config", type=Path, metavar="FILE",
@@ -94,34 +96,31 @@ def _add_scan_options(p: argparse.ArgumentParser) -> None:
                         "(default: any)")
 
 
-def build_parser() -> Parser:
-    parser = Parser(prog="psguard",
-                    description="Find Poolside API keys (ps-…) in files and git history.")
-    parser.add_argument("--version", action="version", version=f"psguard {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    commands.required = True
-
-    scan = commands.add_parser(
-        "scan", help="scan a working tree, staged changes, a commit range, the history or stdin",
-        description="Scan for Poolside API keys. Exit codes: 0 nothing to report, 1 findings "
+SCAN_DESCRIPTION = ("Scan for Poolside API keys. Exit codes: 0 nothing to report, 1 findings "
                     "that block, 2 usage or configuration error, 3 incomplete scan.")
+VERIFY_DESCRIPTION = (
+    "Check keys read from standard input (one a line; never from the command line, where "
+    "shell history and process lists would see them) against the Poolside API and print "
+    "each key's redacted form and status: live, rejected, unknown or not_checked. Exit "
+    "codes: 0 none in --fail-on (default: live), 1 some, 2 usage or configuration error.")
+BASELINE_DESCRIPTION = (
+    "Scan like 'psguard scan' and write the findings (sha256 of each key and where it was "
+    "seen; never a raw key) to a JSON baseline. 'psguard scan --baseline FILE' then reports "
+    "only keys, or places, that are not in it.")
+
+
+def _add_scan_arguments(scan: argparse.ArgumentParser) -> None:
     _add_target_options(scan, stdin=True)
     scan.add_argument("--no-cache", action="store_true",
                       help="do not read or write the caches (history blobs, verification "
                            "results)")
-    _add_scan_options(scan)
+    add_scan_options(scan)
     scan.add_argument("--baseline", type=Path, metavar="FILE",
                       help="report only findings not recorded in this baseline "
                            "(see 'psguard baseline')")
-    _add_baseline_parser(commands)
 
-    verify = commands.add_parser(
-        "verify", help="verify keys read from standard input, one a line",
-        description="Check keys read from standard input (one a line; never from the "
-                    "command line, where shell history and process lists would see them) "
-                    "against the Poolside API and print each key's redacted form and "
-                    "status: live, rejected, unknown or not_checked. Exit codes: 0 none "
-                    "in --fail-on (default: live), 1 some, 2 usage or configuration error.")
+
+def _add_verify_arguments(verify: argparse.ArgumentParser) -> None:
     verify.add_argument("keys", nargs="*", help=argparse.SUPPRESS)
     verify.add_argument("--format", dest="fmt", choices=["text", "json"], default="text",
                         help="output format (default: text)")
@@ -131,9 +130,42 @@ def build_parser() -> Parser:
                         help="statuses that make the exit code 1 (default: live)")
     _add_verify_options(verify, switch=False)
 
-    from psguard.hooks.commands import add_commands
 
-    add_commands(commands, _add_scan_options)  # hook, install, ci
+def _add_baseline_arguments(base: argparse.ArgumentParser) -> None:
+    actions = base.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
+    actions.required = True
+    for action, text in (("create", "write a new baseline (refuses to overwrite one)"),
+                         ("update", "rewrite the baseline with today's findings")):
+        _add_baseline_options(actions.add_parser(
+            action, help=text, description=f"{BASELINE_DESCRIPTION} {text}."))
+
+
+# name: (one-line help, description, adds the command's arguments)
+Command = tuple[str, str, "Callable[[argparse.ArgumentParser], None]"]
+COMMANDS: dict[str, Command] = {
+    "scan": ("scan a working tree, staged changes, a commit range, the history or stdin",
+             SCAN_DESCRIPTION, _add_scan_arguments),
+    "baseline": ("record today's findings so that only new ones fail", BASELINE_DESCRIPTION,
+                 _add_baseline_arguments),
+    "verify": ("verify keys read from standard input, one a line", VERIFY_DESCRIPTION,
+               _add_verify_arguments),
+}
+
+
+def build_parser(only: str | None = None) -> Parser:
+    """The command line. With `only`, the other commands are listed but get no
+    arguments: every add_argument costs, and a commit hook should not pay for all."""
+    from psguard.hooks.commands import HOOK_COMMANDS
+
+    parser = Parser(prog="psguard",
+                    description="Find Poolside API keys (ps-…) in files and git history.")
+    parser.add_argument("--version", action="version", version=f"psguard {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    commands.required = True
+    for name, (summary, description, add_arguments) in {**COMMANDS, **HOOK_COMMANDS}.items():
+        sub = commands.add_parser(name, help=summary, description=description)
+        if only is None or only == name:
+            add_arguments(sub)
     return parser
 
 
@@ -149,21 +181,6 @@ def _scan(args: argparse.Namespace) -> int:
     )
     opts.baseline = args.baseline
     return scan_command(opts)
-
-
-def _add_baseline_parser(commands: argparse._SubParsersAction[Parser]) -> None:
-    about = ("Scan like 'psguard scan' and write the findings (sha256 of each key and "
-             "where it was seen; never a raw key) to a JSON baseline. 'psguard scan "
-             "--baseline FILE' then reports only keys, or places, that are not in it.")
-    base = commands.add_parser(
-        "baseline", help="record today's findings so that only new ones fail",
-        description=about)
-    actions = base.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
-    actions.required = True
-    for action, text in (("create", "write a new baseline (refuses to overwrite one)"),
-                         ("update", "rewrite the baseline with today's findings")):
-        _add_baseline_options(actions.add_parser(action, help=text,
-                                                 description=f"{about} {text}."))
 
 
 def _add_baseline_options(p: argparse.ArgumentParser) -> None:
@@ -225,12 +242,7 @@ HANDLERS = {
 
 def main(argv: list[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else argv
-    if given[:1] == ["hook"]:  # runs on every commit: skip building every parser
-        from psguard.hooks.commands import hook_main
-
-        return hook_main(given[1:])
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser(only=given[0] if given else None).parse_args(given)
     try:
         return HANDLERS[args.command](args)
     except PsguardError as exc:

@@ -1,6 +1,6 @@
 """The `hook`, `install` and `ci` commands: their arguments and dispatch.
 
-cli.py calls add_commands() while building the parser and run() for these commands.
+cli.build_parser() adds them from HOOK_COMMANDS; cli.main calls run() for them.
 """
 
 from __future__ import annotations
@@ -8,10 +8,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
 
 HOOK_NAMES = ("pre-commit", "pre-push", "commit-msg")
 HOOK_DESCRIPTION = (
@@ -36,19 +32,19 @@ def add_hook_arguments(hook: argparse.ArgumentParser) -> None:
                       help="print raw keys in the message (never the default)")
 
 
-def add_commands(commands: Any, add_scan_options: Callable[[argparse.ArgumentParser], None]
-                 ) -> None:
-    hook = commands.add_parser(
-        "hook", help="entry points for git hooks: pre-commit, pre-push, commit-msg",
-        description=HOOK_DESCRIPTION)
-    add_hook_arguments(hook)
+INSTALL_DESCRIPTION = (
+    "Write psguard's pre-commit, pre-push and commit-msg hooks into the repository's hooks "
+    "directory (core.hooksPath when set). An existing hook is kept and chained: it runs "
+    "first, and the commit is blocked if it fails. --uninstall restores it.")
+CI_DESCRIPTION = (
+    "Scan what a pull request, merge request or push adds. The range is found from GitHub "
+    "Actions (GITHUB_EVENT_PATH) or GitLab CI (CI_MERGE_REQUEST_DIFF_BASE_SHA, "
+    "CI_COMMIT_BEFORE_SHA) variables, or given with --range. On GitHub Actions annotations "
+    "go to standard output and a Markdown summary to $GITHUB_STEP_SUMMARY. Exit codes as "
+    "for psguard scan.")
 
-    install = commands.add_parser(
-        "install", help="install native git hooks (without the pre-commit framework)",
-        description="Write psguard's pre-commit, pre-push and commit-msg hooks into the "
-                    "repository's hooks directory (core.hooksPath when set). An existing "
-                    "hook is kept and chained: it runs first, and the commit is blocked if "
-                    "it fails. --uninstall restores it.")
+
+def add_install_arguments(install: argparse.ArgumentParser) -> None:
     install.add_argument("path", nargs="?", type=Path, default=Path("."),
                          help="repository (default: .)")
     install.add_argument("--hook", dest="hooks", action="append", choices=HOOK_NAMES,
@@ -60,14 +56,10 @@ def add_commands(commands: Any, add_scan_options: Callable[[argparse.ArgumentPar
                          help="replace a hook psguard cannot chain to (e.g. a symlink or "
                               "an unreadable file); the old one is kept as NAME.psguard-orig")
 
-    ci = commands.add_parser(
-        "ci", help="the CI gate: scan the pull request's or push's commits",
-        description="Scan what a pull request, merge request or push adds. The range is "
-                    "found from GitHub Actions (GITHUB_EVENT_PATH) or GitLab CI "
-                    "(CI_MERGE_REQUEST_DIFF_BASE_SHA, CI_COMMIT_BEFORE_SHA) variables, or "
-                    "given with --range. On GitHub Actions annotations go to standard "
-                    "output and a Markdown summary to $GITHUB_STEP_SUMMARY. Exit codes as "
-                    "for psguard scan.")
+
+def add_ci_arguments(ci: argparse.ArgumentParser) -> None:
+    from psguard.cli import add_scan_options
+
     ci.add_argument("path", nargs="?", type=Path, default=Path("."),
                     help="repository (default: .)")
     ci.add_argument("--range", dest="rev_range", metavar="A..B",
@@ -88,6 +80,17 @@ def add_commands(commands: Any, add_scan_options: Callable[[argparse.ArgumentPar
                            "elsewhere)")
 
 
+# cli.build_parser lists these beside its own: name: (help, description, arguments)
+HOOK_COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = {
+    "hook": ("entry points for git hooks: pre-commit, pre-push, commit-msg",
+             HOOK_DESCRIPTION, add_hook_arguments),
+    "install": ("install native git hooks (without the pre-commit framework)",
+                INSTALL_DESCRIPTION, add_install_arguments),
+    "ci": ("the CI gate: scan the pull request's or push's commits", CI_DESCRIPTION,
+           add_ci_arguments),
+}
+
+
 def run(args: argparse.Namespace) -> int:
     if args.command == "hook":
         return run_hook(args)
@@ -99,16 +102,6 @@ def run(args: argparse.Namespace) -> int:
     from psguard.hooks.ci import ci_command
 
     return ci_command(args)
-
-
-def hook_main(argv: list[str]) -> int:
-    """`psguard hook ...` without building every command's parser: this runs on each
-    commit, so it parses only its own arguments."""
-    from psguard.cli import Parser
-
-    parser = Parser(prog="psguard hook", description=HOOK_DESCRIPTION)
-    add_hook_arguments(parser)
-    return run_hook(parser.parse_args(argv))
 
 
 def run_hook(args: argparse.Namespace) -> int:
