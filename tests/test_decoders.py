@@ -206,3 +206,29 @@ def test_base64_of_a_compressed_archive_inside_a_manifest() -> None:
             + base64.b64encode(release) + b"\n")
     found, _ = scan(data)
     assert found == [(key, "base64 > gzip", 1)]  # line 1 of the decompressed JSON
+
+
+@pytest.mark.parametrize("lead", ["", "x", "xy"])  # all three base64 alignments
+def test_encoded_key_after_dense_prefixes_and_noise_is_found(lead: str) -> None:
+    """The gate's busy paths: a bundle dense with the plain prefix (`ps-3`) and with
+    base64-looking noise (many near-misses for the encoded needles) still has its one
+    base64-encoded key found, at the end, past megabytes of both."""
+    import random
+
+    rng = random.Random(7 + len(lead))
+    alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    css = "".join(f".ps-{rng.randint(0, 5)}{{padding-left:.25rem}}" for _ in range(60_000))
+    # What base64 of `ps-` must contain at its three alignments, and base64 of the
+    # zip and gzip magics: the noise never holds them, so only the key opens the gate.
+    assert [base64.b64encode(b"\0" * n + b"ps-") for n in range(3)] == \
+        [b"cHMt", b"AHBzLQ==", b"AABwcy0="]
+    real = ("cHMt", "BzL", "wcy", "UEsDB", "H4sI")
+    words = ("".join(rng.choice(alnum) for _ in range(rng.randint(8, 40)))
+             for _ in range(60_000))
+    noise = " ".join(w for w in words if not any(r in w for r in real))
+    key = make_key()
+    enc = base64.b64encode(f"{lead}POOLSIDE_API_KEY={key}".encode()).decode()
+    data = f"{css}\n{noise}\nsecret: {enc}\n".encode()
+    assert len(data) > 2_000_000
+    found, _ = scan(data)
+    assert (key, "base64", 3) in found

@@ -154,8 +154,7 @@ class Decoder:
             for needle, phase in _b64_needles(t):
                 needles.setdefault(needle, phase)
         self.b64_needles = tuple(needles.items())
-        encoded = [n for n, _ in self.b64_needles] + list(_B64_MAGICS)
-        self.gate = _CollapsedGate(list(self.prefixes), encoded)
+        self.gate = _CollapsedGate([n for n, _ in self.b64_needles] + list(_B64_MAGICS))
 
     def may_match(self, data: bytes) -> bool:
         """False when nothing in data can be decoded into a key (the cheap gate)."""
@@ -164,23 +163,18 @@ class Decoder:
 
     def may_match_any(self, data: bytes) -> bool:
         """The engine's prefilter with decoding on: False when neither a rule prefix
-        nor anything decodable into a key can be in data. About two passes over the
-        data (see _CollapsedGate) instead of one per needle."""
-        plain, encoded = self.gate.hits(data)
-        if plain:
+        nor anything decodable into a key can be in data."""
+        if any(data.find(p) >= 0 for p in self.prefixes):
             return True
-        return len(data) >= 8 and (encoded or _archive_kind(data) is not None
-                                   or self._cheap_triggers(data))
+        return self.may_match(data)
 
     # -- the recursive scan -------------------------------------------------------
 
     def scan(self, plain: Callable[[bytes, Origin], list[Candidate]], data: bytes,
              origin: Origin, problems: list[Problem] | None = None) -> list[Candidate]:
-        has_prefix, encoded = self.gate.hits(data)
-        if not encoded and not (len(data) >= 8 and (_archive_kind(data) is not None
-                                                    or self._cheap_triggers(data))):
-            # The common case: nothing to decode, and often no prefix either.
-            return plain(data, origin) if has_prefix else []
+        if not self.may_match(data):
+            # The common case: nothing to decode (plain's own prefilter finds the rest).
+            return plain(data, origin)
         budget = Budget(self.limits)
         found = self._scan(plain, data, origin, 0, budget)
         if problems is not None:
@@ -251,9 +245,7 @@ class Decoder:
         base64 archive magics) are searched together by _CollapsedGate. Everything
         else is nearly free: a memchr for NUL (UTF-16), and checks at the start of
         the data (JSON, base64 files and base64-encoded archives)."""
-        if self.gate.hits(data)[1]:
-            return True
-        return self._cheap_triggers(data)
+        return self.gate.hits(data) or self._cheap_triggers(data)
 
     def _cheap_triggers(self, data: bytes) -> bool:
         # UTF-16 text has NUL bytes; ordinary text has none (memchr: nearly free).
@@ -429,46 +421,45 @@ class _CollapsedGate:
     Each needle gets a 3-byte window; the window's bytes are mapped to 1, 2 and 3 by
     a translation table (every other byte to 0), chosen so that all windows agree.
     Then every needle occurrence becomes `\\1\\2\\3` in the translated data, and
-    one `find` rules them all out at once. A hit is confirmed with the real `find`s,
+    one `find` rules them all out at once. A hit is confirmed with the real needle,
     which happens for a few percent of ordinary chunks. Needles whose windows cannot
     agree with the others are searched one by one.
+
+    Only for the encoded needles: a rule's plain prefix is a single `find`, faster
+    than any translate (and text dense with it, a CSS bundle full of `ps-3`, would
+    make every window confirm).
     """
 
-    def __init__(self, plain: list[bytes], encoded: list[bytes]) -> None:
-        self.plain = plain
-        self.encoded = encoded
-        needles = [n for n in dict.fromkeys(plain + encoded) if len(n) >= 3]
-        self.extra = [n for n in dict.fromkeys(plain + encoded) if len(n) < 3]
+    def __init__(self, needles: list[bytes]) -> None:
+        self.needles = list(dict.fromkeys(needles))
+        long = [n for n in self.needles if len(n) >= 3]
         best: tuple[int, int, dict[int, int]] | None = None
-        choices = [range(len(n) - 2) for n in needles]
+        choices = [range(len(n) - 2) for n in long]
         for combo in itertools.islice(itertools.product(*choices), 20000):
             cls: dict[int, int] = {}
             placed = 0
-            for needle, off in zip(needles, combo, strict=True):
+            for needle, off in zip(long, combo, strict=True):
                 window = needle[off:off + 3]
                 if all(cls.get(b, i + 1) == i + 1 for i, b in enumerate(window)):
                     for i, b in enumerate(window):
                         cls[b] = i + 1
                     placed += 1
-            weight = sum(_GATE_WEIGHT.get(b, 1) for b in cls)
+            # `find` stops at every byte of the window's last class: those count double.
+            weight = sum(_GATE_WEIGHT.get(b, 1) * (2 if c == 3 else 1) for b, c in cls.items())
             if best is None or (placed, -weight) > (best[0], -best[1]):
                 best = (placed, weight, cls)
         cls = best[2] if best else {}
         self.table = bytes(cls.get(b, 0) for b in range(256))
-        self.collapsed = [n for n in needles
-                          if any(n[o:o + 3].translate(self.table) == b"\1\2\3"
-                                 for o in range(len(n) - 2))]
-        self.extra += [n for n in needles if n not in self.collapsed]
-        # (needle, offset of its collapsed window) for confirming a hit in place
-        self.windows = [(n, next(o for o in range(len(n) - 2)
-                                 if n[o:o + 3].translate(self.table) == b"\1\2\3"))
-                        for n in self.collapsed]
-        self.plain_set = frozenset(plain)
-        self.encoded_only = _CollapsedGate([], encoded) if plain and encoded else None
+        # (needle, offset of a collapsed window) for confirming a hit in place
+        self.windows = [(n, o) for n in long for o in range(len(n) - 2)
+                        if n[o:o + 3].translate(self.table) == b"\1\2\3"]
+        placed_needles = {n for n, _ in self.windows}
+        self.extra = [n for n in self.needles if n not in placed_needles]
 
-    def hits(self, data: bytes) -> tuple[bool, bool]:
-        """(a plain needle occurs, an encoded needle occurs)."""
-        plain = encoded = False
+    def hits(self, data: bytes) -> bool:
+        """True when any needle occurs in data."""
+        if not self.windows:
+            return any(data.find(n) >= 0 for n in self.extra)
         confirmed = 0
         # Big data is translated in slices so the copy stays small.
         for base in range(0, max(len(data), 1), _GATE_SLICE):
@@ -477,32 +468,16 @@ class _CollapsedGate:
             pos = mapped.find(b"\1\2\3")
             # Confirm at the (usually few) places that collapsed; past a handful,
             # the real finds are cheaper.
-            while pos >= 0 and confirmed < 32 and not (plain and encoded):
+            while pos >= 0 and confirmed < 32:
                 at = base + pos
-                for needle, off in self.windows:
-                    if at >= off and data.startswith(needle, at - off):
-                        if needle in self.plain_set:
-                            plain = True
-                        else:
-                            encoded = True
+                if any(at >= off and data.startswith(needle, at - off)
+                       for needle, off in self.windows):
+                    return True
                 confirmed += 1
                 pos = mapped.find(b"\1\2\3", pos + 1)
-            if confirmed >= 32 or (plain and encoded):
-                break
-        if confirmed >= 32:
-            plain = plain or any(data.find(n) >= 0 for n in self.plain if n in self.collapsed)
-            if not encoded and self.encoded_only is not None:
-                # Text dense with the plain prefix (a CSS bundle full of `ps-3`): the
-                # encoded needles get a gate of their own rather than a `find` each.
-                encoded = self.encoded_only.hits(data)[1]
-            else:
-                encoded = encoded or any(data.find(n) >= 0 for n in self.encoded
-                                         if n in self.collapsed)
-        if self.extra:
-            plain = plain or any(data.find(n) >= 0 for n in self.plain if n in self.extra)
-            encoded = encoded or any(data.find(n) >= 0 for n in self.encoded
-                                     if n in self.extra)
-        return plain, encoded
+            if confirmed >= 32:
+                return any(data.find(n) >= 0 for n in self.needles)
+        return any(data.find(n) >= 0 for n in self.extra)
 
 
 # -- helpers: offsets ---------------------------------------------------------------
