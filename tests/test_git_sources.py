@@ -6,6 +6,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conftest import Repo, init_repo, make_key, run_psguard
 
 
@@ -536,3 +538,53 @@ def test_damaged_repository_lists_the_missing_object(repo: Repo) -> None:
         assert report["scan"]["complete"] is False
         assert [p["target"] for p in report["scan"]["problems"]
                 if p["kind"] == "missing-object"] == [lost]
+
+
+# --- listing packs without git (large object stores) --------------------------------
+
+def _git_listing(repo: Repo) -> list[tuple[str, str]]:
+    out = repo.git("cat-file", "--batch-all-objects",
+                   "--batch-check=%(objectname) %(objecttype)")
+    return sorted((oid, kind) for oid, kind in (line.split() for line in out.splitlines())
+                  if kind != "tree")
+
+
+@pytest.mark.parametrize("offset_deltas", [True, False])
+def test_pack_listing_matches_git(repo: Repo, offset_deltas: bool) -> None:
+    """Reading pack indexes and headers directly lists exactly what git lists: every
+    blob, commit and tag once, across packs with delta chains (by offset or by id),
+    objects repeated in two packs, and loose objects."""
+    from psguard.scanner.packlist import list_pack_objects
+
+    text = "".join(f"line {i} of a file that changes a little each time\n" for i in range(300))
+    for i in range(12):
+        text = text.replace(f"line {i * 7} ", f"line {i * 7} edited ")
+        repo.write("src/module.py", text)
+        repo.write(f"docs/note{i % 3}.txt", text[: 2000 + 100 * i])
+        repo.commit(f"change {i}")
+    repo.git("tag", "-a", "v1", "-m", "release")
+    repo.git("-c", f"repack.useDeltaBaseOffset={str(offset_deltas).lower()}",
+             "repack", "-adf", "-q")
+    repo.write("src/module.py", text + "tail\n")
+    repo.commit("after the first pack")
+    repo.git("repack", "-d", "-q")  # a second pack with the new objects
+    first = repo.git("rev-parse", "HEAD~3")
+    repo.git("pack-objects", "-q", ".git/objects/pack/pack", input=first + "\n")  # duplicates
+    repo.write("loose.txt", "only loose\n")
+    repo.commit("loose")
+    listed = list_pack_objects(repo.path / ".git")
+    assert listed is not None
+    assert sorted((o.oid, o.type) for o in listed) == _git_listing(repo)
+    assert len({o.oid for o in listed}) == len(listed)
+    assert all(o.size > 0 for o in listed)
+
+
+def test_pack_listing_defers_to_git_for_alternates(tmp_path: Path, git_home: Path) -> None:
+    from psguard.scanner.packlist import list_pack_objects
+
+    origin = init_repo(tmp_path / "origin", git_home)
+    origin.write("a.txt", "a\n")
+    origin.commit("a")
+    subprocess.run(["git", "clone", "-q", "--shared", str(origin.path), str(tmp_path / "c")],
+                   check=True, env=origin.env, capture_output=True)
+    assert list_pack_objects(tmp_path / "c" / ".git") is None

@@ -14,21 +14,18 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 from psguard.scanner.git import GitError, popen_git
+from psguard.scanner.packlist import ObjectInfo, list_pack_objects
+
+__all__ = ["ObjectInfo", "list_objects", "read_objects", "shard"]
 
 _PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = 1031  # Linux; ignored elsewhere
-
-
-class ObjectInfo(NamedTuple):
-    oid: str
-    type: str  # blob | commit | tag | tree
-    size: int  # bytes on disk (compressed, or the delta): cheap to list, a cost proxy
 
 
 def _grow_pipe(fd: int) -> None:
@@ -36,11 +33,36 @@ def _grow_pipe(fd: int) -> None:
         fcntl.fcntl(fd, _F_SETPIPE_SZ, _PIPE_SIZE)
 
 
-def list_objects(cwd: Path, types: frozenset[str] = frozenset({"blob", "commit", "tag"})
-                 ) -> list[ObjectInfo]:
-    """Every object in the object store (packs, loose, alternates), in pack order."""
+# Above this much pack data, the object store is listed by reading pack headers in
+# Python (packlist.py): git's listing would map all of it. Below, git is faster.
+_GIT_LISTING_MAX_PACK_BYTES = 128 << 20
+
+
+def _pack_bytes(git_dir: Path) -> int:
+    try:
+        return sum(e.stat().st_size for e in os.scandir(git_dir / "objects" / "pack")
+                   if e.name.endswith(".pack"))
+    except OSError:
+        return 0
+
+
+def list_objects(cwd: Path, types: frozenset[str] = frozenset({"blob", "commit", "tag"}),
+                 git_dir: Path | None = None, hash_len: int = 20) -> list[ObjectInfo]:
+    """Every object in the object store (packs, loose, alternates), in pack order.
+
+    With git_dir given and a large object store, pack indexes and headers are read
+    directly (resident memory stays small); otherwise git lists them.
+    """
+    if (git_dir is not None and types == frozenset({"blob", "commit", "tag"})
+            and _pack_bytes(git_dir) > _GIT_LISTING_MAX_PACK_BYTES):
+        listed = list_pack_objects(git_dir, hash_len)
+        if listed is not None:
+            return listed
+    # Pack order, so no pack-window limits (pack_limit_mb=0): type lookups of deltas
+    # jump back through the pack and thrash limited windows.
     proc = popen_git(["cat-file", "--batch-all-objects", "--unordered",
-                      "--batch-check=%(objectname) %(objecttype) %(objectsize:disk)"], cwd)
+                      "--batch-check=%(objectname) %(objecttype) %(objectsize:disk)"], cwd,
+                     pack_limit_mb=0)
     data, err = proc.communicate()
     if proc.returncode != 0:
         lines = err.decode(errors="replace").strip().splitlines()

@@ -56,16 +56,19 @@ class RepoFacts:
     git_dir: Path
     shallow: bool
     bare: bool
+    hash_len: int = 20  # bytes of an object id: 20 (sha1) or 32 (sha256)
 
 
 def repo_facts(path: Path) -> RepoFacts:
     root = require_repository(path)
     out = run_git(["rev-parse", "--git-common-dir", "--is-shallow-repository",
-                   "--is-bare-repository"], root).stdout.decode().splitlines()
+                   "--is-bare-repository", "--show-object-format"], root
+                  ).stdout.decode().splitlines()
     git_dir = Path(out[0])
     if not git_dir.is_absolute():
         git_dir = (root / git_dir).resolve()
-    return RepoFacts(root, git_dir, out[1] == "true", out[2] == "true")
+    hash_len = 32 if len(out) > 3 and out[3] == "sha256" else 20
+    return RepoFacts(root, git_dir, out[1] == "true", out[2] == "true", hash_len)
 
 
 def _start_missing(root: Path, extra_tips: list[str]) -> tuple[Any, Any]:
@@ -278,7 +281,7 @@ def scan_history(ctx: ScanContext) -> None:
         ctx.result.stats.commits = locate_cache.counts.get("commits", 0)
         ctx.result.stats.blobs = locate_cache.counts.get("blobs", 0)
     else:
-        objects = catfile.list_objects(root)
+        objects = catfile.list_objects(root, git_dir=facts.git_dir, hash_len=facts.hash_len)
         for obj in objects:
             if obj.type == "commit":
                 ctx.result.stats.commits += 1

@@ -1,0 +1,273 @@
+"""Listing the object store by reading pack indexes and pack headers directly.
+
+`git cat-file --batch-all-objects --batch-check=%(objecttype)` maps the whole pack to
+learn each object's type (a delta's type is its base's, found by following the chain
+back through the pack): on a large repository that process alone holds the pack's
+size in resident memory, and capping git's pack windows makes it thrash. Here each
+pack's `.idx` gives the ids and offsets, and one sequential buffered read of the
+`.pack` gives each object's header: its type, or for an offset delta the position of
+its base (always earlier in the same pack), whose type is already known. Nothing is
+memory-mapped, so resident memory stays at the size of the index arrays.
+
+Anything unusual (alternates, an unknown index version, a delta whose base is in
+another pack, damaged files) returns None and the caller asks git instead.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import sys
+import zlib
+from array import array
+from bisect import bisect_left
+from pathlib import Path
+from typing import BinaryIO, NamedTuple
+
+_TYPES = {1: "commit", 2: "tree", 3: "blob", 4: "tag"}
+_WANTED = frozenset({"blob", "commit", "tag"})
+_CHUNK = 4 << 20
+
+
+class ObjectInfo(NamedTuple):
+    oid: str
+    type: str  # blob | commit | tag | tree
+    size: int  # bytes on disk (compressed, or the delta): cheap to list, a cost proxy
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _read_idx(path: Path, hash_len: int) -> tuple[bytes, array[int], int]:
+    """(the raw index, offsets in index order, object count)."""
+    raw = path.read_bytes()
+    if raw[:4] != b"\xfftOc" or struct.unpack(">I", raw[4:8])[0] != 2:
+        raise _Unsupported("pack index version")
+    n = struct.unpack(">I", raw[8 + 255 * 4:8 + 256 * 4])[0]
+    off_start = 8 + 256 * 4 + n * (hash_len + 4)
+    large_start = off_start + 4 * n
+    if len(raw) < large_start + 2 * hash_len:
+        raise _Unsupported("short pack index")
+    small = array("I")
+    small.frombytes(raw[off_start:large_start])
+    if sys.byteorder == "little":
+        small.byteswap()
+    offsets = array("Q", small)
+    if any(o & 0x80000000 for o in small):
+        count = (len(raw) - 2 * hash_len - large_start) // 8
+        big = array("Q")
+        big.frombytes(raw[large_start:large_start + 8 * count])
+        if sys.byteorder == "little":
+            big.byteswap()
+        for i, o in enumerate(small):
+            if o & 0x80000000:
+                offsets[i] = big[o & 0x7FFFFFFF]
+    return raw, offsets, n
+
+
+def _pack_objects(idx_path: Path, hash_len: int, seen: set[str] | None
+                  ) -> list[ObjectInfo]:
+    raw, offsets, n = _read_idx(idx_path, hash_len)
+    pack_path = idx_path.with_suffix(".pack")
+    pack_size = pack_path.stat().st_size
+    # Pack order: sort index positions by offset (offset in the high bits).
+    keys = [(o << 32) | i for i, o in enumerate(offsets)]
+    del offsets
+    keys.sort()
+    sorted_offs = [k >> 32 for k in keys]  # a list: bisect is fastest on one
+    order = array("I", [k & 0xFFFFFFFF for k in keys])
+    del keys
+    types = bytearray(n)
+    unresolved: list[int] = []
+    oid_start = 8 + 256 * 4
+    out: list[ObjectInfo] = []
+    with open(pack_path, "rb", buffering=0) as fh:
+        head = fh.read(12)
+        if head[:4] != b"PACK" or struct.unpack(">I", head[8:12])[0] != n:
+            raise _Unsupported("pack header does not match its index")
+        buf = b""
+        base = 0
+        for pos in range(n):
+            off = sorted_offs[pos]
+            rel = off - base
+            if rel + 64 > len(buf):
+                fh.seek(off)
+                buf = fh.read(_CHUNK)
+                base = off
+                rel = 0
+            c = buf[rel]
+            t = (c >> 4) & 7
+            if t == 6:  # offset delta: the base is earlier in this pack
+                rel += 1
+                while c & 0x80:
+                    c = buf[rel]
+                    rel += 1
+                c = buf[rel]
+                rel += 1
+                dist = c & 0x7F
+                while c & 0x80:
+                    c = buf[rel]
+                    rel += 1
+                    dist = ((dist + 1) << 7) | (c & 0x7F)
+                at = bisect_left(sorted_offs, off - dist)
+                if at >= pos or sorted_offs[at] != off - dist:
+                    raise _Unsupported("delta base outside the pack")
+                t = types[at]
+                if t == 0:
+                    unresolved.append(pos)
+            elif t == 7:  # reference delta: resolved below, by id
+                t = 0
+                unresolved.append(pos)
+            elif t not in _TYPES:
+                raise _Unsupported("unknown object type")
+            types[pos] = t
+        if unresolved:
+            _resolve_ref_deltas(fh, raw, hash_len, n, sorted_offs, types, unresolved)
+    for pos in range(n):
+        kind = _TYPES[types[pos]]
+        if kind not in _WANTED:
+            continue
+        i = order[pos]
+        oid = raw[oid_start + i * hash_len:oid_start + (i + 1) * hash_len].hex()
+        if seen is not None:
+            if oid in seen:
+                continue
+            seen.add(oid)
+        end = sorted_offs[pos + 1] if pos + 1 < n else pack_size - hash_len
+        out.append(ObjectInfo(oid, kind, end - sorted_offs[pos]))
+    return out
+
+
+def _resolve_ref_deltas(fh: BinaryIO, raw: bytes, hash_len: int, n: int,
+                        sorted_offs: list[int], types: bytearray, todo: list[int]) -> None:
+    """Types of reference deltas (and deltas on top of them): their bases by id."""
+    oid_start = 8 + 256 * 4
+
+    class _Ids:  # the index's sorted id table as a sequence, for bisect
+        def __len__(self) -> int:
+            return n
+
+        def __getitem__(self, i: int) -> bytes:
+            return raw[oid_start + i * hash_len:oid_start + (i + 1) * hash_len]
+
+    ids = _Ids()
+    base_of: dict[int, int] = {}
+    for pos in todo:
+        off = sorted_offs[pos]
+        fh.seek(off)
+        head = fh.read(64 + hash_len)
+        rel = 0
+        c = head[rel]
+        t = (c >> 4) & 7
+        rel += 1
+        while c & 0x80:
+            c = head[rel]
+            rel += 1
+        if t == 7:
+            want = head[rel:rel + hash_len]
+            i = bisect_left(ids, want)
+            if i >= n or ids[i] != want:
+                raise _Unsupported("delta base outside the pack")
+            base_off = _offset_of(raw, hash_len, n, i)
+        else:  # offset delta whose base was itself unresolved
+            c = head[rel]
+            rel += 1
+            dist = c & 0x7F
+            while c & 0x80:
+                c = head[rel]
+                rel += 1
+                dist = ((dist + 1) << 7) | (c & 0x7F)
+            base_off = off - dist
+        at = bisect_left(sorted_offs, base_off)
+        if at >= n or sorted_offs[at] != base_off:
+            raise _Unsupported("delta base not found")
+        base_of[pos] = at
+    pending = list(todo)
+    while pending:
+        left = []
+        for pos in pending:
+            t = types[base_of[pos]]
+            if t:
+                types[pos] = t
+            else:
+                left.append(pos)
+        if len(left) == len(pending):
+            raise _Unsupported("delta cycle")
+        pending = left
+
+
+def _offset_of(raw: bytes, hash_len: int, n: int, i: int) -> int:
+    off_start = 8 + 256 * 4 + n * (hash_len + 4)
+    o = struct.unpack(">I", raw[off_start + 4 * i:off_start + 4 * i + 4])[0]
+    if o & 0x80000000:
+        large = off_start + 4 * n + 8 * (o & 0x7FFFFFFF)
+        o = struct.unpack(">Q", raw[large:large + 8])[0]
+    return int(o)
+
+
+def _loose_header(path: str) -> bytes:
+    inflate = zlib.decompressobj()
+    head = b""
+    with open(path, "rb") as fh:
+        while b"\0" not in head and len(head) < 64:
+            data = fh.read(256)
+            if not data:
+                break
+            head += inflate.decompress(data, 64 - len(head))
+    return head
+
+
+def _loose_objects(objects: Path, seen: set[str], hash_len: int) -> list[ObjectInfo]:
+    out: list[ObjectInfo] = []
+    for sub in sorted(os.scandir(objects), key=lambda e: e.name):
+        if len(sub.name) != 2 or not sub.is_dir():
+            continue
+        for entry in sorted(os.scandir(sub.path), key=lambda e: e.name):
+            oid = sub.name + entry.name
+            if len(entry.name) != hash_len * 2 - 2 or oid in seen:
+                continue  # temporary files of a concurrent write, or known
+            try:
+                head = _loose_header(entry.path)
+                size = entry.stat().st_size
+            except (OSError, zlib.error):
+                raise _Unsupported("unreadable loose object") from None
+            kind = head.split(b" ", 1)[0].decode(errors="replace")
+            if kind not in ("blob", "commit", "tag", "tree"):
+                raise _Unsupported("unknown loose object type")
+            seen.add(oid)
+            if kind in _WANTED:
+                out.append(ObjectInfo(oid, kind, size))
+    return out
+
+
+def list_pack_objects(git_dir: Path, hash_len: int = 20) -> list[ObjectInfo] | None:
+    """Blobs, commits and tags in the object store, packs first (each in pack order),
+    then loose objects; each object once. None when git should be asked instead."""
+    objects = git_dir / "objects"
+    if (os.environ.get("GIT_OBJECT_DIRECTORY") or os.environ.get(
+            "GIT_ALTERNATE_OBJECT_DIRECTORIES")
+            or (objects / "info" / "alternates").exists()):
+        return None
+    try:
+        pack_dir = objects / "pack"
+        idxs = sorted((p for p in pack_dir.glob("*.idx") if p.with_suffix(".pack").exists()),
+                      key=lambda p: -p.with_suffix(".pack").stat().st_size) \
+            if pack_dir.is_dir() else []
+        out: list[ObjectInfo] = []
+        seen: set[str] = set()
+        for i, idx in enumerate(idxs):
+            # Deduplicate across packs: objects of the first pack are checked only
+            # against the later (usually small) ones.
+            part = _pack_objects(idx, hash_len, seen if i else None)
+            if i == 0 and len(idxs) > 1:
+                seen.update(o.oid for o in part)
+            out.extend(part)
+        if not idxs:
+            seen = set()
+        elif len(idxs) == 1:
+            seen = {o.oid for o in out}
+        out.extend(_loose_objects(objects, seen, hash_len))
+        return out
+    except (_Unsupported, OSError, ValueError, IndexError, struct.error):
+        return None
