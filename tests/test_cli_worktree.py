@@ -137,6 +137,20 @@ def test_pyproject_tool_table_is_read(tmp_path: Path) -> None:
     assert run_psguard("scan", str(tmp_path)).code == 0
 
 
+def test_subdirectory_scan_uses_the_repository_root_config(repo: Repo) -> None:
+    """`psguard scan sub/` inside a repository reads the root's .psguard.toml, and its
+    exclude patterns stay relative to the root."""
+    kept, excluded = make_key(), make_key()
+    write(repo.path, ".psguard.toml", 'exclude = ["app/fixtures/"]\n')
+    write(repo.path, "app/fixtures/x.txt", excluded)
+    write(repo.path, "app/fixtures2/y.txt", kept)  # not under the excluded directory
+    repo.commit("add")
+    for target, cwd in ((str(repo.path / "app"), None), (".", repo.path / "app")):
+        run = run_psguard("scan", target, "--format", "json", cwd=cwd)
+        assert set(reported(run.json())) == {sha(kept)}, (target, run.stderr)
+        assert run.code == 1
+
+
 def test_symlinks_are_not_followed_out_of_the_tree(tmp_path: Path) -> None:
     outside_key, inside_key = make_key(), make_key()
     write(tmp_path, "outside/secret.txt", outside_key)

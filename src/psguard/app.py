@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from psguard.config import Config, load_config
+from psguard.config import Config, load_config, repo_root
 from psguard.errors import UsageError
 from psguard.findings import group_candidates
 from psguard.models import Candidate, Finding, Origin, Record, ScanResult, scrub_keys
@@ -90,7 +90,7 @@ def _scan_worktree(ctx: ScanContext) -> None:
     else:
         listing = list_files(ctx.root)
         listing_paths, base = listing.paths, ctx.root
-    scanned = scan_files(base, listing_paths, ctx.config.exclude_spec(),
+    scanned = scan_files(base, ctx.config.not_excluded(listing_paths, base),
                          ctx.config.max_file_size, ctx.engine)
     ctx.result.stats.files += scanned.files
     ctx.result.stats.bytes += scanned.bytes
@@ -137,7 +137,7 @@ def run_scan(opts: ScanOptions) -> ScanResult:
     if opts.no_repo_config or opts.mode == "stdin":
         config = load_config(None, opts.config)
     else:
-        config = load_config(root if root.is_dir() else root.parent, opts.config)
+        config = load_config(repo_root(root), opts.config)
     for warning in config.warnings:
         print(f"psguard: warning: {scrub_keys(warning)}", file=sys.stderr)
     engine = build_engine(config)

@@ -145,8 +145,8 @@ def apply_baseline(findings: list[Finding], base: Baseline, *, top: Path | None,
 def baseline_command(action: str, opts: ScanOptions, output: Path | None) -> int:
     """`psguard baseline create|update`: scan, then write the baseline file."""
     from psguard.app import run_scan
+    from psguard.config import repo_root
     from psguard.policy import EXIT_CLEAN, EXIT_INCOMPLETE
-    from psguard.suppress import repo_root
 
     if opts.mode == "stdin":
         raise UsageError("psguard baseline records a repository or directory, not stdin")

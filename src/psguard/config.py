@@ -6,6 +6,7 @@ keys and wrong types are errors (exit 2): a typo must not silently weaken a scan
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -48,6 +49,18 @@ class Config(Record):
         import pathspec  # only when needed: importing it costs a scan ~20 ms
 
         return pathspec.GitIgnoreSpec.from_lines(self.exclude)
+
+    def not_excluded(self, paths: list[str], base: Path | None = None) -> list[str]:
+        """paths without those the exclude patterns match. Patterns are relative to
+        the repository root; paths are relative to the directory `base` (a scan of a
+        subdirectory), or to the repository root when base is None."""
+        spec = self.exclude_spec()
+        if spec is None:
+            return paths
+        under = "." if base is None else os.path.relpath(os.path.realpath(base),
+                                                          repo_root(base))
+        prefix = "" if under == "." else under.replace(os.sep, "/") + "/"
+        return [p for p in paths if not spec.match_file(prefix + p)]
 
 
 def parse_size(value: Any, where: str) -> int:
@@ -134,6 +147,18 @@ def read_toml(path: Path, only_if: str | None = None) -> dict[str, Any]:
     if only_if is not None and only_if not in text:
         return {}
     return load_toml(text, str(path))
+
+
+def repo_root(path: Path) -> Path:
+    """The top of the work tree holding path, found as git discovers it (the nearest
+    directory upwards with a `.git`), else path's own directory. Config files and the
+    ignore file live there, and exclude patterns are relative to it. No git process:
+    this runs on every scan."""
+    base = Path(os.path.realpath(path if path.is_dir() else path.parent))
+    for folder in (base, *base.parents):
+        if os.path.lexists(folder / ".git"):
+            return folder
+    return base
 
 
 def load_config(root: Path | None, explicit: Path | None = None) -> Config:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from psguard.config import repo_root
 from psguard.models import Finding, FrozenRecord, Problem
 
 TYPE_CHECKING = False
@@ -53,14 +54,6 @@ def parse_ignore(text: str, where: str) -> tuple[list[IgnoreEntry], list[Problem
             continue
         entries.append(IgnoreEntry(body, reason.strip() or None, n))
     return entries, problems
-
-
-def repo_root(path: Path) -> Path:
-    """The repository's top level for path, or the scanned directory outside git."""
-    from psguard.scanner.git import find_toplevel
-
-    base = path if path.is_dir() else path.parent
-    return find_toplevel(base) or base
 
 
 def apply_ignore_file(findings: list[Finding], root: Path, *, judge_stale: bool

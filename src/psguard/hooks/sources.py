@@ -56,8 +56,8 @@ def scan_named_files(ctx: ScanContext) -> None:
     from psguard.scanner.worktree import read_files
 
     assert isinstance(ctx.options, FilesOptions)
-    excludes = ctx.config.exclude_spec()
-    for chunk in read_files(ctx.root, ctx.options.files, excludes, ctx.config.max_file_size,
+    files = ctx.config.not_excluded(ctx.options.files, ctx.root)
+    for chunk in read_files(ctx.root, files, ctx.config.max_file_size,
                             ctx.result.problems):
         ctx.result.stats.files += 1
         ctx.result.stats.bytes += len(chunk.data)

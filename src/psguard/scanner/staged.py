@@ -120,9 +120,8 @@ def scan_staged(ctx: ScanContext) -> None:
         ctx.result.problems.append(Problem(
             "warning", _display(sub), "submodule update staged: its content was not scanned "
             "(scan the submodule's own repository)", incomplete=False))
-    spec = ctx.config.exclude_spec()
-    if spec is not None:
-        changes = [c for c in changes if not spec.match_file(c[0])]
+    kept = set(ctx.config.not_excluded([path for path, _, _ in changes]))  # top-relative
+    changes = [c for c in changes if c[0] in kept]
     blobs = read_blobs(top, [new for _, _, new in changes])
     max_size = ctx.config.max_file_size
     found: list[Candidate] = []

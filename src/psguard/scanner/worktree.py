@@ -85,13 +85,11 @@ def walk_with_gitignore(root: Path) -> Iterator[str]:
                 yield rel_dir + name
 
 
-def read_files(root: Path, rel_paths: list[str], excludes: pathspec.GitIgnoreSpec | None,
-               max_size: int, problems: list[Problem]) -> Iterator[Chunk]:
+def read_files(root: Path, rel_paths: list[str], max_size: int, problems: list[Problem]
+               ) -> Iterator[Chunk]:
     """Chunks for each readable regular file; problems for the rest."""
     real_root = os.path.realpath(root)
     for rel in rel_paths:
-        if excludes is not None and excludes.match_file(rel):
-            continue
         full = os.path.join(root, rel)
         try:
             info = os.lstat(full)
@@ -146,11 +144,10 @@ class FileScan(Record):
         self.bytes += other.bytes
 
 
-def _scan_sequential(root: Path, rel_paths: list[str],
-                     excludes: pathspec.GitIgnoreSpec | None, max_size: int,
-                     engine: Engine) -> FileScan:
+def _scan_sequential(root: Path, rel_paths: list[str], max_size: int, engine: Engine
+                     ) -> FileScan:
     out = FileScan()
-    for chunk in read_files(root, rel_paths, excludes, max_size, out.problems):
+    for chunk in read_files(root, rel_paths, max_size, out.problems):
         out.files += 1
         out.bytes += len(chunk.data)
         out.candidates.extend(engine.scan(chunk, out.problems))
@@ -175,15 +172,13 @@ def _split_by_size(root: Path, rel_paths: list[str]) -> tuple[list[str], list[st
     return shards[0], shards[1], totals[0] + totals[1]
 
 
-def _child_scan(conn: Connection, root: Path, rel_paths: list[str],
-                excludes: pathspec.GitIgnoreSpec | None, max_size: int,
+def _child_scan(conn: Connection, root: Path, rel_paths: list[str], max_size: int,
                 engine: Engine) -> None:
-    conn.send(_scan_sequential(root, rel_paths, excludes, max_size, engine))
+    conn.send(_scan_sequential(root, rel_paths, max_size, engine))
     conn.close()
 
 
-def scan_files(root: Path, rel_paths: list[str], excludes: pathspec.GitIgnoreSpec | None,
-               max_size: int, engine: Engine) -> FileScan:
+def scan_files(root: Path, rel_paths: list[str], max_size: int, engine: Engine) -> FileScan:
     """Scan files; large trees are split over two processes (this one and a fork).
 
     Both halves are CPU-bound Python (the GIL rules out threads); a forked child
@@ -193,22 +188,22 @@ def scan_files(root: Path, rel_paths: list[str], excludes: pathspec.GitIgnoreSpe
 
     if (len(rel_paths) < _PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2
             or "fork" not in multiprocessing.get_all_start_methods()):
-        return _scan_sequential(root, rel_paths, excludes, max_size, engine)
+        return _scan_sequential(root, rel_paths, max_size, engine)
     mine, theirs, total = _split_by_size(root, rel_paths)
     if total < _PARALLEL_MIN_BYTES:
-        return _scan_sequential(root, rel_paths, excludes, max_size, engine)
+        return _scan_sequential(root, rel_paths, max_size, engine)
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child_scan, daemon=True,
-                        args=(sender, root, theirs, excludes, max_size, engine))
+                        args=(sender, root, theirs, max_size, engine))
     child.start()
     sender.close()
-    result = _scan_sequential(root, mine, excludes, max_size, engine)
+    result = _scan_sequential(root, mine, max_size, engine)
     try:
         result.merge(receiver.recv())
     except (EOFError, OSError):
         # The child died (killed, out of memory): scan its half here rather than lose it.
-        result.merge(_scan_sequential(root, theirs, excludes, max_size, engine))
+        result.merge(_scan_sequential(root, theirs, max_size, engine))
     finally:
         receiver.close()
         child.join()
