@@ -25,11 +25,11 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from psguard.errors import UsageError
+from psguard.models import Record
 
 REMOTE = "origin"
 GITHUB_SHALLOW_HINT = ("set `fetch-depth: 0` on the actions/checkout step (or fetch the base "
@@ -47,20 +47,26 @@ def is_zero(sha: str | None) -> bool:
     return not sha or set(sha) == {"0"}
 
 
-@dataclass
-class Target:
+class Target(Record):
     """What to scan: the commits reachable from `head` and from none of `exclude`."""
 
-    system: str  # github | gitlab | manual
-    event: str
-    head: str
-    base: str | None = None  # the single base commit, when there is one
-    exclude: list[str] = field(default_factory=list)  # refs/commits already known
-    new_branch: bool = False
-    branch: str | None = None  # the pushed branch (new-branch pushes)
-    default_branch: str | None = None
-    nothing: str | None = None  # set when there is nothing to scan, and why
-    push: bool = False  # a push (before..after): a vanished `before` is not fatal
+    __slots__ = ("system", "event", "head", "base", "exclude", "new_branch", "branch",
+                 "default_branch", "nothing", "push")
+
+    def __init__(self, system: str, event: str, *, head: str, base: str | None = None,
+                 new_branch: bool = False, branch: str | None = None,
+                 default_branch: str | None = None, nothing: str | None = None,
+                 push: bool = False) -> None:
+        self.system = system  # github | gitlab | manual
+        self.event = event
+        self.head = head
+        self.base = base  # the single base commit, when there is one
+        self.exclude: list[str] = []  # refs/commits already known
+        self.new_branch = new_branch
+        self.branch = branch  # the pushed branch (new-branch pushes)
+        self.default_branch = default_branch
+        self.nothing = nothing  # set when there is nothing to scan, and why
+        self.push = push  # a push (before..after): a vanished `before` is not fatal
 
     def describe(self) -> str:
         if self.nothing:

@@ -14,10 +14,10 @@ import shlex
 import stat
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from psguard.errors import NotARepositoryError, PsguardError
+from psguard.models import Record
 
 MARKER = "# psguard-hook v1"
 ORIG_SUFFIX = ".psguard-orig"
@@ -86,11 +86,14 @@ def is_ours(path: Path) -> bool:
         return False
 
 
-@dataclass
-class Outcome:
-    name: str
-    action: str  # installed | updated | chained | removed | restored | absent | foreign
-    path: Path
+class Outcome(Record):
+    __slots__ = ("name", "action", "path")
+
+    def __init__(self, name: str, action: str, path: Path) -> None:
+        self.name = name
+        # installed | updated | chained | removed | restored | absent | foreign
+        self.action = action
+        self.path = path
 
 
 def _write_executable(path: Path, text: str) -> None:

@@ -17,21 +17,23 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from psguard.hooks.common import Verdict, bypass_lines, finding_lines, problems_lines
+from psguard.models import Record
 
 ZERO = "0" * 40
 ZERO256 = "0" * 64
 
 
-@dataclass
-class PushPlan:
-    tips: list[str] = field(default_factory=list)  # local shas being pushed
-    exclude: list[str] = field(default_factory=list)  # shas the remote already has
-    refs: list[str] = field(default_factory=list)  # local refs, for messages
-    remote: str | None = None
+class PushPlan(Record):
+    __slots__ = ("tips", "exclude", "refs", "remote")
+
+    def __init__(self, remote: str | None = None) -> None:
+        self.tips: list[str] = []  # local shas being pushed
+        self.exclude: list[str] = []  # shas the remote already has
+        self.refs: list[str] = []  # local refs, for messages
+        self.remote = remote
 
     def revs(self) -> list[str]:
         return [*self.tips, "--not", *self.exclude] if self.exclude else list(self.tips)

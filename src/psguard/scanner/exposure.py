@@ -30,10 +30,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from psguard.models import EXPOSURE_ORDER, Candidate, ExposureDetail, Finding
+from psguard.models import EXPOSURE_ORDER, Candidate, ExposureDetail, Finding, Record
 from psguard.scanner.git import GitError, find_toplevel, run_git
 
 _ZERO = "0" * 40
@@ -45,20 +44,23 @@ def _commit_of(c: Candidate) -> str | None:
     return c.origin.commit
 
 
-@dataclass
-class _Reach:
+class _Reach(Record):
     """What git says about a set of commits."""
 
-    published: set[str] = field(default_factory=set)
-    unpublished: set[str] = field(default_factory=set)
-    tag_only: set[str] = field(default_factory=set)
-    off_branch: set[str] = field(default_factory=set)  # unpublished, on no branch nor HEAD
-    stash_of: dict[str, str] = field(default_factory=dict)  # commit -> stash@{n}
-    in_primary: set[str] = field(default_factory=set)  # published via the main remote ref
-    parents: dict[str, list[str]] = field(default_factory=dict)
-    meta: dict[str, tuple[str, str]] = field(default_factory=dict)  # commit -> (author, date)
-    stamp: dict[str, int] = field(default_factory=dict)  # commit -> author time (epoch)
-    missing: set[str] = field(default_factory=set)
+    __slots__ = ("published", "unpublished", "tag_only", "off_branch", "stash_of",
+                 "in_primary", "parents", "meta", "stamp", "missing")
+
+    def __init__(self) -> None:
+        self.published: set[str] = set()
+        self.unpublished: set[str] = set()
+        self.tag_only: set[str] = set()
+        self.off_branch: set[str] = set()  # unpublished, on no branch nor HEAD
+        self.stash_of: dict[str, str] = {}  # commit -> stash@{n}
+        self.in_primary: set[str] = set()  # published via the main remote ref
+        self.parents: dict[str, list[str]] = {}
+        self.meta: dict[str, tuple[str, str]] = {}  # commit -> (author, date)
+        self.stamp: dict[str, int] = {}  # commit -> author time (epoch)
+        self.missing: set[str] = set()
 
 
 class RepoView:

@@ -15,10 +15,10 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from psguard.models import Record
 from psguard.usercache import cache_dir
 
 CACHE_FILE = "verify-v1.json"
@@ -28,12 +28,15 @@ def entry_key(secret: str, endpoint: str) -> str:
     return hashlib.sha256(f"{endpoint}\n{secret}".encode()).hexdigest()
 
 
-@dataclass
-class CachedResult:
-    outcome: str  # live | restricted | rejected
-    detail: str
-    code: int | None
-    checked_at: float
+class CachedResult(Record):
+    __slots__ = ("outcome", "detail", "code", "checked_at")
+
+    def __init__(self, outcome: str, detail: str, code: int | None, checked_at: float
+                 ) -> None:
+        self.outcome = outcome  # live | restricted | rejected
+        self.detail = detail
+        self.code = code
+        self.checked_at = checked_at
 
 
 class VerifyCache:

@@ -21,13 +21,12 @@ import ssl
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from psguard import __version__
-from psguard.models import redact
+from psguard.models import Record, redact
 from psguard.verify.cache import VerifyCache
 from psguard.verify.endpoints import ENV_CA_BUNDLE, VerifySettings, is_loopback_url
 
@@ -38,23 +37,28 @@ USER_AGENT = f"psguard/{__version__} (+key verification)"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 
-@dataclass
-class EndpointResult:
+class EndpointResult(Record):
     """What one endpoint said about one key."""
 
-    outcome: str  # live | restricted | rejected | unknown
-    detail: str
-    code: int | None = None
-    cached: bool = False
+    __slots__ = ("outcome", "detail", "code", "cached")
+
+    def __init__(self, outcome: str, detail: str, code: int | None = None,
+                 cached: bool = False) -> None:
+        self.outcome = outcome  # live | restricted | rejected | unknown
+        self.detail = detail
+        self.code = code
+        self.cached = cached
 
 
-@dataclass
-class KeyResult:
+class KeyResult(Record):
     """The combined verdict for one key over all endpoints."""
 
-    status: str  # live | rejected | unknown | not_checked
-    endpoint: str | None
-    detail: str
+    __slots__ = ("status", "endpoint", "detail")
+
+    def __init__(self, status: str, endpoint: str | None, detail: str) -> None:
+        self.status = status  # live | rejected | unknown | not_checked
+        self.endpoint = endpoint
+        self.detail = detail
 
 
 def scrub(text: str, secret: str) -> str:

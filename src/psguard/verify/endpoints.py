@@ -17,42 +17,52 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from psguard.config import read_toml
 from psguard.errors import ConfigError
+from psguard.models import Record
 
 DEFAULT_ENDPOINTS = ["https://inference.poolside.ai/v1"]
 ENV_ENDPOINTS = "PSGUARD_ENDPOINTS"
 ENV_CA_BUNDLE = "PSGUARD_CA_BUNDLE"
 
 
-@dataclass
-class VerifySettings:
+class VerifySettings(Record):
     """Tunables; every one can be set in the user config's ``[verify]`` table."""
 
-    concurrency: int = 16  # requests in flight at once, over all endpoints
-    rate: float = 100.0  # requests per second, per endpoint
-    connect_timeout: float = 5.0  # seconds
-    read_timeout: float = 10.0  # seconds
-    deadline: float = 60.0  # seconds for the whole verification; then the rest is unknown
-    retries: int = 3  # extra attempts after a 429/502/503/504
-    backoff: float = 0.5  # seconds; doubled per attempt, with full jitter
-    max_retry_after: float = 30.0  # a longer Retry-After gives up (status unknown)
-    cache: bool = True
-    cache_ttl_live: float = 600.0  # seconds a "live" answer is reused
-    cache_ttl_rejected: float = 86400.0  # seconds a "rejected" answer is reused
+    __slots__ = ("concurrency", "rate", "connect_timeout", "read_timeout", "deadline",
+                 "retries", "backoff", "max_retry_after", "cache", "cache_ttl_live",
+                 "cache_ttl_rejected")
+
+    def __init__(self, *, concurrency: int = 16, rate: float = 100.0,
+                 connect_timeout: float = 5.0, read_timeout: float = 10.0,
+                 deadline: float = 60.0, retries: int = 3, backoff: float = 0.5,
+                 max_retry_after: float = 30.0, cache: bool = True,
+                 cache_ttl_live: float = 600.0, cache_ttl_rejected: float = 86400.0) -> None:
+        self.concurrency = concurrency  # requests in flight at once, over all endpoints
+        self.rate = rate  # requests per second, per endpoint
+        self.connect_timeout = connect_timeout  # seconds
+        self.read_timeout = read_timeout  # seconds
+        self.deadline = deadline  # seconds for the whole verification; then unknown
+        self.retries = retries  # extra attempts after a 429/502/503/504
+        self.backoff = backoff  # seconds; doubled per attempt, with full jitter
+        self.max_retry_after = max_retry_after  # a longer Retry-After gives up (unknown)
+        self.cache = cache
+        self.cache_ttl_live = cache_ttl_live  # seconds a "live" answer is reused
+        self.cache_ttl_rejected = cache_ttl_rejected  # seconds a "rejected" one is reused
 
 
-@dataclass
-class UserConfig:
-    path: Path | None = None
-    enabled: bool = False  # [verify] enabled = true: verify on every scan
-    endpoints: list[str] = field(default_factory=list)
-    settings: VerifySettings = field(default_factory=VerifySettings)
+class UserConfig(Record):
+    __slots__ = ("path", "enabled", "endpoints", "settings")
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.enabled = False  # [verify] enabled = true: verify on every scan
+        self.endpoints: list[str] = []
+        self.settings = VerifySettings()
 
 
 def user_config_path() -> Path:
@@ -127,7 +137,7 @@ def load_user_config(path: Path | None = None) -> UserConfig:
     table = data.get("verify", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: [verify] must be a table")
-    known = {f.name: f for f in fields(VerifySettings)}
+    known = set(VerifySettings._fields)
     for key, value in table.items():
         if key == "endpoints":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -159,12 +169,15 @@ def is_inside(path: Path, root: Path) -> bool:
         return False
 
 
-@dataclass
-class EndpointChoice:
-    endpoints: list[str]
-    source: str  # "--endpoint" | "PSGUARD_ENDPOINTS" | the config path | "default"
-    user: UserConfig
-    warnings: list[str] = field(default_factory=list)
+class EndpointChoice(Record):
+    __slots__ = ("endpoints", "source", "user", "warnings")
+
+    def __init__(self, endpoints: list[str], source: str, user: UserConfig,
+                 warnings: list[str]) -> None:
+        self.endpoints = endpoints
+        self.source = source  # "--endpoint" | "PSGUARD_ENDPOINTS" | the config path | "default"
+        self.user = user
+        self.warnings = warnings
 
 
 def resolve_endpoints(cli_endpoints: list[str] | None = None,

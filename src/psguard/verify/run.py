@@ -6,12 +6,11 @@ import json
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from psguard.errors import UsageError
-from psguard.models import Finding, Verification, redact, sha256_hex
+from psguard.models import Finding, Record, Verification, redact, sha256_hex
 from psguard.verify.endpoints import (
     VerifySettings,
     is_inside,
@@ -23,15 +22,19 @@ from psguard.verify.endpoints import (
 KEY_RE = re.compile(r"ps-[A-Za-z0-9_-]+")
 
 
-@dataclass
-class VerifyRequest:
+class VerifyRequest(Record):
     """What the command line asked for; everything else comes from the user config."""
 
-    endpoints: list[str]
-    scanned_root: Path | None = None
-    timeout: float | None = None  # --verify-timeout: connect and read timeout
-    deadline: float | None = None  # --verify-deadline
-    no_cache: bool = False
+    __slots__ = ("endpoints", "scanned_root", "timeout", "deadline", "no_cache")
+
+    def __init__(self, endpoints: list[str], scanned_root: Path | None = None,
+                 timeout: float | None = None, deadline: float | None = None,
+                 no_cache: bool = False) -> None:
+        self.endpoints = endpoints
+        self.scanned_root = scanned_root
+        self.timeout = timeout  # --verify-timeout: connect and read timeout
+        self.deadline = deadline  # --verify-deadline
+        self.no_cache = no_cache
 
 
 def _positive(value: float | None, flag: str) -> float | None:
@@ -60,7 +63,7 @@ def verify_secrets(secrets: Sequence[str], req: VerifyRequest,
     choice = resolve_endpoints(req.endpoints, req.scanned_root)
     for warning in choice.warnings:
         print(f"psguard: warning: {warning}", file=err)
-    settings: VerifySettings = replace(choice.user.settings)
+    settings: VerifySettings = choice.user.settings.replace()
     if timeout is not None:
         settings.read_timeout = timeout
         settings.connect_timeout = min(settings.connect_timeout, timeout)
