@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from peers import find_tool, kingfisher_args, psguard_command, write_peer_rules
+from peers import find_tool, kingfisher_args, psguard_command, user_env, write_peer_rules
 
 HERE = Path(__file__).parent
 
@@ -82,7 +82,8 @@ def tree_rss_kb(root: int) -> int:
 
 def run(name: str, cmd: list[str], cwd: Path | None = None, sample: bool = True) -> Run:
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=user_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     peak = [0]
     done = threading.Event()
 
@@ -166,7 +167,9 @@ def staged(repo: Path, work: Path, runs: int) -> dict[str, float]:
     subprocess.run(["git", "-C", str(repo), "add", "--", *[os.fsdecode(f) for f in files]],
                    check=True)
     cmds: dict[str, list[str]] = {
-        "psguard scan --staged": [*psguard_command(), "scan", "--staged", str(repo)]}
+        "psguard scan --staged": [*psguard_command(), "scan", "--staged", str(repo)],
+        # the same scan as git runs it on commit (issue 4's clean-path figure)
+        "psguard hook pre-commit": [*psguard_command(), "hook", "pre-commit"]}
     kf = find_tool("kingfisher")
     if kf:
         cmds["kingfisher scan --staged"] = [kf, "scan", str(repo), "--staged",
