@@ -9,7 +9,10 @@ itself); every few hundred commits a tag. A few Poolside-shaped keys are planted
 run time (never stored in this file) and later removed again.
 
     python benchmarks/gen_history.py OUT_DIR --commits 2000 [--files 1500]
-        [--edits 4] [--seed 1] [--keys 3] [--repack]
+        [--edits 4] [--seed 1] [--keys 3] [--repack | --fast-import-layout]
+
+The pack is laid out as a clone would receive it (`git repack -ad` after the
+import), unless --fast-import-layout keeps fast-import's own pack.
 
 The same flags and seed give the same history (commit ids included), apart from
 the planted keys, which are random each run.
@@ -237,6 +240,9 @@ def main() -> int:
     ap.add_argument("--keys", type=int, default=3, help="keys planted (and later removed)")
     ap.add_argument("--repack", action="store_true",
                     help="git repack -adf afterwards (deeper delta chains, slow)")
+    ap.add_argument("--fast-import-layout", action="store_true",
+                    help="keep fast-import's pack as it is (commits and trees scattered "
+                         "among the blobs) instead of the layout a clone receives")
     args = ap.parse_args()
     if args.out.exists() and any(args.out.iterdir()):
         print(f"{args.out} exists and is not empty", file=sys.stderr)
@@ -246,6 +252,10 @@ def main() -> int:
     if args.repack:
         subprocess.run(["git", "-C", str(args.out), "repack", "-adf", "-q", "--depth=50",
                         "--window=10"], check=True)
+    elif not args.fast_import_layout:
+        # What a clone receives: pack-objects order (commits and trees together, then
+        # blobs), fast-import's deltas reused. Audits usually run on clones.
+        subprocess.run(["git", "-C", str(args.out), "repack", "-ad", "-q"], check=True)
     subprocess.run(["git", "-C", str(args.out), "commit-graph", "write", "--reachable"],
                    check=True, capture_output=True)
     sizes = subprocess.run(["git", "-C", str(args.out), "count-objects", "-vH"], check=True,
