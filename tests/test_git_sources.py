@@ -540,6 +540,67 @@ def test_damaged_repository_lists_the_missing_object(repo: Repo) -> None:
                 if p["kind"] == "missing-object"] == [lost]
 
 
+def _lose(repo: Repo, oid: str) -> None:
+    (repo.path / ".git" / "objects" / oid[:2] / oid[2:]).unlink()
+
+
+def _missing_objects(report: dict[str, Any]) -> list[str]:
+    return sorted(p["target"] for p in report["scan"]["problems"]
+                  if p["kind"] == "missing-object")
+
+
+@pytest.mark.parametrize("where", ["stash", "older-stash", "notes", "tree-ref", "tag-to-tree",
+                                   "evil-merge"])
+def test_missing_blob_outside_the_branches_is_listed(repo: Repo, where: str) -> None:
+    """Blobs that only the stash (or an older stash entry), a notes ref, a ref to a
+    tree or a merge's own resolution reach are still found missing."""
+    repo.write("a.txt", "one\n")
+    repo.commit("one")
+    if where in ("stash", "older-stash"):
+        repo.write("a.txt", "stashed\n")
+        repo.git("stash", "-q")
+        lost = repo.git("rev-parse", "stash@{0}:a.txt")
+        if where == "older-stash":
+            repo.write("a.txt", "stashed later\n")
+            repo.git("stash", "-q")
+            assert repo.git("rev-parse", "stash@{1}:a.txt") == lost
+    elif where == "notes":
+        repo.git("notes", "add", "-m", "a note only the notes ref reaches", "HEAD")
+        lost = repo.git("rev-parse", f"refs/notes/commits:{repo.git('rev-parse', 'HEAD')}")
+    elif where in ("tree-ref", "tag-to-tree"):
+        lost = repo.git("hash-object", "-w", "--stdin", input="kept aside\n")
+        tree = repo.git("mktree", input=f"100644 blob {lost}\taside.txt\n")
+        if where == "tree-ref":
+            repo.git("update-ref", "refs/keep/aside", tree)
+        else:
+            repo.git("tag", "-a", "aside", "-m", "a tree", tree)
+    else:
+        _evil_merge(repo, "no key here")
+        lost = repo.git("rev-parse", "HEAD:merged.env")
+    _lose(repo, lost)
+    code, report = scan("--history", str(repo.path))
+    assert code == 3
+    assert report["scan"]["complete"] is False
+    assert _missing_objects(report) == [lost]
+
+
+@pytest.mark.parametrize("lost_kind", ["tree", "commit", "tag"])
+def test_missing_tree_commit_or_tag_is_listed(repo: Repo, lost_kind: str) -> None:
+    key = make_key()
+    repo.write("d/a.txt", "one\n")
+    repo.commit("one")
+    repo.write("d/b.env", env_line(key))
+    repo.commit("two")
+    repo.git("tag", "-a", "v1", "-m", "release", "HEAD~1")
+    lost = repo.git("rev-parse", {"tree": "HEAD:d", "commit": "HEAD~1", "tag": "v1"}[lost_kind])
+    _lose(repo, lost)
+    code, report = scan("--history", str(repo.path))
+    assert code == 1  # the key is still found: a blocking finding wins over exit 3
+    assert report["scan"]["complete"] is False
+    assert lost in _missing_objects(report)
+    finding_for(report, key)
+
+
 # --- listing packs without git (large object stores) --------------------------------
 
 def _git_listing(repo: Repo) -> list[tuple[str, str]]:

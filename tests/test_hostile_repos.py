@@ -87,6 +87,26 @@ def test_odd_file_names_in_every_mode(repo: Repo) -> None:
         assert key not in run.stdout
 
 
+def test_file_names_that_look_like_raw_diff_lines_are_not_objects(repo: Repo) -> None:
+    """The history walk's output holds paths next to object ids: a path spelled like a
+    raw diff line must not make psguard report an object that does not exist."""
+    key = make_key()
+    fake = "0123456789abcdef" * 2 + "01234567"
+    zero = "0" * 40
+    names = [f":100644 100644 {zero} {fake} A", f"\n:100644 100644 {zero} {fake} M",
+             f"::100644 100644 100644 {zero} {zero} {fake} MM"]
+    repo.write("base.txt", "base\n")
+    repo.commit("base")
+    for name in names:
+        repo.write(name, env_line(key))
+    repo.commit("odd names")
+    run = scan("--history", str(repo.path))
+    assert run.code == 1, run.stderr
+    report = run.json()
+    assert report["scan"]["complete"] is True, report["scan"]["problems"]
+    assert found(run)[sha(key)] == set(names)
+
+
 def test_committed_symlinks_to_outside_and_to_devices_are_never_followed(
         repo: Repo, tmp_path: Path) -> None:
     outside = tmp_path / "outside.env"

@@ -17,9 +17,9 @@ import contextlib
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from psguard.models import Record
 from psguard.scanner.locate import Location
 
 _DIR = "psguard"
@@ -49,12 +49,15 @@ def _drop_other_versions(git_dir: Path, stem: str, keep: Path) -> None:
                 old.unlink()
 
 
-@dataclass
-class BlobCache:
-    path: Path
-    git_dir: Path
-    clean: set[bytes] = field(default_factory=set)
-    added: list[bytes] = field(default_factory=list)
+class BlobCache(Record):
+    __slots__ = ("path", "git_dir", "clean", "added")
+
+    def __init__(self, path: Path, git_dir: Path, clean: set[bytes] | None = None,
+                 added: list[bytes] | None = None) -> None:
+        self.path = path
+        self.git_dir = git_dir
+        self.clean: set[bytes] = set() if clean is None else clean
+        self.added: list[bytes] = [] if added is None else added
 
     @classmethod
     def load(cls, git_dir: Path, version: str) -> BlobCache:
@@ -87,16 +90,21 @@ class BlobCache:
         self.added.clear()
 
 
-@dataclass
-class LocateCache:
-    state: str | None
-    missing: list[str] = field(default_factory=list)
-    located: dict[str, list[Location]] = field(default_factory=dict)
-    # With an unchanged object store (odb_fingerprint), the objects that were not clean
-    # (hits, oversized, unreadable) and the object counts: no listing needed at all.
-    odb: str | None = None
-    pending: list[tuple[str, str]] = field(default_factory=list)  # (oid, type)
-    counts: dict[str, int] = field(default_factory=dict)
+class LocateCache(Record):
+    __slots__ = ("state", "missing", "located", "odb", "pending", "counts")
+
+    def __init__(self, state: str | None, missing: list[str] | None = None,
+                 located: dict[str, list[Location]] | None = None, odb: str | None = None,
+                 pending: list[tuple[str, str]] | None = None,
+                 counts: dict[str, int] | None = None) -> None:
+        self.state = state
+        self.missing: list[str] = [] if missing is None else missing
+        self.located: dict[str, list[Location]] = {} if located is None else located
+        # With an unchanged object store (odb_fingerprint), the objects that were not
+        # clean (hits, oversized, unreadable) and the object counts: no listing at all.
+        self.odb = odb
+        self.pending: list[tuple[str, str]] = [] if pending is None else pending  # (oid, type)
+        self.counts: dict[str, int] = {} if counts is None else counts
 
     @staticmethod
     def _path(git_dir: Path, version: str) -> Path:
@@ -117,7 +125,7 @@ class LocateCache:
     def save(self, git_dir: Path, version: str) -> None:
         path = self._path(git_dir, version)
         data = {"state": self.state, "missing": self.missing,
-                "located": {b: [asdict(loc) for loc in locs]
+                "located": {b: [{f: getattr(loc, f) for f in loc._fields} for loc in locs]
                             for b, locs in self.located.items()},
                 "odb": self.odb, "pending": self.pending, "counts": self.counts}
         _write_atomic(path, json.dumps(data).encode())

@@ -8,20 +8,23 @@ introduced the blob once locate.py has found them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from psguard.models import Candidate, Origin, Problem
+from psguard.models import Candidate, Origin, Problem, Record
 from psguard.scanner.engine import Engine
 from psguard.scanner.locate import Location, decode_path
 
 
-@dataclass
-class CommitHeader:
-    author: str | None = None
-    date: str | None = None
-    timestamp: int = 0
-    tag_name: str | None = None
-    target: str | None = None
+class CommitHeader(Record):
+    __slots__ = ("author", "date", "timestamp", "tag_name", "target")
+
+    def __init__(self, author: str | None = None, date: str | None = None,
+                 timestamp: int = 0, tag_name: str | None = None,
+                 target: str | None = None) -> None:
+        self.author = author
+        self.date = date
+        self.timestamp = timestamp
+        self.tag_name = tag_name
+        self.target = target
 
 
 def split_object(data: bytes) -> tuple[bytes, bytes]:
@@ -62,16 +65,23 @@ def iso_date(timestamp: int, tz: str) -> str:
     return datetime.fromtimestamp(timestamp, zone).isoformat()
 
 
-@dataclass
-class ObjectScanner:
+class ObjectScanner(Record):
     """Scans one object's bytes by type; keeps what locating needs."""
 
-    engine: Engine
-    commit_times: dict[str, tuple[int, str | None, str | None]] = field(default_factory=dict)
-    hits: set[str] = field(default_factory=set)  # ids of objects with candidates
-    problems: list[Problem] = field(default_factory=list)  # decode limits that were hit
-    max_size: int | None = None  # blobs above this are not read (max_file_size)
-    too_large: list[str] = field(default_factory=list)
+    __slots__ = ("engine", "commit_times", "hits", "problems", "max_size", "too_large")
+
+    def __init__(self, engine: Engine,
+                 commit_times: dict[str, tuple[int, str | None, str | None]] | None = None,
+                 hits: set[str] | None = None, problems: list[Problem] | None = None,
+                 max_size: int | None = None, too_large: list[str] | None = None) -> None:
+        self.engine = engine
+        self.commit_times: dict[str, tuple[int, str | None, str | None]] = (
+            {} if commit_times is None else commit_times)
+        self.hits: set[str] = set() if hits is None else hits  # ids of objects with hits
+        # decode limits that were hit
+        self.problems: list[Problem] = [] if problems is None else problems
+        self.max_size = max_size  # blobs above this are not read (max_file_size)
+        self.too_large: list[str] = [] if too_large is None else too_large
 
     def scan(self, oid: str, kind: str, data: bytes) -> list[Candidate]:
         before = len(self.problems)

@@ -7,9 +7,15 @@
 3. The rest is split into contiguous slices of the pack order, one long-lived
    `git cat-file --batch` reader per core; each object goes through the engine's
    literal prefilter and only on a hit through the rules.
-4. Concurrently, `git rev-list --objects --all --missing=print` lists the objects
-   refs reach but the repository lacks (partial clones, damaged mirrors).
-5. Blobs with hits are located (locate.py): the commits and paths that brought them.
+4. Concurrently, one `git log --raw` walk over the branches, tags and other refs
+   (locate.MainWalk) records every commit's changes. It finds the objects refs reach
+   but the repository lacks (partial clones, damaged mirrors): a missing commit, tree
+   or tag stops it (then `git rev-list --objects --all --missing=print` lists them,
+   as a fallback); a missing blob is one it shows that the listing of step 1 does
+   not hold. What it does not walk (the stash, notes, refs to trees or blobs) gets a
+   small `git rev-list --objects --missing=print` of its own.
+5. Blobs with hits are located (locate.py) from the same walk's output: the commits
+   and paths that brought them.
 """
 
 from __future__ import annotations
@@ -18,12 +24,11 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from psguard import __version__
-from psguard.models import Candidate, Problem
+from psguard.models import Candidate, Problem, Record
 from psguard.scanner import catfile
 from psguard.scanner.blobcache import BlobCache, LocateCache, odb_fingerprint
 from psguard.scanner.git import (
@@ -46,17 +51,21 @@ if TYPE_CHECKING:
     from psguard.app import ScanContext
 
 _PARALLEL_MIN_BYTES = 4 << 20  # below this, one inline reader beats forking workers
+_UNWALKED = "-"  # in a missing list: a walk stopped at an object it could not name
 UNREACHABLE_NOTE = ("in an object that no ref or reflog reaches (a dangling object in "
                     "this clone's object store; `git gc --prune=now` removes it)")
 
 
-@dataclass
-class RepoFacts:
-    root: Path
-    git_dir: Path
-    shallow: bool
-    bare: bool
-    hash_len: int = 20  # bytes of an object id: 20 (sha1) or 32 (sha256)
+class RepoFacts(Record):
+    __slots__ = ("root", "git_dir", "shallow", "bare", "hash_len")
+
+    def __init__(self, root: Path, git_dir: Path, shallow: bool, bare: bool,
+                 hash_len: int = 20) -> None:
+        self.root = root
+        self.git_dir = git_dir
+        self.shallow = shallow
+        self.bare = bare
+        self.hash_len = hash_len  # bytes of an object id: 20 (sha1) or 32 (sha256)
 
 
 def repo_facts(path: Path) -> RepoFacts:
@@ -71,29 +80,89 @@ def repo_facts(path: Path) -> RepoFacts:
     return RepoFacts(root, git_dir, out[1] == "true", out[2] == "true", hash_len)
 
 
-def _start_missing(root: Path, extra_tips: list[str]) -> tuple[Any, Any]:
+def _start_missing(root: Path, extra_tips: list[str], revs: bytes | None = None
+                   ) -> tuple[Any, Any, Any]:
     """Start listing what refs reach but the repository lacks; runs during the scan.
 
-    Output goes to an unnamed temporary file, so nothing has to read it meanwhile.
+    By default everything: every ref and extra_tips. With revs (lines for
+    `rev-list --stdin`), only those. Output goes to an unnamed temporary file, so
+    nothing has to read it meanwhile.
     """
     import subprocess
     import tempfile
 
     out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _finish_missing
-    args = ["rev-list", "--objects", "--no-object-names", "--missing=print", "--all",
-            *extra_tips, "--"]
-    proc = subprocess.Popen(git_command(args, root, no_fetch=True),
-                            env=no_fetch_env(), stdin=subprocess.DEVNULL, stdout=out,
-                            stderr=subprocess.DEVNULL)
-    return proc, out
+    args = ["rev-list", "--objects", "--no-object-names", "--missing=print"]
+    args += ["--stdin"] if revs is not None else ["--all", *extra_tips, "--"]
+    err = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _finish_missing
+    with tempfile.TemporaryFile() as stdin:
+        stdin.write(revs or b"")
+        stdin.seek(0)
+        proc = subprocess.Popen(git_command(args, root, no_fetch=True),
+                                env=no_fetch_env(), stdin=stdin, stdout=out, stderr=err)
+    return proc, out, err
 
 
-def _finish_missing(proc: Any, out: Any) -> list[str]:
+def _finish_missing(proc: Any, out: Any, err: Any, root: Path | None = None
+                    ) -> tuple[list[str], bool]:
+    """The objects rev-list printed as missing, and whether it walked everything.
+
+    rev-list stops, instead of printing it, at a missing commit or at a ref to a
+    missing tag: with root given, those ids are found (from git's message, and among
+    the refs' own objects) and added.
+    """
     proc.wait()
     out.seek(0)
     missing = [line[1:].strip().decode() for line in out if line.startswith(b"?")]
     out.close()
-    return missing
+    err.seek(0)
+    message = err.read(1 << 16)
+    err.close()
+    if proc.returncode == 0:
+        return missing, True
+    if root is not None:
+        missing += _walk_stoppers(root, message)
+    return missing, False
+
+
+def _walk_stoppers(root: Path, message: bytes) -> list[str]:
+    """Missing objects that stopped a walk: ids git named (some named objects are
+    present: "could not traverse parents of <commit>") and refs to missing objects."""
+    import re
+
+    named = {m.decode() for m in re.findall(rb"\b[0-9a-f]{40}(?:[0-9a-f]{24})?\b", message)}
+    refs = run_git(["for-each-ref", "--format=%(objectname)"], root, check=False,
+                   no_fetch=True).stdout.decode().split()
+    suspects = _still_missing(root, sorted(named | set(refs)))
+    # git may stop at the first missing id of a batch: ask again one at a time
+    return [oid for i, oid in enumerate(suspects) if i >= 100 or _still_missing(root, [oid])]
+
+
+def _outside_main_walk(root: Path, stash: list[str]) -> bytes | None:
+    """`rev-list --stdin` lines for what the main walk (locate.MAIN_REVS) does not
+    cover: the stash and its reflog entries, notes refs, refs to trees or blobs (or
+    to tags of those), each as a tip, and every other ref's object as `^id` so the
+    history they share with it is not walked twice. b"" when there is nothing
+    outside; None when the refs cannot be read (a missing tag object)."""
+    proc = run_git(["for-each-ref", "--format=%(objectname) %(objecttype) %(*objecttype) "
+                    "%(refname)"], root, check=False, no_fetch=True)
+    if proc.returncode != 0:
+        return None
+    tips = list(stash)
+    covered: list[str] = []
+    for line in proc.stdout.split(b"\n"):
+        fields = line.split(b" ", 3)
+        if len(fields) != 4:
+            continue
+        oid, kind, peeled, name = (f.decode(errors="replace") for f in fields)
+        main = name != "refs/stash" and not name.startswith("refs/notes/")
+        if main and (kind == "commit" or (kind == "tag" and peeled == "commit")):
+            covered.append(oid)
+        else:
+            tips.append(oid)
+    if not tips:
+        return b""
+    return "".join(f"{t}\n" for t in [*tips, *(f"^{c}" for c in covered)]).encode()
 
 
 def _scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
@@ -265,17 +334,34 @@ def scan_history(ctx: ScanContext) -> None:
     state = _refs_state(root, stash)
     locate_cache = None if ctx.options.no_cache else LocateCache.load(facts.git_dir, version)
     cached_state = locate_cache.state if locate_cache is not None else None
-    missing: list[str] = []
-    traversal = None
-    if cached_state is not None and cached_state == state and locate_cache is not None:
-        missing = _still_missing(root, locate_cache.missing)
-    else:
-        traversal = _start_missing(root, stash)  # runs alongside the object listing and scan
-
+    # (after a walk that stopped at something it could not name, walk again)
+    refs_unchanged = (locate_cache is not None and cached_state == state
+                      and _UNWALKED not in locate_cache.missing)
     odb = odb_fingerprint(facts.git_dir) if cache is not None else None
+    same_objects = (odb is not None and cache is not None and bool(cache.clean)
+                    and locate_cache is not None and locate_cache.odb == odb)
+    missing: list[str] = []
+    traversal = None  # the full missing-object walk (rev-list), when needed
+    outside = None  # the small one, for what the main walk does not cover
+    walk: list[MainWalk] = []  # the walk over branches and tags, for locating
+    if refs_unchanged and locate_cache is not None:
+        missing = _still_missing(root, locate_cache.missing)  # no walk at all
+    elif same_objects:
+        # No object listing this time, so missing blobs cannot be told from the main
+        # walk: rev-list finds them (the main walk starts only if something hits).
+        traversal = _start_missing(root, stash)
+    else:
+        # Both run alongside the object listing and the scan.
+        walk.append(MainWalk(root))
+        revs = _outside_main_walk(root, stash)
+        if revs is None:
+            traversal = _start_missing(root, stash)
+        elif revs:
+            outside = _start_missing(root, stash, revs)
+
     todo: list[catfile.ObjectInfo] = []
-    if (odb is not None and cache is not None and cache.clean and locate_cache is not None
-            and locate_cache.odb == odb):
+    listed_blobs: set[bytes] = set()
+    if same_objects and locate_cache is not None:
         # Same objects as last time: only what was not clean needs reading again.
         todo = [catfile.ObjectInfo(oid, kind, 0) for oid, kind in locate_cache.pending]
         ctx.result.stats.commits = locate_cache.counts.get("commits", 0)
@@ -287,6 +373,8 @@ def scan_history(ctx: ScanContext) -> None:
                 ctx.result.stats.commits += 1
             elif obj.type == "blob":
                 ctx.result.stats.blobs += 1
+                if walk:
+                    listed_blobs.add(obj.oid.encode())
             if cache is None or not cache.is_clean(obj.oid):
                 todo.append(obj)
         del objects
@@ -295,22 +383,26 @@ def scan_history(ctx: ScanContext) -> None:
     scanner = ObjectScanner(ctx.engine, max_size=max_size)
     workers = max(1, min(2, os.cpu_count() or 1))
     par = ParallelScan(root, todo, scanner, workers)
-    # Locating needs one walk over all commits. Start it when the first hit shows up, so
-    # it overlaps the scan; a clean repository never pays for it.
-    walk: list[MainWalk] = []
+    # Locating needs one walk over all commits. Without it running already, start it
+    # when the first hit shows up, so it overlaps the scan.
 
     def start_walk() -> None:
         walk.append(MainWalk(root))
 
-    early = None if cached_state == state else start_walk
+    early = None if refs_unchanged or walk else start_walk
     if par.procs and sys.stderr.isatty():
         _show_progress(par, early)
     elif par.procs:
         par.wait(early)
     cands, unreadable = par.collect()
     ctx.result.problems.extend(scanner.problems)
+    if walk and traversal is None and not same_objects:
+        missing = _missing_from_walk(root, stash, walk[0], listed_blobs, outside)
+        listed_blobs.clear()
+    elif outside is not None:
+        _finish_missing(*outside)
     if traversal is not None:
-        missing = _finish_missing(*traversal)
+        missing = _finish_full(root, traversal)
     ctx.result.stats.bytes = par.bytes_read
     if scanner.too_large:
         ctx.result.problems.append(Problem(
@@ -320,6 +412,11 @@ def scan_history(ctx: ScanContext) -> None:
     clean = [o.oid for o in todo if o.oid not in bad]
 
     for oid in sorted(set(missing) | set(unreadable)):
+        if oid == _UNWALKED:
+            ctx.result.problems.append(Problem(
+                "not-scanned", "history", "git could not walk every ref's history (a "
+                "missing or damaged object): what lies beyond it was not checked"))
+            continue
         ctx.result.problems.append(Problem(
             "missing-object", oid, "object not present in the repository (partial clone "
             "or damaged repository); not scanned"))
@@ -365,6 +462,33 @@ def scan_history(ctx: ScanContext) -> None:
         LocateCache(state, missing=sorted(set(missing)), located=located, odb=odb,
                     pending=pending, counts=counts).save(facts.git_dir, version)
     ctx.finalizers.append(lambda c: finish_findings(c, root, times, notes, head_blobs))
+
+
+def _finish_full(root: Path, traversal: tuple[Any, Any, Any]) -> list[str]:
+    """The full missing-object walk's result. If it could not walk everything and no
+    missing object explains why, an id-less entry ("history") says so."""
+    missing, complete = _finish_missing(*traversal, root=root)
+    if not complete and not missing:
+        missing = [_UNWALKED]
+    return missing
+
+
+def _missing_from_walk(root: Path, stash: list[str], walk: MainWalk,
+                       listed_blobs: set[bytes], outside: tuple[Any, Any, Any] | None
+                       ) -> list[str]:
+    """What refs reach but the repository lacks, from the main walk's output (blobs it
+    shows that the object listing lacks, confirmed by git) and the small walk over
+    what it does not cover. If either walk stopped early (a missing commit, tree or
+    tag), the full rev-list walk instead, which lists those too."""
+    outside_ok = True
+    missing: list[str] = []
+    if outside is not None:
+        missing, outside_ok = _finish_missing(*outside)
+    if walk.wait() != 0 or not outside_ok:
+        return _finish_full(root, _start_missing(root, stash))
+    # Not listed: missing, or (alternates the listing did not see) present after all.
+    missing += _still_missing(root, sorted(walk.absent_blobs(listed_blobs)))
+    return missing
 
 
 def _uses_lfs(root: Path, attribute_blobs: list[str]) -> bool:
