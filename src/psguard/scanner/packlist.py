@@ -66,6 +66,19 @@ def _read_idx(path: Path, hash_len: int) -> tuple[bytes, array[int], int]:
     return raw, offsets, n
 
 
+def _ofs_distance(buf: bytes, rel: int) -> tuple[int, int]:
+    """An offset delta's distance back to its base (git's varint with the +1 per
+    continuation byte), read at rel; and the position after it."""
+    c = buf[rel]
+    rel += 1
+    dist = c & 0x7F
+    while c & 0x80:
+        c = buf[rel]
+        rel += 1
+        dist = ((dist + 1) << 7) | (c & 0x7F)
+    return dist, rel
+
+
 def _pack_objects(idx_path: Path, hash_len: int, seen: set[str] | None
                   ) -> list[ObjectInfo]:
     raw, offsets, n = _read_idx(idx_path, hash_len)
@@ -103,13 +116,7 @@ def _pack_objects(idx_path: Path, hash_len: int, seen: set[str] | None
                 while c & 0x80:
                     c = buf[rel]
                     rel += 1
-                c = buf[rel]
-                rel += 1
-                dist = c & 0x7F
-                while c & 0x80:
-                    c = buf[rel]
-                    rel += 1
-                    dist = ((dist + 1) << 7) | (c & 0x7F)
+                dist, rel = _ofs_distance(buf, rel)
                 at = bisect_left(sorted_offs, off - dist)
                 if at >= pos or sorted_offs[at] != off - dist:
                     raise _Unsupported("delta base outside the pack")
@@ -171,13 +178,7 @@ def _resolve_ref_deltas(fh: BinaryIO, raw: bytes, hash_len: int, n: int,
                 raise _Unsupported("delta base outside the pack")
             base_off = _offset_of(raw, hash_len, n, i)
         else:  # offset delta whose base was itself unresolved
-            c = head[rel]
-            rel += 1
-            dist = c & 0x7F
-            while c & 0x80:
-                c = head[rel]
-                rel += 1
-                dist = ((dist + 1) << 7) | (c & 0x7F)
+            dist, _ = _ofs_distance(head, rel)
             base_off = off - dist
         at = bisect_left(sorted_offs, base_off)
         if at >= n or sorted_offs[at] != base_off:
