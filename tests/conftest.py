@@ -84,6 +84,12 @@ class Repo:
             target.write_bytes(content)
         return target
 
+    def add_origin(self, path: Path) -> Repo:
+        """A bare repository at path (same home), added as this repository's origin."""
+        remote = init_repo(path, self.home, bare=True)
+        self.git("remote", "add", "origin", str(remote.path))
+        return remote
+
     def commit(self, message: str, *paths: str) -> str:
         self.git("add", "--", *(paths or (".",)))
         self.git("commit", "-q", "--allow-empty", "-m", message)

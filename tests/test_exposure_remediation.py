@@ -42,11 +42,10 @@ class World:
     """One clone of a bare remote with the same kind of key in each exposure."""
 
     def __init__(self, tmp_path: Path, home: Path) -> None:
-        self.remote = init_repo(tmp_path / "remote.git", home, bare=True)
         self.repo = repo = init_repo(tmp_path / "work", home)
+        self.remote = repo.add_origin(tmp_path / "remote.git")
         self.keys = {name: make_key() for name in
                      ("working-tree", "staged", "local", "pushed", "stash", "tag")}
-        repo.git("remote", "add", "origin", str(self.remote.path))
         repo.write("README.md", "hello\n")
         repo.write("stashed.env", "# nothing yet\n")
         repo.commit("init")
@@ -182,10 +181,8 @@ def test_unknown_status_on_pushed_key_is_revoke_first(world: World) -> None:
     assert steps(f)[0].text.startswith("Revoke it first")
 
 
-def test_last_local_commit_is_amended_and_the_advice_works(repo: Repo, tmp_path: Path,
-                                                           git_home: Path) -> None:
-    remote = init_repo(tmp_path / "remote.git", git_home, bare=True)
-    repo.git("remote", "add", "origin", str(remote.path))
+def test_last_local_commit_is_amended_and_the_advice_works(repo: Repo, tmp_path: Path) -> None:
+    repo.add_origin(tmp_path / "remote.git")
     repo.write("README.md", "hi\n")
     repo.commit("init")
     repo.git("push", "-q", "-u", "origin", "main")
@@ -265,11 +262,9 @@ def test_show_secrets_puts_the_literal_key_in_the_replacements_command(world: Wo
     assert any(s["command"] and f"'{key}==>" in s["command"] for s in f["remediation"])
 
 
-def test_committed_version_wins_over_working_tree(repo: Repo, tmp_path: Path,
-                                                  git_home: Path) -> None:
+def test_committed_version_wins_over_working_tree(repo: Repo, tmp_path: Path) -> None:
     """A key still in a file that was pushed has travelled further than the work tree."""
-    remote = init_repo(tmp_path / "remote.git", git_home, bare=True)
-    repo.git("remote", "add", "origin", str(remote.path))
+    repo.add_origin(tmp_path / "remote.git")
     key = make_key()
     repo.write("conf/app.env", env_line(key))
     first = repo.commit("add conf")
@@ -292,9 +287,8 @@ def test_repository_without_remotes_counts_as_pushed(repo: Repo) -> None:
     assert any("no remote-tracking refs" in n for n in f["notes"])
 
 
-def test_note_only_key(repo: Repo, tmp_path: Path, git_home: Path) -> None:
-    remote = init_repo(tmp_path / "remote.git", git_home, bare=True)
-    repo.git("remote", "add", "origin", str(remote.path))
+def test_note_only_key(repo: Repo, tmp_path: Path) -> None:
+    repo.add_origin(tmp_path / "remote.git")
     repo.write("README.md", "hi\n")
     head = repo.commit("init")
     repo.git("push", "-q", "-u", "origin", "main")
@@ -336,9 +330,8 @@ def test_new_user_pushed_live_key_and_staged_key_with_real_verification(
     """The README scenario: one pushed key that works, one staged key that does not."""
     from poolside_fake import FakePoolside
 
-    remote = init_repo(tmp_path / "remote.git", git_home, bare=True)
     repo = init_repo(tmp_path / "app", git_home)
-    repo.git("remote", "add", "origin", str(remote.path))
+    repo.add_origin(tmp_path / "remote.git")
     live, dead = make_key(), make_key()
     repo.write("settings.py", f'import os\n\nPOOLSIDE_API_KEY = "{live}"\n')
     pushed = repo.commit("Add settings")
@@ -472,10 +465,8 @@ def test_key_amended_away_lives_only_in_the_reflog(repo: Repo) -> None:
     assert run_psguard("scan", "--history", str(repo.path)).code == 0
 
 
-def test_pushed_key_also_in_unpushed_commits_gets_both_steps(repo: Repo, tmp_path: Path,
-                                                             git_home: Path) -> None:
-    remote = init_repo(tmp_path / "remote.git", git_home, bare=True)
-    repo.git("remote", "add", "origin", str(remote.path))
+def test_pushed_key_also_in_unpushed_commits_gets_both_steps(repo: Repo, tmp_path: Path) -> None:
+    repo.add_origin(tmp_path / "remote.git")
     key = make_key()
     repo.write("a.env", env_line(key))
     repo.commit("pushed")

@@ -7,7 +7,6 @@ session (from a snapshot commit of this checkout) in a shared PRE_COMMIT_HOME.
 
 from __future__ import annotations
 
-import os
 import shutil
 import stat
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GIT_ENV, Repo, init_repo, make_key, run_psguard
+from conftest import Repo, init_repo, make_key, run_psguard
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -133,8 +132,7 @@ def test_framework_commit_msg_hook_blocks_a_key_in_the_message(fw_repo: Repo) ->
 
 
 def test_framework_pre_push_blocks_a_branch_with_a_key(fw_repo: Repo, tmp_path: Path) -> None:
-    remote = init_repo(tmp_path / "remote.git", fw_repo.home, bare=True)
-    fw_repo.git("remote", "add", "origin", str(remote.path))
+    fw_repo.add_origin(tmp_path / "remote.git")
     proc = git_run(fw_repo, "push", "-u", "origin", "main")
     assert proc.returncode == 0, output(proc)
     key = make_key()
@@ -191,8 +189,7 @@ def test_install_writes_three_hooks_that_block_and_pass(repo: Repo, tmp_path: Pa
     proc = git_run(repo, "commit", "--allow-empty", "-m", f"key is {key}")
     assert proc.returncode == 1 and "commit message" in output(proc)
     # pre-push: a new branch whose commits hold the key, to a local bare remote
-    remote = init_repo(tmp_path / "remote.git", repo.home, bare=True)
-    repo.git("remote", "add", "origin", str(remote.path))
+    repo.add_origin(tmp_path / "remote.git")
     assert git_run(repo, "push", "-q", "origin", "main").returncode == 0
     repo.git("checkout", "-q", "-b", "topic")
     repo.git("add", "config.yaml")
@@ -307,6 +304,12 @@ def test_installed_hook_fails_closed_when_psguard_cannot_run(repo: Repo) -> None
     assert git_run(repo, "commit", "-m", "a").returncode == 0
 
 
+def run_python(repo: Repo, code: str) -> subprocess.CompletedProcess[str]:
+    """Python code run in the repository's work tree, as git runs a hook there."""
+    return subprocess.run([sys.executable, "-c", code], cwd=repo.path, env=repo.env,
+                          capture_output=True, text=True)
+
+
 def test_hook_crash_blocks_with_a_clear_message(repo: Repo) -> None:
     """An unexpected exception inside the hook blocks (fail closed), without a key."""
     key = make_key()
@@ -320,9 +323,7 @@ def test_hook_crash_blocks_with_a_clear_message(repo: Repo) -> None:
         "from psguard.cli import main\n"
         "sys.exit(main(['hook', 'pre-commit']))\n"
     )
-    env = {**os.environ, **GIT_ENV, "HOME": str(repo.home)}
-    proc = subprocess.run([sys.executable, "-c", harness], cwd=repo.path, env=env,
-                          capture_output=True, text=True)
+    proc = run_python(repo, harness)
     assert proc.returncode == 2
     assert "internal error in the pre-commit hook" in proc.stderr
     assert "blocked" in proc.stderr and "--no-verify" in proc.stderr
@@ -380,8 +381,7 @@ def test_pre_push_reads_pre_commit_variables(repo: Repo) -> None:
 
 def test_pre_push_stdin_protocol(repo: Repo, tmp_path: Path) -> None:
     """git's pre-push input, line by line: updates, new branches, deletions, several refs."""
-    remote = init_repo(tmp_path / "remote.git", repo.home, bare=True)
-    repo.git("remote", "add", "origin", str(remote.path))
+    remote = repo.add_origin(tmp_path / "remote.git")
     old_key = make_key()
     repo.write("old.txt", f"{old_key}\n")
     repo.commit("a key that is already on the remote", "old.txt")
@@ -428,9 +428,7 @@ def test_clean_pre_commit_path_imports_no_heavy_modules(repo: Repo) -> None:
         "heavy = sorted(m for m in ('rich', 'git', 'httpx') if m in sys.modules)\n"
         "print(code, ','.join(heavy) or '-')\n"
     )
-    env = {**os.environ, **GIT_ENV, "HOME": str(repo.home)}
-    proc = subprocess.run([sys.executable, "-c", harness], cwd=repo.path, env=env,
-                          capture_output=True, text=True)
+    proc = run_python(repo, harness)
     assert proc.stdout.split() == ["0", "-"], proc.stdout + proc.stderr
 
 

@@ -78,9 +78,8 @@ def test_no_raw_key_anywhere_unless_show_secrets(
     reports.mkdir()
 
     # A repository where the keys sit everywhere a key can be.
-    remote = init_repo(tmp_path / "remote.git", git_home, bare=True)
     repo = init_repo(tmp_path / "repo", git_home)
-    repo.git("remote", "add", "origin", str(remote.path))
+    remote = repo.add_origin(tmp_path / "remote.git")
     repo.write("deploy.env", f"POOLSIDE_API_KEY={k['pushed']}\n")
     repo.commit("deploy")
     repo.git("rm", "-q", "deploy.env")

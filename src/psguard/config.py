@@ -18,8 +18,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    import pathspec
-
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*([KMG]i?B|B)?\s*$", re.IGNORECASE)
 _UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3,
@@ -42,21 +40,15 @@ class Config(Record):
         self.source = source  # the file this came from, for messages
         self.warnings: list[str] = []
 
-    def exclude_spec(self) -> pathspec.GitIgnoreSpec | None:
-        """The exclude patterns (gitignore syntax), or None when there are none."""
+    def not_excluded(self, paths: list[str], base: Path | None = None) -> list[str]:
+        """paths without those the exclude patterns (gitignore syntax) match. Patterns
+        are relative to the repository root; paths are relative to the directory `base`
+        (a scan of a subdirectory), or to the repository root when base is None."""
         if not self.exclude:
-            return None
+            return paths
         import pathspec  # only when needed: importing it costs a scan ~20 ms
 
-        return pathspec.GitIgnoreSpec.from_lines(self.exclude)
-
-    def not_excluded(self, paths: list[str], base: Path | None = None) -> list[str]:
-        """paths without those the exclude patterns match. Patterns are relative to
-        the repository root; paths are relative to the directory `base` (a scan of a
-        subdirectory), or to the repository root when base is None."""
-        spec = self.exclude_spec()
-        if spec is None:
-            return paths
+        spec = pathspec.GitIgnoreSpec.from_lines(self.exclude)
         under = "." if base is None else os.path.relpath(os.path.realpath(base),
                                                           repo_root(base))
         prefix = "" if under == "." else under.replace(os.sep, "/") + "/"

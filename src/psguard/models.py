@@ -6,6 +6,7 @@ Nothing here does I/O. Every class is picklable so that worker processes
 
 from __future__ import annotations
 
+import os
 import re
 
 # Plain classes over __slots__, not dataclasses: importing dataclasses (it pulls in
@@ -158,6 +159,16 @@ _KEYISH = re.compile(r"ps-[A-Za-z0-9_-]{6,}")
 def scrub_keys(text: str) -> str:
     """Redact anything key-shaped: for messages that might quote scanned content."""
     return _KEYISH.sub(lambda m: redact(m.group(0)), text)
+
+
+def display_path(path: str) -> str:
+    """A file name as reports show it: bytes that are not UTF-8 as \\xNN escapes (as
+    the history source shows them), never lone surrogates that no report can encode."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", errors="backslashreplace")
 
 
 def redact(secret: str, prefix: str = "ps-") -> str:

@@ -6,8 +6,11 @@ cli.build_parser() adds them from HOOK_COMMANDS; cli.main calls run() for them.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from psguard.cli import Command
 
 HOOK_NAMES = ("pre-commit", "pre-push", "commit-msg")
 HOOK_DESCRIPTION = (
@@ -81,7 +84,7 @@ def add_ci_arguments(ci: argparse.ArgumentParser) -> None:
 
 
 # cli.build_parser lists these beside its own: name: (help, description, arguments)
-HOOK_COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = {
+HOOK_COMMANDS: dict[str, Command] = {
     "hook": ("entry points for git hooks: pre-commit, pre-push, commit-msg",
              HOOK_DESCRIPTION, add_hook_arguments),
     "install": ("install native git hooks (without the pre-commit framework)",

@@ -48,7 +48,6 @@ _B64_SET = frozenset(_B64_CHARS)
 _B64_RUN = re.compile(rb"[A-Za-z0-9+/_-]*")
 _B64_LINE = re.compile(rb"[ \t]*([A-Za-z0-9+/_-]+)(=*)\r?\n")
 _TO_STD = bytes.maketrans(b"-_", b"+/")
-_ALLOW_MARKERS = (b"psguard:allow", b"gitleaks:allow", b"pragma: allowlist secret")
 
 ZIP_MAGIC = b"PK\x03\x04"
 GZIP_MAGIC = b"\x1f\x8b\x08"
@@ -531,7 +530,9 @@ def _relocate(c: Candidate, dec: Decoded, parent: bytes, parent_binary: bool) ->
         column = off - line_start + 1
     else:
         column = len(parent[line_start:off].decode("utf-8", errors="replace")) + 1
-    suppressed = c.suppressed or any(m in line_bytes for m in _ALLOW_MARKERS)
+    from psguard.scanner.engine import ALLOW_MARKERS  # engine imports this module
+
+    suppressed = c.suppressed or any(m in line_bytes for m in ALLOW_MARKERS)
     return c.replace(offset=off, line=line, column=column, suppressed=suppressed)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from psguard.config import Config
 from psguard.models import Candidate, Origin, Problem, Record
 from psguard.scanner.engine import Engine
 from psguard.scanner.locate import Location, decode_path
@@ -144,12 +145,11 @@ def expand_located(cands: list[Candidate], located: dict[str, list[Location]],
     return out, times, notes
 
 
-def drop_excluded(cands: list[Candidate], patterns: list[str]) -> list[Candidate]:
-    """Remove file locations that the config's `exclude` patterns match."""
-    if not patterns:
-        return cands
-    import pathspec
+def drop_excluded(cands: list[Candidate], config: Config) -> list[Candidate]:
+    """Remove file locations (paths from the top) that the config excludes."""
+    def file_path(c: Candidate) -> str | None:
+        return c.origin.path if c.origin.kind in ("blob", "stash") else None
 
-    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
-    return [c for c in cands if not (c.origin.kind in ("blob", "stash") and c.origin.path
-                                     and spec.match_file(c.origin.path))]
+    paths = [p for p in map(file_path, cands) if p]
+    kept = set(config.not_excluded(paths))
+    return [c for c in cands if not file_path(c) or file_path(c) in kept]

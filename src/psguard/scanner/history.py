@@ -447,7 +447,7 @@ def scan_history(ctx: ScanContext) -> None:
     cands = _classify_commit_messages(root, cands, stash)
     expanded, times, notes = expand_located(
         cands, located, lambda b: None if b in located else UNREACHABLE_NOTE)
-    ctx.candidates.extend(drop_excluded(expanded, ctx.config.exclude))
+    ctx.candidates.extend(drop_excluded(expanded, ctx.config))
     for c in cands:
         if c.origin.kind in ("commit-message", "stash") and c.origin.commit:
             times.setdefault(c.origin.commit, (scanner.commit_times.get(

@@ -98,6 +98,6 @@ def scan_revs(ctx: ScanContext, root: Path, revs: list[str]) -> list[str]:
         if c.origin.kind == "commit-message" and c.origin.commit:
             times.setdefault(c.origin.commit,
                              (scanner.commit_times.get(c.origin.commit, (0, None, None))[0], 0))
-    ctx.candidates.extend(drop_excluded(expanded, ctx.config.exclude))
+    ctx.candidates.extend(drop_excluded(expanded, ctx.config))
     ctx.finalizers.append(lambda c: finish_findings(c, root, times, notes, None))
     return revs

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from psguard.errors import NotARepositoryError
-from psguard.models import Candidate, Origin, Problem
+from psguard.models import Candidate, Origin, Problem, display_path
 from psguard.scanner.git import run_git
 
 TYPE_CHECKING = False
@@ -108,17 +108,13 @@ def read_blobs(top: Path, oids: list[str]) -> dict[str, bytes]:
     return out
 
 
-def _display(path: str) -> str:
-    return os.fsencode(path).decode("utf-8", errors="backslashreplace")
-
-
 def scan_staged(ctx: ScanContext) -> None:
     top = ctx.root if ctx.root.is_dir() else ctx.root.parent
     submodules: list[str] = []
     changes = staged_changes(ctx.root, submodules)
     for sub in submodules:
         ctx.result.problems.append(Problem(
-            "warning", _display(sub), "submodule update staged: its content was not scanned "
+            "warning", display_path(sub), "submodule update staged: its content was not scanned "
             "(scan the submodule's own repository)", incomplete=False))
     kept = set(ctx.config.not_excluded([path for path, _, _ in changes]))  # top-relative
     changes = [c for c in changes if c[0] in kept]
@@ -129,19 +125,19 @@ def scan_staged(ctx: ScanContext) -> None:
     for path, head_blob, new in changes:
         data = blobs.get(new)
         if data is None:
-            ctx.result.problems.append(Problem("missing-object", _display(path),
+            ctx.result.problems.append(Problem("missing-object", display_path(path),
                                                f"staged blob {new} is not readable"))
             continue
         if len(data) > max_size:
             ctx.result.problems.append(Problem(
-                "too-large", _display(path), f"{len(data)} bytes is above max_file_size "
+                "too-large", display_path(path), f"{len(data)} bytes is above max_file_size "
                 f"({max_size}); not scanned", incomplete=False))
             continue
         ctx.result.stats.files += 1
         ctx.result.stats.bytes += len(data)
         if not ctx.engine.may_match(data):
             continue
-        cands = ctx.engine.scan_bytes(data, Origin(kind="blob", path=_display(path),
+        cands = ctx.engine.scan_bytes(data, Origin(kind="blob", path=display_path(path),
                                                    blob=new), ctx.result.problems)
         if cands:
             found.extend(cands)
@@ -155,7 +151,7 @@ def scan_staged(ctx: ScanContext) -> None:
     in_head: set[tuple[str, str]] = set()
     for path, head_blob in touched_with_hits:
         data = old.get(head_blob, b"")
-        for c in ctx.engine.scan_bytes(data, Origin(kind="blob", path=_display(path))):
+        for c in ctx.engine.scan_bytes(data, Origin(kind="blob", path=display_path(path))):
             in_head.add((c.rule, c.secret))
 
     def mark(c: ScanContext) -> None:

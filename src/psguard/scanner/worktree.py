@@ -13,7 +13,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from psguard.models import Candidate, Chunk, Origin, Problem, Record
+from psguard.models import Candidate, Chunk, Origin, Problem, Record, display_path
 from psguard.scanner.git import find_toplevel, run_git
 
 TYPE_CHECKING = False
@@ -113,17 +113,7 @@ def read_files(root: Path, rel_paths: list[str], max_size: int, problems: list[P
         except OSError as exc:
             problems.append(Problem("unreadable", rel, exc.strerror or str(exc)))
             continue
-        yield Chunk(data, Origin(kind="file", path=_display(rel)))
-
-
-def _display(rel: str) -> str:
-    """The path as reports show it: bytes that are not UTF-8 as \\xNN escapes (like the
-    staged and history sources), never lone surrogates that no report can encode."""
-    try:
-        rel.encode("utf-8")
-        return rel
-    except UnicodeEncodeError:
-        return os.fsencode(rel).decode("utf-8", errors="backslashreplace")
+        yield Chunk(data, Origin(kind="file", path=display_path(rel)))
 
 
 class FileScan(Record):
