@@ -429,6 +429,46 @@ def test_large_history_uses_parallel_readers_and_cache_keeps_messages(repo: Repo
         assert kinds(finding_for(report, tag_key)) == {"tag-message"}
 
 
+
+def test_keys_inside_deep_delta_chains_of_a_packed_repository(repo: Repo) -> None:
+    # Readers ask for objects backwards through the pack (bases after their deltas):
+    # keys that live a few versions in the middle of long delta chains, split over
+    # both readers, must each be found with the commit that introduced them.
+    import base64
+    import random
+
+    rng = random.Random(11)
+    lines = [f"line {i} {rng.getrandbits(64):x}" for i in range(6000)]
+    keys: dict[str, tuple[str, str]] = {}  # key -> (path, introducing commit)
+    for version in range(30):
+        for name in ("a.cfg", "b.cfg"):
+            for _ in range(40):  # small edits: each version is a delta of its neighbour
+                lines[rng.randrange(len(lines))] = f"edit {rng.getrandbits(64):x}"
+            body = "\n".join(lines)
+            if version % 7 == 3:  # a key lives in this version of the file only
+                k = make_key()
+                body = body.replace(lines[3000], env_line(k).strip(), 1)
+                assert k in body
+                keys[k] = (name, "")
+            repo.write(name, body + "\n")
+        # Incompressible filler: the pack stays above the inline-reader threshold.
+        repo.write(f"noise/{version}.b64", base64.b64encode(rng.randbytes(200_000)).decode())
+        sha = repo.commit(f"version {version}")
+        keys = {k: (p, c or sha) for k, (p, c) in keys.items()}
+    repo.git("repack", "-adf", "--depth=50", "--window=50")
+    assert not list((repo.path / ".git" / "objects").glob("??/*"))  # all packed
+    bases = repo.git("cat-file", "--batch-all-objects", "--batch-check=%(objecttype) "
+                     "%(deltabase)").split("\n")
+    assert sum(1 for b in bases if b.startswith("blob ") and b[5:].strip("0")) >= 50
+
+    code, report = scan("--history", "--no-cache", str(repo.path))
+    assert code == 1 and report["scan"]["complete"] is True
+    assert report["scan"]["stats"]["bytes"] > 4 << 20
+    assert len(report["findings"]) == len(keys) == 8
+    for k, (path, introduced) in keys.items():
+        f = finding_for(report, k)
+        assert paths(f) == {path}
+        assert f["first_seen"]["commit"] == introduced
 def test_amended_commit_and_dangling_blob(repo: Repo) -> None:
     amended, dangling = make_key(), make_key()
     repo.write("a.txt", "a\n")

@@ -1,10 +1,17 @@
 """Bulk object reads through long-lived `git cat-file` processes.
 
-`list_objects` asks git for every object in the object store in pack order
-(`--batch-all-objects --unordered`): reading objects in that order lets git reuse
-delta bases it has just inflated. `read_objects` feeds object ids to one
-`git cat-file --batch --buffer` process and yields each object's bytes; history
-scans run one such reader per core over contiguous slices of the pack order.
+`list_objects` lists every object in the object store in pack order. `read_objects`
+feeds object ids to one `git cat-file --batch --buffer` process and yields each
+object's bytes; history scans run one such reader per core over contiguous slices of
+the pack order, each read backwards (`shard`).
+
+Why backwards: a delta's base always lies earlier in its pack, and git keeps the
+bases it inflates on the way to an object in its delta base cache, but not the object
+it was asked for. Read forwards, each object of a chain B <- X1 <- X2 is inflated
+twice (X1 once as X2's base, once when asked for). Read backwards, asking for X2
+caches X1 and B, which are then handed out from the cache when their turn comes:
+every object is inflated once. Measured on a 27,000-commit repository (181,548 blobs,
+two readers): 32 s of git CPU forwards, 20 s backwards.
 
 The processes never fetch: in a partial clone a missing object is reported as
 missing, not fetched from the promisor remote.
@@ -83,9 +90,10 @@ def list_objects(cwd: Path, types: frozenset[str] = frozenset({"blob", "commit",
 
 
 def shard(objects: list[ObjectInfo], parts: int) -> list[list[ObjectInfo]]:
-    """Contiguous slices of about equal byte size (keeps pack order within each)."""
+    """Contiguous slices of the pack order of about equal byte size, each in reverse
+    pack order: the order to read them in (see the module's doc)."""
     if parts <= 1 or len(objects) < 2:
-        return [objects]
+        return [objects[::-1]]
     total = sum(o.size for o in objects) or 1
     target = total / parts
     slices: list[list[ObjectInfo]] = []
@@ -98,7 +106,7 @@ def shard(objects: list[ObjectInfo], parts: int) -> list[list[ObjectInfo]]:
             slices.append(current)
             current = []
     slices.append(current)
-    return [s for s in slices if s]
+    return [s[::-1] for s in slices if s]
 
 
 def read_objects(cwd: Path, oids: Iterable[str], max_size: int | None = None

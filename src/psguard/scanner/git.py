@@ -68,7 +68,7 @@ def memory_options(pack_limit_mb: int | None) -> tuple[str, ...]:
     """Bound how much of the packs one git process maps (and so its resident memory).
 
     None: the limits for walks (WALK_PACK_LIMIT_MB, 1 MB windows). A number: readers
-    in pack order (sequential, so larger windows); they run as fast with 64 MB as
+    in (reverse) pack order (sequential, so larger windows); they run as fast with 64 MB as
     without limits. 0: no limits, for short listings that git would slow down by
     remapping (types of deltas).
     """

@@ -5,8 +5,9 @@
    and also objects no ref reaches any more).
 2. Objects the blob cache already knows to be clean under this rule set are dropped.
 3. The rest is split into contiguous slices of the pack order, one long-lived
-   `git cat-file --batch` reader per core; each object goes through the engine's
-   literal prefilter and only on a hit through the rules.
+   `git cat-file --batch` reader per core, each reading its slice backwards (so git
+   inflates every object of a delta chain once: catfile.py); each object goes
+   through the engine's literal prefilter and only on a hit through the rules.
 4. Concurrently, one `git log --raw` walk over the branches, tags and other refs
    (locate.MainWalk) records every commit's changes. It finds the objects refs reach
    but the repository lacks (partial clones, damaged mirrors): a missing commit, tree
