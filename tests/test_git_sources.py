@@ -96,6 +96,40 @@ def test_history_unmerged_branch_and_tag_only_commit(repo: Repo) -> None:
     assert t["refs"] == ["refs/tags/v1.0"]
 
 
+def test_history_refs_reaching_each_key_agree_with_git(repo: Repo, tmp_path: Path) -> None:
+    # Branches, a remote-tracking branch, an annotated tag, a lightweight tag and the
+    # stash: each finding names exactly the refs `git for-each-ref --contains` names.
+    old, mid, side = make_key(), make_key(), make_key()
+    repo.write("a.txt", "a\n")
+    repo.commit("init")
+    repo.write("old.env", env_line(old))
+    c_old = repo.commit("old key")
+    repo.git("tag", "-a", "v1", "-m", "release one")
+    repo.add_origin(tmp_path / "origin.git")
+    repo.git("push", "-q", "origin", "main")
+    repo.write("mid.env", env_line(mid))
+    c_mid = repo.commit("mid key")
+    repo.git("checkout", "-q", "-b", "side", c_old)
+    repo.write("side.env", env_line(side))
+    c_side = repo.commit("side key")
+    repo.git("tag", "side-tip")
+    repo.git("checkout", "-q", "main")
+    repo.write("a.txt", "work in progress\n")
+    repo.git("stash", "-q")
+
+    code, report = scan("--history", str(repo.path))
+    assert code == 1
+    for key, commit in ((old, c_old), (mid, c_mid), (side, c_side)):
+        f = finding_for(report, key)
+        assert f["first_seen"]["commit"] == commit
+        expected = repo.git("for-each-ref", "--format=%(refname)", f"--contains={commit}")
+        assert f["refs"] == expected.split(), key[-4:]
+    assert finding_for(report, old)["refs"] == [
+        "refs/heads/main", "refs/heads/side", "refs/remotes/origin/main", "refs/stash",
+        "refs/tags/side-tip", "refs/tags/v1"]
+    assert finding_for(report, side)["refs"] == ["refs/heads/side", "refs/tags/side-tip"]
+
+
 def test_history_messages_notes_and_stashes(repo: Repo) -> None:
     in_commit_msg, in_tag_msg, in_note, in_stash, in_old_stash = (make_key() for _ in range(5))
     repo.write("app.py", "x = 1\n")

@@ -44,7 +44,7 @@ from psguard.scanner.locate import (
     Location,
     MainWalk,
     locate_blobs,
-    refs_containing,
+    refs_containing_each,
     tree_blobs,
 )
 
@@ -545,13 +545,16 @@ def _classify_commit_messages(root: Path, cands: list[Candidate], stash: list[st
 def finish_findings(ctx: ScanContext, root: Path, times: dict[str, tuple[int, int]],
                     notes: dict[str, list[str]], head_blobs: set[str] | None) -> None:
     """After grouping: first commit, refs that reach the key, present at HEAD, notes."""
-    for f in ctx.result.findings:
+    commit_sets = [{c.origin.commit for c in f.candidates if c.origin.commit}
+                   for f in ctx.result.findings]
+    refs = refs_containing_each(root, commit_sets)
+    for f, reaching in zip(ctx.result.findings, refs, strict=True):
         commits = [c.origin for c in f.candidates if c.origin.commit]
         if commits:
             first = min(commits, key=lambda o: times.get(o.commit or "", (1 << 62, 0)))
             f.first_seen = {"commit": first.commit, "author": first.author,
                             "date": first.date}
-            f.refs = refs_containing(root, {o.commit for o in commits if o.commit})
+            f.refs = reaching
         if head_blobs is not None:
             f.present_at_head = any(c.origin.blob in head_blobs for c in f.candidates
                                     if c.origin.blob)
