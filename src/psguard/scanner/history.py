@@ -384,6 +384,14 @@ def scan_history(ctx: ScanContext) -> None:
     scanner = ObjectScanner(ctx.engine, max_size=max_size)
     workers = max(1, min(2, os.cpu_count() or 1))
     par = ParallelScan(root, todo, scanner, workers)
+    absent = None  # blobs the walk shows that the listing lacks, found during the scan
+    if walk and traversal is None and not same_objects:
+        from concurrent.futures import ThreadPoolExecutor
+
+        # After the fork: the workers must not inherit a running thread.
+        background = ThreadPoolExecutor(1)
+        absent = background.submit(walk[0].absent_blobs, listed_blobs)
+        background.shutdown(wait=False)
     # Locating needs one walk over all commits. Without it running already, start it
     # when the first hit shows up, so it overlaps the scan.
 
@@ -397,8 +405,8 @@ def scan_history(ctx: ScanContext) -> None:
         par.wait(early)
     cands, unreadable = par.collect()
     ctx.result.problems.extend(scanner.problems)
-    if walk and traversal is None and not same_objects:
-        missing = _missing_from_walk(root, stash, walk[0], listed_blobs, outside)
+    if absent is not None:
+        missing = _missing_from_walk(root, stash, walk[0], absent.result(), outside)
         listed_blobs.clear()
     elif outside is not None:
         _finish_missing(*outside)
@@ -475,12 +483,12 @@ def _finish_full(root: Path, traversal: tuple[Any, Any, Any]) -> list[str]:
 
 
 def _missing_from_walk(root: Path, stash: list[str], walk: MainWalk,
-                       listed_blobs: set[bytes], outside: tuple[Any, Any, Any] | None
+                       not_listed: set[str], outside: tuple[Any, Any, Any] | None
                        ) -> list[str]:
     """What refs reach but the repository lacks, from the main walk's output (blobs it
-    shows that the object listing lacks, confirmed by git) and the small walk over
-    what it does not cover. If either walk stopped early (a missing commit, tree or
-    tag), the full rev-list walk instead, which lists those too."""
+    shows that the object listing lacks, `not_listed`, confirmed by git) and the small
+    walk over what it does not cover. If either walk stopped early (a missing commit,
+    tree or tag), the full rev-list walk instead, which lists those too."""
     outside_ok = True
     missing: list[str] = []
     if outside is not None:
@@ -488,7 +496,7 @@ def _missing_from_walk(root: Path, stash: list[str], walk: MainWalk,
     if walk.wait() != 0 or not outside_ok:
         return _finish_full(root, _start_missing(root, stash))
     # Not listed: missing, or (alternates the listing did not see) present after all.
-    missing += _still_missing(root, sorted(walk.absent_blobs(listed_blobs)))
+    missing += _still_missing(root, sorted(not_listed))
     return missing
 
 
