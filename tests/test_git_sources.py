@@ -320,29 +320,56 @@ def test_shallow_clone(tmp_path: Path, git_home: Path) -> None:
 
 
 def test_range_and_since_cover_only_the_range(repo: Repo) -> None:
-    before, inside, in_msg = make_key(), make_key(), make_key()
+    before, inside, in_msg, in_mid_msg = make_key(), make_key(), make_key(), make_key()
     repo.write("a.env", env_line(before))
     base = repo.commit("old")
     repo.write("b.env", env_line(inside))
     added = repo.commit("new")
+    repo.write("d.txt", "d\n")
+    mid = repo.commit(f"wip: token {in_mid_msg}")  # a message inside the range, not its tip
     repo.write("c.txt", "c\n")
     msg = repo.commit(f"note: api_key {in_msg}")
     for args in (["--range", f"{base}..HEAD"], ["--since", base]):
         code, report = scan(*args, str(repo.path))
         assert code == 1
         assert report["scan"]["mode"] == "range"
-        assert len(report["findings"]) == 2
+        assert report["scan"]["stats"]["commits"] == 3
+        assert len(report["findings"]) == 3
         f = finding_for(report, inside)
         assert paths(f) == {"b.env"} and f["first_seen"]["commit"] == added
         assert finding_for(report, in_msg)["first_seen"]["commit"] == msg
+        assert finding_for(report, in_mid_msg)["first_seen"]["commit"] == mid
     code, report = scan("--range", f"{added}..HEAD", str(repo.path))
-    assert code == 1 and len(report["findings"]) == 1
+    assert code == 1 and len(report["findings"]) == 2
     code, report = scan("--range", f"{msg}..HEAD", str(repo.path))
     assert code == 0 and report["findings"] == []
     bad = run_psguard("scan", "--range", "nope..HEAD", str(repo.path))
     assert bad.code == 2 and "unknown revision" in bad.stderr
     bad = run_psguard("scan", "--range", "--output=x", str(repo.path))
     assert bad.code == 2
+
+
+def test_large_range_over_packed_and_loose_objects(repo: Repo) -> None:
+    # Over 2,000 objects a range is read in pack order (backwards), loose ones first:
+    # every object is still read exactly once.
+    packed_key, loose_key = make_key(), make_key()
+    repo.write("a.txt", "a\n")
+    base = repo.commit("init")
+    for i in range(2100):
+        repo.write(f"many/f{i}.txt", f"file {i}\n")
+    repo.write("many/k.env", env_line(packed_key))
+    packed = repo.commit("many files")
+    repo.git("repack", "-adq")
+    repo.write("loose.env", env_line(loose_key))
+    loose = repo.commit("one more")
+    assert list((repo.path / ".git" / "objects").glob("??/*"))  # some objects are loose
+
+    code, report = scan("--range", f"{base}..HEAD", str(repo.path))
+    assert code == 1
+    assert report["scan"]["stats"]["blobs"] == 2102
+    assert report["scan"]["stats"]["commits"] == 2
+    assert finding_for(report, packed_key)["first_seen"]["commit"] == packed
+    assert finding_for(report, loose_key)["first_seen"]["commit"] == loose
 
 
 # --- staged ------------------------------------------------------------------------------

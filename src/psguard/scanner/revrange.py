@@ -17,6 +17,11 @@ from psguard.scanner.git import run_git
 from psguard.scanner.gitobjects import ObjectScanner, drop_excluded, expand_located
 from psguard.scanner.history import finish_findings, repo_facts
 from psguard.scanner.locate import locate_blobs
+from psguard.scanner.packlist import reading_order
+
+# Large ranges (a first push, a long-lived branch) are read in pack order, backwards;
+# below this many objects the order does not matter and reading the pack index would.
+_ORDER_MIN_OBJECTS = 2000
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -55,11 +60,14 @@ def scan_revs(ctx: ScanContext, root: Path, revs: list[str]) -> list[str]:
     """Scan what the rev-list arguments `revs` add. Reusable by hooks and CI."""
     if any(r.startswith("-") and r != "--not" for r in revs):
         raise UsageError(f"unsupported revision arguments: {' '.join(revs)}")
+    # The type filter keeps blobs (and the objects named in revs) but drops the
+    # range's other commits: their messages come from a plain rev-list.
     listing = run_git(["rev-list", "--objects", "--no-object-names", "--missing=print",
                        "--filter=object:type=blob", *revs, "--"], root, no_fetch=True)
+    commits = run_git(["rev-list", *revs, "--"], root, no_fetch=True)
     present: list[str] = []
     missing: list[str] = []
-    for line in listing.stdout.decode().split():
+    for line in dict.fromkeys((listing.stdout + commits.stdout).decode().split()):
         if line.startswith("?"):
             missing.append(line[1:])
         else:
@@ -68,6 +76,9 @@ def scan_revs(ctx: ScanContext, root: Path, revs: list[str]) -> list[str]:
     cands = []
     max_size = ctx.config.max_file_size
     too_large = 0
+    if len(present) >= _ORDER_MIN_OBJECTS:
+        facts = repo_facts(root)
+        present = reading_order(facts.git_dir, present, facts.hash_len)
     for oid, kind, data in catfile.read_objects(root, present, max_size):
         if kind == "missing":
             missing.append(oid)
