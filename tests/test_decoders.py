@@ -173,6 +173,24 @@ def test_adversarial_needles_cost_a_bounded_number_of_windows() -> None:
     assert problems  # the whole-run limit, reported
 
 
+@pytest.mark.parametrize("filler", [b"Hs- ws- Bs- 4sI EsD cHM\n", b"ps ps- s- -\n"])
+@pytest.mark.parametrize("repeat", [3, 5000, 400_000])  # the last: over 8 MB, sliced
+def test_engine_prefilter_sees_keys_behind_lookalike_windows(filler: bytes,
+                                                             repeat: int) -> None:
+    # Bytes that collapse like the prefilter's needles (`Hs-` maps like `ps-`) make it
+    # confirm and, past a few dozen, fall back to plain searches: a key after them,
+    # plain or base64, still passes the prefilter and is found.
+    key = make_key()
+    engine = Engine(RULES)
+    noise = filler * repeat
+    if b"ps-" not in noise:
+        assert not engine.may_match(noise)
+    for tail in (f"token = {key}\n".encode(), base64.b64encode(f"k={key}\n".encode())):
+        data = noise + tail
+        assert engine.may_match(data)
+        assert key in [s for s, _, _ in scan(data, engine)[0]]
+
+
 def test_decoding_can_be_switched_off_and_the_engine_pickles() -> None:
     key = make_key()
     data = b"v: " + base64.b64encode(f"k={key}\n".encode()) + b"\n"

@@ -153,7 +153,11 @@ class Decoder:
             for needle, phase in _b64_needles(t):
                 needles.setdefault(needle, phase)
         self.b64_needles = tuple(needles.items())
-        self.gate = _CollapsedGate([n for n, _ in self.b64_needles] + list(_B64_MAGICS))
+        encoded = [n for n, _ in self.b64_needles] + list(_B64_MAGICS)
+        self.gate = _CollapsedGate(encoded)
+        # The engine's prefilter asks about plain prefixes too: one translate for all
+        # (a `find` of the prefix alone costs about as much as the whole gate).
+        self.any_gate = _CollapsedGate(list(self.prefixes) + encoded)
 
     def may_match(self, data: bytes) -> bool:
         """False when nothing in data can be decoded into a key (the cheap gate)."""
@@ -163,9 +167,10 @@ class Decoder:
     def may_match_any(self, data: bytes) -> bool:
         """The engine's prefilter with decoding on: False when neither a rule prefix
         nor anything decodable into a key can be in data."""
-        if any(data.find(p) >= 0 for p in self.prefixes):
+        if self.any_gate.hits(data):
             return True
-        return self.may_match(data)
+        return len(data) >= 8 and (_archive_kind(data) is not None
+                                   or self._cheap_triggers(data))
 
     # -- the recursive scan -------------------------------------------------------
 
@@ -424,9 +429,11 @@ class _CollapsedGate:
     which happens for a few percent of ordinary chunks. Needles whose windows cannot
     agree with the others are searched one by one.
 
-    Only for the encoded needles: a rule's plain prefix is a single `find`, faster
-    than any translate (and text dense with it, a CSS bundle full of `ps-3`, would
-    make every window confirm).
+    The decoders' gate holds only the encoded needles: text dense with a plain prefix
+    (a CSS bundle full of `ps-3`) would make its windows confirm for nothing. The
+    engine's prefilter holds the plain prefixes too: there a confirmed prefix ends
+    the search, and one translate plus one `find` costs less than a `find` for the
+    prefix followed by the decoders' gate (2.2-2.5 vs 3.2 ns/byte on Python sources).
     """
 
     def __init__(self, needles: list[bytes]) -> None:
