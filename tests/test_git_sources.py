@@ -350,13 +350,17 @@ def test_range_and_since_cover_only_the_range(repo: Repo) -> None:
 
 
 def test_large_range_over_packed_and_loose_objects(repo: Repo) -> None:
-    # Over 2,000 objects a range is read in pack order (backwards), loose ones first:
-    # every object is still read exactly once.
+    # Over 2,000 objects a range is read in pack order (backwards), and with more than
+    # 4 MB of it on disk by a worker per core: every object is still read exactly once.
+    import base64
+    import random
+
+    rng = random.Random(5)
     packed_key, loose_key = make_key(), make_key()
     repo.write("a.txt", "a\n")
     base = repo.commit("init")
-    for i in range(2100):
-        repo.write(f"many/f{i}.txt", f"file {i}\n")
+    for i in range(2100):  # incompressible: about 5 MB in the pack
+        repo.write(f"many/f{i}.txt", base64.b64encode(rng.randbytes(2400)).decode())
     repo.write("many/k.env", env_line(packed_key))
     packed = repo.commit("many files")
     repo.git("repack", "-adq")
@@ -367,6 +371,7 @@ def test_large_range_over_packed_and_loose_objects(repo: Repo) -> None:
     code, report = scan("--range", f"{base}..HEAD", str(repo.path))
     assert code == 1
     assert report["scan"]["stats"]["blobs"] == 2102
+    assert report["scan"]["stats"]["bytes"] > 4 << 20
     assert report["scan"]["stats"]["commits"] == 2
     assert finding_for(report, packed_key)["first_seen"]["commit"] == packed
     assert finding_for(report, loose_key)["first_seen"]["commit"] == loose

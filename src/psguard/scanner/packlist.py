@@ -20,7 +20,7 @@ import struct
 import sys
 import zlib
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -242,39 +242,42 @@ def _loose_objects(objects: Path, seen: set[str], hash_len: int) -> list[ObjectI
     return out
 
 
-def reading_order(git_dir: Path, oids: list[str], hash_len: int = 20) -> list[str]:
-    """oids in the order `git cat-file --batch` reads them fastest: for each pack,
-    from its end back to its start (catfile's doc says why). Ids in no pack (loose
-    objects, or packs this cannot read) come first, in their given order.
+def in_pack_order(git_dir: Path, objects: list[ObjectInfo], hash_len: int = 20
+                  ) -> list[ObjectInfo]:
+    """objects sorted as they lie in the packs (pack by pack, by offset), each with its
+    size on disk; those in no pack (loose objects, or packs this cannot read) after
+    them, as given. Readers take slices of this order backwards (catfile.shard).
 
     A list in traversal order (`rev-list --objects`) jumps around the pack: on a
-    27,000-commit repository git read every blob in about 60 s that way, 21 s in this
-    order.
+    27,000-commit repository one reader took about 84 s for every blob of the main
+    branch that way, 33 s in this order, backwards.
     """
     if (os.environ.get("GIT_OBJECT_DIRECTORY")
             or (git_dir / "objects" / "info" / "alternates").exists()):
-        return oids
-    left = {bytes.fromhex(o) for o in oids}
-    ordered: list[str] = []
+        return objects
+    left = {bytes.fromhex(o.oid): o for o in objects}
+    ordered: list[ObjectInfo] = []
     try:
-        idxs = sorted((git_dir / "objects" / "pack").glob("*.idx"))
-        for idx in idxs:
+        for idx in sorted((git_dir / "objects" / "pack").glob("*.idx")):
             if not left:
                 break
             raw, offsets, n = _read_idx(idx, hash_len)
             start = 8 + 256 * 4
             ids = [raw[start + i * hash_len:start + (i + 1) * hash_len] for i in range(n)]
-            found = []
+            ends = sorted(offsets)
+            ends.append(idx.with_suffix(".pack").stat().st_size - hash_len)
+            found: list[tuple[int, bytes]] = []
             for oid in left:
                 i = bisect_left(ids, oid)
                 if i < n and ids[i] == oid:
                     found.append((offsets[i], oid))
-            found.sort(reverse=True)
-            ordered += [oid.hex() for _, oid in found]
-            left.difference_update(oid for _, oid in found)
+            found.sort()
+            for off, oid in found:
+                size = ends[bisect_right(ends, off)] - off
+                ordered.append(left.pop(oid)._replace(size=size))
     except (_Unsupported, OSError, ValueError, struct.error):
-        return oids
-    return [o for o in oids if bytes.fromhex(o) in left] + ordered
+        return objects
+    return ordered + list(left.values())
 
 
 def list_pack_objects(git_dir: Path, hash_len: int = 20) -> list[ObjectInfo] | None:

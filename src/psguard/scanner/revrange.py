@@ -2,25 +2,27 @@
 
 `git rev-list --objects A..B` names every blob the range's trees hold that A's side
 does not (a blob that appears only in a merge's resolution included), each once,
-plus the range's commits; one `git cat-file --batch` reader scans them. Hits are
+plus the range's commits; `git cat-file --batch` readers scan them (history.py's
+ParallelScan: one inline for a small range, one per core for a large one). Hits are
 located with `git log A..B --raw -c --find-object`.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from psguard.errors import UsageError
 from psguard.models import Problem
-from psguard.scanner import catfile
 from psguard.scanner.git import run_git
 from psguard.scanner.gitobjects import ObjectScanner, drop_excluded, expand_located
-from psguard.scanner.history import finish_findings, repo_facts
+from psguard.scanner.history import ParallelScan, finish_findings, repo_facts
 from psguard.scanner.locate import locate_blobs
-from psguard.scanner.packlist import reading_order
+from psguard.scanner.packlist import ObjectInfo, in_pack_order
 
-# Large ranges (a first push, a long-lived branch) are read in pack order, backwards;
-# below this many objects the order does not matter and reading the pack index would.
+# Large ranges (a first push, a long-lived branch) are read in pack order, backwards,
+# and sharded by size on disk; below this many objects the order does not matter and
+# reading the pack index would.
 _ORDER_MIN_OBJECTS = 2000
 
 TYPE_CHECKING = False
@@ -65,34 +67,36 @@ def scan_revs(ctx: ScanContext, root: Path, revs: list[str]) -> list[str]:
     listing = run_git(["rev-list", "--objects", "--no-object-names", "--missing=print",
                        "--filter=object:type=blob", *revs, "--"], root, no_fetch=True)
     commits = run_git(["rev-list", *revs, "--"], root, no_fetch=True)
-    present: list[str] = []
+    tips = {r.lstrip("^") for r in revs}
+    commit_ids = set(commits.stdout.decode().split())
+    objects: list[ObjectInfo] = []
     missing: list[str] = []
     for line in dict.fromkeys((listing.stdout + commits.stdout).decode().split()):
         if line.startswith("?"):
             missing.append(line[1:])
-        else:
-            present.append(line)
-    scanner = ObjectScanner(ctx.engine)
-    cands = []
-    max_size = ctx.config.max_file_size
-    too_large = 0
-    if len(present) >= _ORDER_MIN_OBJECTS:
+        else:  # besides commits and blobs only an annotated tag named in revs
+            kind = "commit" if line in commit_ids else "tag" if line in tips else "blob"
+            objects.append(ObjectInfo(line, kind, 0))
+    if len(objects) >= _ORDER_MIN_OBJECTS:
         facts = repo_facts(root)
-        present = reading_order(facts.git_dir, present, facts.hash_len)
-    for oid, kind, data in catfile.read_objects(root, present, max_size):
-        if kind == "missing":
-            missing.append(oid)
+        objects = in_pack_order(facts.git_dir, objects, facts.hash_len)
+    max_size = ctx.config.max_file_size
+    scanner = ObjectScanner(ctx.engine, max_size=max_size)
+    # Large ranges (sizes known from the packs) are read by a worker per core.
+    par = ParallelScan(root, objects, scanner, max(1, min(2, os.cpu_count() or 1)))
+    par.wait(None)
+    cands, unreadable = par.collect()
+    missing += unreadable
+    not_read = set(unreadable) | set(scanner.too_large)
+    for obj in objects:
+        if obj.oid in not_read:
             continue
-        if kind == "too-large":
-            too_large += 1
-            continue
-        if kind == "commit":
+        if obj.type == "commit":
             ctx.result.stats.commits += 1
-        elif kind == "blob":
+        elif obj.type == "blob":
             ctx.result.stats.blobs += 1
-        ctx.result.stats.bytes += len(data)
-        if ctx.engine.may_match(data):
-            cands.extend(scanner.scan(oid, kind, data))
+    ctx.result.stats.bytes = par.bytes_read
+    too_large = len(scanner.too_large)
     ctx.result.problems.extend(scanner.problems)
     for oid in sorted(set(missing)):
         ctx.result.problems.append(Problem(
