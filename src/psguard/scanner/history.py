@@ -220,7 +220,7 @@ class ParallelScan:
     the Python side on the GIL). Small jobs run inline."""
 
     def __init__(self, root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
-                 workers: int) -> None:
+                 workers: int | None = None) -> None:
         import multiprocessing
 
         self.root = root
@@ -229,6 +229,8 @@ class ParallelScan:
         self.total_bytes = sum(o.size for o in objects)  # on disk: for balancing only
         self.bytes_read = 0
         big = self.total_bytes >= _PARALLEL_MIN_BYTES
+        if workers is None:  # one per core, at most two (more was never measured)
+            workers = max(1, min(2, os.cpu_count() or 1))
         self.slices = catfile.shard(objects, workers if big else 1)
         self.procs: list[Any] = []
         self.conns: list[Any] = []
@@ -382,8 +384,7 @@ def scan_history(ctx: ScanContext) -> None:
 
     max_size = ctx.config.max_file_size
     scanner = ObjectScanner(ctx.engine, max_size=max_size)
-    workers = max(1, min(2, os.cpu_count() or 1))
-    par = ParallelScan(root, todo, scanner, workers)
+    par = ParallelScan(root, todo, scanner)
     absent = None  # blobs the walk shows that the listing lacks, found during the scan
     if walk and traversal is None and not same_objects:
         from concurrent.futures import ThreadPoolExecutor

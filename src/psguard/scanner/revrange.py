@@ -9,7 +9,6 @@ located with `git log A..B --raw -c --find-object`.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from psguard.errors import UsageError
@@ -83,7 +82,7 @@ def scan_revs(ctx: ScanContext, root: Path, revs: list[str]) -> list[str]:
     max_size = ctx.config.max_file_size
     scanner = ObjectScanner(ctx.engine, max_size=max_size)
     # Large ranges (sizes known from the packs) are read by a worker per core.
-    par = ParallelScan(root, objects, scanner, max(1, min(2, os.cpu_count() or 1)))
+    par = ParallelScan(root, objects, scanner)
     par.wait(None)
     cands, unreadable = par.collect()
     missing += unreadable
