@@ -54,7 +54,7 @@ def _read_idx(path: Path, hash_len: int) -> tuple[bytes, array[int], int]:
     if sys.byteorder == "little":
         small.byteswap()
     offsets = array("Q", small)
-    if any(o & 0x80000000 for o in small):
+    if small and max(small) & 0x80000000:  # some offsets are in the 64-bit table
         count = (len(raw) - 2 * hash_len - large_start) // 8
         big = array("Q")
         big.frombytes(raw[large_start:large_start + 8 * count])
@@ -263,18 +263,17 @@ def in_pack_order(git_dir: Path, objects: list[ObjectInfo], hash_len: int = 20
                 break
             raw, offsets, n = _read_idx(idx, hash_len)
             start = 8 + 256 * 4
-            ids = [raw[start + i * hash_len:start + (i + 1) * hash_len] for i in range(n)]
+            position = {raw[start + i * hash_len:start + (i + 1) * hash_len]: i
+                        for i in range(n)}
             ends = sorted(offsets)
             ends.append(idx.with_suffix(".pack").stat().st_size - hash_len)
-            found: list[tuple[int, bytes]] = []
-            for oid in left:
-                i = bisect_left(ids, oid)
-                if i < n and ids[i] == oid:
-                    found.append((offsets[i], oid))
-            found.sort()
+            found = sorted((offsets[i], oid) for oid in left
+                           if (i := position.get(oid)) is not None)
+            del position
             for off, oid in found:
-                size = ends[bisect_right(ends, off)] - off
-                ordered.append(left.pop(oid)._replace(size=size))
+                obj = left.pop(oid)
+                ordered.append(ObjectInfo(obj.oid, obj.type,
+                                          ends[bisect_right(ends, off)] - off))
     except (_Unsupported, OSError, ValueError, struct.error):
         return objects
     return ordered + list(left.values())
