@@ -479,3 +479,30 @@ def test_pushed_key_also_in_unpushed_commits_gets_both_steps(repo: Repo, tmp_pat
     steps_ = f["remediation"]
     assert steps_[0]["text"].startswith("Revoke it first")
     assert any(s["command"] == f"git rebase -i {local[:12]}^" for s in steps_)
+
+
+def test_tags_and_notes_refs_named_for_every_key(repo: Repo, tmp_path: Path) -> None:
+    # 35 keys, each on a commit only its own tag reaches (more than the 30 questions an
+    # earlier version answered), and a key in a note under refs/notes/review while
+    # another notes ref exists: each finding names exactly its own tag or notes ref.
+    repo.add_origin(tmp_path / "remote.git")
+    repo.write("README.md", "hello\n")
+    repo.commit("init")
+    repo.git("push", "-q", "-u", "origin", "main")
+    tagged = {f"exp-{i:02d}": make_key() for i in range(35)}
+    for tag, key in tagged.items():
+        repo.git("checkout", "-q", "--detach", "main")
+        repo.write("tagged.env", env_line(key))
+        repo.commit(f"experiment {tag}")
+        repo.git("tag", tag)
+    repo.git("checkout", "-q", "main")
+    in_note = make_key()
+    repo.git("notes", "--ref=audit", "add", "-m", "checked", "HEAD")
+    repo.git("notes", "--ref=review", "add", "-m", f"token {in_note}", "HEAD")
+
+    report = scan_json("--history", str(repo.path))
+    for tag, key in tagged.items():
+        detail = finding_for(report, key)["exposure_detail"]
+        assert detail["tags"] == [tag], tag
+    assert finding_for(report, in_note)["exposure_detail"]["notes_refs"] == [
+        "refs/notes/review"]
