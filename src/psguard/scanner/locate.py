@@ -145,12 +145,13 @@ def blobs_not_in(stream: IO[bytes], present: Container[bytes]) -> set[str]:
 
 class MainWalk:
     """The walk over branches, tags and other refs (MAIN_REVS), started at the start
-    of a history scan and run alongside it. It records every commit's changes to an
-    unnamed temporary file: `absent_blobs` reads them all (every blob those refs
-    reach shows up on the new side of some commit's change), `locations` then only
-    the records that mention the blobs asked for."""
+    of a history scan and run alongside it; or over a range's revs, started when a
+    large range scan first hits. It records every commit's changes to an unnamed
+    temporary file: `absent_blobs` reads them all (every blob those refs reach shows
+    up on the new side of some commit's change), `locations` then only the records
+    that mention the blobs asked for."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, revs: list[str] = MAIN_REVS) -> None:
         import subprocess
         import tempfile
 
@@ -158,7 +159,7 @@ class MainWalk:
 
         self.out = tempfile.TemporaryFile()  # noqa: SIM115 - closed in locations()
         self.proc = subprocess.Popen(
-            git_command(_log_args(MAIN_REVS, []), cwd, no_fetch=True),
+            git_command(_log_args(revs, []), cwd, no_fetch=True),
             env=no_fetch_env(), stdin=subprocess.DEVNULL, stdout=self.out,
             stderr=subprocess.DEVNULL)
 
@@ -226,18 +227,20 @@ def locate_blobs(cwd: Path, blobs: set[str], base_revs: list[str] | None = None,
     """blob -> the commits (and paths) that introduce it. Unfound blobs are absent.
 
     base_revs limits the walk (a range scan); None means the whole repository.
-    main_walk: the walk over branches and tags, if one was started early.
+    main_walk: a walk over the same revs (MAIN_REVS or base_revs) started early.
     """
     if not blobs:
         if main_walk is not None:
             main_walk.cancel()
         return {}
-    if base_revs is not None:
-        return log_find_objects(cwd, base_revs, blobs, "blob")
     if main_walk is not None:
         found = main_walk.locations(blobs)
+    elif base_revs is not None:
+        return log_find_objects(cwd, base_revs, blobs, "blob")
     else:
         found = log_find_objects(cwd, MAIN_REVS, blobs, "blob")
+    if base_revs is not None:
+        return found
     remaining = blobs - found.keys()
     if remaining:
         tips = stash_tips(cwd)

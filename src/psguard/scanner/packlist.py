@@ -263,13 +263,16 @@ def in_pack_order(git_dir: Path, objects: list[ObjectInfo], hash_len: int = 20
                 break
             raw, offsets, n = _read_idx(idx, hash_len)
             start = 8 + 256 * 4
-            position = {raw[start + i * hash_len:start + (i + 1) * hash_len]: i
-                        for i in range(n)}
-            ends = sorted(offsets)
+            # One pass over the index's ids (no table of them: resident memory stays
+            # near the size of the list asked about).
+            found = []
+            for i in range(n):
+                oid = raw[start + i * hash_len:start + (i + 1) * hash_len]
+                if oid in left:
+                    found.append((offsets[i], oid))
+            found.sort()
+            ends = array("Q", sorted(offsets))
             ends.append(idx.with_suffix(".pack").stat().st_size - hash_len)
-            found = sorted((offsets[i], oid) for oid in left
-                           if (i := position.get(oid)) is not None)
-            del position
             for off, oid in found:
                 obj = left.pop(oid)
                 ordered.append(ObjectInfo(obj.oid, obj.type,

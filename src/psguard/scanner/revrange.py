@@ -16,7 +16,7 @@ from psguard.models import Problem
 from psguard.scanner.git import run_git
 from psguard.scanner.gitobjects import ObjectScanner, drop_excluded, expand_located
 from psguard.scanner.history import ParallelScan, finish_findings, repo_facts
-from psguard.scanner.locate import locate_blobs
+from psguard.scanner.locate import MainWalk, locate_blobs
 from psguard.scanner.packlist import ObjectInfo, in_pack_order
 
 # Large ranges (a first push, a long-lived branch) are read in pack order, backwards,
@@ -81,9 +81,11 @@ def scan_revs(ctx: ScanContext, root: Path, revs: list[str]) -> list[str]:
         objects = in_pack_order(facts.git_dir, objects, facts.hash_len)
     max_size = ctx.config.max_file_size
     scanner = ObjectScanner(ctx.engine, max_size=max_size)
-    # Large ranges (sizes known from the packs) are read by a worker per core.
+    # Large ranges (sizes known from the packs) are read by a worker per core; their
+    # first hit starts the walk that locates hits, so it overlaps the rest of the scan.
     par = ParallelScan(root, objects, scanner)
-    par.wait(None)
+    walk: list[MainWalk] = []
+    par.wait(lambda: walk.append(MainWalk(root, revs)))
     cands, unreadable = par.collect()
     missing += unreadable
     not_read = set(unreadable) | set(scanner.too_large)
@@ -106,7 +108,7 @@ def scan_revs(ctx: ScanContext, root: Path, revs: list[str]) -> list[str]:
             "too-large", "range", f"{too_large} blob(s) above max_file_size "
             f"({max_size} bytes) not scanned", incomplete=False))
     hit_blobs = {c.origin.blob for c in cands if c.origin.kind == "blob" and c.origin.blob}
-    located = locate_blobs(root, hit_blobs, revs)
+    located = locate_blobs(root, hit_blobs, revs, walk[0] if walk else None)
     expanded, times, notes = expand_located(cands, located, lambda b: None)
     for c in cands:
         if c.origin.kind == "commit-message" and c.origin.commit:
