@@ -10,6 +10,7 @@ repository might hold keys and are never copied out of it.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import zlib
@@ -47,14 +48,36 @@ def parsed_rules(text: str, parse: Callable[[str], dict[str, Any]]) -> dict[str,
 
 
 def _store(name: str, text: str, data: dict[str, Any]) -> None:
+    # No home, or a read-only one: parsing each time is only slower.
     try:
+        blob = marshal.dumps((_FORMAT, text, data))
         folder = cache_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{name}.{os.getpid()}.tmp"
-        tmp.write_bytes(marshal.dumps((_FORMAT, text, data)))
-        os.replace(tmp, folder / name)
-        for old in folder.glob("rules-*.marshal"):  # other versions of the rule file
-            if old.name != name:
-                old.unlink(missing_ok=True)
-    except (OSError, RuntimeError, ValueError):
-        pass  # a read-only or missing home: parsing each time is only slower
+    except (ValueError, RuntimeError):
+        return
+    if write_atomic(folder / name, blob):
+        with contextlib.suppress(OSError):
+            for old in folder.glob("rules-*.marshal"):  # other versions of the rule file
+                if old.name != name:
+                    old.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, data: bytes, dir_mode: int = 0o777) -> bool:
+    """Replace path's content in one step (a private, 0600 temporary file renamed over
+    it), creating its directory with dir_mode (less the umask) if needed. False when it
+    could not be written: every cache psguard keeps treats that as "no cache"."""
+    import tempfile  # only when a cache is written: not on the hook's clean path
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=dir_mode)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return False

@@ -16,30 +16,18 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from psguard.models import Record
 from psguard.scanner.locate import Location
+from psguard.scanner.packlist import own_objects_only
+from psguard.usercache import write_atomic
 
 _DIR = "psguard"
 
 
 def _cache_dir(git_dir: Path) -> Path:
     return git_dir / _DIR
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
 
 def _drop_other_versions(git_dir: Path, stem: str, keep: Path) -> None:
@@ -85,7 +73,7 @@ class BlobCache(Record):
     def save(self) -> None:
         if not self.added:
             return
-        _write_atomic(self.path, b"".join(sorted(self.clean)))
+        write_atomic(self.path, b"".join(sorted(self.clean)))
         _drop_other_versions(self.git_dir, "clean-v1", self.path)
         self.added.clear()
 
@@ -128,7 +116,7 @@ class LocateCache(Record):
                 "located": {b: [{f: getattr(loc, f) for f in loc._fields} for loc in locs]
                             for b, locs in self.located.items()},
                 "odb": self.odb, "pending": self.pending, "counts": self.counts}
-        _write_atomic(path, json.dumps(data).encode())
+        write_atomic(path, json.dumps(data).encode())
         _drop_other_versions(git_dir, "located-v1", path)
 
 
@@ -139,7 +127,7 @@ def odb_fingerprint(git_dir: Path) -> str | None:
     import hashlib
 
     objects = git_dir / "objects"
-    if os.environ.get("GIT_OBJECT_DIRECTORY") or (objects / "info" / "alternates").exists():
+    if not own_objects_only(git_dir):
         return None
     digest = hashlib.sha256()
     try:

@@ -193,13 +193,18 @@ class RepoView:
 
     def refs_containing(self, commit: str, pattern: str) -> list[str]:
         """The refs under pattern (`refs/tags`) whose history holds commit."""
-        known = self._containing
-        if known is None or commit not in known:
-            asked = sorted({commit} | (self._askable if known is None else set()))
-            answers = refs_containing_each(self.root, [{c} for c in asked])
-            known = self._containing = {**(known or {}),
-                                        **dict(zip(asked, answers, strict=True))}
-        return [r for r in known[commit] if r.startswith(pattern + "/")]
+        if self._containing is None:  # the first question answers every expected one
+            self._containing = {}
+            self._answer(self._askable | {commit})
+        elif commit not in self._containing:
+            self._answer({commit})
+        return [r for r in self._containing[commit] if r.startswith(pattern + "/")]
+
+    def _answer(self, commits: set[str]) -> None:
+        asked = sorted(commits)
+        answers = refs_containing_each(self.root, [{c} for c in asked])
+        assert self._containing is not None
+        self._containing.update(zip(asked, answers, strict=True))
 
     def read(self, names: list[str]) -> dict[str, bytes]:
         """Contents of objects named like `HEAD:path`, `:path` or a blob id."""

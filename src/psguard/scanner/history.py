@@ -386,7 +386,7 @@ def scan_history(ctx: ScanContext) -> None:
     scanner = ObjectScanner(ctx.engine, max_size=max_size)
     par = ParallelScan(root, todo, scanner)
     absent = None  # blobs the walk shows that the listing lacks, found during the scan
-    if walk and traversal is None and not same_objects:
+    if walk and traversal is None:
         from concurrent.futures import ThreadPoolExecutor
 
         # After the fork: the workers must not inherit a running thread.
@@ -409,8 +409,6 @@ def scan_history(ctx: ScanContext) -> None:
     if absent is not None:
         missing = _missing_from_walk(root, stash, walk[0], absent.result(), outside)
         listed_blobs.clear()
-    elif outside is not None:
-        _finish_missing(*outside)
     if traversal is not None:
         missing = _finish_full(root, traversal)
     ctx.result.stats.bytes = par.bytes_read

@@ -235,12 +235,10 @@ def locate_blobs(cwd: Path, blobs: set[str], base_revs: list[str] | None = None,
         return {}
     if main_walk is not None:
         found = main_walk.locations(blobs)
-    elif base_revs is not None:
-        return log_find_objects(cwd, base_revs, blobs, "blob")
     else:
-        found = log_find_objects(cwd, MAIN_REVS, blobs, "blob")
+        found = log_find_objects(cwd, base_revs or MAIN_REVS, blobs, "blob")
     if base_revs is not None:
-        return found
+        return found  # a range: its own commits only
     remaining = blobs - found.keys()
     if remaining:
         tips = stash_tips(cwd)

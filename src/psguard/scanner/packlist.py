@@ -35,8 +35,20 @@ class ObjectInfo(NamedTuple):
     size: int  # bytes on disk (compressed, or the delta): cheap to list, a cost proxy
 
 
+_IDS_AT = 8 + 256 * 4  # where a v2 index's sorted id table starts (after the fan-out)
+
+
 class _Unsupported(Exception):
     pass
+
+
+def own_objects_only(git_dir: Path) -> bool:
+    """True when git_dir/objects is the whole object store: no object directory or
+    alternates from the environment, no alternates file. Otherwise git sees objects
+    that reading these files would miss."""
+    return not (os.environ.get("GIT_OBJECT_DIRECTORY")
+                or os.environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES")
+                or (git_dir / "objects" / "info" / "alternates").exists())
 
 
 def _read_idx(path: Path, hash_len: int) -> tuple[bytes, array[int], int]:
@@ -44,8 +56,8 @@ def _read_idx(path: Path, hash_len: int) -> tuple[bytes, array[int], int]:
     raw = path.read_bytes()
     if raw[:4] != b"\xfftOc" or struct.unpack(">I", raw[4:8])[0] != 2:
         raise _Unsupported("pack index version")
-    n = struct.unpack(">I", raw[8 + 255 * 4:8 + 256 * 4])[0]
-    off_start = 8 + 256 * 4 + n * (hash_len + 4)
+    n = struct.unpack(">I", raw[_IDS_AT - 4:_IDS_AT])[0]
+    off_start = _IDS_AT + n * (hash_len + 4)
     large_start = off_start + 4 * n
     if len(raw) < large_start + 2 * hash_len:
         raise _Unsupported("short pack index")
@@ -93,7 +105,6 @@ def _pack_objects(idx_path: Path, hash_len: int, seen: set[str] | None
     del keys
     types = bytearray(n)
     unresolved: list[int] = []
-    oid_start = 8 + 256 * 4
     out: list[ObjectInfo] = []
     with open(pack_path, "rb", buffering=0) as fh:
         head = fh.read(12)
@@ -136,7 +147,7 @@ def _pack_objects(idx_path: Path, hash_len: int, seen: set[str] | None
         if kind not in _WANTED:
             continue
         i = order[pos]
-        oid = raw[oid_start + i * hash_len:oid_start + (i + 1) * hash_len].hex()
+        oid = raw[_IDS_AT + i * hash_len:_IDS_AT + (i + 1) * hash_len].hex()
         if seen is not None:
             if oid in seen:
                 continue
@@ -149,14 +160,13 @@ def _pack_objects(idx_path: Path, hash_len: int, seen: set[str] | None
 def _resolve_ref_deltas(fh: BinaryIO, raw: bytes, hash_len: int, n: int,
                         sorted_offs: list[int], types: bytearray, todo: list[int]) -> None:
     """Types of reference deltas (and deltas on top of them): their bases by id."""
-    oid_start = 8 + 256 * 4
 
     class _Ids:  # the index's sorted id table as a sequence, for bisect
         def __len__(self) -> int:
             return n
 
         def __getitem__(self, i: int) -> bytes:
-            return raw[oid_start + i * hash_len:oid_start + (i + 1) * hash_len]
+            return raw[_IDS_AT + i * hash_len:_IDS_AT + (i + 1) * hash_len]
 
     ids = _Ids()
     base_of: dict[int, int] = {}
@@ -199,7 +209,7 @@ def _resolve_ref_deltas(fh: BinaryIO, raw: bytes, hash_len: int, n: int,
 
 
 def _offset_of(raw: bytes, hash_len: int, n: int, i: int) -> int:
-    off_start = 8 + 256 * 4 + n * (hash_len + 4)
+    off_start = _IDS_AT + n * (hash_len + 4)
     o = struct.unpack(">I", raw[off_start + 4 * i:off_start + 4 * i + 4])[0]
     if o & 0x80000000:
         large = off_start + 4 * n + 8 * (o & 0x7FFFFFFF)
@@ -252,8 +262,7 @@ def in_pack_order(git_dir: Path, objects: list[ObjectInfo], hash_len: int = 20
     27,000-commit repository one reader took about 84 s for every blob of the main
     branch that way, 33 s in this order, backwards.
     """
-    if (os.environ.get("GIT_OBJECT_DIRECTORY")
-            or (git_dir / "objects" / "info" / "alternates").exists()):
+    if not own_objects_only(git_dir):
         return objects
     left = {bytes.fromhex(o.oid): o for o in objects}
     ordered: list[ObjectInfo] = []
@@ -262,12 +271,11 @@ def in_pack_order(git_dir: Path, objects: list[ObjectInfo], hash_len: int = 20
             if not left:
                 break
             raw, offsets, n = _read_idx(idx, hash_len)
-            start = 8 + 256 * 4
             # One pass over the index's ids (no table of them: resident memory stays
             # near the size of the list asked about).
             found = []
             for i in range(n):
-                oid = raw[start + i * hash_len:start + (i + 1) * hash_len]
+                oid = raw[_IDS_AT + i * hash_len:_IDS_AT + (i + 1) * hash_len]
                 if oid in left:
                     found.append((offsets[i], oid))
             found.sort()
@@ -286,9 +294,7 @@ def list_pack_objects(git_dir: Path, hash_len: int = 20) -> list[ObjectInfo] | N
     """Blobs, commits and tags in the object store, packs first (each in pack order),
     then loose objects; each object once. None when git should be asked instead."""
     objects = git_dir / "objects"
-    if (os.environ.get("GIT_OBJECT_DIRECTORY") or os.environ.get(
-            "GIT_ALTERNATE_OBJECT_DIRECTORIES")
-            or (objects / "info" / "alternates").exists()):
+    if not own_objects_only(git_dir):
         return None
     try:
         pack_dir = objects / "pack"

@@ -9,17 +9,14 @@ kept; "unknown" is never cached.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from psguard.models import Record
-from psguard.usercache import cache_dir
+from psguard.usercache import cache_dir, write_atomic
 
 CACHE_FILE = "verify-v1.json"
 
@@ -93,20 +90,10 @@ class VerifyCache:
         """Write atomically; a cache that cannot be written is silently skipped."""
         if not self._dirty:
             return
-        with contextlib.suppress(OSError):
-            # Merge with what another psguard process may have written meanwhile.
-            on_disk, _ = self._read()
-            on_disk.update(self._entries)
-            self._entries = on_disk
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(prefix=".verify-", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump({"version": 1, "entries": self._entries}, fh)
-                os.chmod(tmp, 0o600)
-                os.replace(tmp, self.path)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+        # Merge with what another psguard process may have written meanwhile.
+        on_disk, _ = self._read()
+        on_disk.update(self._entries)
+        self._entries = on_disk
+        data = json.dumps({"version": 1, "entries": self._entries}).encode()
+        if write_atomic(self.path, data, dir_mode=0o700):
             self._dirty = False
