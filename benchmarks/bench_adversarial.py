@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from psguard.engine.engine import Engine
 from psguard.models import Origin
 from psguard.rules.loader import load_rules
-from psguard.scanner.engine import Engine
 
 MB = 1_000_000
 B64 = (string.ascii_letters + string.digits + "+/").encode()

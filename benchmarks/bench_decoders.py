@@ -19,10 +19,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from psguard.decoders.core import Budget
+from psguard.engine.engine import Engine
 from psguard.models import Origin
 from psguard.rules.loader import load_rules
-from psguard.scanner.decoders import Budget
-from psguard.scanner.engine import Engine
 
 SUFFIXES = {".py", ".txt", ".rst", ".json", ".toml", ".cfg", ".c", ".h", ".html", ".css",
             ".js", ".md", ".yaml", ".yml", ".xml", ".sh"}

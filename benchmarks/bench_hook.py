@@ -4,7 +4,7 @@ Builds a throwaway repository (a few hundred committed files, then 10 modified o
 files staged), runs the hook as git would (a fresh `python -m psguard` process in the
 work tree) a number of times and prints the median, min and max wall time. For
 reference it also times `psguard scan --staged` (the same scan through the full CLI),
-importing psguard.app (the import cost every scan pays), `git diff --cached --quiet`
+importing psguard.pipeline (the import cost every scan pays), `git diff --cached --quiet`
 (the floor: one git process) and a bare `python -c pass` (interpreter start-up).
 No assertions: run on demand.
 
@@ -87,8 +87,8 @@ def main() -> None:
             "psguard hook pre-commit (10 files)": timed(hook, repo, args.runs),
             "psguard scan --staged (same scan)": timed(
                 [sys.executable, "-m", "psguard", "scan", "--staged"], repo, args.runs),
-            "python -c 'import psguard.app'": timed(
-                [sys.executable, "-c", "import psguard.app"], repo, args.runs),
+            "python -c 'import psguard.pipeline'": timed(
+                [sys.executable, "-c", "import psguard.pipeline"], repo, args.runs),
             "git diff --cached --quiet (floor)": timed(["git", "diff", "--cached", "--quiet"],
                                                        repo, args.runs),
             "python -c pass (interpreter start)": timed([sys.executable, "-c", "pass"], repo,

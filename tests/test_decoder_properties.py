@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 import psguard
 from conftest import BASE62, BASE64URL
+from psguard.engine.engine import Engine
 from psguard.models import Candidate, Origin
 from psguard.rules.loader import load_rules
-from psguard.scanner.engine import Engine
 from test_properties import _NOISY, _boundary, key_from_seed
 
 ENGINE = Engine(load_rules())

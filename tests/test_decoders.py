@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from conftest import make_key, run_psguard
+from psguard.decoders.core import DecodeLimits
+from psguard.engine.engine import Engine
 from psguard.models import Origin, Problem
 from psguard.rules.loader import load_rules
-from psguard.scanner.decoders import DecodeLimits
-from psguard.scanner.engine import Engine
 
 RULES = load_rules()
 

@@ -8,9 +8,9 @@ import pytest
 
 import psguard
 from conftest import BASE62, BASE64URL, PREFIX, make_key
+from psguard.engine.engine import Engine
 from psguard.models import Origin
 from psguard.rules.loader import load_rules
-from psguard.scanner.engine import Engine
 
 
 @pytest.fixture(scope="module")

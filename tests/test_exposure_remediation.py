@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from conftest import Repo, init_repo, make_key, run_psguard
-from psguard.app import ScanOptions, run_scan
 from psguard.models import Finding, Verification
-from psguard.remediation import replacement_line, steps
+from psguard.pipeline import ScanOptions, run_scan
+from psguard.stages.remediation import replacement_line, steps
 
 
 def scan_json(*args: str, cwd: Path | None = None) -> dict[str, Any]:

@@ -721,7 +721,7 @@ def test_pack_listing_matches_git(repo: Repo, offset_deltas: bool) -> None:
     """Reading pack indexes and headers directly lists exactly what git lists: every
     blob, commit and tag once, across packs with delta chains (by offset or by id),
     objects repeated in two packs, and loose objects."""
-    from psguard.scanner.packlist import list_pack_objects
+    from psguard.git.packlist import list_pack_objects
 
     text = "".join(f"line {i} of a file that changes a little each time\n" for i in range(300))
     for i in range(12):
@@ -747,7 +747,7 @@ def test_pack_listing_matches_git(repo: Repo, offset_deltas: bool) -> None:
 
 
 def test_pack_listing_defers_to_git_for_alternates(tmp_path: Path, git_home: Path) -> None:
-    from psguard.scanner.packlist import list_pack_objects
+    from psguard.git.packlist import list_pack_objects
 
     origin = init_repo(tmp_path / "origin", git_home)
     origin.write("a.txt", "a\n")

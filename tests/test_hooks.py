@@ -316,7 +316,7 @@ def test_hook_crash_blocks_with_a_clear_message(repo: Repo) -> None:
     repo.write("a.txt", "a\n")
     repo.git("add", "a.txt")
     harness = (
-        "import sys, psguard.app as app\n"
+        "import sys, psguard.pipeline as app\n"
         "def boom(opts):\n"
         f"    raise RuntimeError('parser exploded near {key}')\n"
         "app.run_scan = boom\n"

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 import psguard
 from conftest import BASE62, BASE64URL, PREFIX
+from psguard.engine.engine import Engine
 from psguard.models import Origin
 from psguard.rules.loader import load_rules
-from psguard.scanner.engine import Engine
 
 ENGINE = Engine(load_rules())
 TOKEN_BYTES = set((BASE64URL).encode())

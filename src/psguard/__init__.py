@@ -26,7 +26,7 @@ __all__ = ["__version__", "scan_bytes", "scan_path", "scan_text"]
 
 def scan_bytes(data: bytes, *, min_confidence: str = "medium") -> list[Finding]:
     """Findings in a byte string (any encoding, binary included)."""
-    from psguard.app import scan_buffer
+    from psguard.pipeline import scan_buffer
 
     return scan_buffer(data, min_confidence=min_confidence)
 
@@ -41,6 +41,6 @@ def scan_path(path: str | Path = ".", *, min_confidence: str | None = None) -> S
     """Scan a working tree (or any directory) the way `psguard scan PATH` does."""
     from pathlib import Path as _Path
 
-    from psguard.app import ScanOptions, run_scan
+    from psguard.pipeline import ScanOptions, run_scan
 
     return run_scan(ScanOptions(path=_Path(path), min_confidence=min_confidence))

@@ -1,4 +1,4 @@
-"""Argument parsing only: every command's logic lives in psguard.app and friends."""
+"""Argument parsing only: every command's logic lives in psguard.pipeline and friends."""
 
 from __future__ import annotations
 
@@ -170,7 +170,7 @@ def build_parser(only: str | None = None) -> Parser:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from psguard.app import ScanOptions, scan_command
+    from psguard.pipeline import ScanOptions, scan_command
 
     mode = args.mode or ("range" if args.rev_range or args.since else "worktree")
     opts = ScanOptions(
@@ -198,8 +198,8 @@ def _add_baseline_options(p: argparse.ArgumentParser) -> None:
 
 
 def _baseline(args: argparse.Namespace) -> int:
-    from psguard.app import ScanOptions
-    from psguard.baseline import baseline_command
+    from psguard.pipeline import ScanOptions
+    from psguard.stages.baseline import baseline_command
 
     mode = args.mode or ("range" if args.rev_range or args.since else "worktree")
     opts = ScanOptions(path=args.path, mode=mode, rev_range=args.rev_range, since=args.since,
@@ -210,7 +210,7 @@ def _baseline(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from psguard.errors import UsageError
-    from psguard.policy import parse_fail_on
+    from psguard.stages.policy import parse_fail_on
     from psguard.verify.run import VerifyRequest, verify_command
 
     if args.keys:

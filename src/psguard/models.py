@@ -178,7 +178,7 @@ def redact(secret: str, prefix: str = "ps-") -> str:
 
 
 class ExposureDetail(Record):
-    """Where in git a finding's key sits (scanner/exposure.py); feeds remediation."""
+    """Where in git a finding's key sits (stages/exposure.py); feeds remediation."""
 
     __slots__ = ("only_in", "published_by", "local_commits", "commits", "head",
                  "root_commits", "staged_paths", "paths", "stashes", "tags", "notes_refs",
@@ -227,7 +227,7 @@ class Finding(Record):
         self.refs: list[str] = []  # git refs whose history holds the key
         self.present_at_head: bool | None = None  # history scans: HEAD's tree still holds it
         self.notes: list[str] = []
-        self.exposure_detail: ExposureDetail | None = None  # set by scanner/exposure.py
+        self.exposure_detail: ExposureDetail | None = None  # set by stages/exposure.py
 
     @property
     def sha256(self) -> str:
@@ -281,7 +281,7 @@ class ScanResult(Record):
         self.problems: list[Problem] = []
         self.stats = ScanStats()
         self.suppressed = 0  # findings hidden by inline allow, ignore file or baseline
-        # the same, by cause: "inline", "ignore-file", "baseline" (suppress.py)
+        # the same, by cause: "inline", "ignore-file", "baseline" (stages/suppress.py)
         self.suppressed_by: dict[str, int] = {}
 
     @property

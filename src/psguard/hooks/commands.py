@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
 
         return install_command(args.path, hooks=args.hooks or list(HOOK_NAMES),
                                uninstall=args.uninstall, force=args.force)
-    from psguard.hooks.ci import ci_command
+    from psguard.ci.gate import ci_command
 
     return ci_command(args)
 

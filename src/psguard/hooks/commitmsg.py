@@ -13,9 +13,9 @@ from psguard.hooks.common import Verdict, bypass_lines, finding_lines
 
 def check(message_file: Path, *, fail_on: list[str], config: Path | None = None,
           show_secrets: bool = False) -> Verdict:
-    from psguard.app import run_scan
-    from psguard.hooks.sources import MessageOptions
-    from psguard.policy import is_blocking, parse_fail_on
+    from psguard.pipeline import run_scan
+    from psguard.sources.hooks import MessageOptions
+    from psguard.stages.policy import is_blocking, parse_fail_on
 
     statuses = parse_fail_on(fail_on)
     result = run_scan(MessageOptions(path=Path("."), mode="commit-msg", config=config,

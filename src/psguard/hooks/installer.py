@@ -172,6 +172,6 @@ def install_command(path: Path, *, hooks: list[str], uninstall: bool, force: boo
 
 
 def _framework_config(path: Path) -> Path:
-    from psguard.scanner.git import find_toplevel
+    from psguard.git.runner import find_toplevel
 
     return (find_toplevel(path) or path) / ".pre-commit-config.yaml"

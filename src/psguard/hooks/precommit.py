@@ -17,14 +17,14 @@ def check(path: Path, *, fail_on: list[str], config: Path | None = None,
     """The staged changes; plus, when the pre-commit framework passes file names that
     are not staged changes (`pre-commit run --all-files`, `--files`), those files as
     they are in the work tree."""
-    from psguard.app import ScanOptions, run_scan
-    from psguard.policy import is_blocking, parse_fail_on
+    from psguard.pipeline import ScanOptions, run_scan
+    from psguard.stages.policy import is_blocking, parse_fail_on
 
     statuses = parse_fail_on(fail_on)
     result = run_scan(ScanOptions(path=path, mode="staged", config=config))
     extra = _not_staged(path, files) if files else []
     if extra:
-        from psguard.hooks.sources import FilesOptions
+        from psguard.sources.hooks import FilesOptions
 
         more = run_scan(FilesOptions(path=path, mode="files", config=config, files=extra))
         known = {f.secret for f in result.findings}
@@ -41,7 +41,7 @@ def check(path: Path, *, fail_on: list[str], config: Path | None = None,
 def _not_staged(path: Path, files: list[str]) -> list[str]:
     """The given paths (relative to the top level, as the framework passes them) that
     are not among the staged changes."""
-    from psguard.scanner.git import run_git
+    from psguard.git.runner import run_git
 
     proc = run_git(["diff", "--cached", "--name-only", "-z", "--no-renames"], path,
                    check=False)

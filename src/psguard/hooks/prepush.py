@@ -44,7 +44,7 @@ def _is_zero(sha: str) -> bool:
 
 
 def _git(root: Path, *args: str) -> tuple[int, str]:
-    from psguard.scanner.git import run_git
+    from psguard.git.runner import run_git
 
     proc = run_git(list(args), root, check=False)
     return proc.returncode, proc.stdout.decode(errors="replace").strip()
@@ -104,7 +104,7 @@ def check(path: Path, hook_args: list[str], *, fail_on: list[str],
           config: Path | None = None, show_secrets: bool = False,
           env: Mapping[str, str] | None = None, stdin_lines: list[str] | None = None
           ) -> Verdict:
-    from psguard.scanner.git import require_repository
+    from psguard.git.runner import require_repository
 
     env = os.environ if env is None else env
     root = require_repository(path)
@@ -122,9 +122,9 @@ def check(path: Path, hook_args: list[str], *, fail_on: list[str],
 
 def scan_plan(root: Path, plan: PushPlan, *, fail_on: list[str], config: Path | None,
               show_secrets: bool) -> Verdict:
-    from psguard.app import run_scan
-    from psguard.hooks.sources import RevsOptions
-    from psguard.policy import is_blocking, parse_fail_on
+    from psguard.pipeline import run_scan
+    from psguard.sources.hooks import RevsOptions
+    from psguard.stages.policy import is_blocking, parse_fail_on
 
     statuses = parse_fail_on(fail_on)
     result = run_scan(RevsOptions(path=root, mode="revs", config=config, revs=plan.revs()))

@@ -1,7 +1,7 @@
 """What to do about a finding, for the reports that cannot show the full text report.
 
 A finding carries its own remediation steps when the remediation stage has run;
-otherwise they are computed from it by psguard.remediation, the one source of them.
+otherwise they are computed from it by psguard.stages.remediation, the one source of them.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def steps(f: Finding) -> list[Remediation]:
     """The finding's steps; a finding built outside run_scan gets them computed here."""
     if f.remediation:
         return f.remediation
-    from psguard.remediation import steps as remediation_steps
+    from psguard.stages.remediation import steps as remediation_steps
 
     return remediation_steps(f)
 

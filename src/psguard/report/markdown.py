@@ -3,10 +3,10 @@ first, then what to do about each key."""
 
 from __future__ import annotations
 
-from psguard.findings import finding_order
 from psguard.models import Finding, ScanResult
 from psguard.report.describe import describe_location, human_bytes
 from psguard.report.guidance import exposure_label, shown_secret, status_label, step_text, steps
+from psguard.stages.grouping import finding_order
 
 MAX_PLACES = 5
 _STATUS_ICON = {"live": "🔴 live", "unknown": "🟠 unknown", "not_checked": "⚪ not checked",

@@ -91,7 +91,7 @@ def verify_secrets(secrets: Sequence[str], req: VerifyRequest,
 
 def verify_findings(findings: list[Finding], req: VerifyRequest) -> None:
     """Set `verification` on each finding (one check per unique key and endpoint)."""
-    from psguard.findings import finding_order
+    from psguard.stages.grouping import finding_order
 
     statuses = verify_secrets([f.secret for f in findings], req)
     for f in findings:

@@ -32,9 +32,9 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from psguard.git.locate import refs_containing_each
+from psguard.git.runner import GitError, find_toplevel, run_git
 from psguard.models import EXPOSURE_ORDER, Candidate, ExposureDetail, Finding, Record
-from psguard.scanner.git import GitError, find_toplevel, run_git
-from psguard.scanner.locate import refs_containing_each
 
 _ZERO = "0" * 40
 _MAX_PATHS = 200  # file paths traced through history per scan

@@ -7,10 +7,10 @@ whole token; boundaries, bounds, filters and context are then judged in Python.
 
 from __future__ import annotations
 
+from psguard.decoders.core import DecodeLimits, Decoder
 from psguard.models import Candidate, Chunk, Origin, Problem
 from psguard.rules.filters import judge
 from psguard.rules.model import Rule, RuleSet
-from psguard.scanner.decoders import DecodeLimits, Decoder
 
 # Inline comments that suppress a finding on their line (psguard's own, and the
 # markers of gitleaks and detect-secrets so teams can migrate).
@@ -27,7 +27,7 @@ def looks_binary(data: bytes) -> bool:
 class Engine:
     def __init__(self, ruleset: RuleSet, *, decode: bool = True,
                  limits: DecodeLimits | None = None) -> None:
-        # Decoders (scanner/decoders.py): base64, UTF-16, archives, JSON escapes.
+        # Decoders (psguard.decoders): base64, UTF-16, archives, JSON escapes.
         self.decoder = Decoder(ruleset, limits) if decode else None
         if not decode:  # caches key on the rule-set version: "clean" differs without decoding
             ruleset = ruleset.replace(texts=(*ruleset.texts, "nodecode"))

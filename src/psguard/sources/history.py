@@ -29,27 +29,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from psguard import __version__
-from psguard.models import Candidate, Problem, Record
-from psguard.scanner import catfile
-from psguard.scanner.blobcache import BlobCache, LocateCache, odb_fingerprint
-from psguard.scanner.git import (
-    GitError,
-    git_command,
-    no_fetch_env,
-    require_repository,
-    run_git,
-)
-from psguard.scanner.gitobjects import ObjectScanner, drop_excluded, expand_located
-from psguard.scanner.locate import (
+from psguard.git import catfile
+from psguard.git.locate import (
     Location,
     MainWalk,
     locate_blobs,
     refs_containing_each,
     tree_blobs,
 )
+from psguard.git.runner import (
+    GitError,
+    git_command,
+    no_fetch_env,
+    require_repository,
+    run_git,
+)
+from psguard.models import Candidate, Problem, Record
+from psguard.sources.blobcache import BlobCache, LocateCache, odb_fingerprint
+from psguard.sources.objects import ObjectScanner, drop_excluded, expand_located
 
 if TYPE_CHECKING:
-    from psguard.app import ScanContext
+    from psguard.pipeline import ScanContext
 
 _PARALLEL_MIN_BYTES = 4 << 20  # below this, one inline reader beats forking workers
 _UNWALKED = "-"  # in a missing list: a walk stopped at an object it could not name
@@ -505,7 +505,7 @@ def _uses_lfs(root: Path, attribute_blobs: list[str]) -> bool:
 
 
 def _stash_tips(root: Path) -> list[str]:
-    from psguard.scanner.locate import stash_tips
+    from psguard.git.locate import stash_tips
 
     return stash_tips(root)
 

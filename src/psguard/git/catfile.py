@@ -26,8 +26,8 @@ import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from psguard.scanner.git import GitError, popen_git
-from psguard.scanner.packlist import ObjectInfo, list_pack_objects
+from psguard.git.packlist import ObjectInfo, list_pack_objects
+from psguard.git.runner import GitError, popen_git
 
 __all__ = ["ObjectInfo", "list_objects", "read_objects", "shard"]
 

@@ -37,7 +37,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from psguard.app import ScanOptions
+    from psguard.pipeline import ScanOptions
 
 SCHEMA = "psguard-baseline/v1"
 DEFAULT_FILE = ".psguard-baseline.json"
@@ -144,9 +144,9 @@ def apply_baseline(findings: list[Finding], base: Baseline, *, top: Path | None,
 
 def baseline_command(action: str, opts: ScanOptions, output: Path | None) -> int:
     """`psguard baseline create|update`: scan, then write the baseline file."""
-    from psguard.app import run_scan
     from psguard.config import repo_root
-    from psguard.policy import EXIT_CLEAN, EXIT_INCOMPLETE
+    from psguard.pipeline import run_scan
+    from psguard.stages.policy import EXIT_CLEAN, EXIT_INCOMPLETE
 
     if opts.mode == "stdin":
         raise UsageError("psguard baseline records a repository or directory, not stdin")

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from psguard.config import Config, load_config, repo_root
+from psguard.engine.engine import Engine
 from psguard.errors import UsageError
-from psguard.findings import group_candidates
 from psguard.models import Candidate, Finding, Origin, Record, ScanResult, scrub_keys
-from psguard.policy import exit_code, parse_fail_on
 from psguard.rules.loader import load_rules
-from psguard.scanner.engine import Engine
+from psguard.stages.grouping import group_candidates
+from psguard.stages.policy import exit_code, parse_fail_on
 
 
 class ScanOptions(Record):
@@ -81,7 +81,7 @@ def scan_buffer(data: bytes, *, min_confidence: str = "medium",
 
 
 def _scan_worktree(ctx: ScanContext) -> None:
-    from psguard.scanner.worktree import list_files, scan_files
+    from psguard.sources.worktree import list_files, scan_files
 
     if not ctx.root.exists():
         raise UsageError(f"{ctx.root}: no such file or directory")
@@ -121,13 +121,13 @@ def _lazy(target: str) -> Callable[[ScanContext], None]:
 SOURCES: dict[str, Callable[[ScanContext], None]] = {
     "worktree": _scan_worktree,
     "stdin": _scan_stdin,
-    "staged": _lazy("psguard.scanner.staged:scan_staged"),
-    "range": _lazy("psguard.scanner.revrange:scan_range"),
-    "history": _lazy("psguard.scanner.history:scan_history"),
+    "staged": _lazy("psguard.sources.staged:scan_staged"),
+    "range": _lazy("psguard.sources.revrange:scan_range"),
+    "history": _lazy("psguard.sources.history:scan_history"),
     # The hooks' own modes (pre-push revisions, a commit message, named files).
-    "revs": _lazy("psguard.hooks.sources:scan_revs"),
-    "commit-msg": _lazy("psguard.hooks.sources:scan_message"),
-    "files": _lazy("psguard.hooks.sources:scan_named_files"),
+    "revs": _lazy("psguard.sources.hooks:scan_revs"),
+    "commit-msg": _lazy("psguard.sources.hooks:scan_message"),
+    "files": _lazy("psguard.sources.hooks:scan_named_files"),
 }
 
 
@@ -152,7 +152,7 @@ def run_scan(opts: ScanOptions) -> ScanResult:
     result.findings, result.suppressed = group_candidates(ctx.candidates, min_conf)
     for finish in ctx.finalizers:
         finish(ctx)
-    from psguard.suppress import apply_suppressions
+    from psguard.stages.suppress import apply_suppressions
 
     apply_suppressions(ctx)  # .psguardignore and baseline; no git calls on a clean run
     _verify(opts, config, result)
@@ -164,9 +164,9 @@ def run_scan(opts: ScanOptions) -> ScanResult:
 
 def _locate_and_advise(ctx: ScanContext) -> None:
     """Exposure (how far each key travelled), then remediation steps (issue 6)."""
-    from psguard.findings import finding_order
-    from psguard.remediation import attach
-    from psguard.scanner.exposure import assess
+    from psguard.stages.exposure import assess
+    from psguard.stages.grouping import finding_order
+    from psguard.stages.remediation import attach
 
     assess(ctx.result.findings, mode=ctx.options.mode, root=ctx.root)
     attach(ctx.result.findings, show_secrets=ctx.options.show_secrets)

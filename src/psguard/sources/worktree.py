@@ -13,8 +13,8 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+from psguard.git.runner import find_toplevel, run_git
 from psguard.models import Candidate, Chunk, Origin, Problem, Record, display_path
-from psguard.scanner.git import find_toplevel, run_git
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     import pathspec
 
-    from psguard.scanner.engine import Engine
+    from psguard.engine.engine import Engine
 
 # Below this much content, forking a second scanner costs more than it saves.
 _PARALLEL_MIN_BYTES = 4 << 20

@@ -15,12 +15,12 @@ import os
 from pathlib import Path
 
 from psguard.errors import NotARepositoryError
+from psguard.git.runner import run_git
 from psguard.models import Candidate, Origin, Problem, display_path
-from psguard.scanner.git import run_git
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from psguard.app import ScanContext
+    from psguard.pipeline import ScanContext
 
 _GITLINK = b"160000"
 

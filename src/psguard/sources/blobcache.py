@@ -18,9 +18,9 @@ import json
 import os
 from pathlib import Path
 
+from psguard.git.locate import Location
+from psguard.git.packlist import own_objects_only
 from psguard.models import Record
-from psguard.scanner.locate import Location
-from psguard.scanner.packlist import own_objects_only
 from psguard.usercache import write_atomic
 
 _DIR = "psguard"

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from psguard.config import Config
+from psguard.engine.engine import Engine
+from psguard.git.locate import Location, decode_path
 from psguard.models import Candidate, Origin, Problem, Record
-from psguard.scanner.engine import Engine
-from psguard.scanner.locate import Location, decode_path
 
 
 class CommitHeader(Record):

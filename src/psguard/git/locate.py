@@ -18,8 +18,8 @@ from collections.abc import Container, Iterable
 from pathlib import Path
 from typing import IO
 
+from psguard.git.runner import popen_git, run_git
 from psguard.models import FrozenRecord
-from psguard.scanner.git import popen_git, run_git
 
 _FORMAT = "--format=%x01%H%x02%ct%x02%aI%x02%an <%ae>%x02"
 _MAX_FIND = 1500  # --find-object arguments per git log call
@@ -155,7 +155,7 @@ class MainWalk:
         import subprocess
         import tempfile
 
-        from psguard.scanner.git import git_command, no_fetch_env
+        from psguard.git.runner import git_command, no_fetch_env
 
         self.out = tempfile.TemporaryFile()  # noqa: SIM115 - closed in locations()
         self.proc = subprocess.Popen(

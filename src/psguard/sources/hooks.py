@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from psguard.app import ScanOptions
 from psguard.models import Origin
+from psguard.pipeline import ScanOptions
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from psguard.app import ScanContext
+    from psguard.pipeline import ScanContext
 
 SCISSORS = b"------------------------ >8 ------------------------"
 
@@ -53,7 +53,7 @@ class FilesOptions(ScanOptions):
 
 
 def scan_named_files(ctx: ScanContext) -> None:
-    from psguard.scanner.worktree import read_files
+    from psguard.sources.worktree import read_files
 
     assert isinstance(ctx.options, FilesOptions)
     files = ctx.config.not_excluded(ctx.options.files, ctx.root)
@@ -65,8 +65,8 @@ def scan_named_files(ctx: ScanContext) -> None:
 
 
 def scan_revs(ctx: ScanContext) -> None:
-    from psguard.scanner.history import repo_facts
-    from psguard.scanner.revrange import scan_revs
+    from psguard.sources.history import repo_facts
+    from psguard.sources.revrange import scan_revs
 
     assert isinstance(ctx.options, RevsOptions)
     facts = repo_facts(ctx.root)
@@ -89,7 +89,7 @@ def message_text(data: bytes, comment_char: bytes = b"#") -> bytes:
 
 
 def _comment_char(root: Path) -> bytes:
-    from psguard.scanner.git import run_git
+    from psguard.git.runner import run_git
 
     proc = run_git(["config", "--get", "core.commentChar"], root, check=False)
     value = proc.stdout.strip()

@@ -23,7 +23,7 @@ from psguard.models import Finding, FrozenRecord, Problem
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from psguard.app import ScanContext
+    from psguard.pipeline import ScanContext
 
 IGNORE_FILE = ".psguardignore"
 _ID_RE = re.compile(r"^[0-9a-f]{20}$")
@@ -101,7 +101,7 @@ def apply_suppressions(ctx: ScanContext) -> None:
                 counts["ignore-file"] = n
             result.problems.extend(problems)
     if baseline_path is not None:
-        from psguard.baseline import apply_baseline, load_baseline
+        from psguard.stages.baseline import apply_baseline, load_baseline
 
         base = load_baseline(baseline_path)  # a missing or broken file is an error, always
         if not result.findings:

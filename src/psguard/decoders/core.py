@@ -537,7 +537,7 @@ def _relocate(c: Candidate, dec: Decoded, parent: bytes, parent_binary: bool) ->
         column = off - line_start + 1
     else:
         column = len(parent[line_start:off].decode("utf-8", errors="replace")) + 1
-    from psguard.scanner.engine import ALLOW_MARKERS  # engine imports this module
+    from psguard.engine.engine import ALLOW_MARKERS  # engine imports this module
 
     suppressed = c.suppressed or any(m in line_bytes for m in ALLOW_MARKERS)
     return c.replace(offset=off, line=line, column=column, suppressed=suppressed)

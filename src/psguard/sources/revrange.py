@@ -12,12 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from psguard.errors import UsageError
+from psguard.git.locate import MainWalk, locate_blobs
+from psguard.git.packlist import ObjectInfo, in_pack_order
+from psguard.git.runner import run_git
 from psguard.models import Problem
-from psguard.scanner.git import run_git
-from psguard.scanner.gitobjects import ObjectScanner, drop_excluded, expand_located
-from psguard.scanner.history import ParallelScan, finish_findings, repo_facts
-from psguard.scanner.locate import MainWalk, locate_blobs
-from psguard.scanner.packlist import ObjectInfo, in_pack_order
+from psguard.sources.history import ParallelScan, finish_findings, repo_facts
+from psguard.sources.objects import ObjectScanner, drop_excluded, expand_located
 
 # Large ranges (a first push, a long-lived branch) are read in pack order, backwards,
 # and sharded by size on disk; below this many objects the order does not matter and
@@ -26,7 +26,7 @@ _ORDER_MIN_OBJECTS = 2000
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from psguard.app import ScanContext
+    from psguard.pipeline import ScanContext
 
 
 def range_revs(root: Path, spec: str) -> list[str]:

@@ -185,7 +185,7 @@ def detect(env: Mapping[str, str], rev_range: str | None) -> Target:
 
 
 def _git(root: Path, *args: str) -> tuple[int, str]:
-    from psguard.scanner.git import run_git
+    from psguard.git.runner import run_git
 
     proc = run_git(list(args), root, check=False)
     return proc.returncode, proc.stdout.decode(errors="replace").strip()
@@ -297,7 +297,7 @@ def prepare(root: Path, target: Target, fetch: bool) -> list[str]:
 
 def _verify_options(args: argparse.Namespace) -> dict[str, Any]:
     """The verification options the scan options know (set by the scan option group)."""
-    from psguard.hooks.sources import RevsOptions
+    from psguard.sources.hooks import RevsOptions
 
     known = set(RevsOptions._fields)
     wanted = ("verify", "endpoints", "verify_timeout", "verify_deadline")
@@ -306,11 +306,11 @@ def _verify_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
-    from psguard.app import run_scan, use_color, write_report
-    from psguard.hooks.sources import RevsOptions
-    from psguard.policy import exit_code, parse_fail_on
+    from psguard.git.runner import require_repository
+    from psguard.pipeline import run_scan, use_color, write_report
     from psguard.report import render
-    from psguard.scanner.git import require_repository
+    from psguard.sources.hooks import RevsOptions
+    from psguard.stages.policy import exit_code, parse_fail_on
 
     env = os.environ if env is None else env
     fail_on = parse_fail_on(args.fail_on)

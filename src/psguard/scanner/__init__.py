@@ -1,1 +1,0 @@
-"""Sources of bytes, git plumbing and the matching engine."""
