@@ -12,7 +12,7 @@ Findings carry the raw key in `.secret` (your process, your responsibility); use
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from psguard.version import __version__
 
 # Not typing.TYPE_CHECKING: importing typing costs the pre-commit hook several ms.
 TYPE_CHECKING = False

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from psguard import __version__
+from psguard.version import __version__
 from psguard.errors import PsguardError
 
 TYPE_CHECKING = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from psguard import __version__
+from psguard.version import __version__
 from psguard.models import Candidate, Finding, ScanResult
 
 SCHEMA = "psguard/v1"

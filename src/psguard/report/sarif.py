@@ -12,7 +12,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from psguard import __version__
+from psguard.version import __version__
 from psguard.models import Candidate, Finding, ScanResult
 from psguard.report.guidance import exposure_label, shown_secret, status_label, step_text, steps
 

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from psguard import __version__
+from psguard.version import __version__
 from psguard.git import catfile
 from psguard.git.locate import (
     Location,

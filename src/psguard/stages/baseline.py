@@ -29,7 +29,7 @@ import os
 import sys
 from pathlib import Path
 
-from psguard import __version__
+from psguard.version import __version__
 from psguard.errors import ConfigError, UsageError
 from psguard.models import Candidate, Finding
 

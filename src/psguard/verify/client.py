@@ -25,7 +25,7 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from psguard import __version__
+from psguard.version import __version__
 from psguard.models import Record, redact
 from psguard.verify.cache import VerifyCache
 from psguard.verify.endpoints import ENV_CA_BUNDLE, VerifySettings, is_loopback_url
