@@ -16,7 +16,8 @@ import pytest
 
 from conftest import Repo, init_repo, make_key, run_psguard
 from psguard.models import Finding, Verification
-from psguard.pipeline import ScanOptions, run_scan
+from psguard.pipeline import run_scan
+from psguard.request import ScanRequest
 from psguard.stages.remediation import replacement_line, steps
 
 
@@ -124,7 +125,7 @@ def test_exposure_and_first_step_for_each_place_not_checked(world: World) -> Non
 
 
 def _in_process(path: Path, mode: str = "worktree") -> dict[str, Finding]:
-    result = run_scan(ScanOptions(path=path, mode=mode))
+    result = run_scan(ScanRequest(path=path, mode=mode))
     return {f.secret: f for f in result.findings}
 
 

@@ -41,6 +41,7 @@ def scan_path(path: str | Path = ".", *, min_confidence: str | None = None) -> S
     """Scan a working tree (or any directory) the way `psguard scan PATH` does."""
     from pathlib import Path as _Path
 
-    from psguard.pipeline import ScanOptions, run_scan
+    from psguard.pipeline import run_scan
+    from psguard.request import ScanRequest
 
-    return run_scan(ScanOptions(path=_Path(path), min_confidence=min_confidence))
+    return run_scan(ScanRequest(path=_Path(path), min_confidence=min_confidence))

@@ -214,7 +214,8 @@ class Finding(Record):
                  "notes", "exposure_detail")
 
     def __init__(self, rule: str, secret: str, confidence: str,
-                 candidates: list[Candidate] | None = None) -> None:
+                 candidates: list[Candidate] | None = None, *,
+                 pre_existing: bool = False) -> None:
         self.rule = rule
         self.secret = secret
         self.confidence = confidence
@@ -223,7 +224,7 @@ class Finding(Record):
         self.exposure: str | None = "working-tree"  # None: not in a repository (stdin)
         self.first_seen: dict[str, str | None] | None = None
         self.remediation: list[Remediation] = []
-        self.pre_existing = False  # already in HEAD (staged scans): reported, not blocking
+        self.pre_existing = pre_existing  # already in HEAD (staged scans): reported, not blocking
         self.refs: list[str] = []  # git refs whose history holds the key
         self.present_at_head: bool | None = None  # history scans: HEAD's tree still holds it
         self.notes: list[str] = []

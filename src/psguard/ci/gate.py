@@ -297,9 +297,9 @@ def prepare(root: Path, target: Target, fetch: bool) -> list[str]:
 
 def _verify_options(args: argparse.Namespace) -> dict[str, Any]:
     """The verification options the scan options know (set by the scan option group)."""
-    from psguard.sources.hooks import RevsOptions
+    from psguard.request import ScanRequest
 
-    known = set(RevsOptions._fields)
+    known = set(ScanRequest._fields)
     wanted = ("verify", "endpoints", "verify_timeout", "verify_deadline")
     return {name: getattr(args, name) for name in wanted
             if name in known and getattr(args, name, None) is not None}
@@ -307,9 +307,10 @@ def _verify_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     from psguard.git.runner import require_repository
-    from psguard.pipeline import run_scan, use_color, write_report
+    from psguard.pipeline import run_scan
     from psguard.report import render
-    from psguard.sources.hooks import RevsOptions
+    from psguard.report.output import use_color, write_report
+    from psguard.request import Mode, ScanRequest
     from psguard.stages.policy import exit_code, parse_fail_on
 
     env = os.environ if env is None else env
@@ -324,7 +325,7 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
     revs = prepare(root, target, fetch=not args.no_fetch)
     print(f"psguard ci: {target.system} {target.event}: scanning {target.describe()}",
           file=sys.stderr)
-    opts = RevsOptions(path=root, mode="revs", revs=revs, fmt=fmt, output=args.output,
+    opts = ScanRequest(path=root, mode=Mode.REVS, revs=revs, fmt=fmt, output=args.output,
                        show_secrets=args.show_secrets, config=args.config,
                        min_confidence=args.min_confidence, fail_on=args.fail_on,
                        no_repo_config=args.no_repo_config, baseline=args.baseline,

@@ -122,7 +122,7 @@ def try_snapshot(path: Path) -> RepoSnapshot | None:
     bare = lines.pop(0) == "true"
     work_tree = lines.pop(0) == "true"
     # --show-cdup prints a line only inside a work tree (an empty one at the top).
-    root = (base / lines.pop(0)).resolve() if work_tree else base.resolve()
+    root = (base / lines.pop(0)).resolve() if work_tree else base
     git_dir = Path(lines.pop(0))
     common = Path(lines.pop(0))
     if not common.is_absolute():
@@ -162,3 +162,28 @@ def _parse_refs(out: bytes) -> list[Ref]:
         oid, kind, peeled, peeled_type, name = fields
         refs.append(Ref(name, oid, kind, peeled or None, peeled_type or None))
     return refs
+
+
+class Repository:
+    """The run's repository, opened on first use: a scan that never asks git about the
+    repository (a clean pre-commit run, a directory outside git) pays nothing for it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._snapshot: RepoSnapshot | None = None
+        self._looked = False
+
+    def snapshot(self) -> RepoSnapshot:
+        """The snapshot, or NotARepositoryError (exit 2) outside a repository."""
+        snap = self.find()
+        if snap is None:
+            return open_snapshot(self.path)  # raises the error that explains why
+        return snap
+
+    def find(self) -> RepoSnapshot | None:
+        """The snapshot, or None outside a repository."""
+        if not self._looked:
+            self._looked = True
+            if self.path.exists():
+                self._snapshot = try_snapshot(self.path)
+        return self._snapshot

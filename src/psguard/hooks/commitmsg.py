@@ -14,12 +14,12 @@ from psguard.hooks.common import Verdict, bypass_lines, finding_lines
 def check(message_file: Path, *, fail_on: list[str], config: Path | None = None,
           show_secrets: bool = False) -> Verdict:
     from psguard.pipeline import run_scan
-    from psguard.sources.hooks import MessageOptions
+    from psguard.request import Mode, ScanRequest
     from psguard.stages.policy import is_blocking, parse_fail_on
 
     statuses = parse_fail_on(fail_on)
-    result = run_scan(MessageOptions(path=Path("."), mode="commit-msg", config=config,
-                                     message_file=message_file))
+    result = run_scan(ScanRequest(path=Path("."), mode=Mode.COMMIT_MSG, config=config,
+                                  message_file=message_file))
     blocking = [f for f in result.findings if is_blocking(f, statuses)]
     if not blocking:
         return Verdict(0, [])

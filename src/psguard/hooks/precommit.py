@@ -1,6 +1,6 @@
 """`psguard hook pre-commit`: block a commit that adds a Poolside key.
 
-Scans what the index would add to HEAD (app mode "staged"). The clean path imports
+Scans what the index would add to HEAD (Mode.STAGED). The clean path imports
 no rich, GitPython or httpx and runs a handful of git commands.
 """
 
@@ -17,16 +17,15 @@ def check(path: Path, *, fail_on: list[str], config: Path | None = None,
     """The staged changes; plus, when the pre-commit framework passes file names that
     are not staged changes (`pre-commit run --all-files`, `--files`), those files as
     they are in the work tree."""
-    from psguard.pipeline import ScanOptions, run_scan
+    from psguard.pipeline import run_scan
+    from psguard.request import Mode, ScanRequest
     from psguard.stages.policy import is_blocking, parse_fail_on
 
     statuses = parse_fail_on(fail_on)
-    result = run_scan(ScanOptions(path=path, mode="staged", config=config))
+    result = run_scan(ScanRequest(path=path, mode=Mode.STAGED, config=config))
     extra = _not_staged(path, files) if files else []
     if extra:
-        from psguard.sources.hooks import FilesOptions
-
-        more = run_scan(FilesOptions(path=path, mode="files", config=config, files=extra))
+        more = run_scan(ScanRequest(path=path, mode=Mode.FILES, config=config, files=extra))
         known = {f.secret for f in result.findings}
         result.findings += [f for f in more.findings if f.secret not in known]
         result.problems += more.problems

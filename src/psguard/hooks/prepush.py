@@ -123,11 +123,11 @@ def check(path: Path, hook_args: list[str], *, fail_on: list[str],
 def scan_plan(root: Path, plan: PushPlan, *, fail_on: list[str], config: Path | None,
               show_secrets: bool) -> Verdict:
     from psguard.pipeline import run_scan
-    from psguard.sources.hooks import RevsOptions
+    from psguard.request import Mode, ScanRequest
     from psguard.stages.policy import is_blocking, parse_fail_on
 
     statuses = parse_fail_on(fail_on)
-    result = run_scan(RevsOptions(path=root, mode="revs", config=config, revs=plan.revs()))
+    result = run_scan(ScanRequest(path=root, mode=Mode.REVS, config=config, revs=plan.revs()))
     blocking = [f for f in result.findings if is_blocking(f, statuses)]
     if not blocking:
         return Verdict(0, problems_lines(result))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from psguard.version import __version__
 from psguard.models import Candidate, Finding, ScanResult
+from psguard.version import __version__
 
 SCHEMA = "psguard/v1"
 

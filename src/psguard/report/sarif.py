@@ -12,9 +12,9 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from psguard.version import __version__
 from psguard.models import Candidate, Finding, ScanResult
 from psguard.report.guidance import exposure_label, shown_secret, status_label, step_text, steps
+from psguard.version import __version__
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "psguardFindingLocation/v1"

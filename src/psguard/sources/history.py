@@ -28,57 +28,33 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from psguard.version import __version__
 from psguard.git import catfile
 from psguard.git.locate import (
     Location,
     MainWalk,
     locate_blobs,
-    refs_containing_each,
     tree_blobs,
 )
 from psguard.git.runner import (
     GitError,
     git_command,
     no_fetch_env,
-    require_repository,
     run_git,
 )
-from psguard.models import Candidate, Problem, Record
+from psguard.models import Candidate, Problem
+from psguard.request import Mode
+from psguard.sources.base import CommitFacts, SourceInput, SourceResult
 from psguard.sources.blobcache import BlobCache, LocateCache, odb_fingerprint
 from psguard.sources.objects import ObjectScanner, drop_excluded, expand_located
+from psguard.version import __version__
 
 if TYPE_CHECKING:
-    from psguard.pipeline import ScanContext
+    pass
 
 _PARALLEL_MIN_BYTES = 4 << 20  # below this, one inline reader beats forking workers
 _UNWALKED = "-"  # in a missing list: a walk stopped at an object it could not name
 UNREACHABLE_NOTE = ("in an object that no ref or reflog reaches (a dangling object in "
                     "this clone's object store; `git gc --prune=now` removes it)")
-
-
-class RepoFacts(Record):
-    __slots__ = ("root", "git_dir", "shallow", "bare", "hash_len")
-
-    def __init__(self, root: Path, git_dir: Path, shallow: bool, bare: bool,
-                 hash_len: int = 20) -> None:
-        self.root = root
-        self.git_dir = git_dir
-        self.shallow = shallow
-        self.bare = bare
-        self.hash_len = hash_len  # bytes of an object id: 20 (sha1) or 32 (sha256)
-
-
-def repo_facts(path: Path) -> RepoFacts:
-    root = require_repository(path)
-    out = run_git(["rev-parse", "--git-common-dir", "--is-shallow-repository",
-                   "--is-bare-repository", "--show-object-format"], root
-                  ).stdout.decode().splitlines()
-    git_dir = Path(out[0])
-    if not git_dir.is_absolute():
-        git_dir = (root / git_dir).resolve()
-    hash_len = 32 if len(out) > 3 and out[3] == "sha256" else 20
-    return RepoFacts(root, git_dir, out[1] == "true", out[2] == "true", hash_len)
 
 
 def _start_missing(root: Path, extra_tips: list[str], revs: bytes | None = None
@@ -326,21 +302,21 @@ def _show_progress(par: ParallelScan, on_first_hit: Callable[[], None] | None) -
         bar.update(task, completed=par.total_objects)
 
 
-def scan_history(ctx: ScanContext) -> None:
-    facts = repo_facts(ctx.root)
+def scan_history(given: SourceInput) -> SourceResult:
+    facts = given.repo.snapshot()
     root = facts.root
-    ctx.result.target = str(root)
+    result = SourceResult(Mode.HISTORY, str(root))
     # The engine's code is part of what "clean" means: key on psguard's version too.
-    version = f"{ctx.engine.ruleset.version}-{__version__}"
-    cache = None if ctx.options.no_cache else BlobCache.load(facts.git_dir, version)
+    version = f"{given.engine.ruleset.version}-{__version__}"
+    cache = None if given.request.no_cache else BlobCache.load(facts.common_dir, version)
     stash = _stash_tips(root)
     state = _refs_state(root, stash)
-    locate_cache = None if ctx.options.no_cache else LocateCache.load(facts.git_dir, version)
+    locate_cache = None if given.request.no_cache else LocateCache.load(facts.common_dir, version)
     cached_state = locate_cache.state if locate_cache is not None else None
     # (after a walk that stopped at something it could not name, walk again)
     refs_unchanged = (locate_cache is not None and cached_state == state
                       and _UNWALKED not in locate_cache.missing)
-    odb = odb_fingerprint(facts.git_dir) if cache is not None else None
+    odb = odb_fingerprint(facts.common_dir) if cache is not None else None
     same_objects = (odb is not None and cache is not None and bool(cache.clean)
                     and locate_cache is not None and locate_cache.odb == odb)
     missing: list[str] = []
@@ -367,23 +343,23 @@ def scan_history(ctx: ScanContext) -> None:
     if same_objects and locate_cache is not None:
         # Same objects as last time: only what was not clean needs reading again.
         todo = [catfile.ObjectInfo(oid, kind, 0) for oid, kind in locate_cache.pending]
-        ctx.result.stats.commits = locate_cache.counts.get("commits", 0)
-        ctx.result.stats.blobs = locate_cache.counts.get("blobs", 0)
+        result.stats.commits = locate_cache.counts.get("commits", 0)
+        result.stats.blobs = locate_cache.counts.get("blobs", 0)
     else:
-        objects = catfile.list_objects(root, git_dir=facts.git_dir, hash_len=facts.hash_len)
+        objects = catfile.list_objects(root, git_dir=facts.common_dir, hash_len=facts.hash_len)
         for obj in objects:
             if obj.type == "commit":
-                ctx.result.stats.commits += 1
+                result.stats.commits += 1
             elif obj.type == "blob":
-                ctx.result.stats.blobs += 1
+                result.stats.blobs += 1
                 if walk:
                     listed_blobs.add(obj.oid.encode())
             if cache is None or not cache.is_clean(obj.oid):
                 todo.append(obj)
         del objects
 
-    max_size = ctx.config.max_file_size
-    scanner = ObjectScanner(ctx.engine, max_size=max_size)
+    max_size = given.config.max_file_size
+    scanner = ObjectScanner(given.engine, max_size=max_size)
     par = ParallelScan(root, todo, scanner)
     absent = None  # blobs the walk shows that the listing lacks, found during the scan
     if walk and traversal is None:
@@ -405,15 +381,15 @@ def scan_history(ctx: ScanContext) -> None:
     elif par.procs:
         par.wait(early)
     cands, unreadable = par.collect()
-    ctx.result.problems.extend(scanner.problems)
+    result.problems.extend(scanner.problems)
     if absent is not None:
         missing = _missing_from_walk(root, stash, walk[0], absent.result(), outside)
         listed_blobs.clear()
     if traversal is not None:
         missing = _finish_full(root, traversal)
-    ctx.result.stats.bytes = par.bytes_read
+    result.stats.bytes = par.bytes_read
     if scanner.too_large:
-        ctx.result.problems.append(Problem(
+        result.problems.append(Problem(
             "too-large", "history", f"{len(scanner.too_large)} blob(s) above max_file_size "
             f"({max_size} bytes) not scanned", incomplete=False))
     bad = set(unreadable) | scanner.hits | set(scanner.too_large)
@@ -421,15 +397,15 @@ def scan_history(ctx: ScanContext) -> None:
 
     for oid in sorted(set(missing) | set(unreadable)):
         if oid == _UNWALKED:
-            ctx.result.problems.append(Problem(
+            result.problems.append(Problem(
                 "not-scanned", "history", "git could not walk every ref's history (a "
                 "missing or damaged object): what lies beyond it was not checked"))
             continue
-        ctx.result.problems.append(Problem(
+        result.problems.append(Problem(
             "missing-object", oid, "object not present in the repository (partial clone "
             "or damaged repository); not scanned"))
     if facts.shallow:
-        ctx.result.problems.append(Problem(
+        result.problems.append(Problem(
             "not-scanned", "history before the shallow boundary",
             "shallow clone: older commits are not in this repository "
             "(run `git fetch --unshallow` for a full audit)"))
@@ -437,11 +413,11 @@ def scan_history(ctx: ScanContext) -> None:
     attributes: list[str] = []
     head_blobs, submodules = tree_blobs(root, attributes=attributes)
     if attributes and _uses_lfs(root, attributes):
-        ctx.result.problems.append(Problem(
+        result.problems.append(Problem(
             "warning", "git-lfs", "files tracked by Git LFS live on the LFS server, not in "
             "git: their pointer files were scanned, their content was not", incomplete=False))
     for sub in submodules:
-        ctx.result.problems.append(Problem(
+        result.problems.append(Problem(
             "warning", sub, "submodule: not descended into (scan its repository separately)",
             incomplete=False))
 
@@ -455,7 +431,7 @@ def scan_history(ctx: ScanContext) -> None:
     cands = _classify_commit_messages(root, cands, stash)
     expanded, times, notes = expand_located(
         cands, located, lambda b: None if b in located else UNREACHABLE_NOTE)
-    ctx.candidates.extend(drop_excluded(expanded, ctx.config))
+    result.candidates.extend(drop_excluded(expanded, given.config))
     for c in cands:
         if c.origin.kind in ("commit-message", "stash") and c.origin.commit:
             times.setdefault(c.origin.commit, (scanner.commit_times.get(
@@ -464,12 +440,13 @@ def scan_history(ctx: ScanContext) -> None:
     if cache is not None:
         cache.add(clean)
         cache.save()
-    if not ctx.options.no_cache:
+    if not given.request.no_cache:
         pending = [(o.oid, o.type) for o in todo if o.oid in bad]
-        counts = {"commits": ctx.result.stats.commits, "blobs": ctx.result.stats.blobs}
+        counts = {"commits": result.stats.commits, "blobs": result.stats.blobs}
         LocateCache(state, missing=sorted(set(missing)), located=located, odb=odb,
-                    pending=pending, counts=counts).save(facts.git_dir, version)
-    ctx.finalizers.append(lambda c: finish_findings(c, root, times, notes, head_blobs))
+                    pending=pending, counts=counts).save(facts.common_dir, version)
+    result.commit_facts = CommitFacts(root, times, notes, head_blobs)
+    return result
 
 
 def _finish_full(root: Path, traversal: tuple[Any, Any, Any]) -> list[str]:
@@ -547,25 +524,3 @@ def _classify_commit_messages(root: Path, cands: list[Candidate], stash: list[st
             c = c.replace(origin=c.origin.replace(kind="stash"))
         out.append(c)
     return out
-
-
-def finish_findings(ctx: ScanContext, root: Path, times: dict[str, tuple[int, int]],
-                    notes: dict[str, list[str]], head_blobs: set[str] | None) -> None:
-    """After grouping: first commit, refs that reach the key, present at HEAD, notes."""
-    commit_sets = [{c.origin.commit for c in f.candidates if c.origin.commit}
-                   for f in ctx.result.findings]
-    refs = refs_containing_each(root, commit_sets)
-    for f, reaching in zip(ctx.result.findings, refs, strict=True):
-        commits = [c.origin for c in f.candidates if c.origin.commit]
-        if commits:
-            first = min(commits, key=lambda o: times.get(o.commit or "", (1 << 62, 0)))
-            f.first_seen = {"commit": first.commit, "author": first.author,
-                            "date": first.date}
-            f.refs = reaching
-        if head_blobs is not None:
-            f.present_at_head = any(c.origin.blob in head_blobs for c in f.candidates
-                                    if c.origin.blob)
-        for c in f.candidates:
-            for note in notes.get(c.origin.blob or "", []):
-                if note not in f.notes:
-                    f.notes.append(note)

@@ -16,7 +16,9 @@ from psguard.git.locate import MainWalk, locate_blobs
 from psguard.git.packlist import ObjectInfo, in_pack_order
 from psguard.git.runner import run_git
 from psguard.models import Problem
-from psguard.sources.history import ParallelScan, finish_findings, repo_facts
+from psguard.request import Mode
+from psguard.sources.base import CommitFacts, SourceInput, SourceResult
+from psguard.sources.history import ParallelScan
 from psguard.sources.objects import ObjectScanner, drop_excluded, expand_located
 
 # Large ranges (a first push, a long-lived branch) are read in pack order, backwards,
@@ -24,12 +26,9 @@ from psguard.sources.objects import ObjectScanner, drop_excluded, expand_located
 # reading the pack index would.
 _ORDER_MIN_OBJECTS = 2000
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from psguard.pipeline import ScanContext
 
 
-def range_revs(root: Path, spec: str) -> list[str]:
+def range_revs(root: Path, spec: str, shallow: bool) -> list[str]:
     """`A..B`, `A...B` or a single REV, resolved and checked: rev-list arguments."""
     spec = spec.strip()
     if not spec or spec.startswith("-"):
@@ -37,28 +36,29 @@ def range_revs(root: Path, spec: str) -> list[str]:
     proc = run_git(["rev-parse", "--revs-only", "--end-of-options", spec], root, check=False)
     revs = proc.stdout.decode().split()
     if proc.returncode != 0 or not revs:
-        shallow = run_git(["rev-parse", "--is-shallow-repository"], root,
-                          check=False).stdout.strip() == b"true"
         hint = " (this is a shallow clone: fetch more history)" if shallow else ""
         raise UsageError(f"--range {spec!r}: unknown revision{hint}")
     return revs
 
 
-def scan_range(ctx: ScanContext) -> None:
-    facts = repo_facts(ctx.root)
-    root = facts.root
-    ctx.result.target = str(root)
-    opts = ctx.options
-    spec = opts.rev_range if opts.rev_range else f"{opts.since}..HEAD"
-    scan_revs(ctx, root, range_revs(root, spec))
+def scan_range(given: SourceInput) -> SourceResult:
+    """`--range A..B` or `--since REV`: what those commits add."""
+    facts = given.repo.snapshot()
+    req = given.request
+    spec = req.rev_range if req.rev_range else f"{req.since}..HEAD"
+    result = SourceResult(Mode.RANGE, str(facts.root))
+    scan_revs(given, result, range_revs(facts.root, spec, facts.shallow))
     if facts.shallow:
-        ctx.result.problems.append(Problem(
+        result.problems.append(Problem(
             "warning", "range", "shallow clone: commits beyond the shallow boundary are "
             "not in this repository", incomplete=False))
+    return result
 
 
-def scan_revs(ctx: ScanContext, root: Path, revs: list[str]) -> list[str]:
-    """Scan what the rev-list arguments `revs` add. Reusable by hooks and CI."""
+def scan_revs(given: SourceInput, result: SourceResult, revs: list[str]) -> None:
+    """Scan what the rev-list arguments `revs` add into result (ranges, pre-push, CI)."""
+    snap = given.repo.snapshot()
+    root = snap.root
     if any(r.startswith("-") and r != "--not" for r in revs):
         raise UsageError(f"unsupported revision arguments: {' '.join(revs)}")
     # The type filter keeps blobs (and the objects named in revs) but drops the
@@ -77,10 +77,9 @@ def scan_revs(ctx: ScanContext, root: Path, revs: list[str]) -> list[str]:
             kind = "commit" if line in commit_ids else "tag" if line in tips else "blob"
             objects.append(ObjectInfo(line, kind, 0))
     if len(objects) >= _ORDER_MIN_OBJECTS:
-        facts = repo_facts(root)
-        objects = in_pack_order(facts.git_dir, objects, facts.hash_len)
-    max_size = ctx.config.max_file_size
-    scanner = ObjectScanner(ctx.engine, max_size=max_size)
+        objects = in_pack_order(snap.common_dir, objects, snap.hash_len)
+    max_size = given.config.max_file_size
+    scanner = ObjectScanner(given.engine, max_size=max_size)
     # Large ranges (sizes known from the packs) are read by a worker per core; their
     # first hit starts the walk that locates hits, so it overlaps the rest of the scan.
     par = ParallelScan(root, objects, scanner)
@@ -93,18 +92,18 @@ def scan_revs(ctx: ScanContext, root: Path, revs: list[str]) -> list[str]:
         if obj.oid in not_read:
             continue
         if obj.type == "commit":
-            ctx.result.stats.commits += 1
+            result.stats.commits += 1
         elif obj.type == "blob":
-            ctx.result.stats.blobs += 1
-    ctx.result.stats.bytes = par.bytes_read
+            result.stats.blobs += 1
+    result.stats.bytes = par.bytes_read
     too_large = len(scanner.too_large)
-    ctx.result.problems.extend(scanner.problems)
+    result.problems.extend(scanner.problems)
     for oid in sorted(set(missing)):
-        ctx.result.problems.append(Problem(
+        result.problems.append(Problem(
             "missing-object", oid, "object not present in the repository (partial clone "
             "or damaged repository); not scanned"))
     if too_large:
-        ctx.result.problems.append(Problem(
+        result.problems.append(Problem(
             "too-large", "range", f"{too_large} blob(s) above max_file_size "
             f"({max_size} bytes) not scanned", incomplete=False))
     hit_blobs = {c.origin.blob for c in cands if c.origin.kind == "blob" and c.origin.blob}
@@ -114,6 +113,5 @@ def scan_revs(ctx: ScanContext, root: Path, revs: list[str]) -> list[str]:
         if c.origin.kind == "commit-message" and c.origin.commit:
             times.setdefault(c.origin.commit,
                              (scanner.commit_times.get(c.origin.commit, (0, None, None))[0], 0))
-    ctx.candidates.extend(drop_excluded(expanded, ctx.config))
-    ctx.finalizers.append(lambda c: finish_findings(c, root, times, notes, None))
-    return revs
+    result.candidates.extend(drop_excluded(expanded, given.config))
+    result.commit_facts = CommitFacts(root, times, notes, None)

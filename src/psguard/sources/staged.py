@@ -14,13 +14,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from psguard.engine.engine import Engine
 from psguard.errors import NotARepositoryError
 from psguard.git.runner import run_git
 from psguard.models import Candidate, Origin, Problem, display_path
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from psguard.pipeline import ScanContext
+from psguard.request import Mode
+from psguard.sources.base import SourceInput, SourceResult
 
 _GITLINK = b"160000"
 
@@ -108,55 +107,57 @@ def read_blobs(top: Path, oids: list[str]) -> dict[str, bytes]:
     return out
 
 
-def scan_staged(ctx: ScanContext) -> None:
-    top = ctx.root if ctx.root.is_dir() else ctx.root.parent
+def scan_staged(given: SourceInput) -> SourceResult:
+    path = given.path
+    top = path if path.is_dir() else path.parent
+    result = SourceResult(Mode.STAGED, str(path))
     submodules: list[str] = []
-    changes = staged_changes(ctx.root, submodules)
+    changes = staged_changes(path, submodules)
     for sub in submodules:
-        ctx.result.problems.append(Problem(
+        result.problems.append(Problem(
             "warning", display_path(sub), "submodule update staged: its content was not scanned "
             "(scan the submodule's own repository)", incomplete=False))
-    kept = set(ctx.config.not_excluded([path for path, _, _ in changes]))  # top-relative
+    kept = set(given.config.not_excluded([p for p, _, _ in changes]))  # top-relative
     changes = [c for c in changes if c[0] in kept]
     blobs = read_blobs(top, [new for _, _, new in changes])
-    max_size = ctx.config.max_file_size
+    max_size = given.config.max_file_size
+    engine = given.engine
     found: list[Candidate] = []
     touched_with_hits: list[tuple[str, str]] = []
-    for path, head_blob, new in changes:
+    for name, head_blob, new in changes:
         data = blobs.get(new)
         if data is None:
-            ctx.result.problems.append(Problem("missing-object", display_path(path),
-                                               f"staged blob {new} is not readable"))
+            result.problems.append(Problem("missing-object", display_path(name),
+                                           f"staged blob {new} is not readable"))
             continue
         if len(data) > max_size:
-            ctx.result.problems.append(Problem(
-                "too-large", display_path(path), f"{len(data)} bytes is above max_file_size "
+            result.problems.append(Problem(
+                "too-large", display_path(name), f"{len(data)} bytes is above max_file_size "
                 f"({max_size}); not scanned", incomplete=False))
             continue
-        ctx.result.stats.files += 1
-        ctx.result.stats.bytes += len(data)
-        if not ctx.engine.may_match(data):
+        result.stats.files += 1
+        result.stats.bytes += len(data)
+        if not engine.may_match(data):
             continue
-        cands = ctx.engine.scan_bytes(data, Origin(kind="blob", path=display_path(path),
-                                                   blob=new), ctx.result.problems)
+        cands = engine.scan_bytes(data, Origin(kind="blob", path=display_path(name),
+                                               blob=new), result.problems)
         if cands:
             found.extend(cands)
             if head_blob:
-                touched_with_hits.append((path, head_blob))
-    ctx.candidates.extend(found)
-    if not found:
-        return
-    # Keys HEAD's version of a touched file already had: reported, not blocking.
-    old = read_blobs(top, [b for _, b in touched_with_hits])
+                touched_with_hits.append((name, head_blob))
+    result.candidates.extend(found)
+    if found:
+        result.pre_existing = _already_in_head(top, touched_with_hits, engine)
+    return result
+
+
+def _already_in_head(top: Path, touched: list[tuple[str, str]], engine: Engine
+                     ) -> set[tuple[str, str]]:
+    """Keys HEAD's version of a touched file already had: reported, not blocking."""
+    old = read_blobs(top, [b for _, b in touched])
     in_head: set[tuple[str, str]] = set()
-    for path, head_blob in touched_with_hits:
+    for name, head_blob in touched:
         data = old.get(head_blob, b"")
-        for c in ctx.engine.scan_bytes(data, Origin(kind="blob", path=display_path(path))):
+        for c in engine.scan_bytes(data, Origin(kind="blob", path=display_path(name))):
             in_head.add((c.rule, c.secret))
-
-    def mark(c: ScanContext) -> None:
-        for f in c.result.findings:
-            if (f.rule, f.secret) in in_head:
-                f.pre_existing = True
-
-    ctx.finalizers.append(mark)
+    return in_head

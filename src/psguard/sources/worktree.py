@@ -13,8 +13,12 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+from psguard.engine.engine import Engine
+from psguard.errors import UsageError
 from psguard.git.runner import find_toplevel, run_git
 from psguard.models import Candidate, Chunk, Origin, Problem, Record, display_path
+from psguard.request import Mode
+from psguard.sources.base import SourceInput, SourceResult
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,7 +26,6 @@ if TYPE_CHECKING:
 
     import pathspec
 
-    from psguard.engine.engine import Engine
 
 # Below this much content, forking a second scanner costs more than it saves.
 _PARALLEL_MIN_BYTES = 4 << 20
@@ -198,4 +201,24 @@ def scan_files(root: Path, rel_paths: list[str], max_size: int, engine: Engine) 
         receiver.close()
         child.join()
     result.problems.sort(key=lambda p: (p.kind, p.target))
+    return result
+
+
+def scan_worktree(given: SourceInput) -> SourceResult:
+    """`psguard scan [PATH]`: the files under PATH (or PATH itself, a file)."""
+    root = given.path
+    if not root.exists():
+        raise UsageError(f"{root}: no such file or directory")
+    if root.is_file():
+        listing_paths, base = [root.name], root.parent
+    else:
+        listing = list_files(root)
+        listing_paths, base = listing.paths, root
+    scanned = scan_files(base, given.config.not_excluded(listing_paths, base),
+                         given.config.max_file_size, given.engine)
+    result = SourceResult(Mode.WORKTREE, str(root))
+    result.stats.files = scanned.files
+    result.stats.bytes = scanned.bytes
+    result.problems.extend(scanned.problems)
+    result.candidates.extend(scanned.candidates)
     return result

@@ -26,18 +26,15 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
-from psguard.version import __version__
-from psguard.errors import ConfigError, UsageError
+from psguard.errors import ConfigError
 from psguard.models import Candidate, Finding
+from psguard.version import __version__
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
-
-    from psguard.pipeline import ScanOptions
 
 SCHEMA = "psguard-baseline/v1"
 DEFAULT_FILE = ".psguard-baseline.json"
@@ -137,49 +134,6 @@ def apply_baseline(findings: list[Finding], base: Baseline, *, top: Path | None,
         if not new:
             covered += 1
             continue
-        f.notes.append("this key is in the baseline, but not at: " + ", ".join(new))
-        kept.append(f)
+        kept.append(f.replace(notes=[*f.notes, "this key is in the baseline, but not at: "
+                                     + ", ".join(new)]))
     return kept, covered
-
-
-def baseline_command(action: str, opts: ScanOptions, output: Path | None) -> int:
-    """`psguard baseline create|update`: scan, then write the baseline file."""
-    from psguard.config import repo_root
-    from psguard.pipeline import run_scan
-    from psguard.stages.policy import EXIT_CLEAN, EXIT_INCOMPLETE
-
-    if opts.mode == "stdin":
-        raise UsageError("psguard baseline records a repository or directory, not stdin")
-    top = repo_root(opts.path)
-    target = output or top / DEFAULT_FILE
-    if action == "create" and target.exists():
-        raise UsageError(f"{target} exists; use 'psguard baseline update' to refresh it")
-    previous: Baseline = {}
-    if action == "update" and target.exists():
-        previous = load_baseline(target)
-    opts.baseline = None
-    opts.no_baseline = True
-    result = run_scan(opts)
-    data = build(result.findings, result.mode, top, opts.path)
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    try:
-        target.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{target}: cannot write: {exc.strerror}") from None
-    now = {(e["rule"], e["sha256"]) for e in data["findings"]}
-    message = f"psguard: wrote {target}: {len(now)} key(s)"
-    if action == "update":
-        added, gone = len(now - set(previous)), len(set(previous) - now)
-        message += f" ({added} new, {gone} no longer found)"
-    print(message)
-    try:
-        shown = target.relative_to(top)
-    except ValueError:
-        shown = target
-    print(f"psguard: scans report only what is not in it with --baseline {shown} "
-          f"(or baseline = \"{shown}\" in [tool.psguard] / .psguard.toml)")
-    if not result.complete:
-        print("psguard: warning: the scan was incomplete; the baseline may miss keys",
-              file=sys.stderr)
-        return EXIT_INCOMPLETE
-    return EXIT_CLEAN

@@ -3,18 +3,20 @@ confidence threshold."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from psguard.models import CONFIDENCE_ORDER, EXPOSURE_ORDER, Candidate, Finding
 
 
-def group_candidates(candidates: Iterable[Candidate], min_confidence: str
+def group_candidates(candidates: Iterable[Candidate], min_confidence: str, *,
+                     pre_existing: Collection[tuple[str, str]] = ()
                      ) -> tuple[list[Finding], int]:
     """One finding per (rule, secret), with every unsuppressed location.
 
     A secret whose every occurrence carries an inline allow marker is dropped; one
     that is allowed in some places but not others is reported at the others.
-    Returns the findings and how many secrets inline markers suppressed.
+    `pre_existing`: (rule, secret) pairs HEAD already held (staged scans): reported,
+    not blocking. Returns the findings and how many secrets inline markers suppressed.
     """
     by_secret: dict[tuple[str, str], list[Candidate]] = {}
     for cand in candidates:
@@ -32,7 +34,8 @@ def group_candidates(candidates: Iterable[Candidate], min_confidence: str
             continue
         kept.sort(key=_location_order)
         findings.append(Finding(rule=rule, secret=secret, confidence=confidence,
-                                candidates=_unique_locations(kept)))
+                                candidates=_unique_locations(kept),
+                                pre_existing=(rule, secret) in pre_existing))
     findings.sort(key=finding_order)
     return findings, suppressed
 

@@ -308,6 +308,6 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
     return out
 
 
-def attach(findings: list[Finding], *, show_secrets: bool = False) -> None:
-    for f in findings:
-        f.remediation = steps(f, show_secrets=show_secrets)
+def attach(findings: list[Finding], *, show_secrets: bool = False) -> list[Finding]:
+    """The findings with their remediation steps."""
+    return [f.replace(remediation=steps(f, show_secrets=show_secrets)) for f in findings]

@@ -18,12 +18,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from psguard.config import repo_root
-from psguard.models import Finding, FrozenRecord, Problem
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from psguard.pipeline import ScanContext
+from psguard.config import Config, repo_root
+from psguard.models import Finding, FrozenRecord, Problem, Record
+from psguard.request import Mode, ScanRequest
 
 IGNORE_FILE = ".psguardignore"
 _ID_RE = re.compile(r"^[0-9a-f]{20}$")
@@ -81,33 +78,45 @@ def apply_ignore_file(findings: list[Finding], root: Path, *, judge_stale: bool
     return kept, len(findings) - len(kept), problems
 
 
-def apply_suppressions(ctx: ScanContext) -> None:
-    """Ignore file, then baseline: drop what they cover, count it in result.suppressed."""
-    result = ctx.result
-    opts = ctx.options
-    mode = opts.mode
-    counts = result.suppressed_by
-    if result.suppressed:
-        counts["inline"] = result.suppressed  # grouping counted the inline allow markers
-    baseline_path = None if opts.no_baseline else (opts.baseline or ctx.config.baseline)
-    if mode != "stdin":
+class Suppressed(Record):
+    """What suppression kept, how many findings it hid and why, and its problems."""
+
+    __slots__ = ("findings", "count", "by", "problems")
+
+    def __init__(self, findings: list[Finding], count: int, by: dict[str, int],
+                 problems: list[Problem]) -> None:
+        self.findings = findings
+        self.count = count  # findings hidden by inline allow, ignore file or baseline
+        self.by = by  # the same, by cause: "inline", "ignore-file", "baseline"
+        self.problems = problems
+
+
+def apply_suppressions(findings: list[Finding], inline: int, req: ScanRequest,
+                       config: Config) -> Suppressed:
+    """Ignore file, then baseline: drop what they cover. `inline`: how many secrets
+    grouping dropped for their inline allow markers."""
+    mode = req.mode
+    out = Suppressed(findings, inline, {"inline": inline} if inline else {}, [])
+    baseline_path = None if req.no_baseline else (req.baseline or config.baseline)
+    if mode != Mode.STDIN:
         judge = mode in STALE_MODES
-        if (result.findings or judge) and not opts.no_repo_config:
-            root = repo_root(ctx.root)
-            kept, n, problems = apply_ignore_file(result.findings, root, judge_stale=judge)
-            result.findings = kept
-            result.suppressed += n
+        if (findings or judge) and not req.no_repo_config:
+            root = repo_root(req.path)
+            kept, n, problems = apply_ignore_file(out.findings, root, judge_stale=judge)
+            out.findings = kept
+            out.count += n
             if n:
-                counts["ignore-file"] = n
-            result.problems.extend(problems)
+                out.by["ignore-file"] = n
+            out.problems.extend(problems)
     if baseline_path is not None:
         from psguard.stages.baseline import apply_baseline, load_baseline
 
         base = load_baseline(baseline_path)  # a missing or broken file is an error, always
-        if not result.findings:
-            return
-        top = None if mode == "stdin" else repo_root(ctx.root)
-        result.findings, n = apply_baseline(result.findings, base, top=top, scanned=ctx.root)
-        result.suppressed += n
+        if not out.findings:
+            return out
+        top = None if mode == Mode.STDIN else repo_root(req.path)
+        out.findings, n = apply_baseline(out.findings, base, top=top, scanned=req.path)
+        out.count += n
         if n:
-            counts["baseline"] = n
+            out.by["baseline"] = n
+    return out

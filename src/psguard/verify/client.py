@@ -25,10 +25,10 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from psguard.version import __version__
 from psguard.models import Record, redact
 from psguard.verify.cache import VerifyCache
 from psguard.verify.endpoints import ENV_CA_BUNDLE, VerifySettings, is_loopback_url
+from psguard.version import __version__
 
 if TYPE_CHECKING:
     import httpx

@@ -89,15 +89,11 @@ def verify_secrets(secrets: Sequence[str], req: VerifyRequest,
     return {k: Verification(r.status, r.endpoint, r.detail) for k, r in results.items()}
 
 
-def verify_findings(findings: list[Finding], req: VerifyRequest) -> None:
-    """Set `verification` on each finding (one check per unique key and endpoint)."""
-    from psguard.stages.grouping import finding_order
-
+def verify_findings(findings: list[Finding], req: VerifyRequest) -> list[Finding]:
+    """The findings with their `verification` (one check per unique key and endpoint)."""
     statuses = verify_secrets([f.secret for f in findings], req)
-    for f in findings:
-        if f.secret in statuses:
-            f.verification = statuses[f.secret]
-    findings.sort(key=finding_order)
+    return [f.replace(verification=statuses[f.secret]) if f.secret in statuses else f
+            for f in findings]
 
 
 def read_keys(stream: TextIO) -> tuple[list[str], list[str]]:

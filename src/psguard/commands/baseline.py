@@ -1,0 +1,96 @@
+"""`psguard baseline create|update`: scan, then record the findings (no raw key)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from psguard.commands.options import CONFIDENCES, Parser, add_target_options
+from psguard.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from psguard.request import ScanRequest
+
+DESCRIPTION = (
+    "Scan like 'psguard scan' and write the findings (sha256 of each key and where it was "
+    "seen; never a raw key) to a JSON baseline. 'psguard scan --baseline FILE' then reports "
+    "only keys, or places, that are not in it.")
+
+
+def add_arguments(base: argparse.ArgumentParser) -> None:
+    actions = base.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
+    actions.required = True
+    for action, text in (("create", "write a new baseline (refuses to overwrite one)"),
+                         ("update", "rewrite the baseline with today's findings")):
+        _add_baseline_options(actions.add_parser(
+            action, help=text, description=f"{DESCRIPTION} {text}."))
+
+
+def _add_baseline_options(p: argparse.ArgumentParser) -> None:
+    add_target_options(p, stdin=False)
+    p.add_argument("--output", "-o", type=Path, metavar="FILE",
+                   help="baseline file (default: .psguard-baseline.json at the "
+                        "repository root)")
+    p.add_argument("--config", type=Path, metavar="FILE", help="config file")
+    p.add_argument("--no-repo-config", action="store_true",
+                   help="ignore config files inside the scanned repository")
+    p.add_argument("--min-confidence", choices=CONFIDENCES,
+                   help="lowest confidence recorded (default: medium)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="do not read or write the caches")
+
+
+def run(args: argparse.Namespace) -> int:
+    from psguard.request import ScanRequest
+
+    mode = args.mode or ("range" if args.rev_range or args.since else "worktree")
+    req = ScanRequest(path=args.path, mode=mode, rev_range=args.rev_range, since=args.since,
+                      config=args.config, min_confidence=args.min_confidence,
+                      no_cache=args.no_cache, no_repo_config=args.no_repo_config,
+                      no_baseline=True)
+    return baseline_command(args.action, req, args.output)
+
+
+def baseline_command(action: str, opts: ScanRequest, output: Path | None) -> int:
+    """`psguard baseline create|update`: scan, then write the baseline file."""
+    from psguard.config import repo_root
+    from psguard.pipeline import run_scan
+    from psguard.stages.baseline import DEFAULT_FILE, Baseline, build, load_baseline
+    from psguard.stages.policy import EXIT_CLEAN, EXIT_INCOMPLETE
+
+    if opts.mode == "stdin":
+        raise UsageError("psguard baseline records a repository or directory, not stdin")
+    top = repo_root(opts.path)
+    target = output or top / DEFAULT_FILE
+    if action == "create" and target.exists():
+        raise UsageError(f"{target} exists; use 'psguard baseline update' to refresh it")
+    previous: Baseline = {}
+    if action == "update" and target.exists():
+        previous = load_baseline(target)
+    result = run_scan(opts)
+    data = build(result.findings, result.mode, top, opts.path)
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write: {exc.strerror}") from None
+    now = {(e["rule"], e["sha256"]) for e in data["findings"]}
+    message = f"psguard: wrote {target}: {len(now)} key(s)"
+    if action == "update":
+        added, gone = len(now - set(previous)), len(set(previous) - now)
+        message += f" ({added} new, {gone} no longer found)"
+    print(message)
+    try:
+        shown = target.relative_to(top)
+    except ValueError:
+        shown = target
+    print(f"psguard: scans report only what is not in it with --baseline {shown} "
+          f"(or baseline = \"{shown}\" in [tool.psguard] / .psguard.toml)")
+    if not result.complete:
+        print("psguard: warning: the scan was incomplete; the baseline may miss keys",
+              file=sys.stderr)
+        return EXIT_INCOMPLETE
+    return EXIT_CLEAN

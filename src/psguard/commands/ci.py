@@ -1,0 +1,42 @@
+"""`psguard ci`: the CI gate; finds the pull request's or push's commits itself."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from psguard.commands.options import add_scan_options
+
+DESCRIPTION = (
+    "Scan what a pull request, merge request or push adds. The range is found from GitHub "
+    "Actions (GITHUB_EVENT_PATH) or GitLab CI (CI_MERGE_REQUEST_DIFF_BASE_SHA, "
+    "CI_COMMIT_BEFORE_SHA) variables, or given with --range. On GitHub Actions annotations "
+    "go to standard output and a Markdown summary to $GITHUB_STEP_SUMMARY. Exit codes as "
+    "for psguard scan.")
+
+
+def add_arguments(ci: argparse.ArgumentParser) -> None:
+    ci.add_argument("path", nargs="?", type=Path, default=Path("."),
+                    help="repository (default: .)")
+    ci.add_argument("--range", dest="rev_range", metavar="A..B",
+                    help="scan this range instead of detecting it")
+    ci.add_argument("--no-fetch", action="store_true",
+                    help="never run git fetch to complete a shallow clone")
+    ci.add_argument("--summary", type=Path, metavar="FILE",
+                    help="also write a Markdown summary here (default on GitHub: "
+                         "$GITHUB_STEP_SUMMARY)")
+    ci.add_argument("--baseline", type=Path, metavar="FILE",
+                    help="report only findings not recorded in this baseline "
+                         "(see 'psguard baseline')")
+    add_scan_options(ci)
+    for action in ci._actions:
+        if action.dest == "fmt":
+            action.default = None
+            action.help = ("report format (default: github on GitHub Actions, text "
+                           "elsewhere)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from psguard.ci.gate import ci_command
+
+    return ci_command(args)

@@ -1,0 +1,45 @@
+"""`psguard scan`: read one source, write the report, exit with the policy's code."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from psguard.commands.options import add_scan_options, add_target_options, verify_kwargs
+
+DESCRIPTION = ("Scan for Poolside API keys. Exit codes: 0 nothing to report, 1 findings "
+               "that block, 2 usage or configuration error, 3 incomplete scan.")
+
+
+def add_arguments(scan: argparse.ArgumentParser) -> None:
+    add_target_options(scan, stdin=True)
+    scan.add_argument("--no-cache", action="store_true",
+                      help="do not read or write the caches (history blobs, verification "
+                           "results)")
+    add_scan_options(scan)
+    scan.add_argument("--baseline", type=Path, metavar="FILE",
+                      help="report only findings not recorded in this baseline "
+                           "(see 'psguard baseline')")
+
+
+def run(args: argparse.Namespace) -> int:
+    from psguard.pipeline import run_scan
+    from psguard.report import render
+    from psguard.report.output import use_color, write_report
+    from psguard.request import ScanRequest
+    from psguard.stages.policy import exit_code, parse_fail_on
+
+    mode = args.mode or ("range" if args.rev_range or args.since else "worktree")
+    req = ScanRequest(
+        path=args.path, mode=mode, rev_range=args.rev_range, since=args.since, fmt=args.fmt,
+        output=args.output, show_secrets=args.show_secrets, config=args.config,
+        min_confidence=args.min_confidence, fail_on=args.fail_on, no_cache=args.no_cache,
+        no_repo_config=args.no_repo_config, baseline=args.baseline,
+        **verify_kwargs(args),  # type: ignore[arg-type]
+    )
+    fail_on = parse_fail_on(req.fail_on)
+    result = run_scan(req)
+    text = render(req.fmt, result, show_secrets=req.show_secrets,
+                  color=use_color(req.output))
+    write_report(text, req.output)
+    return exit_code(result, fail_on)

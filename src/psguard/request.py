@@ -1,0 +1,74 @@
+"""What the user asked for, typed: which source to read, and how to judge and report.
+
+Built by the commands (scan, baseline, hook, ci) and by the Python API; read by the
+pipeline. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from psguard.models import Record
+
+
+class Mode(str, Enum):
+    """A scan's source. A str, so reports and comparisons see the plain name."""
+
+    WORKTREE = "worktree"  # tracked + untracked-not-ignored files (or a directory walk)
+    STAGED = "staged"  # what the index adds to HEAD
+    RANGE = "range"  # what the commits in A..B add
+    HISTORY = "history"  # every object of the repository
+    STDIN = "stdin"
+    # The hooks' own sources; reports call the first one "range".
+    REVS = "revs"  # what `git rev-list REVS` adds (pre-push, the CI gate)
+    COMMIT_MSG = "commit-msg"  # a commit message file
+    FILES = "files"  # named work-tree files (the pre-commit framework's list)
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+class ScanRequest(Record):
+    """One scan: the source and its inputs, then the options of the later stages."""
+
+    __slots__ = ("path", "mode", "rev_range", "since", "revs", "message_file", "files",
+                 "fmt", "output", "verify", "endpoints", "show_secrets", "baseline",
+                 "config", "min_confidence", "fail_on", "no_cache", "no_repo_config",
+                 "no_baseline", "verify_timeout", "verify_deadline")
+
+    def __init__(self, *, path: Path = Path("."), mode: str = Mode.WORKTREE,
+                 rev_range: str | None = None, since: str | None = None,
+                 revs: list[str] | None = None, message_file: Path | None = None,
+                 files: list[str] | None = None, fmt: str = "text",
+                 output: Path | None = None, verify: bool = False,
+                 endpoints: list[str] | None = None, show_secrets: bool = False,
+                 baseline: Path | None = None, config: Path | None = None,
+                 min_confidence: str | None = None, fail_on: list[str] | None = None,
+                 no_cache: bool = False, no_repo_config: bool = False,
+                 no_baseline: bool = False, verify_timeout: float | None = None,
+                 verify_deadline: float | None = None) -> None:
+        self.path = path
+        self.mode = Mode(mode)
+        self.rev_range = rev_range  # Mode.RANGE: `A..B`; or since: everything after REV
+        self.since = since
+        self.revs: list[str] = revs or []  # Mode.REVS: rev-list arguments
+        self.message_file = message_file  # Mode.COMMIT_MSG
+        self.files: list[str] = files or []  # Mode.FILES: paths relative to `path`
+        self.fmt = fmt
+        self.output = output
+        self.verify = verify
+        self.endpoints: list[str] = endpoints or []
+        self.show_secrets = show_secrets
+        self.baseline = baseline
+        self.config = config
+        self.min_confidence = min_confidence
+        self.fail_on: list[str] = fail_on or []
+        self.no_cache = no_cache
+        self.no_repo_config = no_repo_config
+        self.no_baseline = no_baseline  # `psguard baseline`: ignore the config's baseline
+        self.verify_timeout = verify_timeout  # seconds, per request (connect and read)
+        self.verify_deadline = verify_deadline  # seconds, for the whole verification

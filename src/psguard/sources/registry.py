@@ -1,0 +1,38 @@
+"""Which source reads which mode. Each is imported only when its mode runs: the
+pre-commit hook's clean path must not pay for importing history scanning."""
+
+from __future__ import annotations
+
+from psguard.request import Mode
+from psguard.sources.base import SourceInput, SourceResult
+
+
+def read_source(given: SourceInput) -> SourceResult:
+    mode = given.request.mode
+    if mode is Mode.WORKTREE:
+        from psguard.sources.worktree import scan_worktree
+
+        return scan_worktree(given)
+    if mode is Mode.STAGED:
+        from psguard.sources.staged import scan_staged
+
+        return scan_staged(given)
+    if mode is Mode.STDIN:
+        from psguard.sources.stdin import scan_stdin
+
+        return scan_stdin(given)
+    if mode is Mode.HISTORY:
+        from psguard.sources.history import scan_history
+
+        return scan_history(given)
+    if mode is Mode.RANGE:
+        from psguard.sources.revrange import scan_range
+
+        return scan_range(given)
+    from psguard.sources import hooks
+
+    if mode is Mode.REVS:
+        return hooks.scan_rev_list(given)
+    if mode is Mode.COMMIT_MSG:
+        return hooks.scan_message(given)
+    return hooks.scan_named_files(given)
