@@ -3,7 +3,7 @@
     python benchmarks/bench_verify.py [--concurrency 16] [--latency 0.1]
 
 Builds a temporary working tree holding 100 run-time keys 20 times each (2,000
-occurrences in 200 files), starts the local fake Poolside API (tests/poolside_fake.py)
+occurrences in 200 files), starts the local fake Poolside API (psguard.testing.poolside_fake)
 with the given latency per request, and runs `psguard scan --verify` as a user would
 (a subprocess, its own config and cache directories, --no-cache so every run really
 asks). It checks that each endpoint received exactly 100 requests (one per unique key),
@@ -25,11 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
-
-from conftest import make_key  # noqa: E402
-from poolside_fake import FakePoolside  # noqa: E402
+from psguard.testing import make_key
+from psguard.testing.poolside_fake import FakePoolside
 
 UNIQUE = 100
 OCCURRENCES = 2000

@@ -1,4 +1,4 @@
-"""Recall and precision per form on the labelled corpus (tests/corpus.py), for psguard
+"""Recall and precision per form on the labelled corpus (psguard.testing.corpus), for psguard
 and, side by side, for kingfisher and gitleaks with an equivalent single `ps-` rule
 (benchmarks/peers.py: a whole `ps-` token of 16..256 body characters, entropy >= 3).
 
@@ -31,11 +31,11 @@ from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
+from psguard.testing.corpus import ALPHABETS, Sample, build_corpus, draw_body, write_corpus
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent / "tests"))
 
-from corpus import ALPHABETS, Sample, build_corpus, draw_body, write_corpus  # noqa: E402
 from peers import find_tool, kingfisher_args, psguard_command, write_peer_rules  # noqa: E402
 
 

@@ -1,107 +1,23 @@
-"""Shared test helpers: run-time keys, real git repositories, running the CLI.
-
-Keys are generated at run time and never written into this repository: the repo
-must pass its own scanner.
+"""Shared fixtures; the helpers themselves live in psguard.testing (benchmarks use
+them too). Keys are generated at run time and never written into this repository: the
+repo must pass its own scanner.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
-import string
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-BASE62 = string.ascii_letters + string.digits
-BASE64URL = BASE62 + "-_"
-PREFIX = "p" + "s-"  # spelled apart so this file holds no key-shaped literal
-
-
-def make_key(length: int = 40, alphabet: str = BASE62) -> str:
-    """A fresh random key that passes psguard's own filters (checked, not assumed)."""
-    from psguard.rules.filters import is_word_like
-
-    while True:
-        body = "".join(secrets.choice(alphabet) for _ in range(length))
-        # base64url bodies must not start or end with a separator in tests that put
-        # punctuation around them; and skip the rare random body that reads as words.
-        if body[0] in "-_" or body[-1] in "-_" or is_word_like(body, 4.0):
-            continue
-        if sum(c.isdigit() for c in body) and sum(c.isalpha() for c in body):
-            return PREFIX + body
+from psguard.testing import Repo, init_repo, make_key, run_psguard
 
 
 @pytest.fixture
 def key() -> str:
     return make_key()
-
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Ada Author",
-    "GIT_AUTHOR_EMAIL": "ada@example.invalid",
-    "GIT_COMMITTER_NAME": "Ada Author",
-    "GIT_COMMITTER_EMAIL": "ada@example.invalid",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
-@dataclass
-class Repo:
-    """A real git repository in a temporary directory, driven through the git binary."""
-
-    path: Path
-    home: Path
-
-    @property
-    def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(GIT_ENV)
-        env["HOME"] = str(self.home)
-        env.pop("GIT_DIR", None)
-        env.pop("GIT_INDEX_FILE", None)
-        return env
-
-    def git(self, *args: str, check: bool = True, input: str | None = None) -> str:
-        proc = subprocess.run(["git", *args], cwd=self.path, env=self.env, text=True,
-                              capture_output=True, input=input)
-        if check and proc.returncode != 0:
-            raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
-        return proc.stdout.strip()
-
-    def write(self, rel: str, content: str | bytes) -> Path:
-        target = self.path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, str):
-            target.write_text(content, encoding="utf-8")
-        else:
-            target.write_bytes(content)
-        return target
-
-    def add_origin(self, path: Path) -> Repo:
-        """A bare repository at path (same home), added as this repository's origin."""
-        remote = init_repo(path, self.home, bare=True)
-        self.git("remote", "add", "origin", str(remote.path))
-        return remote
-
-    def commit(self, message: str, *paths: str) -> str:
-        self.git("add", "--", *(paths or (".",)))
-        self.git("commit", "-q", "--allow-empty", "-m", message)
-        return self.git("rev-parse", "HEAD")
-
-
-def init_repo(path: Path, home: Path, *, bare: bool = False) -> Repo:
-    path.mkdir(parents=True, exist_ok=True)
-    home.mkdir(parents=True, exist_ok=True)
-    repo = Repo(path, home)
-    repo.git("init", "-q", "-b", "main", *(["--bare"] if bare else []))
-    return repo
 
 
 @pytest.fixture
@@ -114,33 +30,6 @@ def git_home(tmp_path: Path) -> Path:
 @pytest.fixture
 def repo(tmp_path: Path, git_home: Path) -> Repo:
     return init_repo(tmp_path / "repo", git_home)
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
-
-
-def run_psguard(*args: str, cwd: Path | None = None, input: str | bytes | None = None,
-                env: dict[str, str] | None = None) -> Run:
-    """Run the installed CLI the way a user does, as a separate process."""
-    full_env = dict(os.environ)
-    full_env.update(GIT_ENV)
-    full_env.pop("GIT_DIR", None)
-    full_env.pop("GIT_INDEX_FILE", None)
-    full_env["NO_COLOR"] = "1"
-    if env:
-        full_env.update(env)
-    data = input.encode() if isinstance(input, str) else input
-    proc = subprocess.run([sys.executable, "-m", "psguard", *args], cwd=cwd, input=data,
-                          capture_output=True, env=full_env)
-    return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"),
-               proc.stderr.decode("utf-8", "replace"))
 
 
 @pytest.fixture

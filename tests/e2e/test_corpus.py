@@ -1,4 +1,4 @@
-"""The labelled corpus (tests/corpus.py) through the CLI at default settings:
+"""The labelled corpus (psguard.testing.corpus) through the CLI at default settings:
 every key in every form is found, and nothing else is.
 
 The corpus is drawn from a fresh seed each run; a failure prints the seed, and
@@ -13,8 +13,8 @@ import secrets
 from collections import defaultdict
 from pathlib import Path
 
-from conftest import run_psguard
-from corpus import build_corpus, write_corpus
+from psguard.testing import run_psguard
+from psguard.testing.corpus import build_corpus, write_corpus
 
 
 def test_corpus_recall_is_total_and_there_are_no_false_positives(tmp_path: Path) -> None:

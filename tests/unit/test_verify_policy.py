@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_key
 from psguard.errors import ConfigError
+from psguard.testing import make_key
 from psguard.verify.cache import VerifyCache, entry_key
 from psguard.verify.client import RateLimiter, parse_retry_after, scrub, ssl_context
 from psguard.verify.endpoints import (

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Repo, Run, make_key, run_psguard
-from poolside_fake import FakePoolside
+from psguard.testing import Repo, Run, make_key, run_psguard
+from psguard.testing.poolside_fake import FakePoolside
 
 
 @pytest.fixture

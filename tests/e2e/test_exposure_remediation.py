@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from conftest import Repo, init_repo, make_key, run_psguard
 from psguard.models import Finding, Verification
 from psguard.pipeline import run_scan
 from psguard.request import ScanRequest
 from psguard.stages.remediation import replacement_line, steps
+from psguard.testing import Repo, init_repo, make_key, run_psguard
 
 
 def scan_json(*args: str, cwd: Path | None = None) -> dict[str, Any]:
@@ -329,7 +329,7 @@ def test_text_report_lists_exposure_first_commit_and_steps(world: World) -> None
 def test_new_user_pushed_live_key_and_staged_key_with_real_verification(
         tmp_path: Path, git_home: Path) -> None:
     """The README scenario: one pushed key that works, one staged key that does not."""
-    from poolside_fake import FakePoolside
+    from psguard.testing.poolside_fake import FakePoolside
 
     repo = init_repo(tmp_path / "app", git_home)
     repo.add_origin(tmp_path / "remote.git")

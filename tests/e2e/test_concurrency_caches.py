@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from conftest import GIT_ENV, Repo, make_key, run_psguard
-from poolside_fake import FakePoolside
+from psguard.testing import GIT_ENV, Repo, make_key, run_psguard
+from psguard.testing.poolside_fake import FakePoolside
 
 
 def env_line(key: str) -> str:

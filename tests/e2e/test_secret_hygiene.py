@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run, init_repo, make_key, run_psguard
-from poolside_fake import FakePoolside
+from psguard.testing import Run, init_repo, make_key, run_psguard
+from psguard.testing.poolside_fake import FakePoolside
 
 FORMATS = ["text", "json", "sarif", "junit", "github", "markdown"]
 

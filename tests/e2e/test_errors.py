@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_key, run_psguard
+from psguard.testing import make_key, run_psguard
 
 
 def one_line_error(stderr: str) -> str:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Repo, init_repo, make_key, run_psguard
+from psguard.testing import Repo, init_repo, make_key, run_psguard
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def git_run(repo: Repo, *args: str, env: dict[str, str] | None = None,

@@ -1,38 +1,23 @@
 """Property tests for the engine: never crash, never invent a key, always find a planted one.
 
 CI runs the derandomized "ci" profile (same inputs every run); run the long profile
-locally with HYPOTHESIS_PROFILE=long python -m pytest tests/test_properties.py.
+locally with HYPOTHESIS_PROFILE=long python -m pytest tests/unit/test_properties.py.
 """
 
 from __future__ import annotations
-
-import random
 
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import psguard
-from conftest import BASE62, BASE64URL, PREFIX
 from psguard.engine.engine import Engine
 from psguard.models import Origin
 from psguard.rules.loader import load_rules
+from psguard.testing import BASE62, BASE64URL
+from psguard.testing.strategies import NOISY as _NOISY
+from psguard.testing.strategies import TOKEN_BYTES, boundary, key_from_seed
 
 ENGINE = Engine(load_rules())
-TOKEN_BYTES = set((BASE64URL).encode())
-# Bytes biased towards what confuses scanners: prefixes, token characters, separators.
-_NOISY = st.lists(st.one_of(
-    st.binary(max_size=40),
-    st.sampled_from([b"ps-", b"p", b"s-", b"-", b"_", b"\n", b"\r\n", b"\0", b"\xff",
-                     b"POOLSIDE_API_KEY=", b"psguard:allow", b" ", b"=", b'"']),
-    st.text(alphabet=BASE64URL, max_size=30).map(str.encode),
-), max_size=60).map(b"".join)
-
-
-def key_from_seed(seed: int, length: int, alphabet: str) -> str:
-    rng = random.Random(seed)
-    return PREFIX + "".join(rng.choice(alphabet) for _ in range(length))
-
-
 @given(_NOISY)
 def test_arbitrary_bytes_never_crash_and_every_key_is_in_the_input(data: bytes) -> None:
     for cand in ENGINE.scan_bytes(data, Origin(kind="file", path="x")):
@@ -51,13 +36,6 @@ def test_random_binary_never_crashes(data: bytes) -> None:
     assert isinstance(psguard.scan_bytes(data, min_confidence="low"), list)
 
 
-def _boundary(data: bytes, at_end: bool) -> bytes:
-    """Trim so that the byte touching the key is not a token character."""
-    while data and (data[0] if at_end else data[-1]) in TOKEN_BYTES:
-        data = data[1:] if at_end else data[:-1]
-    return data
-
-
 @given(before=_NOISY, after=_NOISY, seed=st.integers(0, 2**32),
        length=st.integers(20, 96), alphabet=st.sampled_from([BASE62, BASE64URL]))
 def test_a_planted_key_is_always_found(before: bytes, after: bytes, seed: int, length: int,
@@ -65,7 +43,7 @@ def test_a_planted_key_is_always_found(before: bytes, after: bytes, seed: int, l
     key = key_from_seed(seed, length, alphabet)
     alone = [f.secret for f in psguard.scan_text(key)]
     assume(alone == [key])  # the rare random body the filters call a name is not a key
-    before, after = _boundary(before, at_end=False), _boundary(after, at_end=True)
+    before, after = boundary(before, at_end=False), boundary(after, at_end=True)
     # An allow marker on the key's own line is a deliberate suppression, not a miss.
     line_start = before.rfind(b"\n") + 1
     line_end = after.find(b"\n")

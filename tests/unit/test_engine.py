@@ -7,10 +7,10 @@ import secrets
 import pytest
 
 import psguard
-from conftest import BASE62, BASE64URL, PREFIX, make_key
 from psguard.engine.engine import Engine
 from psguard.models import Origin
 from psguard.rules.loader import load_rules
+from psguard.testing import BASE62, BASE64URL, PREFIX, make_key
 
 
 @pytest.fixture(scope="module")

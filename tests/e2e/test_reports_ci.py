@@ -9,9 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import Repo, make_key, run_psguard
+from psguard.testing import Repo, make_key, run_psguard
 
-SCHEMA_PATH = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +225,7 @@ class Project:
     """A developer's repository, the server's bare repository, and CI checkouts of it."""
 
     def __init__(self, tmp_path: Path, home: Path) -> None:
-        from conftest import init_repo
+        from psguard.testing import init_repo
 
         self.tmp = tmp_path
         self.server = init_repo(tmp_path / "server.git", home, bare=True)
@@ -247,7 +247,7 @@ class Project:
     def checkout(self, name: str, rev: str, *, depth: int | None = 1,
                  branches: tuple[str, ...] = ()) -> Repo:
         """What CI does: a fresh repository fetching one commit (shallow by default)."""
-        from conftest import init_repo
+        from psguard.testing import init_repo
 
         co = init_repo(self.tmp / name, self.dev.home)
         co.git("remote", "add", "origin", self.server.path.as_uri())
@@ -434,7 +434,7 @@ def test_ci_needs_a_range_outside_ci(project: Project) -> None:
 def _action_step(name: str) -> dict:
     import yaml
 
-    action = yaml.safe_load((Path(__file__).parent.parent / "action.yml").read_text())
+    action = yaml.safe_load((Path(__file__).resolve().parents[2] / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
     return next(s for s in action["runs"]["steps"] if s.get("name") == name)
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_key, run_psguard
 from psguard.decoders.core import DecodeLimits
 from psguard.engine.engine import Engine
 from psguard.models import Origin, Problem
 from psguard.rules.loader import load_rules
+from psguard.testing import make_key, run_psguard
 
 RULES = load_rules()
 

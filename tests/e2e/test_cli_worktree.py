@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import BASE62, BASE64URL, PREFIX, Repo, make_key, run_psguard
+from psguard.testing import BASE62, BASE64URL, PREFIX, Repo, make_key, run_psguard
 
 
 def write(root: Path, rel: str, content: str | bytes) -> None:

@@ -21,11 +21,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import psguard
-from conftest import BASE62, BASE64URL
 from psguard.engine.engine import Engine
 from psguard.models import Candidate, Origin
 from psguard.rules.loader import load_rules
-from test_properties import _NOISY, _boundary, key_from_seed
+from psguard.testing import BASE62, BASE64URL
+from psguard.testing.strategies import NOISY as _NOISY
+from psguard.testing.strategies import boundary as _boundary
+from psguard.testing.strategies import key_from_seed
 
 ENGINE = Engine(load_rules())
 B64_BYTES = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=")

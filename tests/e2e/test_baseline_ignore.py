@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from conftest import Repo, make_key, run_psguard
+from psguard.testing import Repo, make_key, run_psguard
 
 
 def env_line(key: str) -> str:
@@ -165,7 +165,7 @@ def test_baseline_never_writes_raw_keys_even_for_many_places(repo: Repo,
 
 def test_suppressed_keys_are_never_sent_for_verification(repo: Repo, tmp_path: Path) -> None:
     """Suppression runs before verification: accepted keys do not leave the machine."""
-    from poolside_fake import FakePoolside
+    from psguard.testing.poolside_fake import FakePoolside
 
     ignored, baselined, new = make_key(), make_key(), make_key()
     repo.write("a.env", env_line(ignored))

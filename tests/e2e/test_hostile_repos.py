@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Repo, Run, make_key, run_psguard
+from psguard.testing import Repo, Run, make_key, run_psguard
 
 MODES: list[list[str]] = [[], ["--staged"], ["--history"], ["--range", "HEAD~1..HEAD"]]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Repo, init_repo, make_key, run_psguard
+from psguard.testing import Repo, init_repo, make_key, run_psguard
 
 
 def scan(*args: str, cwd: Path | None = None) -> tuple[int, dict[str, Any]]:
