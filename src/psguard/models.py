@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from enum import Enum  # re imports enum anyway: free on the hook's path
 
 # Plain classes over __slots__, not dataclasses: importing dataclasses (it pulls in
 # inspect) and generating the methods of two dozen classes took ~40 ms of every run,
@@ -19,8 +20,54 @@ if TYPE_CHECKING:
 
     _R = TypeVar("_R", bound="Record")
 
+
+
+class Name(str, Enum):
+    """A closed set of names that behaves exactly like its plain strings: equal to them,
+    hashed like them (dict keys and sets mix freely), printed and serialised as them."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+    __hash__ = str.__hash__
+
+
+class Kind(Name):
+    """Where a chunk of bytes came from (Origin.kind; a location's `kind` in reports)."""
+
+    FILE = "file"
+    BLOB = "blob"
+    COMMIT_MESSAGE = "commit-message"
+    TAG_MESSAGE = "tag-message"
+    NOTE = "note"
+    STASH = "stash"
+    STDIN = "stdin"
+
+
+class Status(Name):
+    """A finding's verification status."""
+
+    LIVE = "live"
+    UNKNOWN = "unknown"
+    NOT_CHECKED = "not_checked"
+    REJECTED = "rejected"
+
+
+class Exposure(Name):
+    """How far a key has travelled; None (JSON null) for standard input."""
+
+    WORKING_TREE = "working-tree"
+    STAGED = "staged"
+    LOCAL = "local"
+    PUSHED = "pushed"
+
+
 CONFIDENCE_ORDER = {"low": 0, "medium": 1, "high": 2}
-EXPOSURE_ORDER = {"working-tree": 0, "staged": 1, "local": 2, "pushed": 3}
+EXPOSURE_ORDER: dict[str, int] = {Exposure.WORKING_TREE: 0, Exposure.STAGED: 1, Exposure.LOCAL: 2,
+                  Exposure.PUSHED: 3}
 
 
 class Record:
@@ -78,7 +125,7 @@ class Origin(FrozenRecord):
     def __init__(self, kind: str, path: str | None = None, commit: str | None = None,
                  blob: str | None = None, author: str | None = None,
                  date: str | None = None, decoded_from: str | None = None) -> None:
-        self.kind = kind  # file | blob | commit-message | tag-message | note | stash | stdin
+        self.kind = Kind(kind)
         self.path = path
         self.commit = commit
         self.blob = blob
@@ -124,9 +171,9 @@ class Candidate(FrozenRecord):
 class Verification(Record):
     __slots__ = ("status", "endpoint", "detail")
 
-    def __init__(self, status: str = "not_checked", endpoint: str | None = None,
+    def __init__(self, status: str = Status.NOT_CHECKED, endpoint: str | None = None,
                  detail: str | None = None) -> None:
-        self.status = status  # not_checked | live | rejected | unknown
+        self.status = Status(status)
         self.endpoint = endpoint
         self.detail = detail
 

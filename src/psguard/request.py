@@ -6,14 +6,13 @@ pipeline. Nothing here does I/O.
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 
-from psguard.models import Record
+from psguard.models import Name, Record
 
 
-class Mode(str, Enum):
-    """A scan's source. A str, so reports and comparisons see the plain name."""
+class Mode(Name):
+    """A scan's source; behaves as its plain name in reports and comparisons."""
 
     WORKTREE = "worktree"  # tracked + untracked-not-ignored files (or a directory walk)
     STAGED = "staged"  # what the index adds to HEAD
@@ -24,12 +23,6 @@ class Mode(str, Enum):
     REVS = "revs"  # what `git rev-list REVS` adds (pre-push, the CI gate)
     COMMIT_MSG = "commit-msg"  # a commit message file
     FILES = "files"  # named work-tree files (the pre-commit framework's list)
-
-    def __str__(self) -> str:
-        return self.value
-
-    def __format__(self, spec: str) -> str:
-        return format(self.value, spec)
 
 
 class ScanRequest(Record):

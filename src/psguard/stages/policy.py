@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from psguard.errors import ConfigError
-from psguard.models import Finding, ScanResult
+from psguard.models import Finding, ScanResult, Status
 
 EXIT_CLEAN = 0
 EXIT_BLOCKING = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
 
-VERIFICATION_STATUSES = ("live", "unknown", "not_checked", "rejected")
+VERIFICATION_STATUSES = tuple(Status)
 
 
 def parse_fail_on(values: list[str]) -> set[str]:
