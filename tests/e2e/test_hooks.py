@@ -102,7 +102,7 @@ def test_framework_blocks_a_commit_that_adds_a_key(fw_repo: Repo) -> None:
     out = output(proc)
     assert key not in out
     assert key[-4:] in out and "settings.py:1:21" in out
-    assert "What to do now" in out and "git restore --staged -- settings.py" in out
+    assert "What to do now" in out and "git restore --staged settings.py" in out
     assert "SKIP=psguard" in out and "--no-verify" in out
     assert fw_repo.git("log", "--format=%s", "-1") == "add pre-commit config"
     # the documented bypass works

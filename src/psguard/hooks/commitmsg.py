@@ -8,7 +8,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from psguard.hooks.common import Verdict, bypass_lines, finding_lines
+from psguard.hooks.common import (
+    Verdict,
+    all_rejected,
+    bypass_lines,
+    finding_lines,
+    numbered,
+    revoke_steps,
+)
+from psguard.models import Finding, Remediation
+from psguard.stages.remediation import move_step
+
+# Only this hook says it: git keeps the rejected message, so it can be fixed and reused.
+REWRITE_MESSAGE = Remediation(
+    "Remove the key from the message and commit again. git kept your message in "
+    ".git/COMMIT_EDITMSG:",
+    "git commit -e -F .git/COMMIT_EDITMSG   (add --amend if you were amending)")
 
 
 def check(message_file: Path, *, fail_on: list[str], config: Path | None = None,
@@ -23,17 +38,16 @@ def check(message_file: Path, *, fail_on: list[str], config: Path | None = None,
     blocking = [f for f in result.findings if is_blocking(f, statuses)]
     if not blocking:
         return Verdict(0, [])
-    from psguard.report.guidance import MOVE, REVOKE
+    return Verdict(1, blocked_message(blocking, show_secrets))
 
+
+def blocked_message(blocking: list[Finding], show_secrets: bool) -> list[str]:
     lines = ["psguard: commit blocked: the commit message holds a Poolside API key", ""]
     for f in blocking:
         lines += finding_lines(f, show_secrets)
-    lines += ["", "What to do now:",
-              "  1. Remove the key from the message and commit again. git kept your message "
-              "in .git/COMMIT_EDITMSG:",
-              "       git commit -e -F .git/COMMIT_EDITMSG   (add --amend if you were amending)",
-              f"  2. {MOVE}.",
-              "  3. If the key was pasted or shared anywhere else, treat it as leaked. "
-              f"{REVOKE}.", ""]
+    lines += ["", "What to do now:"]
+    lines += numbered([REWRITE_MESSAGE, move_step([], all_rejected(blocking)),
+                       *revoke_steps(blocking)])
+    lines.append("")
     lines += bypass_lines("commit-msg")
-    return Verdict(1, lines)
+    return lines

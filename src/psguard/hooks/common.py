@@ -1,6 +1,7 @@
 """What every hook shares: failing closed, the blocking message, bypass instructions.
 
 Kept free of heavy imports (rich, GitPython, httpx): this module runs on every commit.
+The advice in a blocking message is stages.remediation's, laid out here.
 """
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from psguard.models import Finding, Record, ScanResult, scrub_keys
+from psguard.models import Finding, Record, Remediation, ScanResult, scrub_keys
+from psguard.stages.remediation import REVOKE_IF_SHARED, TEST_VALUE, rejected_note, revoke_first
 
 BYPASS = {
     "pre-commit": ("git commit --no-verify", "SKIP=psguard git commit"),
@@ -48,6 +50,46 @@ def finding_lines(f: Finding, show_secrets: bool) -> list[str]:
     if len(f.candidates) > 10:
         lines.append(f"    … and {len(f.candidates) - 10} more place(s)")
     return lines
+
+
+def numbered(steps: list[Remediation]) -> list[str]:
+    """The "What to do now" layout: numbered steps, each command indented below."""
+    lines: list[str] = []
+    for i, step in enumerate(steps, 1):
+        lines.append(f"  {i}. {step.text}")
+        if step.command:
+            lines.append(f"       {step.command}")
+    return lines
+
+
+def revoke_steps(blocking: list[Finding]) -> list[Remediation]:
+    """Whether to revoke, as remediation says it: a pushed key first, named; otherwise
+    in case the key was shared; a key Poolside rejected has nothing to revoke."""
+    alive = [f for f in blocking if f.verification.status != "rejected"]
+    if not alive:
+        return [_keyed(f, rejected_note(f)) for f in blocking]
+    pushed = [f for f in alive if f.exposure == "pushed"]
+    if pushed:
+        return [_keyed(f, revoke_first(f)) for f in pushed]
+    return [Remediation(REVOKE_IF_SHARED)]
+
+
+def all_rejected(blocking: list[Finding]) -> bool:
+    """Every key is dead: the steps say "delete", not "move"."""
+    return all(f.verification.status == "rejected" for f in blocking)
+
+
+def _keyed(f: Finding, step: Remediation) -> Remediation:
+    return Remediation(f"{f.redacted}: {step.text}", step.command)
+
+
+def fingerprint_lines(blocking: list[Finding]) -> list[str]:
+    """Each blocking key's fingerprint, for the TEST_VALUE step right above them."""
+    return [f"       {f.fingerprint}  ({f.redacted})" for f in blocking]
+
+
+def allow_step() -> Remediation:
+    return Remediation(TEST_VALUE + ":")
 
 
 def problems_lines(result: ScanResult) -> list[str]:

@@ -8,8 +8,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from psguard.hooks.common import Verdict, bypass_lines, finding_lines, problems_lines
+from psguard.hooks.common import (
+    Verdict,
+    all_rejected,
+    allow_step,
+    bypass_lines,
+    finding_lines,
+    fingerprint_lines,
+    numbered,
+    problems_lines,
+    revoke_steps,
+)
 from psguard.models import Finding, ScanResult
+from psguard.stages.remediation import staged_steps
 
 
 def check(path: Path, *, fail_on: list[str], config: Path | None = None,
@@ -58,8 +69,6 @@ def _pre_existing_note(result: ScanResult) -> list[str]:
 
 def blocked_message(result: ScanResult, blocking: list[Finding], show_secrets: bool,
                     checked_files: bool = False) -> list[str]:
-    from psguard.report.guidance import MOVE, REVOKE
-
     n = len(blocking)
     paths = sorted({c.origin.path for f in blocking for c in f.candidates if c.origin.path})
     where = "in the files checked" if checked_files else "in the staged changes"
@@ -67,29 +76,12 @@ def blocked_message(result: ScanResult, blocking: list[Finding], show_secrets: b
              ""]
     for f in blocking:
         lines += finding_lines(f, show_secrets)
-    lines += ["", "What to do now:",
-              "  1. Take the key out of the staged file(s) and stage the fix, or unstage them:",
-              f"       git restore --staged -- {' '.join(_quote(p) for p in paths) or '<file>'}",
-              f"  2. {MOVE}.",
-              _leak_step(blocking, REVOKE),
-              "  4. A test value rather than a real key? Add `psguard:allow` in a comment on "
-              "its line, or its fingerprint to .psguardignore:"]
-    lines += [f"       {f.fingerprint}  ({f.redacted})" for f in blocking]
+    # The advice for a staged key (remediation's), for all the blocking keys at once.
+    lines += ["", "What to do now:"]
+    lines += numbered([*staged_steps(paths, all_rejected(blocking)), *revoke_steps(blocking),
+                       allow_step()])
+    lines += fingerprint_lines(blocking)
     lines.append("")
     lines += bypass_lines("pre-commit")
     return lines
 
-
-def _quote(path: str) -> str:
-    import shlex
-
-    return shlex.quote(path)
-
-
-def _leak_step(blocking: list[Finding], revoke: str) -> str:
-    pushed = [f.redacted for f in blocking if f.exposure == "pushed"]
-    if pushed:
-        return (f"  3. {', '.join(pushed)} is already in pushed commits: it has leaked, "
-                f"whatever this commit does. {revoke}.")
-    return ("  3. If the key was ever pushed, pasted or shared anywhere, treat it as leaked. "
-            f"{revoke}.")

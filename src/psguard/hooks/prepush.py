@@ -19,8 +19,19 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from psguard.hooks.common import Verdict, bypass_lines, finding_lines, problems_lines
-from psguard.models import Record
+from psguard.hooks.common import (
+    Verdict,
+    all_rejected,
+    allow_step,
+    bypass_lines,
+    finding_lines,
+    fingerprint_lines,
+    numbered,
+    problems_lines,
+    revoke_steps,
+)
+from psguard.models import ExposureDetail, Finding, Record, Remediation
+from psguard.stages.remediation import finding_paths, move_step, rewrite_local
 
 ZERO = "0" * 40
 ZERO256 = "0" * 64
@@ -131,32 +142,34 @@ def scan_plan(root: Path, plan: PushPlan, *, fail_on: list[str], config: Path | 
     blocking = [f for f in result.findings if is_blocking(f, statuses)]
     if not blocking:
         return Verdict(0, problems_lines(result))
+    return Verdict(1, blocked_message(plan, blocking, show_secrets))
+
+
+def blocked_message(plan: PushPlan, blocking: list[Finding], show_secrets: bool) -> list[str]:
     n = len(blocking)
     remote = plan.remote or "the remote"
     lines = [f"psguard: push blocked: {n} Poolside API key{'s' if n > 1 else ''} in "
              f"commits not yet on {remote} ({', '.join(_short(r) for r in plan.refs)})", ""]
     for f in blocking:
         lines += finding_lines(f, show_secrets)
-    commits = sorted({c.origin.commit[:12] for f in blocking for c in f.candidates
-                      if c.origin.commit})
-    upstream = f"{plan.remote}/<branch>" if plan.remote else "<remote>/<branch>"
-    from psguard.report.guidance import MOVE, REVOKE
-
-    lines += ["", "Nothing has left this machine yet. What to do now:",
-              f"  1. Rewrite the unpushed commit(s) {', '.join(commits)} so they no longer "
-              "hold the key:",
-              "       the last commit:  remove the key, `git add` the fix, "
-              "then `git commit --amend`",
-              f"       older commits:    git rebase -i {upstream}  (mark them `edit`)",
-              f"  2. {MOVE}.",
-              "  3. If the key was pasted or shared anywhere else, treat it as leaked. "
-              f"{REVOKE}.",
-              "  4. A test value rather than a real key? Add its fingerprint to "
-              ".psguardignore:"]
-    lines += [f"       {f.fingerprint}  ({f.redacted})" for f in blocking]
+    lines += ["", "What to do now:"]
+    lines += numbered([*_rewrite_steps(blocking), *revoke_steps(blocking), allow_step()])
+    lines += fingerprint_lines(blocking)
     lines.append("")
     lines += bypass_lines("pre-push")
-    return Verdict(1, lines)
+    return lines
+
+
+def _rewrite_steps(blocking: list[Finding]) -> list[Remediation]:
+    """Remediation's advice for keys in unpushed commits: rewrite each key's commits
+    (once per distinct step), then move the keys out of the files."""
+    steps: list[Remediation] = []
+    for f in blocking:
+        step = rewrite_local(f.exposure_detail or ExposureDetail(), finding_paths(f))
+        if step not in steps:
+            steps.append(step)
+    paths = list(dict.fromkeys(p for f in blocking for p in finding_paths(f)))
+    return [*steps, move_step(paths, all_rejected(blocking))]
 
 
 def _short(ref: str) -> str:

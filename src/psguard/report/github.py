@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from psguard.models import Candidate, Finding, ScanResult
 from psguard.report.describe import describe_location
-from psguard.report.guidance import exposure_label, shown_secret, status_label, step_text, steps
+from psguard.report.guidance import (
+    accept_line,
+    exposure_label,
+    shown_secret,
+    status_label,
+    step_line,
+    steps,
+)
 
 
 def escape_data(text: str) -> str:
@@ -39,10 +46,8 @@ def annotation(f: Finding, c: Candidate, show_secrets: bool) -> str:
              f"exposure: {exposure_label(f)}."]
     if f.pre_existing:
         lines.append("It was already in HEAD before this change.")
-    for i, step in enumerate(steps(f), 1):
-        lines.append(f"{i}. {step_text(step)}: {step.command}" if step.command
-                     else f"{i}. {step.text}")
-    lines.append(f"To accept it deliberately, add to .psguardignore: {f.fingerprint}")
+    lines += [f"{i}. {step_line(step)}" for i, step in enumerate(steps(f), 1)]
+    lines.append(accept_line(f))
     props: dict[str, str | int | None] = {}
     if c.origin.kind in ("file", "blob") and c.origin.path:
         props["file"] = c.origin.path

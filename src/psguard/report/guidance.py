@@ -1,31 +1,42 @@
-"""What to do about a finding, for the reports that cannot show the full text report.
+"""How the reports lay out what to do about a finding; the words are remediation's.
 
-A finding carries its own remediation steps when the remediation stage has run;
-otherwise they are computed from it by psguard.stages.remediation, the one source of them.
+Every sentence comes from psguard.stages.remediation, the one voice for advice: this
+module only picks a finding's steps and shapes them for "text: command" layouts.
 """
 
 from __future__ import annotations
 
-from psguard.models import Finding, Remediation
+from collections.abc import Callable
 
-REVOKE = ("Revoke the key: a developer key under your user menu (bottom left) → Developer API "
-          "Keys; a service account key in the Poolside Console under Security → API Keys")
-MOVE = ("Move the key out of the code: read it from the POOLSIDE_API_KEY environment variable "
-        "or your secret store at run time")
+from psguard.models import Finding, Remediation
+from psguard.stages.remediation import ACCEPT
+from psguard.stages.remediation import steps as remediation_steps
 
 
 def steps(f: Finding) -> list[Remediation]:
     """The finding's steps; a finding built outside run_scan gets them computed here."""
-    if f.remediation:
-        return f.remediation
-    from psguard.stages.remediation import steps as remediation_steps
-
-    return remediation_steps(f)
+    return f.remediation or remediation_steps(f)
 
 
 def step_text(step: Remediation) -> str:
     """A step's text without trailing punctuation, for "text: command" layouts."""
     return step.text.rstrip().rstrip(":.;")
+
+
+def step_line(step: Remediation, code: Callable[[str], str] = str) -> str:
+    """One line: "text: command" (the command shaped by `code`), or the text alone."""
+    if step.command:
+        return f"{step_text(step)}: {code(step.command)}"
+    return step.text
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def accept_line(f: Finding, fingerprint: str | None = None) -> str:
+    """How to accept this finding, as a line of its own (`fingerprint`: as shown)."""
+    return f"{capitalised(ACCEPT)}: {fingerprint or f.fingerprint}"
 
 
 def shown_secret(f: Finding, show_secrets: bool) -> str:

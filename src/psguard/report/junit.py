@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 from psguard.models import ScanResult
 from psguard.report.describe import describe_location
-from psguard.report.guidance import exposure_label, shown_secret, status_label, steps
+from psguard.report.guidance import accept_line, exposure_label, shown_secret, status_label, steps
 
 # Characters XML 1.0 cannot carry at all, even escaped.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -47,7 +47,7 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
             for i, step in enumerate(steps(f), 1):
                 lines.append(f"  {i}. {step.text}" + (f"\n       $ {step.command}"
                                                        if step.command else ""))
-            lines.append(f"To accept it deliberately, add to .psguardignore: {f.fingerprint}")
+            lines.append(accept_line(f))
             body = _clean("\n".join(lines))
             if f.pre_existing:
                 skipped += 1

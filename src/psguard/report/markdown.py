@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from psguard.models import Finding, ScanResult
 from psguard.report.describe import describe_location, human_bytes
-from psguard.report.guidance import exposure_label, shown_secret, status_label, step_text, steps
+from psguard.report.guidance import (
+    accept_line,
+    exposure_label,
+    shown_secret,
+    status_label,
+    step_text,
+    steps,
+)
 from psguard.stages.grouping import finding_order
 
 MAX_PLACES = 5
@@ -66,8 +73,7 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
                 if step.command:
                     text += f": {code(step.command)}"
                 lines.append(text)
-            lines.append(f"{len(steps(f)) + 1}. If this is a deliberate test value, add "
-                         f"{code(f.fingerprint)} to `.psguardignore`.")
+            lines.append(f"{len(steps(f)) + 1}. {accept_line(f, code(f.fingerprint))}")
             lines.append("")
     else:
         lines += ["### ✅ psguard: no Poolside API keys found", ""]

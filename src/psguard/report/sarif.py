@@ -13,7 +13,15 @@ from typing import Any
 from urllib.parse import quote
 
 from psguard.models import Candidate, Finding, ScanResult
-from psguard.report.guidance import exposure_label, shown_secret, status_label, step_text, steps
+from psguard.report.guidance import (
+    exposure_label,
+    shown_secret,
+    status_label,
+    step_line,
+    step_text,
+    steps,
+)
+from psguard.stages.remediation import general_steps
 from psguard.version import __version__
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -21,36 +29,21 @@ FINGERPRINT_KEY = "psguardFindingLocation/v1"
 
 _RULE_NAMES = {"poolside-api-key": ("PoolsideApiKey", "Poolside API key")}
 
-_HELP_TEXT = (
-    "A Poolside API key (ps-…) was found in the scanned content. Anyone who can read this "
-    "content can use the key to call the Poolside API as its owner.\n\n"
-    "What to do:\n"
-    "1. If the key was pushed or shared, revoke it: a developer key under your user menu "
-    "(bottom left) → Developer API Keys; a service account key in the Poolside Console under "
-    "Security → API Keys (deleting a service account cannot be undone).\n"
-    "2. Remove the key from the code and read it at run time from the POOLSIDE_API_KEY "
-    "environment variable or your secret store.\n"
-    "3. If it is only staged or in unpushed commits, unstage it (git restore --staged <file>) "
-    "or amend the commits (git commit --amend, git rebase -i) before pushing.\n"
-    "4. If the finding is a deliberate test value, add its fingerprint to .psguardignore or "
-    "put `psguard:allow` on the line."
-)
+_INTRO = ("A Poolside API key (ps-…) was found in the scanned content. Anyone who can read "
+          "this content can use the key to call the Poolside API as its owner.")
+_INTRO_MARKDOWN = ("A **Poolside API key** (`ps-…`) was found in the scanned content. Anyone "
+                   "who can read this content can use the key to call the Poolside API as "
+                   "its owner.")
 
-_HELP_MARKDOWN = (
-    "A **Poolside API key** (`ps-…`) was found in the scanned content. Anyone who can read "
-    "this content can use the key to call the Poolside API as its owner.\n\n"
-    "**What to do**\n\n"
-    "1. If the key was pushed or shared, **revoke it**: a developer key under your user menu "
-    "(bottom left) → *Developer API Keys*; a service account key in the Poolside Console "
-    "under *Security → API Keys* (deleting a service account cannot be undone).\n"
-    "2. Remove the key from the code and read it at run time from the `POOLSIDE_API_KEY` "
-    "environment variable or your secret store.\n"
-    "3. If it is only staged or in unpushed commits, unstage it "
-    "(`git restore --staged <file>`) or amend the commits (`git commit --amend`, "
-    "`git rebase -i`) before pushing.\n"
-    "4. If the finding is a deliberate test value, add its fingerprint to `.psguardignore` "
-    "or put `psguard:allow` on the line."
-)
+
+def _help() -> dict[str, str]:
+    """Rule help: the advice for a key whose facts are not known, in remediation's words."""
+    advice = general_steps()
+    text = [f"{i}. {step_line(s)}" for i, s in enumerate(advice, 1)]
+    markdown = [f"{i}. {step_line(s, lambda c: f'`{c}`')}" for i, s in enumerate(advice, 1)]
+    return {"text": f"{_INTRO}\n\nWhat to do:\n" + "\n".join(text),
+            "markdown": f"{_INTRO_MARKDOWN}\n\n**What to do**\n\n" + "\n".join(markdown)}
+
 
 _LEVELS = {"live": "error", "unknown": "error", "not_checked": "error", "rejected": "warning"}
 
@@ -63,7 +56,7 @@ def rule_descriptor(rule_id: str) -> dict[str, Any]:
         "shortDescription": {"text": f"{title} in source or history"},
         "fullDescription": {"text": f"A {title} was committed, staged or written where "
                                     "others can read it."},
-        "help": {"text": _HELP_TEXT, "markdown": _HELP_MARKDOWN},
+        "help": _help(),
         "defaultConfiguration": {"level": "error"},
         "properties": {"tags": ["security", "secret", "credential"], "precision": "high",
                        "problem.severity": "error", "security-severity": "9.0"},

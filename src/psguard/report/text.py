@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from psguard.models import Candidate, Finding, ScanResult
 from psguard.report.describe import describe_location, human_bytes
+from psguard.stages.remediation import ACCEPT
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -63,7 +64,7 @@ def _render_finding(console: Console, f: Finding, show_secrets: bool) -> None:
         console.print(f"  {i}. {escape(step.text)}")
         if step.command:
             console.print(f"       [cyan]$ {escape(step.command)}[/]")
-    console.print(f"  [dim]to accept this finding, add to .psguardignore: {f.fingerprint}[/]")
+    console.print(f"  [dim]{ACCEPT}: {f.fingerprint}[/]")
     console.print()
 
 

@@ -14,6 +14,11 @@ The order is the advice:
 - working tree: move the key out of the file.
 - rejected: nothing to revoke; clean up, or accept it in `.psguardignore`.
 
+This module is psguard's one voice for that advice: the reports (report/) and the hooks
+(hooks/) take their sentences from here (REVOKE, MOVE, REVOKE_IF_SHARED, ACCEPT,
+TEST_VALUE and the step builders), and `general_steps` is the advice for a key whose
+facts are not known (SARIF rule help). Nothing here imports report/ or hooks/.
+
 Commands never hold the raw key unless the user passed --show-secrets: the
 `git filter-repo --replace-text` file uses a `regex:` line that matches a token of the
 key's exact length ending in its last four characters (what the redacted form shows),
@@ -45,6 +50,17 @@ ENSURE_ENV_IGNORED = "git check-ignore -q .env || echo .env >> .gitignore"
 PURGE = ("The old objects stay inside .git until they expire; to drop them now (this also "
          "clears undo history such as the reflog):")
 PURGE_CMD = "git reflog expire --expire-unreachable=now --all && git gc --prune=now"
+REVOKE_IF_SHARED = ("If the key also left this machine another way (copied, synced, pasted, "
+                    "pushed from elsewhere), treat it as exposed and revoke it. " + REVOKE)
+PUSHED_IS_PUBLIC = ("anyone who cloned or fetched has it, and rewriting history cannot take "
+                    "it back")
+UNSTAGE = "Unstage the file so the key is not committed:"
+UNPUSHED = ("Do not push yet: the key is in commits no remote has. Rewrite them before "
+            "pushing (git rebase -i from the first commit that added it).")
+# Said per finding by the reports; the text report's form is the one the README shows.
+ACCEPT = "to accept this finding, add to .psguardignore"
+TEST_VALUE = ("A test value rather than a real key? Add `psguard:allow` in a comment on its "
+              "line, or its fingerprint to .psguardignore")
 CANNOT_UNDO = ("What rewriting cannot undo: clones, forks and fetches made before it, CI "
                "logs, caches and build artifacts, the hosting service's pull-request refs "
                "and cached pages (ask its support to purge them), and any copy made outside "
@@ -70,6 +86,11 @@ def _short(commit: str) -> str:
     return commit[:12]
 
 
+def finding_paths(f: Finding) -> list[str]:
+    """The paths the steps name: where exposure found the key, else its locations."""
+    return _paths(f, f.exposure_detail)
+
+
 def _paths(f: Finding, d: ExposureDetail | None) -> list[str]:
     if d and d.paths:
         return d.paths
@@ -80,7 +101,7 @@ def _paths(f: Finding, d: ExposureDetail | None) -> list[str]:
     return seen
 
 
-def _move_step(paths: list[str], dead: bool) -> Remediation:
+def move_step(paths: list[str], dead: bool = False) -> Remediation:
     where = ", ".join(paths) if paths else "the file or message that holds it"
     if dead:
         return Remediation(f"Delete the dead key from {where}; if the code needs a key, "
@@ -94,7 +115,7 @@ def _new_key_step(paths: list[str]) -> Remediation:
                        ENSURE_ENV_IGNORED)
 
 
-def _rejected_note(f: Finding) -> Remediation:
+def rejected_note(f: Finding) -> Remediation:
     by = f" ({f.verification.endpoint})" if f.verification.endpoint else ""
     return Remediation(f"Poolside{by} rejected this key: it is revoked or was never valid, "
                        "so it grants no access and there is nothing to revoke.")
@@ -106,9 +127,34 @@ def _ignore_step(f: Finding, why: str) -> Remediation:
 
 
 def _revoke_if_shared() -> Remediation:
-    return Remediation("If the key also left this machine another way (copied, synced, "
-                       "pasted, pushed from elsewhere), treat it as exposed and revoke "
-                       "it. " + REVOKE)
+    return Remediation(REVOKE_IF_SHARED)
+
+
+def revoke_first(f: Finding) -> Remediation:
+    """The first step for a pushed key that may still work."""
+    d = f.exposure_detail or ExposureDetail()
+    status = {"live": "it works", "unknown": "psguard could not tell whether it works",
+              "not_checked": "it was not checked (run with --verify)"}.get(
+                  f.verification.status, "it may work")
+    return Remediation(f"Revoke it first: this key has been pushed{_published(d)} and "
+                       f"{status}; {PUSHED_IS_PUBLIC}. " + REVOKE)
+
+
+def _published(d: ExposureDetail) -> str:
+    return (f" (reachable from {d.published_by})"
+            if d.published_by and d.published_by != "no-remotes" else "")
+
+
+def general_steps() -> list[Remediation]:
+    """What to do about a key whose exposure and status are not known (rule help)."""
+    return [
+        Remediation(f"If the key has been pushed or shared, revoke it first: "
+                    f"{PUSHED_IS_PUBLIC}. " + REVOKE),
+        move_step([]),
+        Remediation("If it is only staged: " + UNSTAGE, "git restore --staged <path>"),
+        Remediation("If it is only in unpushed commits: " + UNPUSHED),
+        Remediation(TEST_VALUE + "."),
+    ]
 
 
 def steps(f: Finding, *, show_secrets: bool = False) -> list[Remediation]:
@@ -128,14 +174,14 @@ def steps(f: Finding, *, show_secrets: bool = False) -> list[Remediation]:
         out = [] if dead else [Remediation(
             "psguard read this key from standard input and cannot tell where it has been. "
             "If it was ever committed, pushed or shared, revoke it. " + REVOKE)]
-        out.append(_move_step([], dead))
+        out.append(move_step([], dead))
     if dead and f.exposure in ("working-tree", "staged", "local"):
-        out.append(_rejected_note(f))
+        out.append(rejected_note(f))
     return out
 
 
 def _working_tree(f: Finding, paths: list[str], dead: bool) -> list[Remediation]:
-    out = [_move_step(paths, dead)]
+    out = [move_step(paths, dead)]
     out.append(Remediation("It is not in git yet. Before your next commit, check what you "
                            "are about to add:", "psguard scan --staged"))
     if dead:
@@ -145,13 +191,17 @@ def _working_tree(f: Finding, paths: list[str], dead: bool) -> list[Remediation]
     return out
 
 
-def _staged(f: Finding, paths: list[str], dead: bool) -> list[Remediation]:
+def staged_steps(paths: list[str], dead: bool = False) -> list[Remediation]:
+    """Staged, not committed: unstage, move the key out, stage again and check."""
     target = paths or ["<path>"]
-    out = [Remediation("Unstage the file so the key is not committed:",
-                       f"git restore --staged {_q(target)}")]
-    out.append(_move_step(paths, dead))
-    out.append(Remediation("Stage the cleaned file and check again before committing:",
-                           f"git add {_q(target)} && psguard scan --staged"))
+    return [Remediation(UNSTAGE, f"git restore --staged {_q(target)}"),
+            move_step(paths, dead),
+            Remediation("Stage the cleaned file and check again before committing:",
+                        f"git add {_q(target)} && psguard scan --staged")]
+
+
+def _staged(f: Finding, paths: list[str], dead: bool) -> list[Remediation]:
+    out = staged_steps(paths, dead)
     if not dead:
         out.append(_revoke_if_shared())
     return out
@@ -166,7 +216,7 @@ def _local(f: Finding, d: ExposureDetail | None, paths: list[str],
     if d.tags:  # a tag may have been pushed: find out before anything else
         out += _tag_steps(d)
     if d.local_commits or not (only or d.stashes or d.tags or d.notes_refs):
-        out.append(_rewrite_local(d, paths))
+        out.append(rewrite_local(d, paths))
     if d.stashes:
         out.append(_stash_step(d))
     if d.notes_refs:
@@ -182,7 +232,7 @@ def _local(f: Finding, d: ExposureDetail | None, paths: list[str],
                                "content). " + PURGE, PURGE_CMD))
     else:
         if d.local_commits or not only:
-            out.append(_move_step(paths, dead))
+            out.append(move_step(paths, dead))
         out.append(Remediation(PURGE, PURGE_CMD))
     if d.local_commits:
         out.append(Remediation("Check that no commit still holds it before you push:",
@@ -220,7 +270,8 @@ def _stash_index(name: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def _rewrite_local(d: ExposureDetail, paths: list[str]) -> Remediation:
+def rewrite_local(d: ExposureDetail, paths: list[str]) -> Remediation:
+    """Unpushed commits hold the key: rewrite them before anything is pushed."""
     target = paths or ["<path>"]
     local = d.local_commits
     if d.head and local == [d.head]:
@@ -230,9 +281,7 @@ def _rewrite_local(d: ExposureDetail, paths: list[str]) -> Remediation:
             "goes), then fold the fix into that commit:",
             f"git add {_q(target)} && git commit --amend --no-edit")
     if not local:
-        return Remediation(
-            "Do not push yet: the key is in commits no remote has. Rewrite them before "
-            "pushing (git rebase -i from the first commit that added it).")
+        return Remediation(UNPUSHED)
     first = local[0]
     count = f"{len(local)} unpushed commit{'s' if len(local) != 1 else ''}"
     cmd = ("git rebase -i --root" if first in d.root_commits
@@ -247,8 +296,7 @@ def _rewrite_local(d: ExposureDetail, paths: list[str]) -> Remediation:
 def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
             show_secrets: bool) -> list[Remediation]:
     d = d or ExposureDetail()
-    where = (f" (reachable from {d.published_by})"
-             if d.published_by and d.published_by != "no-remotes" else "")
+    where = _published(d)
     out: list[Remediation] = []
     if dead:
         out.append(Remediation(
@@ -257,12 +305,7 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
             f"({', '.join(paths) or 'if it is still there'}); if the code needs a key, "
             f"{MOVE}.", ENSURE_ENV_IGNORED))
     else:
-        status = {"live": "it works", "unknown": "psguard could not tell whether it works",
-                  "not_checked": "it was not checked (run with --verify)"}.get(
-                      f.verification.status, "it may work")
-        out.append(Remediation(
-            f"Revoke it first: this key has been pushed{where} and {status}; anyone who "
-            f"cloned or fetched has it, and rewriting history cannot take it back. " + REVOKE))
+        out.append(revoke_first(f))
         out.append(_new_key_step(paths))
     optional = "Optional for a dead key: " if dead else ""
     remote = shlex.quote(d.remote or "origin")

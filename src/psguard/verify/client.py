@@ -4,7 +4,8 @@ Worker threads + httpx.Client: one client per endpoint, a global bound on reques
 in flight (the number of workers), a token-bucket rate limit per endpoint, retries with
 exponential backoff and full jitter on 429/502/503/504 (honouring ``Retry-After`` up to
 a cap), connect and read timeouts and an overall deadline after which every unanswered
-key is "unknown".
+key is "unknown". What each answer means (and whether to retry it) is decided by the
+pure functions of verify/outcome.py; this module does the waiting and the sending.
 
 Requests carry only the ``Authorization`` header and a psguard ``User-Agent`` (plus
 the transport's own Host/Connection); redirects are never followed, cookies are never
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import email.utils
 import queue
-import random
 import ssl
 import threading
 import time
@@ -28,26 +28,13 @@ from urllib.parse import urlsplit
 from psguard.models import Record, redact
 from psguard.verify.cache import VerifyCache
 from psguard.verify.endpoints import ENV_CA_BUNDLE, VerifySettings, is_loopback_url
+from psguard.verify.outcome import RETRY_STATUSES, EndpointResult, classify
 from psguard.version import __version__
 
 if TYPE_CHECKING:
     import httpx
 
 USER_AGENT = f"psguard/{__version__} (+key verification)"
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
-
-
-class EndpointResult(Record):
-    """What one endpoint said about one key."""
-
-    __slots__ = ("outcome", "detail", "code", "cached")
-
-    def __init__(self, outcome: str, detail: str, code: int | None = None,
-                 cached: bool = False) -> None:
-        self.outcome = outcome  # live | restricted | rejected | unknown
-        self.detail = detail
-        self.code = code
-        self.cached = cached
 
 
 class KeyResult(Record):
@@ -281,68 +268,64 @@ class Verifier:
         return result
 
     def _request(self, key: str, endpoint: str) -> EndpointResult:
+        """Ask one endpoint about one key, retrying what `classify` says to retry."""
         import httpx
 
-        s = self.settings
-        url = f"{endpoint}/models"
-        client = self._clients[endpoint]
         attempt = 0
         while True:
-            wait = self._limiters[endpoint].reserve()
-            if wait and self._stop.wait(wait):
+            timeout = self._slot(endpoint)
+            if timeout is None:
                 return EndpointResult("unknown", self._deadline_text())
-            remaining = self._deadline_at - time.monotonic()
-            if remaining <= 0:
-                return EndpointResult("unknown", self._deadline_text())
-            timeout = httpx.Timeout(connect=min(s.connect_timeout, remaining),
-                                    read=min(s.read_timeout, remaining),
-                                    write=min(s.read_timeout, remaining), pool=remaining)
-            with self._lock:
-                self.requests[endpoint] += 1
             try:
-                resp = client.get(url, headers={"Authorization": f"Bearer {key}"},
-                                  timeout=timeout)
+                resp = self._send(key, endpoint, timeout)
             except httpx.HTTPError as exc:
-                if (isinstance(exc, httpx.TimeoutException)
-                        and time.monotonic() >= self._deadline_at - 0.05):
-                    # The timeout was cut short by the overall deadline.
-                    return EndpointResult("unknown", self._deadline_text())
-                return EndpointResult("unknown", _describe_transport_error(exc, s))
+                return self._transport_failure(exc)
             code = resp.status_code
-            if 200 <= code < 300:
-                return EndpointResult("live", f"accepted by {endpoint} ({code})", code)
-            if code == 403:
-                return EndpointResult("restricted", f"accepted by {endpoint} but restricted "
-                                      "(403: the key is valid but may not list models)", code)
-            if code == 401:
-                return EndpointResult("rejected", f"401 from {endpoint}", code)
-            if code in RETRY_STATUSES and attempt < s.retries:
-                pause = parse_retry_after(resp.headers.get("Retry-After"))
-                if pause is not None and pause > s.max_retry_after:
-                    return EndpointResult("unknown", f"{endpoint} answered {code} with "
-                                          f"Retry-After {pause:.0f} s, more than the "
-                                          f"{s.max_retry_after:g} s cap; not retried", code)
-                if pause is None:
-                    pause = random.uniform(0, s.backoff * (2 ** attempt))
-                if time.monotonic() + pause >= self._deadline_at:
-                    return EndpointResult("unknown", f"{endpoint} answered {code}; "
-                                          "no time left to retry before the deadline", code)
-                if self._stop.wait(pause):
-                    return EndpointResult("unknown", self._deadline_text())
-                attempt += 1
-                continue
-            tries = f" after {attempt + 1} attempts" if attempt else ""
-            if code == 429:
-                return EndpointResult("unknown", f"rate limited by {endpoint} (429){tries}",
-                                      code)
-            if code >= 500:
-                return EndpointResult("unknown", f"server error {code} from {endpoint}{tries}",
-                                      code)
-            if 300 <= code < 400:
-                target = urlsplit(resp.headers.get("Location", "")).hostname or "elsewhere"
-                return EndpointResult("unknown", f"{endpoint} redirected ({code}) to "
-                                      f"{target}; redirects are not followed", code)
-            return EndpointResult("unknown", f"unexpected answer {code} from {endpoint}", code)
+            answer = classify(
+                endpoint, code, attempt=attempt, settings=self.settings,
+                retry_after=(parse_retry_after(resp.headers.get("Retry-After"))
+                             if code in RETRY_STATUSES else None),
+                location=resp.headers.get("Location"),
+                time_left=self._deadline_at - time.monotonic())
+            if isinstance(answer, EndpointResult):
+                return answer
+            if self._stop.wait(answer.pause):
+                return EndpointResult("unknown", self._deadline_text())
+            attempt += 1
+
+    def _slot(self, endpoint: str) -> httpx.Timeout | None:
+        """Wait for the endpoint's rate limit; the request's timeouts, cut to what is
+        left of the deadline (None: nothing is left)."""
+        import httpx
+
+        wait = self._limiters[endpoint].reserve()
+        if wait and self._stop.wait(wait):
+            return None
+        remaining = self._deadline_at - time.monotonic()
+        if remaining <= 0:
+            return None
+        s = self.settings
+        return httpx.Timeout(connect=min(s.connect_timeout, remaining),
+                             read=min(s.read_timeout, remaining),
+                             write=min(s.read_timeout, remaining), pool=remaining)
+
+    def _send(self, key: str, endpoint: str, timeout: httpx.Timeout) -> httpx.Response:
+        # Only ever to a configured endpoint's /models, through its own client (no
+        # redirects, no cookies): the URL is never taken from an answer.
+        with self._lock:
+            self.requests[endpoint] += 1
+        return self._clients[endpoint].get(f"{endpoint}/models",
+                                           headers={"Authorization": f"Bearer {key}"},
+                                           timeout=timeout)
+
+    def _transport_failure(self, exc: Exception) -> EndpointResult:
+        import httpx
+
+        if (isinstance(exc, httpx.TimeoutException)
+                and time.monotonic() >= self._deadline_at - 0.05):
+            # The timeout was cut short by the overall deadline: say so, not "timed out".
+            return EndpointResult("unknown", self._deadline_text())
+        return EndpointResult("unknown", _describe_transport_error(exc, self.settings))
 
     def _deadline_text(self) -> str:
         return (f"verification deadline ({self.settings.deadline:g} s) reached before "
