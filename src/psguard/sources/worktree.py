@@ -15,7 +15,8 @@ from pathlib import Path
 
 from psguard.engine.engine import Engine
 from psguard.errors import UsageError
-from psguard.git.runner import find_toplevel, run_git
+from psguard.git.files import tracked_and_untracked
+from psguard.git.runner import find_toplevel
 from psguard.models import Candidate, Chunk, Origin, Problem, Record, display_path
 from psguard.request import Mode
 from psguard.sources.base import SourceInput, SourceResult
@@ -43,13 +44,7 @@ class WorktreeListing(Record):
 
 def list_files(root: Path) -> WorktreeListing:
     if find_toplevel(root) is not None:
-        out = run_git(["ls-files", "-z", "--cached", "--others", "--exclude-standard",
-                       "--", "."], root).stdout
-        seen: dict[str, None] = {}
-        for raw in out.split(b"\0"):
-            if raw:
-                seen[os.fsdecode(raw)] = None
-        return WorktreeListing(root, list(seen), in_git=True)
+        return WorktreeListing(root, tracked_and_untracked(root), in_git=True)
     return WorktreeListing(root, list(walk_with_gitignore(root)), in_git=False)
 
 
