@@ -164,11 +164,16 @@ def run_scan(opts: ScanOptions) -> ScanResult:
 
 def _locate_and_advise(ctx: ScanContext) -> None:
     """Exposure (how far each key travelled), then remediation steps (issue 6)."""
+    from psguard.git.snapshot import try_snapshot
     from psguard.stages.exposure import assess
     from psguard.stages.grouping import finding_order
     from psguard.stages.remediation import attach
 
-    assess(ctx.result.findings, mode=ctx.options.mode, root=ctx.root)
+    mode = ctx.options.mode
+    # Exposure opens its own snapshot until the run's one is passed down to it.
+    snapshot = None if mode == "stdin" else try_snapshot(ctx.root)
+    ctx.result.findings = assess(ctx.result.findings, mode=mode, snapshot=snapshot,
+                                 scanned=ctx.root)
     attach(ctx.result.findings, show_secrets=ctx.options.show_secrets)
     ctx.result.findings.sort(key=finding_order)
 
