@@ -62,7 +62,7 @@ def run_scan(req: ScanRequest) -> ScanResult:
     kept = apply_suppressions(findings, inline, req, config)  # no git calls when clean
     findings = _verify(req, config, kept.findings)
     if findings:
-        findings = _locate_and_advise(findings, req)
+        findings = _locate_and_advise(findings, req, repo)
     result = ScanResult(mode=found.mode, target=found.target)
     result.findings = sorted(findings, key=finding_order)
     result.problems = [*found.problems, *kept.problems]
@@ -73,12 +73,14 @@ def run_scan(req: ScanRequest) -> ScanResult:
     return result
 
 
-def _locate_and_advise(findings: list[Finding], req: ScanRequest) -> list[Finding]:
+def _locate_and_advise(findings: list[Finding], req: ScanRequest, repo: Repository
+                       ) -> list[Finding]:
     """Exposure (how far each key travelled), then remediation steps."""
     from psguard.stages.exposure import assess
     from psguard.stages.remediation import attach
 
-    assess(findings, mode=req.mode, root=req.path)
+    snapshot = None if req.mode is Mode.STDIN else repo.find()
+    findings = assess(findings, mode=req.mode, snapshot=snapshot, scanned=req.path)
     return attach(findings, show_secrets=req.show_secrets)
 
 
