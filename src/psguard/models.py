@@ -254,7 +254,11 @@ class ExposureDetail(Record):
 
 
 class Finding(Record):
-    """One unique secret with every place it was seen."""
+    """One unique secret with every place it was seen.
+
+    Built by grouping, then never changed: each later stage (git facts, suppression,
+    verification, exposure, remediation) returns copies made with replace().
+    """
 
     __slots__ = ("rule", "secret", "confidence", "candidates", "verification", "exposure",
                  "first_seen", "remediation", "pre_existing", "refs", "present_at_head",
@@ -276,6 +280,14 @@ class Finding(Record):
         self.present_at_head: bool | None = None  # history scans: HEAD's tree still holds it
         self.notes: list[str] = []
         self.exposure_detail: ExposureDetail | None = None  # set by stages/exposure.py
+
+    def __setattr__(self, name: str, value: object) -> None:
+        try:
+            object.__getattribute__(self, name)
+        except AttributeError:  # not set yet: construction, or replace()
+            object.__setattr__(self, name, value)
+            return
+        raise AttributeError(f"Finding.{name} is set once; use replace() for a changed copy")
 
     @property
     def sha256(self) -> str:

@@ -162,8 +162,7 @@ def test_first_step_for_each_place_and_status(world: World) -> None:
     findings = {place: (hist if place in ("stash", "tag") else wt)[key]
                 for place, key in world.keys.items()}
     for (place, status), (prefix, command) in EXPECTED_FIRST.items():
-        f = findings[place]
-        f.verification = Verification(status=status)
+        f = findings[place].replace(verification=Verification(status=status))
         first = steps(f)[0]
         assert first.text.startswith(prefix), (place, status, first.text)
         if command is not None:
@@ -178,7 +177,7 @@ def test_first_step_for_each_place_and_status(world: World) -> None:
 
 def test_unknown_status_on_pushed_key_is_revoke_first(world: World) -> None:
     f = _in_process(world.repo.path)[world.keys["pushed"]]
-    f.verification = Verification(status="unknown")
+    f = f.replace(verification=Verification(status="unknown"))
     assert steps(f)[0].text.startswith("Revoke it first")
 
 

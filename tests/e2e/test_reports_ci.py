@@ -182,9 +182,8 @@ def test_markdown_lists_live_keys_first_and_says_what_to_do(repo: Repo) -> None:
                          origin=Origin(kind="file", path=path), line=2, column=5, offset=9)
         finding = Finding(rule="poolside-api-key", secret=key, confidence="high",
                           candidates=[cand])
-        finding.verification = Verification(status=status)
-        finding.exposure = "pushed"
-        findings.append(finding)
+        findings.append(finding.replace(verification=Verification(status=status),
+                                        exposure="pushed"))
     result = ScanResult(mode="range", target=".")
     result.findings = findings
     text = render(result, show_secrets=False, color=False)

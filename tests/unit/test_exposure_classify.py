@@ -196,7 +196,7 @@ def test_local_commits_oldest_first_with_root_and_head() -> None:
     assert a.detail.root_commits == [root] and a.detail.head == later
     assert a.first_seen is not None and a.first_seen["commit"] == root
     # A finding that already knows its first commit keeps it.
-    f.first_seen = {"commit": later, "author": "Ada", "date": "second"}
+    f = f.replace(first_seen={"commit": later, "author": "Ada", "date": "second"})
     assert classify(f, "history", reach, Traced()).first_seen is None
 
 
@@ -214,8 +214,7 @@ def test_published_by_outside_the_primary_ref() -> None:
 
 def test_assess_without_a_repository_returns_new_findings() -> None:
     key = make_key()
-    f = finding(key, Origin("file", path="a.env"))
-    f.notes.append("kept")
+    f = finding(key, Origin("file", path="a.env")).replace(notes=["kept"])
     [outside] = assess([f], mode="worktree", snapshot=None, scanned=None)
     assert outside.exposure == "working-tree" and outside.exposure_detail is None
     [stdin] = assess([finding(key, Origin("stdin"))], mode="stdin", snapshot=None,

@@ -47,8 +47,6 @@ def finding(exposure: str, status: str = "not_checked", path: str = "config/app.
     cand = Candidate(rule="poolside-api-key", secret=key, confidence="high", origin=origin,
                      line=1, column=18, offset=17, masked_line=f"POOLSIDE_API_KEY={redact(key)}")
     f = Finding(rule="poolside-api-key", secret=key, confidence="high", candidates=[cand])
-    f.verification = Verification(status=status)
-    f.exposure = exposure
     d = ExposureDetail(remote="origin", repo_dir="app")
     d.paths = [path]
     if committed:
@@ -58,9 +56,9 @@ def finding(exposure: str, status: str = "not_checked", path: str = "config/app.
     if exposure == "local":
         d.local_commits = [COMMIT]
         d.head = COMMIT
-    f.exposure_detail = d
-    f.remediation = steps(f)  # what run_scan attaches
-    return f
+    f = f.replace(verification=Verification(status=status), exposure=exposure,
+                  exposure_detail=d)
+    return f.replace(remediation=steps(f))  # what run_scan attaches
 
 
 def result_of(*findings: Finding, mode: str = "staged") -> ScanResult:

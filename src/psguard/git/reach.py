@@ -124,8 +124,10 @@ class ReachReader:
         safe = [n for n in names if "\n" not in n]
         if not safe:
             return {}
+        # no_fetch: in a partial clone git would fetch each missing object from the
+        # promisor remote; advice must never reach the network.
         proc = run_git(["cat-file", "--batch"], self.root,
-                       input=os.fsencode("\n".join(safe) + "\n"), check=False)
+                       input=os.fsencode("\n".join(safe) + "\n"), check=False, no_fetch=True)
         data = proc.stdout
         out: dict[str, bytes] = {}
         pos = 0
@@ -157,7 +159,7 @@ class ReachReader:
             proc = run_git(["log", "--all", "-z", "--format=%x01%H", "--raw", "--no-abbrev",
                             "--no-renames", "--diff-merges=first-parent", *tips, "--",
                             *specs],
-                           self.root, check=False)
+                           self.root, check=False, no_fetch=True)
             out.extend(_parse_raw(proc.stdout))
         return out
 
