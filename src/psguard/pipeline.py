@@ -58,7 +58,7 @@ def run_scan(req: ScanRequest) -> ScanResult:
                                         pre_existing=found.pre_existing)
     from psguard.stages.git_facts import add_git_facts
 
-    findings = add_git_facts(findings, found.commit_facts)
+    findings = add_git_facts(findings, found.commit_facts, repo.find())
     kept = apply_suppressions(findings, inline, req, config)  # no git calls when clean
     findings = _verify(req, config, kept.findings)
     if findings:

@@ -22,6 +22,7 @@ import os
 import stat
 from pathlib import Path
 
+from psguard.git.ancestry import Holders, holders
 from psguard.git.locate import refs_containing
 from psguard.git.runner import run_git
 from psguard.git.snapshot import RepoSnapshot
@@ -191,34 +192,16 @@ class ReachReader:
             self._read_meta(r, real)
         wanted = r.tag_only | (r.published - r.in_primary) | notes
         if masks is not None:
-            r.containing = {c: masks.refs_holding(c) for c in wanted}
+            r.containing = {c: masks.refs_holding([c]) for c in wanted}
         else:  # as locate.refs_containing_each answers when its walk fails
             r.containing = {c: refs_containing(self.root, {c}) for c in wanted}
         return r
 
     def _walk(self, asked: set[str]) -> _Masks | None:
-        proc = run_git(["rev-list", "--all", "--topo-order", "--reverse", "--parents"],
-                       self.root, check=False, no_fetch=True)
-        if proc.returncode != 0:  # a missing commit: the walk stopped early
+        found = holders(self.snap, asked)  # the run's one walk of the commit graph
+        if found is None:  # a missing commit: the walk stopped early
             return None
-        targets = sorted(asked)
-        bit = {c.encode(): 1 << i for i, c in enumerate(targets)}
-        reached: dict[bytes, int] = {}  # commit -> bits of the asked-about commits it holds
-        for line in proc.stdout.split(b"\n"):
-            ids = line.split(b" ")
-            mask = bit.get(ids[0], 0)
-            for parent in ids[1:]:
-                mask |= reached.get(parent, 0)
-            if mask:
-                reached[ids[0]] = mask
-        tips = []
-        for ref in self.snap.refs:
-            tip = ref.commit  # through one annotated tag, as refs_containing_each peels
-            tips.append((ref.name, reached.get(tip.encode(), 0) if tip else 0))
-        head = self.snap.head
-        head_mask = reached.get(head.encode(), 0) if head else 0
-        return _Masks({c: bit[c.encode()] for c in targets}, tips, head_mask,
-                      {c: reached.get(c.encode(), 0) for c in targets})
+        return _Masks(found.bit, found.tips, found.head, found.reached)
 
     def _object_types(self, names: list[str]) -> dict[str, str]:
         proc = run_git(["cat-file", "--batch-check=%(objecttype)"], self.root,
@@ -302,15 +285,8 @@ class ReachReader:
         return out
 
 
-class _Masks:
-    """The walk's answer: for each ref (and HEAD), the asked-about commits it holds."""
-
-    def __init__(self, bit: dict[str, int], tips: list[tuple[str, int]], head: int,
-                 reached: dict[str, int]) -> None:
-        self.bit = bit
-        self.tips = tips
-        self.head = head
-        self.reached = reached  # asked-about commit -> its own walk mask
+class _Masks(Holders):
+    """The walk's answer, with the set algebra classification needs."""
 
     def walked(self, commit: str) -> bool:
         """Whether the walk met commit (so some ref, or HEAD, reaches it)."""
@@ -326,10 +302,6 @@ class _Masks:
 
     def of(self, ref: str) -> int:
         return next((m for name, m in self.tips if name == ref), 0)
-
-    def refs_holding(self, commit: str) -> list[str]:
-        b = self.bit.get(commit, 0)
-        return [name for name, m in self.tips if m & b]
 
     def classify(self, r: Reach, real: list[str]) -> None:
         """The same sets `rev-list` gives: published = --remotes, or with no remote refs

@@ -46,7 +46,8 @@ class RepoSnapshot(Record):
     """What one run knows about a repository, each fact read once."""
 
     __slots__ = ("root", "git_dir", "common_dir", "bare", "work_tree", "shallow",
-                 "hash_len", "head", "head_ref", "_refs", "_refs_complete", "_remotes")
+                 "hash_len", "head", "head_ref", "_refs", "_refs_complete", "_remotes",
+                 "_graph")
 
     def __init__(self, *, root: Path, git_dir: Path, common_dir: Path, bare: bool,
                  work_tree: bool, shallow: bool, hash_len: int, head: str | None,
@@ -63,6 +64,7 @@ class RepoSnapshot(Record):
         self._refs: list[Ref] | None = None
         self._refs_complete = True
         self._remotes: list[str] | None = None
+        self._graph: list[bytes | None] = []  # memo: [] until read
 
     @property
     def refs(self) -> list[Ref]:
@@ -92,6 +94,17 @@ class RepoSnapshot(Record):
             out = run_git(["remote"], self.root, check=False).stdout
             self._remotes = [line for line in os.fsdecode(out).splitlines() if line]
         return self._remotes
+
+    def commit_graph(self) -> bytes | None:
+        """Every commit any ref or HEAD reaches with its parents, parents first
+        (`rev-list --all --topo-order --reverse --parents`), read once a run for every
+        question of the kind "which refs hold this commit"; None when a missing commit
+        stopped the walk (a damaged or partial repository)."""
+        if not self._graph:
+            proc = run_git(["rev-list", "--all", "--topo-order", "--reverse", "--parents"],
+                           self.root, check=False, no_fetch=True)
+            self._graph.append(proc.stdout if proc.returncode == 0 else None)
+        return self._graph[0]
 
     @property
     def stash(self) -> str | None:

@@ -4,19 +4,26 @@ and the notes the source attached to the blobs it was found in."""
 
 from __future__ import annotations
 
-from psguard.git.locate import refs_containing_each
+from psguard.git.ancestry import holders
+from psguard.git.locate import refs_containing
+from psguard.git.snapshot import RepoSnapshot
 from psguard.models import Finding
 from psguard.sources.base import CommitFacts
 
 _NEVER = (1 << 62, 0)
 
 
-def add_git_facts(findings: list[Finding], facts: CommitFacts | None) -> list[Finding]:
-    if facts is None or not findings:
+def add_git_facts(findings: list[Finding], facts: CommitFacts | None,
+                  snapshot: RepoSnapshot | None) -> list[Finding]:
+    if facts is None or snapshot is None or not findings:
         return findings
     commit_sets = [{c.origin.commit for c in f.candidates if c.origin.commit}
                    for f in findings]
-    reaching = refs_containing_each(facts.root, commit_sets)
+    found = holders(snapshot, {c for s in commit_sets for c in s})
+    if found is None:  # a damaged repository: ask git, one question at a time
+        reaching = [refs_containing(facts.root, s) if s else [] for s in commit_sets]
+    else:
+        reaching = [found.refs_holding(s) if s else [] for s in commit_sets]
     return [_with_facts(f, refs, facts) for f, refs in zip(findings, reaching, strict=True)]
 
 
