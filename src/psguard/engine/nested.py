@@ -37,6 +37,11 @@ class NestedDecoding:
         self.prefixes = ruleset.prefixes
         self.decoders = decoders_for(self.prefixes)
         self.triggers = tuple(d.triggered for d in self.decoders)
+        # For may_match: containers (the exclusive decoders, known by magic bytes at
+        # the start) before the collapsed gate, the other triggers only when the gate
+        # has not opened: some cost a pass over a long first line (a base64 file).
+        self.container_triggers = tuple(d.triggered for d in self.decoders if d.exclusive)
+        self.other_triggers = tuple(d.triggered for d in self.decoders if not d.exclusive)
         encoded = [n for d in self.decoders for n in d.needles]
         self.gate = CollapsedGate(encoded)
         # The engine's prefilter asks about plain prefixes too: one translate for all
@@ -55,12 +60,17 @@ class NestedDecoding:
         if len(data) < 8:
             return False
         start = skip_space(data, 0)
-        # A plain loop, not a helper or any() over a generator: it runs for every
+        # Plain loops, not a helper or any() over a generator: this runs for every
         # chunk, and each call layer would cost more than most triggers do.
-        for triggered in self.triggers:
+        for triggered in self.container_triggers:
             if triggered(data, start):
                 return True
-        return self.gate.hits(data)
+        if self.gate.hits(data):
+            return True
+        for triggered in self.other_triggers:  # noqa: SIM110 (as above)
+            if triggered(data, start):
+                return True
+        return False
 
     def may_match_any(self, data: bytes) -> bool:
         """The engine's prefilter with decoding on: False when neither a rule prefix
