@@ -41,6 +41,8 @@ if TYPE_CHECKING:
         needles: tuple[bytes, ...]
         # True: once it has read the data as its container (any member with
         # content), the other decoders do not look at the same bytes (archives).
+        # Its trigger runs before the engine's collapsed gate, so it must only look
+        # at a few bytes (magic bytes at the start).
         exclusive: bool
 
         def triggered(self, data: bytes, start: int) -> bool:
