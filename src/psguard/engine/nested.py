@@ -59,7 +59,8 @@ class NestedDecoding:
         files and base64-encoded archives)."""
         if len(data) < 8:
             return False
-        start = skip_space(data, 0)
+        # Most chunks start with a non-space byte: no call for them.
+        start = skip_space(data, 0) if data[0] in b" \t\r\n" else 0
         # Plain loops, not a helper or any() over a generator: this runs for every
         # chunk, and each call layer would cost more than most triggers do.
         for triggered in self.container_triggers:
@@ -79,7 +80,7 @@ class NestedDecoding:
             return True
         if len(data) < 8:
             return False
-        start = skip_space(data, 0)
+        start = skip_space(data, 0) if data[0] in b" \t\r\n" else 0  # as in may_match
         for triggered in self.triggers:  # noqa: SIM110 (as in may_match)
             if triggered(data, start):
                 return True
