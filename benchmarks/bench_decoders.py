@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from psguard.decoders.core import Budget
+from psguard.decoders.base import Budget
 from psguard.engine.engine import Engine
 from psguard.models import Origin
 from psguard.rules.loader import load_rules
@@ -73,12 +73,12 @@ def main() -> int:
     t_off, t_on = statistics.median(off), statistics.median(on)
 
     gate = Counter()
-    assert decoding.decoder is not None
+    assert decoding.nested is not None
     for _name, data in chunks:
-        if decoding.decoder.may_match(data):
+        if decoding.nested.may_match(data):
             gate["gate opened"] += 1
-            for dec in decoding.decoder.decode(data, Origin(kind="blob"), 0,
-                                               Budget(decoding.decoder.limits)):
+            for dec in decoding.nested.decode(data, Origin(kind="blob"), 0,
+                                              Budget(decoding.nested.limits)):
                 gate[dec.label.split(":")[0]] += 1
     print(f"{len(chunks)} chunks, {size / 1e6:.1f} MB from {', '.join(map(str, dirs))}")
     print(f"decode off: {t_off:.3f} s   decode on: {t_on:.3f} s   "

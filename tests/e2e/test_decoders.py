@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from psguard.decoders.core import DecodeLimits
+from psguard.decoders.base import DecodeLimits
 from psguard.engine.engine import Engine
 from psguard.models import Origin, Problem
 from psguard.rules.loader import load_rules

@@ -7,14 +7,13 @@ whole token; boundaries, bounds, filters and context are then judged in Python.
 
 from __future__ import annotations
 
-from psguard.decoders.core import DecodeLimits, Decoder
+from psguard.decoders.base import DecodeLimits
+from psguard.engine.nested import NestedDecoding
 from psguard.models import Candidate, Chunk, Origin, Problem
 from psguard.rules.filters import judge
+from psguard.rules.markers import ALLOW_MARKERS
 from psguard.rules.model import Rule, RuleSet
 
-# Inline comments that suppress a finding on their line (psguard's own, and the
-# markers of gitleaks and detect-secrets so teams can migrate).
-ALLOW_MARKERS = (b"psguard:allow", b"gitleaks:allow", b"pragma: allowlist secret")
 _CONTEXT_WINDOW = 256  # bytes either side of a candidate searched for keywords
 _PREVIEW_WINDOW = 80  # characters either side of the key in the masked line
 _BINARY_SNIFF = 8000  # like git: a NUL byte in the first 8000 bytes means binary
@@ -27,8 +26,9 @@ def looks_binary(data: bytes) -> bool:
 class Engine:
     def __init__(self, ruleset: RuleSet, *, decode: bool = True,
                  limits: DecodeLimits | None = None) -> None:
-        # Decoders (psguard.decoders): base64, UTF-16, archives, JSON escapes.
-        self.decoder = Decoder(ruleset, limits) if decode else None
+        # Decoders (psguard.decoders): base64, UTF-16, archives, JSON escapes,
+        # driven recursively by psguard.engine.nested.
+        self.nested = NestedDecoding(ruleset, limits) if decode else None
         if not decode:  # caches key on the rule-set version: "clean" differs without decoding
             ruleset = ruleset.replace(texts=(*ruleset.texts, "nodecode"))
         self.ruleset = ruleset
@@ -39,16 +39,16 @@ class Engine:
 
     def may_match(self, data: bytes) -> bool:
         """The prefilter alone: False means no rule can match, plain or decoded."""
-        if self.decoder is not None:
-            return self.decoder.may_match_any(data)
+        if self.nested is not None:
+            return self.nested.may_match_any(data)
         return any(data.find(r.prefix.encode()) >= 0 for r in self.rules)
 
     def scan_bytes(self, data: bytes, origin: Origin,
                    problems: list[Problem] | None = None) -> list[Candidate]:
         """Candidates in data and in whatever can be decoded from it. Decode limits
         that were hit are appended to `problems` when given."""
-        if self.decoder is not None:
-            return self.decoder.scan(self.scan_plain, data, origin, problems)
+        if self.nested is not None:
+            return self.nested.scan(self.scan_plain, data, origin, problems)
         return self.scan_plain(data, origin)
 
     def scan_plain(self, data: bytes, origin: Origin) -> list[Candidate]:

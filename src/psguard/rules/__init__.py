@@ -1,1 +1,1 @@
-"""Rules as data: the model, the loader and the filters."""
+"""Rules as data: the model, the loader, the filters and the inline allow markers."""

@@ -1,0 +1,167 @@
+"""Zip-family archives (zip, jar, whl, …), gzip streams and tar archives.
+
+Archives are recognized by their magic bytes at the start of the data. Each member
+is decoded into its own coordinates: `decoded_from` names it (`zip:dir/file.txt`,
+`gzip`, `tar:a/b`) and line and column point into the member. The members read and
+the bytes they expand to count against the budget, so a zip bomb stays cheap: past
+a limit, a `not-scanned` problem says what was left out.
+
+Data that only looks like an archive (cut short, corrupt, or just a few magic
+bytes in front) is decoded like any other content by the other decoders.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Iterator
+
+from psguard.decoders.base import Budget, Decoded
+from psguard.models import Origin
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import zipfile
+
+ZIP_MAGIC = b"PK\x03\x04"
+GZIP_MAGIC = b"\x1f\x8b\x08"
+_MAGICS = (ZIP_MAGIC, GZIP_MAGIC)
+
+
+def archive_kind(data: bytes) -> str | None:
+    if data.startswith(ZIP_MAGIC):
+        return "zip"
+    if data.startswith(GZIP_MAGIC):
+        return "gzip"
+    if len(data) >= 512 and data[257:262] == b"ustar":
+        return "tar"
+    return None
+
+
+class ArchiveDecoder:
+    """The members of a zip or tar archive, or the content of a gzip stream."""
+
+    needles: tuple[bytes, ...] = ()  # magic bytes are looked for at the start only
+    exclusive = True  # the members are the better location than the archive's bytes
+
+    def triggered(self, data: bytes, start: int) -> bool:
+        # archive_kind(data) is not None, without the call: this runs for every chunk.
+        return data.startswith(_MAGICS) or (len(data) >= 512 and data[257:262] == b"ustar")
+
+    def __call__(self, data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
+        kind = archive_kind(data)
+        if kind == "zip":
+            yield from zip_members(data, origin, budget)
+        elif kind == "gzip":
+            yield from gunzip(data, origin, budget)
+        elif kind == "tar":
+            yield from tar_members(data, origin, budget)
+
+
+def _take_member(origin: Origin, budget: Budget, name: str) -> bool:
+    if budget.members >= budget.limits.max_members:
+        budget.problem(origin, f"more than {budget.limits.max_members} archive members; "
+                               f"{name} and the rest were not scanned")
+        return False
+    budget.members += 1
+    return True
+
+
+def zip_members(data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
+    import zipfile  # only archives pay for it (the pre-commit hook's clean path does not)
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        budget.problem(origin, f"zip archive could not be read ({exc}); scanned as bytes")
+        return
+    with zf:
+        for info in infos:
+            if info.is_dir():
+                continue
+            name = info.filename
+            if not _take_member(origin, budget, name):
+                return
+            if info.flag_bits & 0x1:
+                budget.problem(origin, f"zip member {name} is encrypted; not scanned")
+                continue
+            content = _read_zip_member(zf, info, origin, budget)
+            if content is not None:
+                budget.expanded += len(content)
+                yield Decoded(content, f"zip:{name}")
+
+
+def _read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, origin: Origin,
+                     budget: Budget) -> bytes | None:
+    """The member's content, or None (and a problem) when it does not fit the budget
+    or cannot be read."""
+    import zipfile
+
+    name = info.filename
+    room = budget.remaining
+    if info.file_size > room:
+        budget.problem(origin, f"zip member {name} expands to {info.file_size} bytes, "
+                               "beyond the decode budget; not scanned")
+        return None
+    try:
+        with zf.open(info) as fh:
+            content = fh.read(room + 1)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError,
+            RuntimeError, zlib.error) as exc:
+        budget.problem(origin, f"zip member {name} could not be read ({exc})")
+        return None
+    if len(content) > room:
+        budget.problem(origin, f"zip member {name} expands beyond the decode "
+                               "budget; not scanned")
+        return None
+    return content
+
+
+def gunzip(data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
+    room = budget.remaining
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, room + 1)
+    except zlib.error as exc:
+        budget.problem(origin, f"gzip stream could not be read ({exc}); scanned as bytes")
+        return
+    if len(out) > room or inflater.unconsumed_tail:
+        budget.problem(origin, "gzip stream expands beyond the decode budget; only the "
+                               f"first {room} bytes were scanned")
+        out = out[:room]
+    budget.expanded += len(out)
+    yield Decoded(out, "gzip")
+
+
+def tar_members(data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
+    import tarfile
+
+    try:
+        tf = tarfile.open(fileobj=io.BytesIO(data), mode="r:")  # noqa: SIM115
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        budget.problem(origin, f"tar archive could not be read ({exc}); scanned as bytes")
+        return
+    with tf:
+        while True:
+            try:
+                member = tf.next()
+            except (tarfile.TarError, OSError, EOFError) as exc:
+                budget.problem(origin, f"tar archive could not be read further ({exc})")
+                return
+            if member is None:
+                return
+            if not member.isfile():
+                continue
+            if not _take_member(origin, budget, member.name):
+                return
+            if member.size > budget.remaining:
+                budget.problem(origin, f"tar member {member.name} is {member.size} bytes, "
+                                       "beyond the decode budget; not scanned")
+                continue
+            fh = tf.extractfile(member)
+            if fh is None:
+                continue
+            content = fh.read()
+            budget.expanded += len(content)
+            yield Decoded(content, f"tar:{member.name}")

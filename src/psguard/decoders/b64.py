@@ -1,0 +1,194 @@
+"""Base64 and base64url runs: padded or not, wrapped at a fixed width or not, and
+whole base64 files. (Named b64 so as not to shadow the standard library's base64.)
+
+The gate: base64 of `ps-` has only three possible alignments, whose fully
+determined characters are `cHMt`, `BzL` and `wcy` (identical in the URL-safe
+alphabet). Those needles, and the base64 of the archive magics, are what the
+engine's collapsed gate looks for; text without any of them costs no decoding.
+
+Two ways in, both reported at the encoded text in the outer content:
+- whole blocks: a file (or block) of wrapped base64 lines starting the data, and
+  any run that begins with the base64 of an archive's magic bytes, decoded whole
+  up to `DecodeLimits.max_whole_run` characters;
+- windows: `DecodeLimits.window` characters either side of each needle, decoded
+  at the alignment the needle fixes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+
+from psguard.decoders.base import Budget, Decoded, skip_space
+from psguard.decoders.base64_blocks import (
+    B64_SET,
+    Block,
+    collect_block,
+    collect_wrapped,
+    wrapped_block_at,
+)
+from psguard.models import Origin
+
+_TO_STD = bytes.maketrans(b"-_", b"+/")
+# base64 of the archive magics: a run that starts with one is decoded whole.
+B64_MAGICS = (b"UEsDB", b"H4sI")
+LABEL = "base64"
+
+
+def b64_needles(token: bytes) -> list[tuple[bytes, int]]:
+    """(needle, position of the needle in its 4-character group) for each alignment.
+
+    A needle is the run of base64 characters that are fully determined by `token`
+    when it starts 0, 1 or 2 bytes into a 3-byte group.
+    """
+    needles = []
+    for lead in range(3):
+        enc = base64.b64encode(b"\0" * lead + token + b"\0\0")
+        first = -(-8 * lead // 6)  # first char whose 6 bits all come from the token
+        last = (8 * (lead + len(token))) // 6  # one past the last such char
+        needle = enc[first:last]
+        if len(needle) >= 3:
+            needles.append((needle, first % 4))
+            urlsafe = needle.translate(bytes.maketrans(b"+/", b"-_"))
+            if urlsafe != needle:
+                needles.append((urlsafe, first % 4))
+    return needles
+
+
+class B64Map:
+    """Decoded offset → encoded character → outer offset."""
+
+    def __init__(self, block: Block, align: int) -> None:
+        self.block = block
+        self.align = align
+
+    def __call__(self, off: int) -> int:
+        return self.block.outer_offset(self.align + off * 4 // 3)
+
+
+class Base64Decoder:
+    """Whole base64 blocks, then windows around each encoded prefix."""
+
+    exclusive = False
+
+    def __init__(self, prefixes: tuple[bytes, ...]) -> None:
+        # Only the prefixes themselves: each needle is a full pass over every chunk,
+        # so base64 of UTF-16 text is found only inside base64 decoded whole.
+        needles: dict[bytes, int] = {}
+        for t in prefixes:
+            for needle, phase in b64_needles(t):
+                needles.setdefault(needle, phase)
+        self.phased = tuple(needles.items())  # (needle, its position in its group)
+        self.needles = tuple(needles) + B64_MAGICS
+
+    def triggered(self, data: bytes, start: int) -> bool:
+        if data.startswith(B64_MAGICS, start):
+            return True
+        return wrapped_block_at(data, start) is not None
+
+    def __call__(self, data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
+        done: list[tuple[int, int]] = []  # outer spans already decoded whole
+        yield from self._whole_blocks(data, origin, budget, done)
+        yield from self._windows(data, origin, budget, done)
+
+    def _whole_blocks(self, data: bytes, origin: Origin, budget: Budget,
+                      done: list[tuple[int, int]]) -> Iterator[Decoded]:
+        """Each whole block decoded at once; their outer spans are added to `done`."""
+        limit = budget.limits.max_whole_run
+        for start in _whole_block_starts(data):
+            if _covered(done, start):
+                continue
+            width = wrapped_block_at(data, start)
+            if width is not None and width <= 4096:
+                block = collect_wrapped(data, start, width, limit)
+            else:
+                block = collect_block(data, start, None, limit)
+            if block.cut:
+                budget.problem(origin, f"base64 block at offset {start} is longer than "
+                                       f"{limit} characters; only "
+                                       "windows around key-like text were decoded")
+                continue
+            if len(block.text) * 3 // 4 > budget.remaining:
+                budget.problem(origin, f"base64 block at offset {start} expands beyond the "
+                                       "decode budget; not decoded whole")
+                continue
+            dec = decode_block(block, 0, budget)
+            if dec is not None:
+                done.append((block.outer_start, block.outer_end))
+                yield dec
+
+    def _windows(self, data: bytes, origin: Origin, budget: Budget,
+                 done: list[tuple[int, int]]) -> Iterator[Decoded]:
+        """A window around each hit of an encoded prefix outside the spans in `done`."""
+        window = budget.limits.window
+        prev: tuple[Block, int] | None = None
+        for pos, phase in self._hits(data, done):
+            if prev is not None and pos < prev[0].outer_end - 1024:
+                at = prev[0].joined_offset(pos)
+                if (at - phase) % 4 == prev[1]:
+                    continue  # decoded already, at this alignment, by the previous window
+            block = collect_block(data, pos, window, window)
+            if len(block.text) < 16:
+                continue
+            at = block.joined_offset(pos)
+            # Decode from a group boundary: the needle fixes the alignment.
+            align = (at - phase) % 4
+            if len(block.text) * 3 // 4 > budget.remaining:
+                budget.problem(origin, "decode budget exhausted; remaining base64 not decoded")
+                return
+            dec = decode_block(block, align, budget)
+            if dec is not None:
+                prev = (block, align)
+                yield dec
+
+    def _hits(self, data: bytes, done: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """(offset, phase) of every needle outside `done`, in order."""
+        hits: list[tuple[int, int]] = []
+        for needle, phase in self.phased:
+            pos = data.find(needle)
+            while pos >= 0:
+                if not _covered(done, pos):
+                    hits.append((pos, phase))
+                pos = data.find(needle, pos + 1)
+        hits.sort()
+        return hits
+
+
+def _covered(done: list[tuple[int, int]], pos: int) -> bool:
+    return any(lo <= pos < hi for lo, hi in done)
+
+
+def _whole_block_starts(data: bytes) -> list[int]:
+    """Where whole blocks start: wrapped base64 lines starting the data, and runs
+    that begin with the base64 of an archive's magic bytes."""
+    starts = []
+    first = skip_space(data, 0)
+    if wrapped_block_at(data, first) is not None:
+        starts.append(first)
+    for magic in B64_MAGICS:
+        pos = data.find(magic)
+        while pos >= 0:
+            if pos == 0 or data[pos - 1] not in B64_SET:
+                starts.append(pos)
+            pos = data.find(magic, pos + 1)
+    return sorted(set(starts))
+
+
+def decode_block(block: Block, align: int, budget: Budget) -> Decoded | None:
+    """The block's text decoded from `align` on (None when too short, past the budget
+    or not base64 after all)."""
+    text = block.text[align:]
+    text = text[: len(text) - len(text) % 4 if len(text) % 4 == 1 else len(text)]
+    if len(text) < 16:
+        return None
+    text = text.translate(_TO_STD)
+    text += b"=" * (-len(text) % 4)
+    if len(text) * 3 // 4 > budget.remaining:
+        return None
+    try:
+        out = binascii.a2b_base64(text)
+    except binascii.Error:
+        return None
+    budget.expanded += len(out)
+    return Decoded(out, LABEL, B64Map(block, align), lines_from_parent=True, cut=block.cut)

@@ -1,0 +1,127 @@
+"""What every decoder shares: the `Decoded` record, the limits and their budget,
+offset maps, and the decoder protocol.
+
+Decoded content keeps the outer origin; `Origin.decoded_from` says how it was
+decoded (`base64`, `utf-16le`, `zip:dir/file.txt`, `gzip`, `tar:a/b`,
+`json-escape`), composed with ` > ` when nested (`zip:app.jar > base64`). Line and
+column point at the encoded text in the outer content when that is meaningful
+(base64 runs, JSON escapes), at the text line for UTF-16, and into the member for
+archive members.
+
+Limits bound the work for hostile input: nesting depth, the number of archive
+members, and the total number of bytes decoding may produce for one chunk. Hitting
+a limit is reported as a `not-scanned` problem and never costs more than the limit.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterator
+
+from psguard.models import FrozenRecord, Origin, Problem, Record
+
+# typing costs start-up time and the protocol is only for the type checker
+# (like psguard.models).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class Decoder(Protocol):
+        """One decoder: a callable from a chunk's bytes to what it decodes from them,
+        one level deep, within the budget. Built once per rule set from its prefixes;
+        plain data only, so that the engine pickles.
+
+        A decoder yields nothing unless one of its `needles` occurs in the data or
+        `triggered` says yes: that is how the engine's gate rules it out cheaply.
+        """
+
+        # Byte strings searched for anywhere in the data, together with every other
+        # decoder's (psguard.engine.prefilter.CollapsedGate): each separate `find`
+        # would be a full pass over every chunk.
+        needles: tuple[bytes, ...]
+        # True: once it has read the data as its container (any member with
+        # content), the other decoders do not look at the same bytes (archives).
+        # Its trigger runs before the engine's collapsed gate, so it must only look
+        # at a few bytes (magic bytes at the start).
+        exclusive: bool
+
+        def triggered(self, data: bytes, start: int) -> bool:
+            """The cheap checks besides the needles (a memchr, a look at the start of
+            the data). `start` is the first byte after leading whitespace."""
+
+        def __call__(self, data: bytes, origin: Origin, budget: Budget
+                     ) -> Iterator[Decoded]: ...
+
+
+class DecodeLimits(FrozenRecord):
+    """Bounds on decoding one chunk (all nesting levels together)."""
+
+    __slots__ = ("max_depth", "max_members", "max_expanded", "max_whole_run", "window")
+
+    def __init__(self, *, max_depth: int = 4, max_members: int = 2000,
+                 max_expanded: int = 64 * 1024 * 1024, max_whole_run: int = 16 * 1024 * 1024,
+                 window: int = 2048) -> None:
+        self.max_depth = max_depth  # nested decodings, e.g. zip > jar member > base64 > gzip
+        self.max_members = max_members  # archive members read, in total
+        self.max_expanded = max_expanded  # bytes decoding may produce, in total
+        self.max_whole_run = max_whole_run  # base64 decoded whole (archives, wrapped files)
+        self.window = window  # encoded characters either side of a base64 hit
+
+
+class Budget(Record):
+    """What is left of the limits while one chunk is decoded."""
+
+    __slots__ = ("limits", "expanded", "members", "problems")
+
+    def __init__(self, limits: DecodeLimits) -> None:
+        self.limits = limits
+        self.expanded = 0
+        self.members = 0
+        self.problems: list[Problem] = []
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limits.max_expanded - self.expanded)
+
+    def problem(self, origin: Origin, detail: str) -> None:
+        target = origin.path or origin.kind
+        if origin.decoded_from:
+            target = f"{target} ({origin.decoded_from})"
+        self.problems.append(Problem("not-scanned", target, detail, incomplete=False))
+
+
+class Decoded(Record):
+    """Content produced by one decoder from its parent's bytes."""
+
+    __slots__ = ("data", "label", "to_parent", "lines_from_parent", "cut")
+
+    def __init__(self, data: bytes, label: str, to_parent: Callable[[int], int] | None = None,
+                 *, lines_from_parent: bool = False, cut: bool = False) -> None:
+        self.data = data
+        self.label = label
+        # Maps an offset in `data` to an offset in the parent; None for archive members,
+        # which have their own coordinates.
+        self.to_parent = to_parent
+        # True: line and column are computed in the parent at the mapped offset.
+        self.lines_from_parent = lines_from_parent
+        # True: the content was cut short (a window); a token touching its end may go on.
+        self.cut = cut
+
+
+class OffsetMap:
+    """Piecewise-linear offset map from breakpoints (child offsets ascending)."""
+
+    def __init__(self, child: list[int], parent: list[int]) -> None:
+        self.child = child
+        self.parent = parent
+
+    def __call__(self, off: int) -> int:
+        i = bisect.bisect_right(self.child, off) - 1
+        return self.parent[i] + (off - self.child[i])
+
+
+def skip_space(data: bytes, pos: int) -> int:
+    n = len(data)
+    while pos < n and data[pos] in b" \t\r\n":
+        pos += 1
+    return pos

@@ -1,0 +1,76 @@
+"""JSON string escapes (`\\u002d`, `\\/`): keys written by serializers that escape.
+
+Only JSON documents (notebooks included) are decoded: data that starts, after
+whitespace, with `{` or `[` and holds a `\\u00` escape. The decoded text maps back
+to the escapes' place in the outer text, so line and column point there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from psguard.decoders.base import Budget, Decoded, OffsetMap, skip_space
+from psguard.models import Origin
+
+_JSON_ESCAPE = re.compile(rb'\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))')
+_JSON_SIMPLE = {b'"': '"', b"\\": "\\", b"/": "/", b"b": " ", b"f": " ", b"n": " ",
+                b"r": " ", b"t": " "}
+LABEL = "json-escape"
+
+
+def looks_json(data: bytes, start: int) -> bool:
+    return data[start:start + 1] in (b"{", b"[")
+
+
+class JsonEscapeDecoder:
+    """Replaces a JSON document's escapes by what they stand for."""
+
+    needles: tuple[bytes, ...] = ()
+    exclusive = False
+
+    def __init__(self, prefixes: tuple[bytes, ...]) -> None:
+        self.prefixes = prefixes
+
+    def triggered(self, data: bytes, start: int) -> bool:
+        # looks_json, inline: this runs for every chunk.
+        return data[start:start + 1] in (b"{", b"[") and data.find(b"\\u00") >= 0
+
+    def __call__(self, data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
+        """JSON documents (notebooks included) with `\\uXXXX` escapes."""
+        if not looks_json(data, skip_space(data, 0)) or data.find(b"\\u00") < 0:
+            return
+        if len(data) > budget.remaining:
+            return
+        pieces: list[bytes] = []
+        child_offs: list[int] = [0]
+        parent_offs: list[int] = [0]
+        cursor = 0
+        size = 0
+        changed = False
+        for m in _JSON_ESCAPE.finditer(data):
+            s, e = m.span()
+            pieces.append(data[cursor:s])
+            size += s - cursor
+            if m.group(1) is not None:
+                code = int(m.group(1), 16)
+                text = " " if code < 0x20 or 0xD800 <= code <= 0xDFFF else chr(code)
+            else:
+                text = _JSON_SIMPLE[m.group(2)]
+            rep = text.encode("utf-8")
+            pieces.append(rep)
+            child_offs.append(size)
+            parent_offs.append(s)
+            size += len(rep)
+            child_offs.append(size)
+            parent_offs.append(e)
+            cursor = e
+            changed = True
+        if not changed:
+            return
+        pieces.append(data[cursor:])
+        out = b"".join(pieces)
+        if not any(out.find(p) >= 0 for p in self.prefixes):
+            return
+        budget.expanded += len(out)
+        yield Decoded(out, LABEL, OffsetMap(child_offs, parent_offs), lines_from_parent=True)

@@ -1,0 +1,24 @@
+"""The decoders, in the order the engine runs them on a chunk.
+
+A new decoder is a module in this package with a class that follows
+`psguard.decoders.base.Decoder`, and one line here. Archives come first: when the
+data reads as one, its members are the content and the other decoders do not run
+on the archive's own bytes.
+"""
+
+from __future__ import annotations
+
+from psguard.decoders.archives import ArchiveDecoder
+from psguard.decoders.b64 import Base64Decoder
+from psguard.decoders.json_escapes import JsonEscapeDecoder
+from psguard.decoders.utf16 import Utf16Decoder
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from psguard.decoders.base import Decoder
+
+
+def decoders_for(prefixes: tuple[bytes, ...]) -> tuple[Decoder, ...]:
+    """Every decoder, set up to look for these rule prefixes in encoded form."""
+    return (ArchiveDecoder(), Utf16Decoder(prefixes), Base64Decoder(prefixes),
+            JsonEscapeDecoder(prefixes))

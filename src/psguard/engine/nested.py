@@ -1,0 +1,193 @@
+"""Nested decoding: decode, scan what was decoded, bring the candidates home.
+
+After the plain scan of a chunk, the engine asks `NestedDecoding.scan` to look for
+content that can hold an encoded key (the decoders of psguard.decoders, in the
+registry's order), to scan what they decode with the plain matcher, and to do the
+same with that, up to `DecodeLimits.max_depth` levels. Candidates found in decoded
+content are relocated to the outer text where that is meaningful (base64 runs, JSON
+escapes, UTF-16), keep their own coordinates inside archive members, and carry the
+way they were decoded in `Origin.decoded_from` (`zip:app.jar > base64`).
+
+Decoding must not slow the common case: `may_match` is a gate of a few `find`
+calls (psguard.engine.prefilter.CollapsedGate for every decoder's needles, plus
+each decoder's cheap trigger); a chunk that does not open it is scanned plain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from psguard.decoders.archives import archive_kind
+from psguard.decoders.base import Budget, Decoded, DecodeLimits, skip_space
+from psguard.decoders.json_escapes import LABEL as JSON_ESCAPE
+from psguard.decoders.registry import decoders_for
+from psguard.engine.prefilter import CollapsedGate
+from psguard.models import Candidate, Origin, Problem
+from psguard.rules.markers import ALLOW_MARKERS
+from psguard.rules.model import RuleSet
+
+PlainScan = Callable[[bytes, Origin], list[Candidate]]
+
+
+class NestedDecoding:
+    """Gates, decoders and the recursive scan. Plain data only: picklable."""
+
+    def __init__(self, ruleset: RuleSet, limits: DecodeLimits | None = None) -> None:
+        self.limits = limits or DecodeLimits()
+        self.prefixes = ruleset.prefixes
+        self.decoders = decoders_for(self.prefixes)
+        self.triggers = tuple(d.triggered for d in self.decoders)
+        # For may_match: containers (the exclusive decoders, known by magic bytes at
+        # the start) before the collapsed gate, the other triggers only when the gate
+        # has not opened: some cost a pass over a long first line (a base64 file).
+        self.container_triggers = tuple(d.triggered for d in self.decoders if d.exclusive)
+        self.other_triggers = tuple(d.triggered for d in self.decoders if not d.exclusive)
+        encoded = [n for d in self.decoders for n in d.needles]
+        self.gate = CollapsedGate(encoded)
+        # The engine's prefilter asks about plain prefixes too: one translate for all
+        # (a `find` of the prefix alone costs about as much as the whole gate).
+        self.any_gate = CollapsedGate(list(self.prefixes) + encoded)
+
+    def may_match(self, data: bytes) -> bool:
+        """False when nothing in data can be decoded into a key (the cheap gate).
+
+        Each multi-byte `find` is a full pass over the chunk and costs about as much
+        as the plain prefilter itself, so the decoders' needles (the base64 of the
+        prefixes and of the archive magics) are searched together by CollapsedGate.
+        Everything else is nearly free: the decoders' own triggers (a memchr for NUL
+        for UTF-16, and checks at the start of the data for archives, JSON, base64
+        files and base64-encoded archives)."""
+        if len(data) < 8:
+            return False
+        # Most chunks start with a non-space byte: no call for them.
+        start = skip_space(data, 0) if data[0] in b" \t\r\n" else 0
+        # Plain loops, not a helper or any() over a generator: this runs for every
+        # chunk, and each call layer would cost more than most triggers do.
+        for triggered in self.container_triggers:
+            if triggered(data, start):
+                return True
+        if self.gate.hits(data):
+            return True
+        for triggered in self.other_triggers:  # noqa: SIM110 (as above)
+            if triggered(data, start):
+                return True
+        return False
+
+    def may_match_any(self, data: bytes) -> bool:
+        """The engine's prefilter with decoding on: False when neither a rule prefix
+        nor anything decodable into a key can be in data."""
+        if self.any_gate.hits(data):
+            return True
+        if len(data) < 8:
+            return False
+        start = skip_space(data, 0) if data[0] in b" \t\r\n" else 0  # as in may_match
+        for triggered in self.triggers:  # noqa: SIM110 (as in may_match)
+            if triggered(data, start):
+                return True
+        return False
+
+    # -- the recursive scan -------------------------------------------------------
+
+    def scan(self, plain: PlainScan, data: bytes, origin: Origin,
+             problems: list[Problem] | None = None) -> list[Candidate]:
+        if not self.may_match(data):
+            # The common case: nothing to decode (plain's own prefilter finds the rest).
+            return plain(data, origin)
+        budget = Budget(self.limits)
+        found = self._scan(plain, data, origin, 0, budget)
+        if problems is not None:
+            problems.extend(budget.problems)
+        return _dedup([c for c, _ in found])
+
+    def _scan(self, plain: PlainScan, data: bytes, origin: Origin, depth: int,
+              budget: Budget) -> list[tuple[Candidate, bool]]:
+        """Candidates, each with True when its position is inside an archive member
+        (its own coordinates, which outer levels must not remap)."""
+        found = [(c, False) for c in plain(data, origin)]
+        binary: bool | None = None
+        decoded: list[tuple[Candidate, bool]] = []
+        for dec in self.decode(data, origin, depth, budget):
+            label = dec.label
+            if origin.decoded_from:
+                label = f"{origin.decoded_from} > {label}"
+            inner = self._scan(plain, dec.data, origin.replace(decoded_from=label),
+                               depth + 1, budget)
+            if inner and dec.lines_from_parent and binary is None:
+                binary = b"\0" in data[:8000]
+            for c, anchored in inner:
+                if dec.cut and not anchored and c.offset + len(c.secret) >= len(dec.data) - 3:
+                    continue  # may go on past the window: its own window decodes it whole
+                if anchored or dec.to_parent is None:
+                    decoded.append((c, True))
+                else:
+                    decoded.append((_relocate(c, dec, data, bool(binary)), False))
+        if decoded and archive_kind(data) is not None:
+            # Stored (uncompressed) members also match in the archive's own bytes;
+            # the member is the better location.
+            in_members = {c.secret for c, _ in decoded}
+            found = [(c, a) for c, a in found if c.secret not in in_members]
+        return found + decoded
+
+    # -- which decoders apply -----------------------------------------------------
+
+    def decode(self, data: bytes, origin: Origin, depth: int, budget: Budget
+               ) -> Iterator[Decoded]:
+        """Everything worth decoding in `data`, one level deep, within the budget."""
+        if not self.may_match(data):
+            return  # the common case: a few finds and out
+        if depth >= self.limits.max_depth:
+            budget.problem(origin, f"nested encodings deeper than {self.limits.max_depth} "
+                                   "levels; not decoded further")
+            return
+        for decoder in self.decoders:
+            if not decoder.exclusive:
+                yield from decoder(data, origin, budget)
+                continue
+            unpacked = False
+            for dec in decoder(data, origin, budget):
+                unpacked = unpacked or bool(dec.data)  # a cut-short header inflates to b""
+                yield dec
+            if unpacked:
+                return
+            # Not readable as an archive after all (cut short, corrupt, or only made to
+            # look like one): decode it like any other content, so that a few magic
+            # bytes in front cannot hide an encoded key.
+
+
+def _relocate(c: Candidate, dec: Decoded, parent: bytes, parent_binary: bool) -> Candidate:
+    assert dec.to_parent is not None
+    off = dec.to_parent(c.offset)
+    if not dec.lines_from_parent:
+        return c.replace(offset=off)
+    if parent_binary:
+        return c.replace(offset=off, line=None, column=None)
+    line_start = parent.rfind(b"\n", 0, off) + 1
+    line_end = parent.find(b"\n", off, off + 4096)
+    # The allow marker is looked for near the key only: lines can be huge.
+    line_bytes = parent[max(line_start, off - 4096): off + 4096 if line_end < 0 else line_end]
+    line = parent.count(b"\n", 0, off) + 1
+    if off - line_start > 65536:  # a huge line: count bytes, do not copy and decode it
+        column = off - line_start + 1
+    else:
+        column = len(parent[line_start:off].decode("utf-8", errors="replace")) + 1
+    suppressed = c.suppressed or any(m in line_bytes for m in ALLOW_MARKERS)
+    return c.replace(offset=off, line=line, column=column, suppressed=suppressed)
+
+
+def _dedup(found: list[Candidate]) -> list[Candidate]:
+    """One candidate per place: a key seen plain and through an escape decoder at the
+    same offset is one occurrence (kept plain, at the higher confidence)."""
+    if len(found) < 2:
+        return found
+    best: dict[tuple[object, ...], Candidate] = {}
+    for c in found:
+        how = c.origin.decoded_from
+        if how:  # an escape decoder does not move a key: same place, same occurrence
+            how = " > ".join(p for p in how.split(" > ") if p != JSON_ESCAPE) or None
+        key = (c.rule, c.secret, c.offset, c.origin.replace(decoded_from=how))
+        have = best.get(key)
+        if have is None:
+            best[key] = c
+        elif c.confidence_rank > have.confidence_rank:
+            best[key] = have.replace(confidence=c.confidence)
+    return list(best.values())

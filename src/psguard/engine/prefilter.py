@@ -1,0 +1,85 @@
+"""The prefilter's collapsed gate: many needles ruled out in about two passes.
+
+With decoding on, the engine's prefilter asks one question of every chunk: can a
+rule prefix, or anything a decoder could turn into a key, be in these bytes? The
+answer must cost about as much as a single `find`, because it is paid by every
+blob of a history scan.
+"""
+
+from __future__ import annotations
+
+import itertools
+import string
+
+_GATE_SLICE = 8 * 1024 * 1024  # bytes translated at a time by the collapsed gate
+
+# How common a byte is in source text: the gate's windows prefer rare bytes.
+_GATE_WEIGHT = {**dict.fromkeys(string.ascii_lowercase.encode(), 4),
+                **dict.fromkeys(string.digits.encode(), 2), ord("-"): 2}
+
+
+class CollapsedGate:
+    """Several needles in about two passes: one `translate`, one `find`.
+
+    Each needle gets a 3-byte window; the window's bytes are mapped to 1, 2 and 3 by
+    a translation table (every other byte to 0), chosen so that all windows agree.
+    Then every needle occurrence becomes `\\1\\2\\3` in the translated data, and
+    one `find` rules them all out at once. A hit is confirmed with the real needle,
+    which happens for a few percent of ordinary chunks. Needles whose windows cannot
+    agree with the others are searched one by one.
+
+    The decoders' gate holds only the encoded needles: text dense with a plain prefix
+    (a CSS bundle full of `ps-3`) would make its windows confirm for nothing. The
+    engine's prefilter holds the plain prefixes too: there a confirmed prefix ends
+    the search, and one translate plus one `find` costs less than a `find` for the
+    prefix followed by the decoders' gate (2.2-2.5 vs 3.2 ns/byte on Python sources).
+    """
+
+    def __init__(self, needles: list[bytes]) -> None:
+        self.needles = list(dict.fromkeys(needles))
+        long = [n for n in self.needles if len(n) >= 3]
+        best: tuple[int, int, dict[int, int]] | None = None
+        choices = [range(len(n) - 2) for n in long]
+        for combo in itertools.islice(itertools.product(*choices), 20000):
+            cls: dict[int, int] = {}
+            placed = 0
+            for needle, off in zip(long, combo, strict=True):
+                window = needle[off:off + 3]
+                if all(cls.get(b, i + 1) == i + 1 for i, b in enumerate(window)):
+                    for i, b in enumerate(window):
+                        cls[b] = i + 1
+                    placed += 1
+            # `find` stops at every byte of the window's last class: those count double.
+            weight = sum(_GATE_WEIGHT.get(b, 1) * (2 if c == 3 else 1) for b, c in cls.items())
+            if best is None or (placed, -weight) > (best[0], -best[1]):
+                best = (placed, weight, cls)
+        cls = best[2] if best else {}
+        self.table = bytes(cls.get(b, 0) for b in range(256))
+        # (needle, offset of a collapsed window) for confirming a hit in place
+        self.windows = [(n, o) for n in long for o in range(len(n) - 2)
+                        if n[o:o + 3].translate(self.table) == b"\1\2\3"]
+        placed_needles = {n for n, _ in self.windows}
+        self.extra = [n for n in self.needles if n not in placed_needles]
+
+    def hits(self, data: bytes) -> bool:
+        """True when any needle occurs in data."""
+        if not self.windows:
+            return any(data.find(n) >= 0 for n in self.extra)
+        confirmed = 0
+        # Big data is translated in slices so the copy stays small.
+        for base in range(0, max(len(data), 1), _GATE_SLICE):
+            piece = data if len(data) <= _GATE_SLICE else data[base:base + _GATE_SLICE + 4]
+            mapped = piece.translate(self.table)
+            pos = mapped.find(b"\1\2\3")
+            # Confirm at the (usually few) places that collapsed; past a handful,
+            # the real finds are cheaper.
+            while pos >= 0 and confirmed < 32:
+                at = base + pos
+                if any(at >= off and data.startswith(needle, at - off)
+                       for needle, off in self.windows):
+                    return True
+                confirmed += 1
+                pos = mapped.find(b"\1\2\3", pos + 1)
+            if confirmed >= 32:
+                return any(data.find(n) >= 0 for n in self.needles)
+        return any(data.find(n) >= 0 for n in self.extra)

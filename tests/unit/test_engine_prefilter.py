@@ -1,0 +1,32 @@
+"""psguard.engine.prefilter: the collapsed gate finds every needle, anywhere."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from psguard.engine import prefilter
+from psguard.engine.prefilter import CollapsedGate
+
+NEEDLES = [b"cHMt", b"BzL", b"wcy", b"UEsDB", b"H4sI", b"p" + b"s-"]
+
+
+def test_each_needle_opens_the_gate_and_text_without_them_does_not() -> None:
+    gate = CollapsedGate(NEEDLES)
+    rng = random.Random(0)
+    # Digits and punctuation: never a needle, but some collapse like the needles' bytes.
+    noise = bytes(rng.choice(b"0123456789 .,;:-\n") for _ in range(20_000))
+    assert not gate.hits(noise)
+    for needle in NEEDLES:
+        at = rng.randrange(len(noise))
+        assert gate.hits(noise[:at] + needle + noise[at:]), needle
+
+
+def test_a_needle_across_a_slice_boundary_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(prefilter, "_GATE_SLICE", 1024)  # big data is translated in slices
+    gate = CollapsedGate(NEEDLES)
+    for shift in range(1, 5):
+        data = b"." * (1024 - shift) + b"UEsDB" + b"." * 3000
+        assert gate.hits(data), shift
+    assert not gate.hits(b"." * 5000)
