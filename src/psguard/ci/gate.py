@@ -28,7 +28,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from psguard.errors import UsageError
+from psguard.errors import NotARepositoryError, UsageError
+from psguard.git.fetch import Fetched, deepen, fetch, unshallow
+from psguard.git.remote import tracking_refs
+from psguard.git.revs import has_commit, have_merge_base
+from psguard.git.snapshot import open_snapshot
 from psguard.models import Record
 
 REMOTE = "origin"
@@ -184,24 +188,42 @@ def detect(env: Mapping[str, str], rev_range: str | None) -> Target:
 # --- making sure the checkout holds the range -------------------------------------------
 
 
-def _git(root: Path, *args: str) -> tuple[int, str]:
-    from psguard.git.runner import run_git
+class Checkout(Record):
+    """The CI checkout: where it is, whether psguard may fetch into it, and whether it
+    is shallow (read when it is opened, then after each fetch: only a fetch changes it)."""
 
-    proc = run_git(list(args), root, check=False)
-    return proc.returncode, proc.stdout.decode(errors="replace").strip()
+    __slots__ = ("root", "may_fetch", "shallow")
+
+    def __init__(self, root: Path, may_fetch: bool, shallow: bool) -> None:
+        self.root = root
+        self.may_fetch = may_fetch
+        self.shallow = shallow
+
+    def fetch_refs(self, refspecs: list[str]) -> bool:
+        return self._took(fetch(self.root, REMOTE, refspecs, announce=_announce))
+
+    def deepen(self, rev: str, depth: int) -> bool:
+        return self._took(deepen(self.root, REMOTE, rev, depth, announce=_announce))
+
+    def unshallow(self) -> bool:
+        return self._took(unshallow(self.root, REMOTE, announce=_announce))
+
+    def _took(self, fetched: Fetched) -> bool:
+        self.shallow = fetched.shallow
+        return fetched.ok
 
 
-def _has_commit(root: Path, rev: str) -> bool:
-    return _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")[0] == 0
-
-
-def _is_shallow(root: Path) -> bool:
-    return _git(root, "rev-parse", "--is-shallow-repository")[1] == "true"
-
-
-def _fetch(root: Path, *args: str) -> bool:
+def _announce(args: list[str]) -> None:
     print(f"psguard ci: git fetch {' '.join(args)}", file=sys.stderr)
-    return _git(root, "fetch", "--quiet", "--no-tags", *args)[0] == 0
+
+
+def open_checkout(path: Path, may_fetch: bool) -> Checkout:
+    """The repository at path, or exit 2 (a file is not one, as `git -C FILE` says)."""
+    if path.exists() and not path.is_dir():
+        raise NotARepositoryError(f"{path}: not a git repository "
+                                  "(run inside a repository or pass its path)")
+    snap = open_snapshot(path)
+    return Checkout(snap.root, may_fetch, snap.shallow)
 
 
 def _hint(system: str) -> str:
@@ -209,66 +231,64 @@ def _hint(system: str) -> str:
         system, GENERIC_SHALLOW_HINT)
 
 
-def _ensure_commit(root: Path, rev: str, target: Target, fetch: bool, what: str) -> None:
-    if _has_commit(root, rev):
+def _ensure_commit(co: Checkout, rev: str, target: Target, what: str) -> None:
+    if has_commit(co.root, rev):
         return
-    if fetch:
+    if co.may_fetch:
         if rev.startswith(f"{REMOTE}/"):  # a branch: fetch it into its tracking ref
             spec = f"+refs/heads/{rev[len(REMOTE) + 1:]}:refs/remotes/{rev}"
         else:
             spec = rev
-        if _fetch(root, REMOTE, spec) and _has_commit(root, rev):
+        if co.fetch_refs([spec]) and has_commit(co.root, rev):
             return
     raise CIError(f"the {what} commit {rev} is not in this checkout"
-                  f"{' (a shallow clone)' if _is_shallow(root) else ''}: {_hint(target.system)}")
+                  f"{' (a shallow clone)' if co.shallow else ''}: {_hint(target.system)}")
 
 
-def _deepen_until_merge_base(root: Path, target: Target, fetch: bool) -> None:
+def _deepen_until_merge_base(co: Checkout, target: Target) -> None:
     """In a shallow clone, fetch history until base and head meet (or give up)."""
     assert target.base
     for depth in (50, 200, 1000):
-        if not _is_shallow(root):
+        if not co.shallow:
             return
-        if _git(root, "merge-base", target.base, target.head)[0] == 0:
+        if have_merge_base(co.root, target.base, target.head):
             return
-        if not fetch or not _fetch(root, f"--deepen={depth}", REMOTE, target.head):
+        if not co.may_fetch or not co.deepen(target.head, depth):
             break
-    if _is_shallow(root) and _git(root, "merge-base", target.base, target.head)[0] != 0:
-        if fetch and _fetch(root, "--unshallow", REMOTE) and \
-                _git(root, "merge-base", target.base, target.head)[0] == 0:
+    if co.shallow and not have_merge_base(co.root, target.base, target.head):
+        if co.may_fetch and co.unshallow() and \
+                have_merge_base(co.root, target.base, target.head):
             return
         raise CIError(f"this shallow clone does not reach back to where {target.head[:12]} "
                       f"and {target.base[:12]} meet, so psguard cannot tell which commits "
                       f"are new: {_hint(target.system)}")
 
 
-def _other_branch_tips(root: Path, target: Target, fetch: bool) -> list[str]:
+def _other_branch_tips(co: Checkout, target: Target) -> list[str]:
     """For a new branch: what the remote's other branches hold (fetching the default
     branch when the checkout has no other branch)."""
     own = f"refs/remotes/{REMOTE}/{target.branch}" if target.branch else None
-    code, out = _git(root, "for-each-ref", "--format=%(refname) %(objectname)",
-                     f"refs/remotes/{REMOTE}/")
     default = f"refs/remotes/{REMOTE}/{target.default_branch}" if target.default_branch \
         else None
-    refs = [line.split() for line in out.splitlines() if code == 0 and len(line.split()) == 2]
+    refs = tracking_refs(co.root, REMOTE)
     # the default branch first: in a shallow clone, history is deepened towards it
-    refs.sort(key=lambda r: (r[0] != default, r[0]))
-    tips = list(dict.fromkeys(sha for name, sha in refs
-                              if name != own and not name.endswith("/HEAD")))
+    refs.sort(key=lambda r: (r.name != default, r.name))
+    tips = list(dict.fromkeys(r.oid for r in refs
+                              if r.name != own and not r.name.endswith("/HEAD")))
     if tips or not target.default_branch or target.default_branch == target.branch:
         return tips
     ref = f"refs/remotes/{REMOTE}/{target.default_branch}"
-    if fetch:
-        _fetch(root, REMOTE, f"+refs/heads/{target.default_branch}:{ref}")
-    return [ref] if _has_commit(root, ref) else []
+    if co.may_fetch:
+        co.fetch_refs([f"+refs/heads/{target.default_branch}:{ref}"])
+    return [ref] if has_commit(co.root, ref) else []
 
 
-def prepare(root: Path, target: Target, fetch: bool) -> list[str]:
+def prepare(co: Checkout, target: Target) -> list[str]:
     """The rev-list arguments for the scan, after fetching what is missing."""
-    _ensure_commit(root, target.head, target, fetch, "head")
+    _ensure_commit(co, target.head, target, "head")
     if target.base:
         try:
-            _ensure_commit(root, target.base, target, fetch, "base")
+            _ensure_commit(co, target.base, target, "base")
         except CIError:
             if not target.push:
                 raise
@@ -279,13 +299,13 @@ def prepare(root: Path, target: Target, fetch: bool) -> list[str]:
             target.base = None
             target.new_branch = True
     if target.base:
-        _deepen_until_merge_base(root, target, fetch)
+        _deepen_until_merge_base(co, target)
         return [target.head, "--not", target.base]
-    exclude = _other_branch_tips(root, target, fetch)
-    if _is_shallow(root) and exclude:
+    exclude = _other_branch_tips(co, target)
+    if co.shallow and exclude:
         probe = Target(target.system, target.event, head=target.head, base=exclude[0])
-        _deepen_until_merge_base(root, probe, fetch)
-    elif _is_shallow(root):
+        _deepen_until_merge_base(co, probe)
+    elif co.shallow:
         raise CIError("first push of a branch in a shallow clone with no other branch to "
                       f"compare with: {_hint(target.system)}")
     target.exclude = exclude
@@ -306,7 +326,6 @@ def _verify_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
-    from psguard.git.runner import require_repository
     from psguard.pipeline import run_scan
     from psguard.report import render
     from psguard.report.output import use_color, write_report
@@ -315,17 +334,17 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
 
     env = os.environ if env is None else env
     fail_on = parse_fail_on(args.fail_on)
-    root = require_repository(args.path)
+    co = open_checkout(args.path, may_fetch=not args.no_fetch)
     target = detect(env, args.rev_range)
     on_github = env.get("GITHUB_ACTIONS") == "true"
     fmt = args.fmt or ("github" if on_github else "text")
     if target.nothing:
         print(f"psguard ci: {target.nothing}", file=sys.stderr)
         return 0
-    revs = prepare(root, target, fetch=not args.no_fetch)
+    revs = prepare(co, target)
     print(f"psguard ci: {target.system} {target.event}: scanning {target.describe()}",
           file=sys.stderr)
-    opts = ScanRequest(path=root, mode=Mode.REVS, revs=revs, fmt=fmt, output=args.output,
+    opts = ScanRequest(path=co.root, mode=Mode.REVS, revs=revs, fmt=fmt, output=args.output,
                        show_secrets=args.show_secrets, config=args.config,
                        min_confidence=args.min_confidence, fail_on=args.fail_on,
                        no_repo_config=args.no_repo_config, baseline=args.baseline,

@@ -1,7 +1,8 @@
 """The index against HEAD: which files a commit would add or change, and blob contents.
 
 One `diff-index --cached` on the common path (HEAD exists), `ls-files -s` on an unborn
-branch, one `cat-file --batch` for the blobs.
+branch, one `cat-file --batch` for the blobs. The names of every staged change (deletions
+too) for the pre-commit hook when the framework also passes file names.
 """
 
 from __future__ import annotations
@@ -60,6 +61,16 @@ def staged_changes(path: Path, submodules: list[str] | None = None
         head_blob = "" if set(old) == {ord("0")} else old.decode()
         out.append((os.fsdecode(name), head_blob, new.decode()))
     return out
+
+
+def staged_paths(path: Path) -> set[str]:
+    """The paths (from the top) of every staged change, deletions included; none when
+    git cannot tell (the caller then treats every file as not staged)."""
+    proc = run_git(["diff", "--cached", "--name-only", "-z", "--no-renames"], path,
+                   check=False)
+    # surrogateescape, as the framework's arguments decode: names compare equal
+    return {name for name in proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+            if name}
 
 
 def _index_entries(cwd: Path, pathspec: list[str]) -> list[tuple[str, str, str]]:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import os
 import shlex
 import stat
-import subprocess
 import sys
 from pathlib import Path
 
-from psguard.errors import NotARepositoryError, PsguardError
+from psguard.errors import PsguardError
+from psguard.git.hooks_dir import hooks_dir
+from psguard.git.snapshot import open_snapshot
 from psguard.models import Record
 
 MARKER = "# psguard-hook v1"
@@ -25,20 +26,6 @@ ORIG_SUFFIX = ".psguard-orig"
 
 class InstallError(PsguardError):
     """A hook that cannot be installed or removed safely (exit 2)."""
-
-
-def hooks_dir(path: Path) -> Path:
-    """The directory git runs hooks from: core.hooksPath when set, else .git/hooks."""
-    if not path.exists():
-        raise NotARepositoryError(f"{path}: no such directory")
-    # Not run_git: its safety options override core.hooksPath, which is what we need here.
-    proc = subprocess.run(["git", "-C", str(path), "rev-parse", "--git-path", "hooks"],
-                          capture_output=True, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
-    if proc.returncode != 0:
-        raise NotARepositoryError(f"{path}: not a git repository "
-                                  "(run inside a repository or pass its path)")
-    out = Path(os.fsdecode(proc.stdout.rstrip(b"\n")))
-    return out if out.is_absolute() else (path / out)
 
 
 def script(name: str, python: str) -> str:
@@ -165,13 +152,7 @@ def install_command(path: Path, *, hooks: list[str], uninstall: bool, force: boo
             install_one(directory, name, python, force)
         outcomes.append(outcome)
         print("psguard: " + _MESSAGES[outcome.action].format(name=name, path=outcome.path))
-    if not uninstall and _framework_config(path).exists():
+    if not uninstall and (open_snapshot(path).root / ".pre-commit-config.yaml").exists():
         print("psguard: note: this repository has a .pre-commit-config.yaml; with the "
               "pre-commit framework you can use psguard's hooks from there instead")
     return 0
-
-
-def _framework_config(path: Path) -> Path:
-    from psguard.git.runner import find_toplevel
-
-    return (find_toplevel(path) or path) / ".pre-commit-config.yaml"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from psguard.git.index import staged_paths
 from psguard.hooks.common import (
     Verdict,
     all_rejected,
@@ -51,12 +52,8 @@ def check(path: Path, *, fail_on: list[str], config: Path | None = None,
 def _not_staged(path: Path, files: list[str]) -> list[str]:
     """The given paths (relative to the top level, as the framework passes them) that
     are not among the staged changes."""
-    from psguard.git.runner import run_git
-
-    proc = run_git(["diff", "--cached", "--name-only", "-z", "--no-renames"], path,
-                   check=False)
-    staged = set(proc.stdout.decode("utf-8", "surrogateescape").split("\0"))
-    return [f for f in dict.fromkeys(files) if f not in staged]
+    staged = staged_paths(path)
+    return [f for f in dict.fromkeys(files) if f and f not in staged]  # "" names no file
 
 
 def _pre_existing_note(result: ScanResult) -> list[str]:

@@ -19,6 +19,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from psguard.git.push import is_zero, known_to_remote
+from psguard.git.snapshot import open_snapshot
 from psguard.hooks.common import (
     Verdict,
     all_rejected,
@@ -32,9 +34,6 @@ from psguard.hooks.common import (
 )
 from psguard.models import ExposureDetail, Finding, Record, Remediation
 from psguard.stages.remediation import finding_paths, move_step, rewrite_local
-
-ZERO = "0" * 40
-ZERO256 = "0" * 64
 
 
 class PushPlan(Record):
@@ -50,45 +49,21 @@ class PushPlan(Record):
         return [*self.tips, "--not", *self.exclude] if self.exclude else list(self.tips)
 
 
-def _is_zero(sha: str) -> bool:
-    return sha in (ZERO, ZERO256) or (bool(sha) and set(sha) == {"0"})
-
-
-def _git(root: Path, *args: str) -> tuple[int, str]:
-    from psguard.git.runner import run_git
-
-    proc = run_git(list(args), root, check=False)
-    return proc.returncode, proc.stdout.decode(errors="replace").strip()
-
-
-def _have_commit(root: Path, sha: str) -> bool:
-    code, _ = _git(root, "cat-file", "-e", f"{sha}^{{commit}}")
-    return code == 0
-
-
-def remote_tips(root: Path, remote: str | None) -> list[str]:
-    """Commits the remote's tracking refs point at (what we know the remote has)."""
-    if not remote or "/" in remote or ":" in remote:
-        return []  # pushing to a URL: no tracking refs to trust
-    code, out = _git(root, "for-each-ref", "--format=%(objectname)", f"refs/remotes/{remote}/")
-    return sorted(set(out.split())) if code == 0 else []
-
-
 def plan_from_stdin(root: Path, remote: str | None, lines: list[str]) -> PushPlan:
     plan = PushPlan(remote=remote)
+    remote_shas: list[str] = []
     for raw in lines:
         parts = raw.split()
         if len(parts) != 4:
             continue
         local_ref, local_sha, _remote_ref, remote_sha = parts
-        if _is_zero(local_sha):
+        if is_zero(local_sha):
             continue  # deleting a remote ref pushes no content
         plan.tips.append(local_sha)
         plan.refs.append(local_ref)
-        if not _is_zero(remote_sha) and _have_commit(root, remote_sha):
-            plan.exclude.append(remote_sha)
+        remote_shas.append(remote_sha)
     if plan.tips:
-        plan.exclude = sorted(set(plan.exclude) | set(remote_tips(root, remote)))
+        plan.exclude = known_to_remote(root, remote, remote_shas)
     return plan
 
 
@@ -103,11 +78,9 @@ def plan_from_framework(root: Path, env: Mapping[str, str]) -> PushPlan | None:
     plan = PushPlan(remote=remote)
     plan.tips.append(to_ref or local or "HEAD")
     plan.refs.append(local or to_ref or "HEAD")
-    if from_ref and not _is_zero(from_ref) and _have_commit(root, from_ref):
-        plan.exclude.append(from_ref)
     # With no FROM_REF the framework found the push starts at a root commit: the
     # remote has none of it, and the tracking refs (if any) say what it does have.
-    plan.exclude = sorted(set(plan.exclude) | set(remote_tips(root, remote)))
+    plan.exclude = known_to_remote(root, remote, [from_ref] if from_ref else [])
     return plan
 
 
@@ -115,10 +88,8 @@ def check(path: Path, hook_args: list[str], *, fail_on: list[str],
           config: Path | None = None, show_secrets: bool = False,
           env: Mapping[str, str] | None = None, stdin_lines: list[str] | None = None
           ) -> Verdict:
-    from psguard.git.runner import require_repository
-
     env = os.environ if env is None else env
-    root = require_repository(path)
+    root = open_snapshot(path).root
     plan = plan_from_framework(root, env)
     if plan is None:
         remote = hook_args[0] if hook_args else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from psguard.errors import UsageError
-from psguard.git.runner import run_git
+from psguard.git.config import config_value
 from psguard.models import Origin
 from psguard.request import Mode
 from psguard.sources.base import SourceInput, SourceResult
@@ -56,9 +56,8 @@ def message_text(data: bytes, comment_char: bytes = b"#") -> bytes:
 
 
 def _comment_char(root: Path) -> bytes:
-    proc = run_git(["config", "--get", "core.commentChar"], root, check=False)
-    value = proc.stdout.strip()
-    return value[:1] if proc.returncode == 0 and value and value != b"auto" else b"#"
+    value = (config_value(root, "core.commentChar") or b"").strip()
+    return value[:1] if value and value != b"auto" else b"#"
 
 
 def scan_message(given: SourceInput) -> SourceResult:
