@@ -16,7 +16,7 @@ from pathlib import Path
 from psguard.engine.engine import Engine
 from psguard.errors import UsageError
 from psguard.git.files import tracked_and_untracked
-from psguard.git.runner import find_toplevel
+from psguard.git.snapshot import RepoSnapshot
 from psguard.models import Candidate, Chunk, Origin, Problem, Record, display_path
 from psguard.request import Mode
 from psguard.sources.base import SourceInput, SourceResult
@@ -42,8 +42,9 @@ class WorktreeListing(Record):
         self.in_git = in_git
 
 
-def list_files(root: Path) -> WorktreeListing:
-    if find_toplevel(root) is not None:
+def list_files(root: Path, snapshot: RepoSnapshot | None) -> WorktreeListing:
+    """snapshot: the repository root is in, if any (a directory walk outside git)."""
+    if snapshot is not None and snapshot.work_tree:
         return WorktreeListing(root, tracked_and_untracked(root), in_git=True)
     return WorktreeListing(root, list(walk_with_gitignore(root)), in_git=False)
 
@@ -207,7 +208,7 @@ def scan_worktree(given: SourceInput) -> SourceResult:
     if root.is_file():
         listing_paths, base = [root.name], root.parent
     else:
-        listing = list_files(root)
+        listing = list_files(root, given.repo.find())
         listing_paths, base = listing.paths, root
     scanned = scan_files(base, given.config.not_excluded(listing_paths, base),
                          given.config.max_file_size, given.engine)
