@@ -18,7 +18,8 @@ from collections.abc import Container, Iterable
 from pathlib import Path
 from typing import IO
 
-from psguard.git.runner import popen_git, run_git
+from psguard.git.runner import popen_git, run_git, spawn_git
+from psguard.git.snapshot import RepoSnapshot
 from psguard.models import FrozenRecord
 
 _FORMAT = "--format=%x01%H%x02%ct%x02%aI%x02%an <%ae>%x02"
@@ -152,16 +153,10 @@ class MainWalk:
     that mention the blobs asked for."""
 
     def __init__(self, cwd: Path, revs: list[str] = MAIN_REVS) -> None:
-        import subprocess
         import tempfile
 
-        from psguard.git.runner import git_command, no_fetch_env
-
         self.out = tempfile.TemporaryFile()  # noqa: SIM115 - closed in locations()
-        self.proc = subprocess.Popen(
-            git_command(_log_args(revs, []), cwd, no_fetch=True),
-            env=no_fetch_env(), stdin=subprocess.DEVNULL, stdout=self.out,
-            stderr=subprocess.DEVNULL)
+        self.proc = spawn_git(_log_args(revs, []), cwd, stdout=self.out)
 
     def wait(self) -> int:
         """git's exit status: not 0 when the walk stopped early (a commit, tree or
@@ -213,8 +208,13 @@ class MainWalk:
         return found
 
 
-def stash_tips(cwd: Path) -> list[str]:
-    """refs/stash and every entry of its reflog (older stashes)."""
+def stash_tips(snap: RepoSnapshot) -> list[str]:
+    """refs/stash and every entry of its reflog (older stashes); no git call when the
+    snapshot has no refs/stash (its reflog goes with the ref)."""
+    return [] if snap.stash is None else _stash_log(snap.root)
+
+
+def _stash_log(cwd: Path) -> list[str]:
     proc = run_git(["log", "-g", "--format=%H", "refs/stash", "--"], cwd, check=False,
                    no_fetch=True)
     if proc.returncode != 0:
@@ -222,12 +222,22 @@ def stash_tips(cwd: Path) -> list[str]:
     return list(dict.fromkeys(proc.stdout.decode().split()))
 
 
+def stash_only_commits(cwd: Path, stash: list[str]) -> set[str]:
+    """The commits of the stash tips that no other ref reaches."""
+    proc = run_git(["rev-list", *stash, "--not", "--exclude=refs/stash", "--all", "--"],
+                   cwd, check=False)
+    return set(proc.stdout.decode().split())
+
+
 def locate_blobs(cwd: Path, blobs: set[str], base_revs: list[str] | None = None,
-                 main_walk: MainWalk | None = None) -> dict[str, list[Location]]:
+                 main_walk: MainWalk | None = None, *, stash: list[str] | None = None,
+                 notes: bool = True) -> dict[str, list[Location]]:
     """blob -> the commits (and paths) that introduce it. Unfound blobs are absent.
 
     base_revs limits the walk (a range scan); None means the whole repository.
     main_walk: a walk over the same revs (MAIN_REVS or base_revs) started early.
+    stash: the stash tips when the caller knows them (None: ask git); notes=False
+    when there are no notes refs (their walk would find nothing).
     """
     if not blobs:
         if main_walk is not None:
@@ -241,11 +251,11 @@ def locate_blobs(cwd: Path, blobs: set[str], base_revs: list[str] | None = None,
         return found  # a range: its own commits only
     remaining = blobs - found.keys()
     if remaining:
-        tips = stash_tips(cwd)
+        tips = _stash_log(cwd) if stash is None else stash
         if tips:
             found.update(log_find_objects(cwd, tips, remaining, "stash"))
             remaining = blobs - found.keys()
-    if remaining:
+    if remaining and notes:
         found.update(log_find_objects(cwd, ["--glob=refs/notes/*"], remaining, "note"))
         remaining = blobs - found.keys()
     if remaining:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import IO
 
 from psguard.errors import NotARepositoryError, PsguardError
 
@@ -108,6 +109,20 @@ def popen_git(args: list[str], cwd: Path | str, *, stdin: bool = False,
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE if stderr else subprocess.DEVNULL, bufsize=1 << 18)
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+
+
+def spawn_git(args: list[str], cwd: Path | str, *, stdout: IO[bytes],
+              stderr: IO[bytes] | None = None, stdin: IO[bytes] | None = None
+              ) -> subprocess.Popen[bytes]:
+    """A git walk that runs alongside a scan, writing to files: nothing has to read
+    its output meanwhile (an unread pipe would stop it). Never fetches; walk limits."""
+    try:
+        return subprocess.Popen(
+            git_command(args, cwd, no_fetch=True), env=no_fetch_env(),
+            stdin=subprocess.DEVNULL if stdin is None else stdin, stdout=stdout,
+            stderr=subprocess.DEVNULL if stderr is None else stderr)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
 

@@ -5,6 +5,8 @@
   are never cached, so they are scanned again (and never stored anywhere).
 - LocateCache: for an unchanged set of refs, the locations of blobs with hits and
   the objects found missing, so a repeated audit skips the walks.
+- HistoryCaches: both, as one history scan reads them, and what they say about it
+  (refs unchanged, same objects) under the key `refs_state`.
 
 Neither holds key material: object ids, paths, commit ids, authors and dates only.
 Files live under `<git dir>/psguard/`; any error reading or writing them is ignored
@@ -19,7 +21,9 @@ import os
 from pathlib import Path
 
 from psguard.git.locate import Location
-from psguard.git.packlist import own_objects_only
+from psguard.git.missing import UNWALKED
+from psguard.git.packlist import ObjectInfo, own_objects_only
+from psguard.git.snapshot import RepoSnapshot
 from psguard.models import Record
 from psguard.usercache import write_atomic
 
@@ -141,3 +145,90 @@ def odb_fingerprint(git_dir: Path) -> str | None:
     except OSError:
         return None
     return digest.hexdigest()
+
+
+# The first line of what refs_state hashes: a digest made by an earlier formula (and a
+# located cache saved under it) can never equal one made by this one, so such caches
+# are invalidated, not misread.
+_STATE_FORMAT = b"psguard-refs-v2\n"
+
+
+def refs_state(snap: RepoSnapshot, stash: list[str]) -> str:
+    """The located cache's key, from the run's snapshot: it changes when a ref, HEAD
+    or the stash's reflog does (locations and missing objects depend on nothing else)."""
+    import hashlib
+
+    digest = hashlib.sha256(_STATE_FORMAT)
+    for ref in snap.refs:
+        digest.update(b"%s %s\n" % (ref.oid.encode(), os.fsencode(ref.name)))
+    digest.update(f"\0{snap.head or ''}\0{' '.join(stash)}".encode())
+    return digest.hexdigest()
+
+
+class HistoryCaches(Record):
+    """The caches one history scan reads (none with --no-cache), and what they say
+    about this run: the refs unchanged (no walks), the same objects (no listing)."""
+
+    __slots__ = ("common_dir", "version", "state", "blobs", "located", "odb")
+
+    def __init__(self, common_dir: Path, version: str, state: str, blobs: BlobCache | None,
+                 located: LocateCache | None, odb: str | None) -> None:
+        self.common_dir = common_dir
+        self.version = version
+        self.state = state
+        self.blobs = blobs
+        self.located = located
+        self.odb = odb
+
+    @classmethod
+    def load(cls, common_dir: Path, version: str, state: str, *, enabled: bool
+             ) -> HistoryCaches:
+        if not enabled:
+            return cls(common_dir, version, state, None, None, None)
+        blobs = BlobCache.load(common_dir, version)
+        located = LocateCache.load(common_dir, version)
+        return cls(common_dir, version, state, blobs, located, odb_fingerprint(common_dir))
+
+    @property
+    def refs_unchanged(self) -> bool:
+        """Same refs as the cached run, and its walks went everywhere."""
+        return (self.located is not None and self.located.state == self.state
+                and UNWALKED not in self.located.missing)
+
+    @property
+    def same_objects(self) -> bool:
+        """Same object store as the cached run: only what was not clean needs reading."""
+        return (self.odb is not None and self.blobs is not None and bool(self.blobs.clean)
+                and self.located is not None and self.located.odb == self.odb)
+
+    @property
+    def cached_missing(self) -> list[str]:
+        return self.located.missing if self.located is not None else []
+
+    def is_clean(self, oid: str) -> bool:
+        return self.blobs is not None and self.blobs.is_clean(oid)
+
+    def pending(self) -> tuple[list[ObjectInfo], dict[str, int]]:
+        """The cached run's objects that were not clean, and its object counts."""
+        if self.located is None:
+            return [], {}
+        return ([ObjectInfo(oid, kind, 0) for oid, kind in self.located.pending],
+                self.located.counts)
+
+    def locations(self, blobs: set[str]) -> dict[str, list[Location]]:
+        """The cached locations of these blobs, when the refs are the same."""
+        if self.located is None or self.located.state != self.state:
+            return {}
+        return {b: self.located.located[b] for b in blobs if b in self.located.located}
+
+    def save(self, read: list[ObjectInfo], not_clean: set[str], missing: list[str],
+             located: dict[str, list[Location]], counts: dict[str, int]) -> None:
+        """After a scan that read `read`: the clean ones into the blob cache; the rest
+        (to read again), the missing objects, locations and counts into the other."""
+        if self.blobs is None:
+            return  # --no-cache
+        self.blobs.add([o.oid for o in read if o.oid not in not_clean])
+        self.blobs.save()
+        pending = [(o.oid, o.type) for o in read if o.oid in not_clean]
+        LocateCache(self.state, missing=sorted(set(missing)), located=located, odb=self.odb,
+                    pending=pending, counts=counts).save(self.common_dir, self.version)

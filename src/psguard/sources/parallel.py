@@ -1,0 +1,208 @@
+"""Reading many git objects on every core: the history and range sources' reader.
+
+The objects are split into contiguous slices of the pack order (catfile.shard), one
+long-lived `git cat-file --batch` reader a slice, each reading its slice backwards
+(so git inflates every object of a delta chain once: catfile.py); each object goes
+through the engine's literal prefilter and only on a hit through the rules. Small
+jobs run inline, with one reader.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from psguard.git import catfile
+from psguard.git.runner import GitError
+from psguard.models import Candidate
+from psguard.sources.objects import ObjectScanner
+
+_PARALLEL_MIN_BYTES = 4 << 20  # below this, one inline reader beats forking workers
+_MAX_WORKERS = 2  # one per core, at most two (more was never measured)
+# What a worker that failed sends back in place of its scanner's state.
+_NO_EXTRA: tuple[Any, ...] = ({}, set(), [], [], 0)
+
+
+def scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
+               counters: Any, index: int) -> tuple[list[Candidate], list[str]]:
+    """Read and scan one slice with its own cat-file reader: candidates, unreadable ids.
+
+    Blobs above max_file_size are skipped; their ids go to scanner.too_large.
+    counters (three a slice: objects, bytes, objects with hits) show progress.
+    """
+    cands: list[Candidate] = []
+    missing: list[str] = []
+    may_match = scanner.engine.may_match
+    n = nbytes = 0
+    for oid, kind, data in catfile.read_objects(root, (o.oid for o in objects),
+                                                scanner.max_size):
+        if kind == "missing":
+            missing.append(oid)
+            continue
+        if kind == "too-large":
+            scanner.too_large.append(oid)
+            continue
+        n += 1
+        nbytes += len(data)
+        if n & 255 == 0 and counters is not None:
+            counters[3 * index] = n
+            counters[3 * index + 1] = nbytes
+        if may_match(data):
+            found = scanner.scan(oid, kind, data)
+            if found:
+                cands.extend(found)
+                if counters is not None:
+                    counters[3 * index + 2] += 1
+    if counters is not None:
+        counters[3 * index] = n
+        counters[3 * index + 1] = nbytes
+    return cands, missing
+
+
+def _worker_main(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
+                 counters: Any, index: int, conn: Any) -> None:
+    try:
+        cands, missing = scan_slice(root, objects, scanner, counters, index)
+        nbytes_read = counters[3 * index + 1]
+        conn.send(("ok", cands, missing, (scanner.commit_times, scanner.hits,
+                                          scanner.problems, scanner.too_large, nbytes_read)))
+    except BaseException as exc:  # reported by the parent; never includes scanned bytes
+        conn.send(("error", f"{type(exc).__name__}: {exc}", [], _NO_EXTRA))
+    finally:
+        conn.close()
+
+
+class ParallelScan:
+    """One worker process per slice of the pack order, each with its own cat-file
+    reader: git inflates and Python filters on every core (threads would serialize
+    the Python side on the GIL). Small jobs run inline.
+
+    The workers start (fork) when this is made; `run` waits for them and collects
+    what they found."""
+
+    def __init__(self, root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
+                 workers: int | None = None) -> None:
+        import multiprocessing
+
+        self.root = root
+        self.scanner = scanner
+        self.total_objects = len(objects)
+        self.total_bytes = sum(o.size for o in objects)  # on disk: for balancing only
+        self.bytes_read = 0
+        big = self.total_bytes >= _PARALLEL_MIN_BYTES
+        if workers is None:
+            workers = max(1, min(_MAX_WORKERS, os.cpu_count() or 1))
+        self.slices = catfile.shard(objects, workers if big else 1)
+        self.procs: list[Any] = []
+        self.conns: list[Any] = []
+        self.counters: Any = None
+        if len(self.slices) > 1:
+            ctx = multiprocessing.get_context("fork")
+            self.counters = ctx.Array("q", 3 * len(self.slices), lock=False)
+            for i, part in enumerate(self.slices):
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_worker_main, daemon=True,
+                                   args=(root, part, scanner, self.counters, i, send))
+                proc.start()
+                send.close()
+                self.procs.append(proc)
+                self.conns.append(recv)
+
+    def run(self, on_first_hit: Callable[[], None] | None = None, *,
+            progress: bool = False) -> tuple[list[Candidate], list[str]]:
+        """Wait for the workers (with a progress bar when asked and stderr is a
+        terminal), calling on_first_hit once as soon as one hits; then collect.
+        Inline, on_first_hit is never called: the scan is over before it could help."""
+        if self.procs and progress and sys.stderr.isatty():
+            show_progress(self, on_first_hit)
+        elif self.procs:
+            self.wait(on_first_hit)
+        return self.collect()
+
+    def done(self) -> tuple[int, int]:
+        """Objects and bytes read so far, over all workers."""
+        if self.counters is None:
+            return 0, 0
+        vals = list(self.counters)
+        return sum(vals[0::3]), sum(vals[1::3])
+
+    def any_hits(self) -> bool:
+        return self.counters is not None and any(list(self.counters)[2::3])
+
+    def wait(self, on_first_hit: Callable[[], None] | None) -> None:
+        """Until the workers are done; calls on_first_hit once, as soon as one hits."""
+        while not self.finished():
+            if on_first_hit is not None and self.any_hits():
+                on_first_hit()
+                on_first_hit = None
+            time.sleep(0.05)
+
+    def finished(self) -> bool:
+        return all(c.poll() for c in self.conns)
+
+    def collect(self) -> tuple[list[Candidate], list[str]]:
+        """Candidates and unreadable ids of every slice; the workers' scanner state
+        (commit times, hits, problems, oversized blobs) merged into self.scanner."""
+        if not self.procs:
+            counters = [0, 0, 0]
+            result = scan_slice(self.root, self.slices[0], self.scanner, counters, 0)
+            self.bytes_read = counters[1]
+            return result
+        cands_all: list[Candidate] = []
+        missing_all: list[str] = []
+        errors: list[str] = []
+        for conn in self.conns:
+            try:
+                status, a, b, extra = conn.recv()
+            except EOFError:
+                status, a, b, extra = ("error", "worker exited unexpectedly", [], _NO_EXTRA)
+            if status != "ok":
+                errors.append(str(a))
+                continue
+            cands_all.extend(a)
+            missing_all.extend(b)
+            self._merge(extra)
+        for proc in self.procs:
+            proc.join()
+        if errors:
+            raise GitError(f"history scan failed: {errors[0]}")
+        return cands_all, missing_all
+
+    def _merge(self, extra: tuple[Any, ...]) -> None:
+        commit_times, hits, problems, too_large, nbytes = extra
+        self.scanner.commit_times.update(commit_times)
+        self.scanner.hits.update(hits)
+        self.scanner.problems.extend(problems)
+        self.scanner.too_large.extend(too_large)
+        self.bytes_read += nbytes
+
+
+def show_progress(par: ParallelScan, on_first_hit: Callable[[], None] | None) -> None:
+    """A rich progress bar on stderr until the workers are done (terminals only)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import Progress as RichProgress
+
+    started = time.perf_counter()
+    with RichProgress(TextColumn("scanning history"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("objects  {task.fields[read]}"), TimeRemainingColumn(),
+                      transient=True) as bar:
+        task = bar.add_task("history", total=par.total_objects or 1, read="")
+        while not par.finished():
+            objects, nbytes = par.done()
+            rate = nbytes / max(time.perf_counter() - started, 1e-3)
+            bar.update(task, completed=objects,
+                       read=f"{nbytes / 1e6:,.0f} MB read, {rate / 1e6:,.0f} MB/s")
+            if on_first_hit is not None and par.any_hits():
+                on_first_hit()
+                on_first_hit = None
+            time.sleep(0.1)
+        bar.update(task, completed=par.total_objects)
