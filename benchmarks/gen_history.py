@@ -121,6 +121,55 @@ def edit(rng: random.Random, data: bytes, donors: list[tuple[str, bytes]],
     return b"\n".join(lines)
 
 
+def random_changes(rng: random.Random, cur: dict[str, bytes],
+                   donors: list[tuple[str, bytes]], base_size: dict[str, int],
+                   edits: int) -> dict[str, bytes | None]:
+    """One commit's edits, adds, deletes and renames, applied to cur."""
+    changes: dict[str, bytes | None] = {}
+    for _ in range(rng.randint(1, edits * 2 - 1)):
+        path = rng.choice(list(cur)) if rng.random() < 0.9 or not cur else None
+        r = rng.random()
+        if path is None or r < 0.03:  # add a file
+            src, data = rng.choice(donors)
+            path = f"src/{rng.randint(0, 99)}/{src}"
+            cur[path] = data
+            base_size[path] = max(len(data), 2000)
+        elif r < 0.05 and len(cur) > 50:  # delete
+            del cur[path]
+            changes[path] = None
+            continue
+        elif r < 0.07 and len(cur) > 50:  # rename
+            data = cur.pop(path)
+            changes[path] = None
+            path = path.replace("src/", f"src/moved{rng.randint(0, 9)}/", 1)
+            cur[path] = data
+            base_size[path] = base_size.get(path, 2000)
+        else:
+            cur[path] = edit(rng, cur[path], donors, base_size.get(path, 2000))
+        changes[path] = cur[path]
+    return changes
+
+
+def merge_changes(rng: random.Random, state: dict[str, bytes], side: dict[str, bytes],
+                  side_changed: set[str], donors: list[tuple[str, bytes]],
+                  base_size: dict[str, int]) -> dict[str, bytes | None]:
+    """Merge a side branch into state: its versions win; sometimes an extra edit."""
+    merged: dict[str, bytes | None] = {}
+    for path in sorted(side_changed):
+        sdata = side.get(path)
+        if state.get(path) != sdata:
+            merged[path] = sdata
+            if sdata is None:
+                state.pop(path, None)
+            else:
+                state[path] = sdata
+    if rng.random() < 0.3 and state:
+        path = rng.choice(list(state))
+        state[path] = edit(rng, state[path], donors, base_size.get(path, 2000))
+        merged[path] = state[path]
+    return merged
+
+
 def generate(out: Path, commits: int, files: int, edits: int, seed: int, keys: int) -> dict[
         str, int]:
     rng = random.Random(seed)
@@ -152,28 +201,7 @@ def generate(out: Path, commits: int, files: int, edits: int, seed: int, keys: i
             side_changed = set()
         on_side = side is not None and rng.random() < 0.5
         cur = side[1] if side is not None and on_side else state
-        changes: dict[str, bytes | None] = {}
-        for _ in range(rng.randint(1, edits * 2 - 1)):
-            path = rng.choice(list(cur)) if rng.random() < 0.9 or not cur else None
-            r = rng.random()
-            if path is None or r < 0.03:  # add a file
-                src, data = rng.choice(donors)
-                path = f"src/{rng.randint(0, 99)}/{src}"
-                cur[path] = data
-                base_size[path] = max(len(data), 2000)
-            elif r < 0.05 and len(cur) > 50:  # delete
-                del cur[path]
-                changes[path] = None
-                continue
-            elif r < 0.07 and len(cur) > 50:  # rename
-                data = cur.pop(path)
-                changes[path] = None
-                path = path.replace("src/", f"src/moved{rng.randint(0, 9)}/", 1)
-                cur[path] = data
-                base_size[path] = base_size.get(path, 2000)
-            else:
-                cur[path] = edit(rng, cur[path], donors, base_size.get(path, 2000))
-            changes[path] = cur[path]
+        changes = random_changes(rng, cur, donors, base_size, edits)
         if i in key_commits:
             path = f"config/settings-{i}.env"
             key = planted_key()
@@ -197,20 +225,7 @@ def generate(out: Path, commits: int, files: int, edits: int, seed: int, keys: i
         i += 1
         stats["commits"] += 1
         if side is not None and i - side[2] > 30 and i < commits:
-            # merge the side branch: its versions win; sometimes an extra edit in the merge
-            merged: dict[str, bytes | None] = {}
-            for path in sorted(side_changed):
-                sdata = side[1].get(path)
-                if state.get(path) != sdata:
-                    merged[path] = sdata
-                    if sdata is None:
-                        state.pop(path, None)
-                    else:
-                        state[path] = sdata
-            if rng.random() < 0.3 and state:
-                path = rng.choice(list(state))
-                state[path] = edit(rng, state[path], donors, base_size.get(path, 2000))
-                merged[path] = state[path]
+            merged = merge_changes(rng, state, side[1], side_changed, donors, base_size)
             when += 60
             head = stream.commit("refs/heads/main", when, f"merge {side[3]}\n", head, side[0],
                                  sorted(merged.items()))

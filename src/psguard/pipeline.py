@@ -56,9 +56,10 @@ def run_scan(req: ScanRequest) -> ScanResult:
     findings, inline = group_candidates(found.candidates,
                                         req.min_confidence or config.min_confidence,
                                         pre_existing=found.pre_existing)
-    from psguard.stages.git_facts import add_git_facts
+    if findings and found.commit_facts is not None:
+        from psguard.stages.git_facts import add_git_facts
 
-    findings = add_git_facts(findings, found.commit_facts, repo.find())
+        findings = add_git_facts(findings, found.commit_facts, repo.find())
     kept = apply_suppressions(findings, inline, req, config)  # no git calls when clean
     findings = _verify(req, config, kept.findings)
     if findings:

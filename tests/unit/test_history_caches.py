@@ -6,12 +6,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from conftest import Repo
 from psguard.git.locate import Location, stash_tips
 from psguard.git.missing import UNWALKED
 from psguard.git.packlist import ObjectInfo
 from psguard.git.snapshot import open_snapshot
 from psguard.sources.blobcache import HistoryCaches, LocateCache, refs_state
+from psguard.testing import Repo
 
 VERSION = "test-1"
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Repo, make_key
 from psguard.config import Config
 from psguard.git.snapshot import Repository
 from psguard.pipeline import build_engine
 from psguard.request import Mode, ScanRequest
 from psguard.sources.base import SourceInput, SourceResult
 from psguard.sources.history import scan_history
+from psguard.testing import Repo, make_key
 
 
 @pytest.fixture

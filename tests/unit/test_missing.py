@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Repo
 from psguard.git import catfile
 from psguard.git.locate import stash_tips
 from psguard.git.missing import (
@@ -17,6 +16,7 @@ from psguard.git.missing import (
     still_missing,
 )
 from psguard.git.snapshot import RepoSnapshot, open_snapshot
+from psguard.testing import Repo
 
 ABSENT = "0123456789abcdef" * 2 + "01234567"  # a well-formed id no repository holds
 

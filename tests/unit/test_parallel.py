@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from conftest import Repo, make_key
 from psguard.config import Config
 from psguard.git import catfile
 from psguard.git.packlist import ObjectInfo
@@ -17,6 +16,7 @@ from psguard.pipeline import build_engine
 from psguard.sources import parallel
 from psguard.sources.objects import ObjectScanner
 from psguard.sources.parallel import ParallelScan
+from psguard.testing import Repo, make_key
 
 ABSENT = "0123456789abcdef" * 2 + "01234567"  # a well-formed id no repository holds
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Repo
 from psguard.errors import UsageError
 from psguard.git.ranges import range_objects, resolve_range
+from psguard.testing import Repo
 
 
 def test_resolve_range_gives_rev_list_arguments(repo: Repo) -> None:
