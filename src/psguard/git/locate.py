@@ -275,47 +275,6 @@ def refs_containing(cwd: Path, commits: Iterable[str]) -> list[str]:
     return [decode_path(r) for r in proc.stdout.split(b"\n") if r]
 
 
-def refs_containing_each(cwd: Path, commit_sets: list[set[str]]) -> list[list[str]]:
-    """refs_containing for each set, from one walk over all refs' commits.
-
-    `for-each-ref --contains` walks history once per question (0.2-0.3 s each on a
-    27,000-commit repository; a report with many keys asks many). Here one
-    `rev-list --all --parents`, parents first, carries a bit per commit asked about
-    from each commit to its children; a ref holds the commits whose bits its tip has.
-    """
-    targets = sorted({c.encode() for s in commit_sets for c in s})
-    if not targets:
-        return [[] for _ in commit_sets]
-    bit = {c: 1 << i for i, c in enumerate(targets)}
-    walk = run_git(["rev-list", "--all", "--topo-order", "--reverse", "--parents"], cwd,
-                   check=False, no_fetch=True)
-    refs = run_git(["for-each-ref", "--format=%(objectname) %(*objectname) %(refname)"],
-                   cwd, check=False, no_fetch=True)
-    if walk.returncode != 0 or refs.returncode != 0:  # a damaged repository: ask git
-        return [refs_containing(cwd, s) if s else [] for s in commit_sets]
-    reached: dict[bytes, int] = {}  # commit -> bits of the asked-about commits it holds
-    for line in walk.stdout.split(b"\n"):
-        ids = line.split(b" ")
-        mask = bit.get(ids[0], 0)
-        for parent in ids[1:]:
-            mask |= reached.get(parent, 0)
-        if mask:
-            reached[ids[0]] = mask
-    tips: list[tuple[str, int]] = []
-    for line in refs.stdout.split(b"\n"):
-        fields = line.split(b" ", 2)
-        if len(fields) == 3:
-            tip = fields[1] or fields[0]  # an annotated tag: the commit it names
-            tips.append((decode_path(fields[2]), reached.get(tip, 0)))
-    out: list[list[str]] = []
-    for s in commit_sets:
-        want = 0
-        for c in s:
-            want |= bit[c.encode()]
-        out.append([name for name, mask in tips if mask & want])
-    return out
-
-
 def tree_blobs(cwd: Path, rev: str = "HEAD", attributes: list[str] | None = None
                ) -> tuple[set[str], list[str]]:
     """Blob ids in rev's tree and the paths of its submodules (gitlinks).

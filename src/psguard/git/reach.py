@@ -6,7 +6,7 @@ refs hold a commit (published, tag-only, off-branch, in the primary remote ref, 
 tags and notes refs) is answered for every asked-about commit by one walk: `rev-list
 --all --parents`, parents first, carries a bit per asked-about commit from each commit
 to its children, so the tip of each ref holds the bits of the asked-about commits it
-reaches (as locate.refs_containing_each does). A second process reads the commits'
+reaches (git/ancestry.py). A second process reads the commits'
 parents, authors and dates. Commits the walk never meets (older stash entries, amended
 commits) are reachable from no ref; one `cat-file --batch-check` tells whether they
 exist at all.
@@ -193,7 +193,7 @@ class ReachReader:
         wanted = r.tag_only | (r.published - r.in_primary) | notes
         if masks is not None:
             r.containing = {c: masks.refs_holding([c]) for c in wanted}
-        else:  # as locate.refs_containing_each answers when its walk fails
+        else:  # the walk failed: ask git one question at a time
             r.containing = {c: refs_containing(self.root, {c}) for c in wanted}
         return r
 

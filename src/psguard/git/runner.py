@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import IO
 
-from psguard.errors import NotARepositoryError, PsguardError
+from psguard.errors import PsguardError
 
 SAFE_OPTIONS = (
     "-c", "core.fsmonitor=false",
@@ -139,29 +139,3 @@ def run_git(args: list[str], cwd: Path | str, *, input: bytes | None = None,
         message = proc.stderr.decode(errors="replace").strip().splitlines()
         raise GitError(f"git {args[0]} failed: {message[-1] if message else proc.returncode}")
     return proc
-
-
-def git_output(args: list[str], cwd: Path | str) -> bytes:
-    return run_git(args, cwd).stdout
-
-
-def find_toplevel(path: Path) -> Path | None:
-    """The work tree root containing path, or None outside a work tree."""
-    if not path.is_dir():
-        return None
-    proc = run_git(["rev-parse", "--show-toplevel"], path, check=False)
-    if proc.returncode != 0:
-        return None
-    return Path(os.fsdecode(proc.stdout.rstrip(b"\n")))
-
-
-def require_repository(path: Path) -> Path:
-    """The git directory's work tree root for git modes, or a clear error (exit 2)."""
-    if not path.exists():
-        raise NotARepositoryError(f"{path}: no such directory")
-    proc = run_git(["rev-parse", "--git-dir"], path, check=False)
-    if proc.returncode != 0:
-        raise NotARepositoryError(f"{path}: not a git repository "
-                                  "(run inside a repository or pass its path)")
-    top = find_toplevel(path)
-    return top if top is not None else path

@@ -49,8 +49,3 @@ def exposure_label(f: Finding) -> str:
 
 def status_label(status: str) -> str:
     return status.replace("_", " ")
-
-
-def is_blocking_by_default(f: Finding) -> bool:
-    """Reports do not know --fail-on; they mark everything but pre-existing keys."""
-    return not f.pre_existing

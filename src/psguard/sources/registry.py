@@ -6,33 +6,40 @@ from __future__ import annotations
 from psguard.request import Mode
 from psguard.sources.base import SourceInput, SourceResult
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from psguard.sources.base import Source
+
 
 def read_source(given: SourceInput) -> SourceResult:
-    mode = given.request.mode
+    return source_for(given.request.mode)(given)
+
+
+def source_for(mode: Mode) -> Source:
     if mode is Mode.WORKTREE:
         from psguard.sources.worktree import scan_worktree
 
-        return scan_worktree(given)
+        return scan_worktree
     if mode is Mode.STAGED:
         from psguard.sources.staged import scan_staged
 
-        return scan_staged(given)
+        return scan_staged
     if mode is Mode.STDIN:
         from psguard.sources.stdin import scan_stdin
 
-        return scan_stdin(given)
+        return scan_stdin
     if mode is Mode.HISTORY:
         from psguard.sources.history import scan_history
 
-        return scan_history(given)
+        return scan_history
     if mode is Mode.RANGE:
         from psguard.sources.revrange import scan_range
 
-        return scan_range(given)
+        return scan_range
     from psguard.sources import hooks
 
     if mode is Mode.REVS:
-        return hooks.scan_rev_list(given)
+        return hooks.scan_rev_list
     if mode is Mode.COMMIT_MSG:
-        return hooks.scan_message(given)
-    return hooks.scan_named_files(given)
+        return hooks.scan_message
+    return hooks.scan_named_files
