@@ -1,6 +1,6 @@
 """What every hook shares: failing closed, the blocking message, bypass instructions.
 
-Kept free of heavy imports (rich, GitPython, httpx): this module runs on every commit.
+Kept free of heavy imports (rich, httpx): this module runs on every commit.
 The advice in a blocking message is stages.remediation's, laid out here.
 """
 

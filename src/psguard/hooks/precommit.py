@@ -1,7 +1,7 @@
 """`psguard hook pre-commit`: block a commit that adds a Poolside key.
 
 Scans what the index would add to HEAD (Mode.STAGED). The clean path imports
-no rich, GitPython or httpx and runs a handful of git commands.
+no rich or httpx and runs two git commands (diff-index, cat-file).
 """
 
 from __future__ import annotations
