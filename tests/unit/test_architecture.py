@@ -113,3 +113,31 @@ def test_only_git_runs_git() -> None:
                 if names:
                     offenders.append(f"{name}: from {node.module} import {sorted(names)}")
     assert offenders == []
+
+
+# (modules under this prefix, prefixes they must not import): ARCHITECTURE.md's layers
+_LAYERS = [
+    ("psguard.git", ("psguard.sources", "psguard.stages", "psguard.engine",
+                     "psguard.decoders", "psguard.pipeline", "psguard.report",
+                     "psguard.hooks", "psguard.ci", "psguard.verify", "psguard.request")),
+    ("psguard.decoders", ("psguard.engine", "psguard.sources", "psguard.stages",
+                          "psguard.pipeline")),
+    ("psguard.engine", ("psguard.sources", "psguard.stages", "psguard.pipeline")),
+    ("psguard.sources", ("psguard.stages", "psguard.pipeline", "psguard.report",
+                         "psguard.hooks", "psguard.ci", "psguard.verify")),
+    ("psguard.stages", ("psguard.pipeline", "psguard.report", "psguard.hooks",
+                        "psguard.ci")),
+]
+
+
+def test_layers_import_downwards_only() -> None:
+    graph = _graph()
+    wrong = []
+    for module, deps in graph.items():
+        for prefix, forbidden in _LAYERS:
+            if module.startswith(prefix):
+                wrong += [f"{module} -> {d}" for d in deps if d.startswith(forbidden)]
+        if not module.startswith(("psguard.commands", "psguard.cli", "psguard.__main__")):
+            wrong += [f"{module} -> {d}" for d in deps
+                      if d.startswith(("psguard.commands", "psguard.cli"))]
+    assert wrong == []
