@@ -101,6 +101,7 @@ class RepoSnapshot(Record):
         question of the kind "which refs hold this commit"; None when a missing commit
         stopped the walk (a damaged or partial repository)."""
         if not self._graph:
+            _ = self.refs  # refs first: the graph then holds every tip they name
             proc = run_git(["rev-list", "--all", "--topo-order", "--reverse", "--parents"],
                            self.root, check=False, no_fetch=True)
             self._graph.append(proc.stdout if proc.returncode == 0 else None)
