@@ -5,23 +5,15 @@ from __future__ import annotations
 import gzip
 import io
 import tarfile
-import zipfile
 
 from psguard.decoders.archives import ArchiveDecoder, archive_kind
 from psguard.decoders.base import Budget, DecodeLimits
 from psguard.models import Origin
 from psguard.testing import make_key
+from psguard.testing.corpus import zip_bytes
 
 ORIGIN = Origin(kind="file", path="bundle.zip")
 DECODER = ArchiveDecoder()
-
-
-def zip_bytes(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, content in members.items():
-            zf.writestr(name, content)
-    return buf.getvalue()
 
 
 def test_zip_members_are_named_and_the_member_limit_is_reported() -> None:

@@ -89,21 +89,29 @@ def _index_entries(cwd: Path, pathspec: list[str]) -> list[tuple[str, str, str]]
 
 def read_blobs(top: Path, oids: list[str]) -> dict[str, bytes]:
     """Blob contents by id, in one cat-file call."""
-    if not oids:
+    return read_named(top, list(dict.fromkeys(oids)))
+
+
+def read_named(top: Path, names: list[str], *, check: bool = True) -> dict[str, bytes]:
+    """Contents of objects named like a blob id, `:path` (the index) or `HEAD:path`,
+    by the name asked for, in one `cat-file --batch`; what git lacks is left out."""
+    names = [n for n in names if "\n" not in n]  # one name a line
+    if not names:
         return {}
-    unique = list(dict.fromkeys(oids))
-    proc = run_git(["cat-file", "--batch"], top, input=("\n".join(unique) + "\n").encode(),
-                   no_fetch=True)
+    proc = run_git(["cat-file", "--batch"], top,
+                   input=os.fsencode("\n".join(names) + "\n"), check=check, no_fetch=True)
     data = proc.stdout
     out: dict[str, bytes] = {}
     pos = 0
-    while pos < len(data):
-        eol = data.index(b"\n", pos)
+    for name in names:  # git answers every name, in order
+        eol = data.find(b"\n", pos)
+        if eol < 0:
+            break
         header = data[pos:eol].split(b" ")
         pos = eol + 1
         if len(header) != 3:
             continue  # missing
         size = int(header[2])
-        out[header[0].decode()] = data[pos:pos + size]
+        out[name] = data[pos:pos + size]
         pos += size + 1
     return out

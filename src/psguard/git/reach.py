@@ -23,6 +23,7 @@ import stat
 from pathlib import Path
 
 from psguard.git.ancestry import Holders, holders
+from psguard.git.index import read_named
 from psguard.git.locate import refs_containing
 from psguard.git.runner import run_git
 from psguard.git.snapshot import RepoSnapshot
@@ -122,28 +123,7 @@ class ReachReader:
 
     def _read(self, names: list[str]) -> dict[str, bytes]:
         """Contents of objects named like `:path` or a blob id."""
-        safe = [n for n in names if "\n" not in n]
-        if not safe:
-            return {}
-        # no_fetch: in a partial clone git would fetch each missing object from the
-        # promisor remote; advice must never reach the network.
-        proc = run_git(["cat-file", "--batch"], self.root,
-                       input=os.fsencode("\n".join(safe) + "\n"), check=False, no_fetch=True)
-        data = proc.stdout
-        out: dict[str, bytes] = {}
-        pos = 0
-        for name in safe:
-            nl = data.find(b"\n", pos)
-            if nl < 0:
-                break
-            header = data[pos:nl].split(b" ")
-            pos = nl + 1
-            if len(header) != 3:
-                continue
-            size = int(header[2])
-            out[name] = data[pos:pos + size]
-            pos += size + 1
-        return out
+        return read_named(self.root, names, check=False)
 
     def _path_history(self, paths: list[str]) -> list[tuple[str, str, str]]:
         """(commit, path, new blob) for each commit (any ref) that changed one of paths.

@@ -1,8 +1,8 @@
 """The staged source: what the index would add to HEAD (the pre-commit path).
 
 Content comes from the index (a partially staged file is judged by what would be
-committed), not from the working tree. Three git calls on the clean path:
-`rev-parse`, `diff-index --cached` and one `cat-file --batch` for the staged blobs.
+committed), not from the working tree. Two git calls on the clean path:
+`diff-index --cached` and one `cat-file --batch` for the staged blobs.
 Only when a staged blob holds a key are the HEAD versions of the touched files read,
 to tell keys this commit adds (blocking) from keys HEAD already had (pre-existing).
 

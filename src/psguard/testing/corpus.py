@@ -88,7 +88,7 @@ def new_key(rng: random.Random, shape: tuple[str, int]) -> str:
             return P + body
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
+def zip_bytes(members: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, content in members.items():
@@ -212,15 +212,15 @@ POSITIVE_FORMS.update({
     "utf-16le": lambda r, k: ("profile.ps1", (
         f'# PowerShell profile\r\n$env:POOLSIDE_API_KEY = "{k}"\r\n').encode("utf-16")),
     "utf-16be": lambda r, k: ("export.txt", f"name=poolside\nkey={k}\n".encode("utf-16-be")),
-    "zip": lambda r, k: ("config.zip", _zip({"README.txt": b"settings\n",
+    "zip": lambda r, k: ("config.zip", zip_bytes({"README.txt": b"settings\n",
                                              "conf/.env": _env(k)})),
-    "jar": lambda r, k: ("service.jar", _zip({
+    "jar": lambda r, k: ("service.jar", zip_bytes({
         "META-INF/MANIFEST.MF": b"Manifest-Version: 1.0\n",
         "BOOT-INF/classes/application.properties": f"poolside.api-key={k}\n".encode()})),
-    "whl": lambda r, k: ("tool-1.0-py3-none-any.whl", _zip({
+    "whl": lambda r, k: ("tool-1.0-py3-none-any.whl", zip_bytes({
         "tool/__init__.py": b"", "tool/_settings.py": f'KEY = "{k}"\n'.encode()})),
-    "nested-archive": lambda r, k: ("bundle.zip", _zip({
-        "lib/inner.jar": _zip({"app.yaml": f"api_key: {k}\n".encode()})})),
+    "nested-archive": lambda r, k: ("bundle.zip", zip_bytes({
+        "lib/inner.jar": zip_bytes({"app.yaml": f"api_key: {k}\n".encode()})})),
     "gzip": lambda r, k: ("env.gz", gzip.compress(_env(k))),
     "tar.gz": lambda r, k: ("backup.tar.gz", _tar_gz({
         "backup/home/.bashrc": f"alias ll='ls -l'\nexport POOLSIDE_API_KEY={k}\n".encode()})),
@@ -351,7 +351,7 @@ def _negative_data(form: str, rng: random.Random) -> tuple[str, bytes]:
             {"png": base64.b64encode(os.urandom(30000)).decode()}).encode()),
         "utf-16-cli": lambda: ("notes-utf16.txt", (
             f'ps -ef\r\nclass="{P}md-4 {P}3"\r\n').encode("utf-16")),
-        "zip-css": lambda: ("theme.zip", _zip({"css/utilities.css": css.encode()})),
+        "zip-css": lambda: ("theme.zip", zip_bytes({"css/utilities.css": css.encode()})),
         "gzip-css": lambda: ("utilities.css.gz", gzip.compress(css.encode())),
         "notebook-css": lambda: ("styles.ipynb", _notebook(
             [f"html = '<div class=\"{P}3\">'\n"], [css])),
