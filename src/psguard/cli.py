@@ -40,8 +40,12 @@ def build_parser(only: str | None = None) -> Parser:
 
 def main(argv: list[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else argv
-    args = build_parser(only=given[0] if given else None).parse_args(given)
     try:
+        if given and given[0] in COMMANDS:
+            # a command may need to read its own argv first (hook: file names as options)
+            prepare = getattr(_command(given[0]), "prepare_argv", None)
+            given = prepare(given) if prepare else given
+        args = build_parser(only=given[0] if given else None).parse_args(given)
         code: int = _command(args.command).run(args)
         return code
     except PsguardError as exc:

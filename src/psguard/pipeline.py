@@ -14,7 +14,7 @@ import time
 from psguard.config import Config, load_config, repo_root
 from psguard.engine.engine import Engine
 from psguard.git.snapshot import Repository
-from psguard.models import Finding, Origin, ScanResult, scrub_keys
+from psguard.models import Finding, Origin, ScanResult, Status, scrub_keys
 from psguard.request import Mode, ScanRequest
 from psguard.rules.loader import load_rules
 from psguard.sources.base import SourceInput
@@ -51,6 +51,7 @@ def request_config(req: ScanRequest) -> Config:
 def run_scan(req: ScanRequest) -> ScanResult:
     started = time.perf_counter()
     config = request_config(req)
+    check_policy(req, config)
     repo = Repository(req.path)
     found = read_source(SourceInput(req, config, build_engine(config), repo))
     findings, inline = group_candidates(found.candidates,
@@ -72,6 +73,19 @@ def run_scan(req: ScanRequest) -> ScanResult:
     result.suppressed_by = kept.by
     result.stats.seconds = time.perf_counter() - started
     return result
+
+
+def check_policy(req: ScanRequest, config: Config) -> None:
+    """A --fail-on that cannot block is a usage error, before anything is read."""
+    from psguard.stages.policy import parse_fail_on, require_satisfiable
+
+    statuses = parse_fail_on(req.fail_on)
+    if Status.NOT_CHECKED in statuses:
+        return  # the usual case: no need to ask whether verification is on
+    from psguard.verify.run import user_enabled
+
+    scanned = None if req.mode is Mode.STDIN else req.path
+    require_satisfiable(statuses, req.verify or config.verify or user_enabled(scanned))
 
 
 def _locate_and_advise(findings: list[Finding], req: ScanRequest, repo: Repository

@@ -463,3 +463,77 @@ def test_pre_commit_hook_with_file_names(repo: Repo) -> None:
     # --all-files passes every file: the committed key is found in the work tree
     run = run_psguard("hook", "pre-commit", "new.txt", "tracked.txt", cwd=repo.path)
     assert run.code == 1 and "tracked.txt:1:1" in run.stderr and key not in run.stderr
+
+
+# --- file names are never options (issue 19, row 1) -------------------------------------
+
+
+def _fw_args_config(framework: dict[str, str], args: str) -> str:
+    """psguard's pre-commit hook with the user's own `args:` in the config."""
+    return framework_config(framework["repo"], framework["rev"]).replace(
+        "      - id: psguard\n", f"      - id: psguard\n        args: {args}\n", 1)
+
+
+@pytest.mark.parametrize("name", ["-h", "--help", "--fail-on=rejected", "--show-secrets",
+                                  "--config"])
+def test_framework_file_named_like_an_option_is_a_file(fw_repo: Repo, name: str) -> None:
+    key = make_key()
+    fw_repo.write("settings.py", f'POOLSIDE_API_KEY = "{key}"\n')
+    fw_repo.write(name, "nothing here\n")
+    fw_repo.git("add", "--", "settings.py", name)
+    proc = git_run(fw_repo, "commit", "-m", "sneak it in")
+    out = output(proc)
+    assert proc.returncode != 0, out
+    assert "commit blocked" in out and key[-4:] in out
+    assert key not in out and "usage:" not in out
+    assert fw_repo.git("log", "--format=%s", "-1") == "add pre-commit config"
+
+
+def test_framework_honours_the_users_args(fw_repo: Repo, framework: dict[str, str]) -> None:
+    fw_repo.write(".pre-commit-config.yaml", _fw_args_config(framework, "[--show-secrets]"))
+    fw_repo.commit("show keys in hook output", ".pre-commit-config.yaml")
+    key = make_key()
+    fw_repo.write("settings.py", f'POOLSIDE_API_KEY = "{key}"\n')
+    fw_repo.write("-h", "a file, not an option\n")
+    fw_repo.git("add", "--", "settings.py", "-h")
+    proc = git_run(fw_repo, "commit", "-m", "add settings")
+    assert proc.returncode == 1, output(proc)
+    assert key in output(proc)  # the user's own --show-secrets took effect
+
+
+def test_framework_fail_on_live_without_verification_blocks(
+        fw_repo: Repo, framework: dict[str, str]) -> None:
+    fw_repo.write(".pre-commit-config.yaml", _fw_args_config(framework, "[--fail-on, live]"))
+    fw_repo.git("add", ".pre-commit-config.yaml")
+    # a hook that can never block refuses every commit, its own config's included
+    assert "can never block" in output(git_run(fw_repo, "commit", "-m", "only live keys"))
+    git_run(fw_repo, "commit", "--no-verify", "-m", "only live keys block")
+    key = make_key()
+    fw_repo.write("settings.py", f'POOLSIDE_API_KEY = "{key}"\n')
+    fw_repo.git("add", "settings.py")
+    proc = git_run(fw_repo, "commit", "-m", "add settings")
+    out = output(proc)
+    assert proc.returncode != 0, out
+    assert "--fail-on live can never block without verification" in out
+    assert fw_repo.git("log", "--format=%s", "-1") == "only live keys block"
+
+
+def test_native_hook_file_named_like_an_option_is_a_file(repo: Repo) -> None:
+    assert install(repo).code == 0
+    key = make_key()
+    repo.write("settings.py", f'POOLSIDE_API_KEY = "{key}"\n')
+    repo.write("--show-secrets", "x\n")
+    repo.git("add", "--", "settings.py", "--show-secrets")
+    proc = git_run(repo, "commit", "-m", "sneak it in")
+    out = output(proc)
+    assert proc.returncode == 1, out
+    assert key not in out and key[-4:] in out
+
+
+def test_hook_unknown_option_blocks_with_one_line(repo: Repo) -> None:
+    key = make_key()
+    repo.write("settings.py", f'POOLSIDE_API_KEY = "{key}"\n')
+    repo.git("add", "settings.py")
+    run = run_psguard("hook", "pre-commit", "--no-such-option", "settings.py", cwd=repo.path)
+    assert run.code == 2
+    assert run.stderr.count("\n") == 1 and "unknown option '--no-such-option'" in run.stderr

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
+
+from psguard.errors import UsageError
 
 HOOK_NAMES = ("pre-commit", "pre-push", "commit-msg")
 DESCRIPTION = (
@@ -12,6 +15,58 @@ DESCRIPTION = (
     "framework's PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF); commit-msg scans the message "
     "file. Exit codes: 0 go ahead, 1 blocked by a finding, 2 blocked because the check "
     "could not run (fail closed).")
+
+
+# The hook's own options and whether each takes a value. prepare_argv reads this to tell
+# options from the file names the pre-commit framework appends (with no `--` before them).
+OPTIONS_WITH_VALUE = frozenset({"--config", "--fail-on"})
+OPTION_FLAGS = frozenset({"--show-secrets", "-h", "--help"})
+
+
+def prepare_argv(argv: list[str]) -> list[str]:
+    """`hook [OPTIONS] NAME [OPTIONS] [ARGS]` rewritten as `hook OPTIONS NAME -- ARGS`.
+
+    The framework runs `entry + args + file names`, so a staged file called `-h` or
+    `--show-secrets` would otherwise be read as an option. A token is an option only if it
+    is one of ours spelled out in full and names no existing path; the first token that is
+    not (a path, a plain name, `--`) starts the arguments. An unknown option that is not a
+    path is a usage error: the hook blocks rather than guess.
+    """
+    command, tokens = argv[:1], argv[1:]
+    options: list[str] = []
+    name: str | None = None
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
+        if token == "--" and name is not None:
+            break
+        if _is_option(token):
+            options.append(token)
+            if token in OPTIONS_WITH_VALUE and index < len(tokens):
+                options.append(tokens[index])
+                index += 1
+        elif name is None and not token.startswith("-"):
+            name = token
+        else:
+            index -= 1
+            break
+    if name is None:
+        return argv  # argparse says what is missing
+    rest = tokens[index:]
+    if rest and rest[0].startswith("-") and not os.path.lexists(rest[0]):
+        raise UsageError(f"hook {name}: unknown option {rest[0]!r} (options: "
+                         f"{', '.join(sorted(OPTIONS_WITH_VALUE | OPTION_FLAGS))})")
+    return [*command, *options, name, "--", *rest]
+
+
+def _is_option(token: str) -> bool:
+    if os.path.lexists(token):
+        return False
+    spelled = token.split("=", 1)[0] if token.startswith("--") else token
+    if "=" in token and spelled in OPTIONS_WITH_VALUE:
+        return True
+    return token in OPTIONS_WITH_VALUE or token in OPTION_FLAGS
 
 
 def add_arguments(hook: argparse.ArgumentParser) -> None:
@@ -34,8 +89,6 @@ def run(args: argparse.Namespace) -> int:
     name: str = args.hook_name
 
     def check() -> Verdict:
-        from psguard.errors import UsageError
-
         if name == "pre-commit":
             from psguard.hooks import precommit
 
@@ -50,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
 
         if not args.hook_args:
             raise UsageError("commit-msg needs the message file git passes to the hook")
-        return commitmsg.check(Path(args.hook_args[0]), fail_on=args.fail_on,
+        return commitmsg.check(Path(args.hook_args[-1]), fail_on=args.fail_on,
                                config=args.config, show_secrets=args.show_secrets)
 
     return fail_closed(name, check)

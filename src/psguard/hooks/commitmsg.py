@@ -34,6 +34,7 @@ def check(message_file: Path, *, fail_on: list[str], config: Path | None = None,
 
     statuses = parse_fail_on(fail_on)
     result = run_scan(ScanRequest(path=Path("."), mode=Mode.COMMIT_MSG, config=config,
+                                  fail_on=fail_on,
                                   message_file=message_file))
     blocking = [f for f in result.findings if is_blocking(f, statuses)]
     if not blocking:

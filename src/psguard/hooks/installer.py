@@ -31,13 +31,13 @@ class InstallError(PsguardError):
 def script(name: str, python: str) -> str:
     stdin_setup = ""
     run_orig = '"$orig" "$@"'
-    run_psguard = f'"$PSGUARD_PYTHON" -m psguard hook {name} "$@"'
+    run_psguard = f'"$PSGUARD_PYTHON" -m psguard hook {name} -- "$@"'
     if name == "pre-push":
         # git writes the refs being pushed to standard input: both hooks need them.
         stdin_setup = ('input=$(cat)\n')
         run_orig = 'printf "%s\\n" "$input" | "$orig" "$@"'
         run_psguard = (f'printf "%s\\n" "$input" | "$PSGUARD_PYTHON" -m psguard hook {name} '
-                       '"$@"')
+                       '-- "$@"')
     return f"""#!/bin/sh
 {MARKER}: {name}
 # Installed by `psguard install`; `psguard install --uninstall` removes it and restores

@@ -34,7 +34,8 @@ def check(path: Path, *, fail_on: list[str], config: Path | None = None,
     from psguard.stages.policy import is_blocking, parse_fail_on
 
     statuses = parse_fail_on(fail_on)
-    result = run_scan(ScanRequest(path=path, mode=Mode.STAGED, config=config))
+    result = run_scan(ScanRequest(path=path, mode=Mode.STAGED, config=config,
+                                  fail_on=fail_on))
     extra = _not_staged(path, files) if files else []
     if extra:
         more = run_scan(ScanRequest(path=path, mode=Mode.FILES, config=config, files=extra))

@@ -109,7 +109,8 @@ def scan_plan(root: Path, plan: PushPlan, *, fail_on: list[str], config: Path | 
     from psguard.stages.policy import is_blocking, parse_fail_on
 
     statuses = parse_fail_on(fail_on)
-    result = run_scan(ScanRequest(path=root, mode=Mode.REVS, config=config, revs=plan.revs()))
+    result = run_scan(ScanRequest(path=root, mode=Mode.REVS, config=config, revs=plan.revs(),
+                                  fail_on=fail_on))
     blocking = [f for f in result.findings if is_blocking(f, statuses)]
     if not blocking:
         return Verdict(0, problems_lines(result))

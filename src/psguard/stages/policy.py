@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from psguard.errors import ConfigError
+from psguard.errors import ConfigError, UsageError
 from psguard.models import Finding, ScanResult, Status
 
 EXIT_CLEAN = 0
@@ -30,6 +30,16 @@ def parse_fail_on(values: list[str]) -> set[str]:
                 raise ConfigError(f"--fail-on: unknown status {given!r} "
                                   f"(choose from any, {', '.join(VERIFICATION_STATUSES)})")
     return statuses or set(VERIFICATION_STATUSES)
+
+
+def require_satisfiable(statuses: set[str], verifying: bool) -> None:
+    """Without verification every key is `not_checked`: a --fail-on that leaves that out
+    could never block, so the gate would pass everything. Say so instead (exit 2)."""
+    if verifying or Status.NOT_CHECKED in statuses:
+        return
+    chosen = ",".join(sorted(statuses))
+    raise UsageError(f"--fail-on {chosen} can never block without verification: every key "
+                     "is not_checked; add --verify (and --endpoint), or add not_checked")
 
 
 def is_blocking(finding: Finding, fail_on: set[str]) -> bool:
