@@ -52,7 +52,8 @@ def run_scan(req: ScanRequest) -> ScanResult:
     started = time.perf_counter()
     config = request_config(req)
     check_policy(req, config)
-    repo = Repository(req.path)
+    repo = Repository(req.path, known_pushed=req.known_pushed)
+    req = _bare_means_history(req, repo)
     found = read_source(SourceInput(req, config, build_engine(config), repo))
     findings, inline = group_candidates(found.candidates,
                                         req.min_confidence or config.min_confidence,
@@ -86,6 +87,19 @@ def check_policy(req: ScanRequest, config: Config) -> None:
 
     scanned = None if req.mode is Mode.STDIN else req.path
     require_satisfiable(statuses, req.verify or config.verify or user_enabled(scanned))
+
+
+def _bare_means_history(req: ScanRequest, repo: Repository) -> ScanRequest:
+    """A bare repository has no work tree: its history is all there is to scan (what
+    `psguard scan --history` reads), and the report says so."""
+    if req.mode is not Mode.WORKTREE or not req.path.is_dir():
+        return req
+    snap = repo.find()
+    if snap is None or not snap.bare or snap.work_tree:
+        return req
+    print(f"psguard: {req.path} is a bare repository (no work tree): scanning its history, "
+          "as --history does", file=sys.stderr)
+    return req.replace(mode=Mode.HISTORY)
 
 
 def _locate_and_advise(findings: list[Finding], req: ScanRequest, repo: Repository

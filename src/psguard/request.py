@@ -31,7 +31,7 @@ class ScanRequest(Record):
     __slots__ = ("path", "mode", "rev_range", "since", "revs", "message_file", "files",
                  "fmt", "output", "verify", "endpoints", "show_secrets", "baseline",
                  "config", "min_confidence", "fail_on", "no_cache", "no_repo_config",
-                 "no_baseline", "verify_timeout", "verify_deadline")
+                 "no_baseline", "verify_timeout", "verify_deadline", "known_pushed")
 
     def __init__(self, *, path: Path = Path("."), mode: str = Mode.WORKTREE,
                  rev_range: str | None = None, since: str | None = None,
@@ -43,7 +43,8 @@ class ScanRequest(Record):
                  min_confidence: str | None = None, fail_on: list[str] | None = None,
                  no_cache: bool = False, no_repo_config: bool = False,
                  no_baseline: bool = False, verify_timeout: float | None = None,
-                 verify_deadline: float | None = None) -> None:
+                 verify_deadline: float | None = None,
+                 known_pushed: dict[str, str] | None = None) -> None:
         self.path = path
         self.mode = Mode(mode)
         self.rev_range = rev_range  # Mode.RANGE: `A..B`; or since: everything after REV
@@ -65,3 +66,5 @@ class ScanRequest(Record):
         self.no_baseline = no_baseline  # `psguard baseline`: ignore the config's baseline
         self.verify_timeout = verify_timeout  # seconds, per request (connect and read)
         self.verify_deadline = verify_deadline  # seconds, for the whole verification
+        # remote-tracking ref name -> commit id the remote is known to hold (psguard ci)
+        self.known_pushed: dict[str, str] = known_pushed or {}

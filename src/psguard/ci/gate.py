@@ -28,10 +28,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from psguard.ci.pushed import known_pushed
 from psguard.errors import NotARepositoryError, UsageError
 from psguard.git.fetch import Fetched, deepen, fetch, unshallow
 from psguard.git.remote import tracking_refs
-from psguard.git.revs import has_commit, have_merge_base
+from psguard.git.revs import branch_problem, has_commit, have_merge_base, revision_problem
 from psguard.git.snapshot import open_snapshot
 from psguard.models import Record
 
@@ -174,6 +175,10 @@ def detect(env: Mapping[str, str], rev_range: str | None) -> Target:
         base, sep, head = rev_range.partition("..")
         if not sep or not base or not head or head.startswith("."):
             raise CIError(f"--range {rev_range!r}: expected BASE..HEAD")
+        for part in (base, head):
+            problem = revision_problem(part)
+            if problem:
+                raise CIError(f"--range {rev_range!r}: {part!r} is not a revision ({problem})")
         system = "github" if env.get("GITHUB_ACTIONS") == "true" else (
             "gitlab" if env.get("GITLAB_CI") == "true" else "manual")
         return Target(system, "range", head=head, base=base)
@@ -232,13 +237,16 @@ def _hint(system: str) -> str:
 
 
 def _ensure_commit(co: Checkout, rev: str, target: Target, what: str) -> None:
+    branch = rev[len(REMOTE) + 1:] if rev.startswith(f"{REMOTE}/") else None
+    problem = branch_problem(branch) if branch is not None else revision_problem(rev)
+    if problem:  # from the event or the environment: never let git read it as an option
+        raise CIError(f"the {what} {rev!r} of the {target.system} {target.event} is not "
+                      f"a revision ({problem})")
     if has_commit(co.root, rev):
         return
     if co.may_fetch:
-        if rev.startswith(f"{REMOTE}/"):  # a branch: fetch it into its tracking ref
-            spec = f"+refs/heads/{rev[len(REMOTE) + 1:]}:refs/remotes/{rev}"
-        else:
-            spec = rev
+        # a branch: fetch it into its tracking ref
+        spec = rev if branch is None else f"+refs/heads/{branch}:refs/remotes/{rev}"
         if co.fetch_refs([spec]) and has_commit(co.root, rev):
             return
     raise CIError(f"the {what} commit {rev} is not in this checkout"
@@ -267,6 +275,11 @@ def _deepen_until_merge_base(co: Checkout, target: Target) -> None:
 def _other_branch_tips(co: Checkout, target: Target) -> list[str]:
     """For a new branch: what the remote's other branches hold (fetching the default
     branch when the checkout has no other branch)."""
+    for name in (target.branch, target.default_branch):
+        problem = branch_problem(name) if name else None
+        if problem:
+            raise CIError(f"the branch {name!r} of the {target.system} {target.event} is "
+                          f"not a branch ({problem})")
     own = f"refs/remotes/{REMOTE}/{target.branch}" if target.branch else None
     default = f"refs/remotes/{REMOTE}/{target.default_branch}" if target.default_branch \
         else None
@@ -342,13 +355,15 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
         print(f"psguard ci: {target.nothing}", file=sys.stderr)
         return 0
     revs = prepare(co, target)
+    known = known_pushed(co.root, target.system, target.event, target.head, env,
+                         _payload(env) if target.system == "github" else {}, REMOTE)
     print(f"psguard ci: {target.system} {target.event}: scanning {target.describe()}",
           file=sys.stderr)
     opts = ScanRequest(path=co.root, mode=Mode.REVS, revs=revs, fmt=fmt, output=args.output,
                        show_secrets=args.show_secrets, config=args.config,
                        min_confidence=args.min_confidence, fail_on=args.fail_on,
                        no_repo_config=args.no_repo_config, baseline=args.baseline,
-                       **_verify_options(args))
+                       known_pushed=known, **_verify_options(args))
     result = run_scan(opts)
     text = render(fmt, result, show_secrets=args.show_secrets, color=use_color(args.output))
     write_report(text, args.output)

@@ -51,7 +51,7 @@ def holders(snapshot: RepoSnapshot, asked: Iterable[str]) -> Holders | None:
         if mask:
             reached[ids[0]] = mask
     tips = []
-    for ref in snapshot.refs:
+    for ref in [*snapshot.refs, *snapshot.known_pushed]:
         tip = ref.commit  # through one annotated tag
         # reports show odd (non-UTF-8) ref names as \xNN, as they show paths
         name = os.fsencode(ref.name).decode("utf-8", errors="backslashreplace")

@@ -240,7 +240,7 @@ class ReachReader:
     def _classify_by_rev_lists(self, r: Reach, real: list[str]) -> None:
         """The reachability sets from `rev-list … --not …` (damaged repositories only)."""
         published_args = (["--exclude=refs/stash", "--all"] if r.no_remotes
-                          else ["--remotes"])
+                          else ["--remotes", *(k.oid for k in self.snap.known_pushed)])
         unpublished = self._rev_list(real, published_args)
         r.unpublished = {c for c in real if c in unpublished}
         r.published = {c for c in real if c not in unpublished}

@@ -128,11 +128,13 @@ def spawn_git(args: list[str], cwd: Path | str, *, stdout: IO[bytes],
 
 
 def run_git(args: list[str], cwd: Path | str, *, input: bytes | None = None,
-            check: bool = True, no_fetch: bool = False) -> subprocess.CompletedProcess[bytes]:
+            check: bool = True, no_fetch: bool = False,
+            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    env = no_fetch_env() if no_fetch else git_env()
+    env.update(extra_env or {})
     try:
         proc = subprocess.run(git_command(args, cwd, no_fetch=no_fetch), input=input,
-                              capture_output=True,
-                              env=no_fetch_env() if no_fetch else git_env())
+                              capture_output=True, env=env)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
     if check and proc.returncode != 0:

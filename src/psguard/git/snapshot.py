@@ -9,6 +9,7 @@ configured remotes (`git remote`) are read once, on first use.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from psguard.errors import NotARepositoryError
@@ -46,8 +47,8 @@ class RepoSnapshot(Record):
     """What one run knows about a repository, each fact read once."""
 
     __slots__ = ("root", "git_dir", "common_dir", "bare", "work_tree", "shallow",
-                 "hash_len", "head", "head_ref", "_refs", "_refs_complete", "_remotes",
-                 "_graph")
+                 "hash_len", "head", "head_ref", "known_pushed", "_refs", "_refs_complete",
+                 "_remotes", "_graph")
 
     def __init__(self, *, root: Path, git_dir: Path, common_dir: Path, bare: bool,
                  work_tree: bool, shallow: bool, hash_len: int, head: str | None,
@@ -61,6 +62,11 @@ class RepoSnapshot(Record):
         self.hash_len = hash_len  # bytes of an object id: 20 (sha1) or 32 (sha256)
         self.head = head  # HEAD's object id; None on an unborn branch
         self.head_ref = head_ref  # e.g. refs/heads/main; "HEAD" when detached
+        # Commits the caller knows the remote has though no ref here says so (the CI
+        # gate: the pull request's head), as remote-tracking refs that exist only in
+        # this run. They count wherever remote-tracking refs do (exposure, the refs
+        # holding a key), never for what a scan reads.
+        self.known_pushed: list[Ref] = []
         self._refs: list[Ref] | None = None
         self._refs_complete = True
         self._remotes: list[str] | None = None
@@ -84,8 +90,10 @@ class RepoSnapshot(Record):
 
     @property
     def remote_refs(self) -> list[str]:
-        """Remote-tracking branches, without the symbolic `<remote>/HEAD`."""
-        return [r for r in self.ref_names("refs/remotes/") if not r.endswith("/HEAD")]
+        """Remote-tracking branches, without the symbolic `<remote>/HEAD`; the known
+        pushed commits' names among them."""
+        names = [r for r in self.ref_names("refs/remotes/") if not r.endswith("/HEAD")]
+        return sorted({*names, *(r.name for r in self.known_pushed)})
 
     @property
     def remotes(self) -> list[str]:
@@ -102,7 +110,8 @@ class RepoSnapshot(Record):
         stopped the walk (a damaged or partial repository)."""
         if not self._graph:
             _ = self.refs  # refs first: the graph then holds every tip they name
-            proc = run_git(["rev-list", "--all", "--topo-order", "--reverse", "--parents"],
+            proc = run_git(["rev-list", "--all", "--topo-order", "--reverse", "--parents",
+                            *(r.oid for r in self.known_pushed)],
                            self.root, check=False, no_fetch=True)
             self._graph.append(proc.stdout if proc.returncode == 0 else None)
         return self._graph[0]
@@ -182,8 +191,9 @@ class Repository:
     """The run's repository, opened on first use: a scan that never asks git about the
     repository (a clean pre-commit run, a directory outside git) pays nothing for it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, known_pushed: Mapping[str, str] | None = None) -> None:
         self.path = path
+        self._known = dict(known_pushed or {})  # remote-tracking name -> commit id
         self._snapshot: RepoSnapshot | None = None
         self._looked = False
 
@@ -200,4 +210,7 @@ class Repository:
             self._looked = True
             if self.path.exists():
                 self._snapshot = try_snapshot(self.path)
+            if self._snapshot is not None:
+                self._snapshot.known_pushed = [Ref(name, oid, "commit")
+                                               for name, oid in sorted(self._known.items())]
         return self._snapshot

@@ -6,6 +6,9 @@ are not on the remote yet are those reachable from <local sha> but from none of:
 <remote sha> (when this repository has it) and the remote-tracking refs of REMOTE.
 That covers updates, new branches (remote sha all zeros: only the commits no branch
 of the remote has) and force pushes; deletions (local sha all zeros) push nothing.
+Any other line (a wrong number of fields, an id that is not the repository's full hex
+object id) blocks the push: input the hook cannot read is never taken as "nothing to
+push". No input at all is what git sends when nothing is pushed.
 
 Under the pre-commit framework git's standard input is not passed on; the framework
 gives PRE_COMMIT_FROM_REF / PRE_COMMIT_TO_REF (and PRE_COMMIT_REMOTE_NAME,
@@ -15,10 +18,12 @@ PRE_COMMIT_LOCAL_BRANCH) instead, which this hook reads when they are set.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from psguard.errors import UsageError
 from psguard.git.push import is_zero, known_to_remote
 from psguard.git.snapshot import open_snapshot
 from psguard.hooks.common import (
@@ -49,13 +54,25 @@ class PushPlan(Record):
         return [*self.tips, "--not", *self.exclude] if self.exclude else list(self.tips)
 
 
-def plan_from_stdin(root: Path, remote: str | None, lines: list[str]) -> PushPlan:
+_EXCERPT = 32  # characters of a bad input line quoted in the error
+
+
+def plan_from_stdin(root: Path, remote: str | None, lines: list[str],
+                    id_len: int = 40) -> PushPlan:
+    """The push git describes on the hook's standard input; UsageError (the push is
+    blocked) for a line that is not `<local ref> <local sha> <remote ref> <remote sha>`
+    with ids of id_len hex digits. Empty lines carry no ref and are skipped."""
     plan = PushPlan(remote=remote)
     remote_shas: list[str] = []
-    for raw in lines:
-        parts = raw.split()
-        if len(parts) != 4:
+    object_id = re.compile(f"[0-9a-f]{{{id_len}}}")
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
             continue
+        parts = raw.split(" ")
+        if len(parts) != 4 or not all(object_id.fullmatch(p) for p in parts[1::2]):
+            raise UsageError(f"pre-push input line {number} is not `<local ref> <local sha> "
+                             f"<remote ref> <remote sha>` with {id_len}-digit object ids: "
+                             f"{_excerpt(raw)}")
         local_ref, local_sha, _remote_ref, remote_sha = parts
         if is_zero(local_sha):
             continue  # deleting a remote ref pushes no content
@@ -89,14 +106,15 @@ def check(path: Path, hook_args: list[str], *, fail_on: list[str],
           env: Mapping[str, str] | None = None, stdin_lines: list[str] | None = None
           ) -> Verdict:
     env = os.environ if env is None else env
-    root = open_snapshot(path).root
+    snap = open_snapshot(path)
+    root = snap.root
     plan = plan_from_framework(root, env)
     if plan is None:
         remote = hook_args[0] if hook_args else None
         if stdin_lines is None:
             stdin_lines = [] if sys.stdin is None or sys.stdin.isatty() else \
-                sys.stdin.read().splitlines()
-        plan = plan_from_stdin(root, remote, stdin_lines)
+                os.fsdecode(sys.stdin.buffer.read()).splitlines()
+        plan = plan_from_stdin(root, remote, stdin_lines, id_len=snap.hash_len * 2)
     if not plan.tips:
         return Verdict(0, [])
     return scan_plan(root, plan, fail_on=fail_on, config=config, show_secrets=show_secrets)
@@ -142,6 +160,15 @@ def _rewrite_steps(blocking: list[Finding]) -> list[Remediation]:
             steps.append(step)
     paths = list(dict.fromkeys(p for f in blocking for p in finding_paths(f)))
     return [*steps, move_step(paths, all_rejected(blocking))]
+
+
+def _excerpt(line: str) -> str:
+    """The start of an input line, escaped (ascii), for an error: keys are redacted
+    before the cut, so no part of one shows."""
+    from psguard.models import scrub_keys
+
+    shown = scrub_keys(line[:1024])
+    return ascii(shown[:_EXCERPT]) + ("…" if len(shown) > _EXCERPT else "")
 
 
 def _short(ref: str) -> str:
