@@ -8,6 +8,7 @@ from importlib import import_module
 from psguard.commands import COMMANDS
 from psguard.commands.options import Parser
 from psguard.errors import PsguardError
+from psguard.escape import terminal
 from psguard.models import scrub_keys
 from psguard.version import __version__
 
@@ -49,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         code: int = _command(args.command).run(args)
         return code
     except PsguardError as exc:
-        # messages may quote config values
-        print(f"psguard: error: {scrub_keys(str(exc))}", file=sys.stderr)
+        # messages may quote config values, paths and git's own words
+        print(f"psguard: error: {terminal(scrub_keys(str(exc)))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("psguard: interrupted", file=sys.stderr)

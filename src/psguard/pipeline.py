@@ -13,6 +13,7 @@ import time
 
 from psguard.config import Config, load_config, repo_root
 from psguard.engine.engine import Engine
+from psguard.escape import terminal
 from psguard.git.snapshot import Repository
 from psguard.models import Finding, Origin, ScanResult, Status, scrub_keys
 from psguard.request import Mode, ScanRequest
@@ -44,7 +45,7 @@ def request_config(req: ScanRequest) -> Config:
     else:
         config = load_config(repo_root(req.path), req.config)
     for warning in config.warnings:
-        print(f"psguard: warning: {scrub_keys(warning)}", file=sys.stderr)
+        print(f"psguard: warning: {terminal(scrub_keys(warning))}", file=sys.stderr)
     return config
 
 

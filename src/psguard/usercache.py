@@ -31,6 +31,15 @@ def cache_dir() -> Path:
     return root / "psguard"
 
 
+def is_inside(path: Path, root: Path) -> bool:
+    """Whether path is root or lies under it (both resolved; False when unsure)."""
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except (ValueError, OSError):
+        return False
+
+
 def parsed_rules(text: str, parse: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
     """parse(text), from the cache when this exact text was parsed before."""
     name = f"rules-{zlib.crc32(text.encode()):08x}-{len(text)}.marshal"

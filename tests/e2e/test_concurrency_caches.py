@@ -75,21 +75,28 @@ def _history_repo(repo: Repo, blobs: int = 3000) -> list[str]:
 
 def _cache_files(repo: Repo) -> dict[str, Path]:
     d = repo.path / ".git" / "psguard"
-    return {p.name.split("-v1-")[0]: p for p in d.glob("*-v1-*")} if d.exists() else {}
+    return {p.name.split("-v2-")[0]: p for p in d.glob("*-v2-*")} if d.exists() else {}
 
 
 def assert_valid_blob_cache(repo: Repo) -> None:
+    """Both caches are there, sealed with this user's key, and hold what they should."""
+    from psguard.cachekey import user_key
+    from psguard.sources.blobcache import BlobCache, LocateCache
+
     files = _cache_files(repo)
-    raw = files["clean"].read_bytes()
-    assert raw and len(raw) % 20 == 0, len(raw)
-    entries = {raw[i:i + 20] for i in range(0, len(raw), 20)}
+    version = files["clean"].name[len("clean-v2-"):-len(".bin")]
+    key, _ = user_key()
+    assert key is not None
+    git_dir = repo.path / ".git"
+    cache, ok = BlobCache.load(git_dir, version, key)
+    assert ok and cache.clean
     listing = repo.git("cat-file", "--batch-all-objects", "--batch-check=%(objectname) "
                        "%(objecttype)").splitlines()
     blobs = {bytes.fromhex(line.split()[0]) for line in listing if line.endswith(" blob")}
     # every blob but the three holding keys is recorded clean
-    assert len(blobs - entries) == 3, len(blobs - entries)
-    located = json.loads(files["located"].read_text())
-    assert {"state", "located", "missing"} <= located.keys()
+    assert len(blobs - cache.clean) == 3, len(blobs - cache.clean)
+    located, ok = LocateCache.load(git_dir, version, key)
+    assert ok and located is not None and located.state
 
 
 @pytest.fixture
@@ -122,14 +129,25 @@ DAMAGE = {
     "zero-ids": lambda raw: b"\0" * len(raw),
 }
 LOCATED_DAMAGE = {
-    "truncated": lambda raw: raw[: len(raw) // 2],
-    "empty": lambda raw: b"",
-    "garbage": lambda raw: os.urandom(500),
-    "not-an-object": lambda raw: b"[1, 2, 3]",
-    "wrong-types": lambda raw: json.dumps({"state": 5, "missing": "x", "located": []}
-                                          ).encode(),
-    "bad-locations": lambda raw: _bad_locations(raw),
+    "truncated": lambda raw, name: raw[: len(raw) // 2],
+    "empty": lambda raw, name: b"",
+    "garbage": lambda raw, name: os.urandom(500),
+    "not-an-object": lambda raw, name: b"[1, 2, 3]",
+    "unsealed-edit": lambda raw, name: raw[:32] + raw[32:].replace(b'"', b"'", 1),
+    # sealed with the user's own key, yet not the layout: the reader's own checks
+    "wrong-types": lambda raw, name: _resealed(name, json.dumps(
+        {"state": 5, "missing": "x", "located": []}).encode()),
+    "bad-locations": lambda raw, name: _resealed(name, _bad_locations(raw[32:])),
 }
+
+
+def _resealed(name: str, payload: bytes) -> bytes:
+    from psguard.cachekey import seal, user_key
+
+    key, _ = user_key()
+    assert key is not None
+    version = name[len("located-v2-"):-len(".bin")]
+    return seal(key, f"located-v2\0{version}", payload)
 
 
 def _bad_locations(raw: bytes) -> bytes:
@@ -164,7 +182,7 @@ def test_damaged_locate_cache_gives_the_same_findings_and_is_rewritten(
     repo, reference = history
     run_psguard("scan", "--history", str(repo.path))
     located = _cache_files(repo)["located"]
-    located.write_bytes(LOCATED_DAMAGE[damage](located.read_bytes()))
+    located.write_bytes(LOCATED_DAMAGE[damage](located.read_bytes(), located.name))
     for _ in range(2):  # the damaged read, then the rewritten cache
         run = run_psguard("scan", "--history", "--format", "json", str(repo.path))
         assert run.code == 1, run.stderr

@@ -160,7 +160,9 @@ def test_github_annotations_escape_properties_and_data(repo: Repo) -> None:
 
 
 def test_github_escaping_rules() -> None:
-    from psguard.report.github import command, escape_data, escape_property
+    from psguard.escape import workflow_data as escape_data
+    from psguard.escape import workflow_property as escape_property
+    from psguard.report.github import command
 
     assert escape_data("50%\r\nnext") == "50%25%0D%0Anext"
     assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
@@ -193,7 +195,7 @@ def test_markdown_lists_live_keys_first_and_says_what_to_do(repo: Repo) -> None:
     assert keys[1][-4:] in rows[0] and "live" in rows[0]  # live first
     assert "a\\|b.py" in rows[1]  # a pipe in a path does not break the table
     assert rows[1].count(" | ") == 3
-    assert "Revoke" in text and "POOLSIDE_API_KEY" in text
+    assert "Revoke" in text and "POOLSIDE\\_API\\_KEY" in text  # Markdown-escaped
 
 
 def test_markdown_from_cli_clean(repo: Repo) -> None:

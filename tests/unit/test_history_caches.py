@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
+
+from psguard.cachekey import user_key
 from psguard.git.locate import Location, stash_tips
 from psguard.git.missing import UNWALKED
 from psguard.git.packlist import ObjectInfo
@@ -14,6 +17,12 @@ from psguard.sources.blobcache import HistoryCaches, LocateCache, refs_state
 from psguard.testing import Repo
 
 VERSION = "test-1"
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This test's own user cache directory, so its own cache key."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
 
 
 def _state(repo: Repo) -> str:
@@ -98,7 +107,9 @@ def test_a_saved_run_is_recognised_by_the_next_one(tmp_path: Path) -> None:
 
 
 def test_a_walk_that_stopped_unexplained_is_walked_again(tmp_path: Path) -> None:
-    LocateCache("s1", missing=[UNWALKED]).save(tmp_path, VERSION)
+    key, _ = user_key()
+    assert key is not None
+    LocateCache("s1", missing=[UNWALKED]).save(tmp_path, VERSION, key)
     caches = _caches(tmp_path, "s1")
     assert not caches.refs_unchanged
     assert caches.cached_missing == [UNWALKED]

@@ -30,6 +30,7 @@ from typing import Any
 
 from psguard.ci.pushed import known_pushed
 from psguard.errors import NotARepositoryError, UsageError
+from psguard.escape import terminal
 from psguard.git.fetch import Fetched, deepen, fetch, unshallow
 from psguard.git.remote import tracking_refs
 from psguard.git.revs import branch_problem, has_commit, have_merge_base, revision_problem
@@ -218,8 +219,13 @@ class Checkout(Record):
         return fetched.ok
 
 
+def _say(text: str) -> None:
+    """A line on stderr; it may quote refs and ranges from the event or the repository."""
+    print(terminal(text), file=sys.stderr)
+
+
 def _announce(args: list[str]) -> None:
-    print(f"psguard ci: git fetch {' '.join(args)}", file=sys.stderr)
+    _say(f"psguard ci: git fetch {' '.join(args)}")
 
 
 def open_checkout(path: Path, may_fetch: bool) -> Checkout:
@@ -307,8 +313,8 @@ def prepare(co: Checkout, target: Target) -> list[str]:
                 raise
             # A force push can leave `before` unreachable on the server: judge the pushed
             # commits against the other branches instead, as for a new branch.
-            print(f"psguard ci: the previous tip {target.base[:12]} is gone (force push?); "
-                  "scanning the commits no other branch has", file=sys.stderr)
+            _say(f"psguard ci: the previous tip {target.base[:12]} is gone (force push?); "
+                 "scanning the commits no other branch has")
             target.base = None
             target.new_branch = True
     if target.base:
@@ -352,13 +358,12 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
     on_github = env.get("GITHUB_ACTIONS") == "true"
     fmt = args.fmt or ("github" if on_github else "text")
     if target.nothing:
-        print(f"psguard ci: {target.nothing}", file=sys.stderr)
+        _say(f"psguard ci: {target.nothing}")
         return 0
     revs = prepare(co, target)
     known = known_pushed(co.root, target.system, target.event, target.head, env,
                          _payload(env) if target.system == "github" else {}, REMOTE)
-    print(f"psguard ci: {target.system} {target.event}: scanning {target.describe()}",
-          file=sys.stderr)
+    _say(f"psguard ci: {target.system} {target.event}: scanning {target.describe()}")
     opts = ScanRequest(path=co.root, mode=Mode.REVS, revs=revs, fmt=fmt, output=args.output,
                        show_secrets=args.show_secrets, config=args.config,
                        min_confidence=args.min_confidence, fail_on=args.fail_on,
@@ -375,11 +380,10 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
             with summary.open("a", encoding="utf-8") as fh:
                 fh.write(markdown)
         except OSError as exc:
-            print(f"psguard: warning: cannot write the summary to {summary}: {exc.strerror}",
-                  file=sys.stderr)
+            _say(f"psguard: warning: cannot write the summary to {summary}: {exc.strerror}")
     code = exit_code(result, fail_on)
     places = sum(len(f.candidates) for f in result.findings)
     verdict = {0: "passed", 1: "failed", 3: "incomplete"}.get(code, "failed")
-    print(f"psguard ci: {len(result.findings)} Poolside API key(s) in {places} place(s); "
-          f"{result.stats.commits} commit(s) scanned; {verdict}", file=sys.stderr)
+    _say(f"psguard ci: {len(result.findings)} Poolside API key(s) in {places} place(s); "
+         f"{result.stats.commits} commit(s) scanned; {verdict}")
     return code

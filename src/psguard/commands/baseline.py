@@ -9,6 +9,7 @@ from pathlib import Path
 
 from psguard.commands.options import CONFIDENCES, Parser, add_target_options
 from psguard.errors import UsageError
+from psguard.escape import terminal
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -82,13 +83,13 @@ def baseline_command(action: str, opts: ScanRequest, output: Path | None) -> int
     if action == "update":
         added, gone = len(now - set(previous)), len(set(previous) - now)
         message += f" ({added} new, {gone} no longer found)"
-    print(message)
+    print(terminal(message))
     try:
         shown = target.relative_to(top)
     except ValueError:
         shown = target
-    print(f"psguard: scans report only what is not in it with --baseline {shown} "
-          f"(or baseline = \"{shown}\" in [tool.psguard] / .psguard.toml)")
+    print(terminal(f"psguard: scans report only what is not in it with --baseline {shown} "
+                   f"(or baseline = \"{shown}\" in [tool.psguard] / .psguard.toml)"))
     if not result.complete:
         print("psguard: warning: the scan was incomplete; the baseline may miss keys",
               file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from psguard.escape import terminal
 from psguard.models import scrub_keys
 
 TYPE_CHECKING = False
@@ -20,7 +21,8 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         # argparse quotes what it rejects, which may be a key
-        self.exit(2, f"{self.prog}: error: {scrub_keys(message)} (see '{self.prog} --help')\n")
+        self.exit(2, f"{self.prog}: error: {terminal(scrub_keys(message))} "
+                     f"(see '{self.prog} --help')\n")
 
 
 def add_report_options(p: argparse.ArgumentParser) -> None:

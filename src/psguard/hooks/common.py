@@ -1,7 +1,9 @@
 """What every hook shares: failing closed, the blocking message, bypass instructions.
 
 Kept free of heavy imports (rich, httpx): this module runs on every commit.
-The advice in a blocking message is stages.remediation's, laid out here.
+The advice in a blocking message is stages.remediation's, laid out here. Its lines
+quote paths, refs and git's own messages: fail_closed writes each through
+psguard.escape.terminal, so none can move the cursor or fake a line of its own.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from psguard.escape import terminal
 from psguard.models import Finding, Record, Remediation, ScanResult, scrub_keys
 from psguard.stages.remediation import REVOKE_IF_SHARED, TEST_VALUE, rejected_note, revoke_first
 
@@ -123,8 +126,9 @@ def fail_closed(hook: str, run: Callable[[], Verdict]) -> int:
         if os.environ.get("PSGUARD_DEBUG"):
             import traceback
 
-            sys.stderr.write(scrub_keys(traceback.format_exc()))
+            sys.stderr.write("\n".join(terminal(line) for line in
+                                       scrub_keys(traceback.format_exc()).splitlines()) + "\n")
     if verdict.lines:
-        sys.stderr.write("\n".join(verdict.lines) + "\n")
+        sys.stderr.write("\n".join(terminal(line) for line in verdict.lines) + "\n")
         sys.stderr.flush()
     return verdict.code

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from psguard.errors import PsguardError
+from psguard.escape import terminal
 from psguard.git.hooks_dir import hooks_dir
 from psguard.git.snapshot import open_snapshot
 from psguard.models import Record
@@ -151,7 +152,9 @@ def install_command(path: Path, *, hooks: list[str], uninstall: bool, force: boo
         outcome = uninstall_one(directory, name) if uninstall else \
             install_one(directory, name, python, force)
         outcomes.append(outcome)
-        print("psguard: " + _MESSAGES[outcome.action].format(name=name, path=outcome.path))
+        # the path comes from core.hooksPath: the repository's own setting
+        print("psguard: " + terminal(_MESSAGES[outcome.action].format(name=name,
+                                                                     path=outcome.path)))
     if not uninstall and (open_snapshot(path).root / ".pre-commit-config.yaml").exists():
         print("psguard: note: this repository has a .pre-commit-config.yaml; with the "
               "pre-commit framework you can use psguard's hooks from there instead")

@@ -2,11 +2,14 @@
 
 https://docs.github.com/actions/reference/workflow-commands-for-github-actions
 Values are escaped the way the Actions runner expects: % CR LF in the message;
-additionally : and , in property values.
+additionally : and , in property values (psguard.escape). Each line of a message and
+the title also have their control characters made visible; the `file` property keeps
+the real path, so GitHub attaches the annotation to that file.
 """
 
 from __future__ import annotations
 
+from psguard.escape import terminal, workflow_data, workflow_property
 from psguard.models import Candidate, Finding, ScanResult
 from psguard.report.describe import describe_location
 from psguard.report.guidance import (
@@ -19,18 +22,15 @@ from psguard.report.guidance import (
 )
 
 
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def command(level: str, message: str, **props: str | int | None) -> str:
-    fields = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items()
+    fields = ",".join(f"{k}={workflow_property(str(v))}" for k, v in props.items()
                       if v is not None)
-    return f"::{level}{' ' + fields if fields else ''}::{escape_data(message)}"
+    return f"::{level}{' ' + fields if fields else ''}::{workflow_data(message)}"
+
+
+def _shown(lines: list[str]) -> str:
+    """A message of several lines, each one's control characters made visible."""
+    return "\n".join(terminal(line) for line in lines)
 
 
 def _level(f: Finding) -> str:
@@ -57,15 +57,16 @@ def annotation(f: Finding, c: Candidate, show_secrets: bool) -> str:
             if c.column is not None:
                 props["col"] = c.column
                 props["endColumn"] = c.column + len(f.secret)
-    props["title"] = title
-    return command(_level(f), "\n".join(lines), **props)
+    props["title"] = terminal(title)
+    return command(_level(f), _shown(lines), **props)
 
 
 def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
     out = [annotation(f, c, show_secrets) for f in result.findings for c in f.candidates]
     for p in result.problems:
-        out.append(command("warning", f"psguard could not read {p.target}: {p.detail}",
-                           title=f"psguard: {p.kind}"))
+        out.append(command("warning", _shown([f"psguard could not read {p.target}: "
+                                              f"{p.detail}"]),
+                           title=terminal(f"psguard: {p.kind}")))
     places = sum(len(f.candidates) for f in result.findings)
     if result.findings:
         out.append(command("notice", f"psguard: {len(result.findings)} Poolside API key(s) in "

@@ -2,23 +2,19 @@
 
 A clean scan is one passing test case, so the CI test tab shows that the check ran.
 Problems that made the scan incomplete are test errors.
+Names, messages and text show control characters as visible escapes (they are shown
+in CI pages and terminals); the `file` attribute keeps the path, less what XML 1.0
+cannot hold at all. ElementTree escapes the markup.
 """
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 
+from psguard.escape import terminal, xml
 from psguard.models import ScanResult
 from psguard.report.describe import describe_location
 from psguard.report.guidance import accept_line, exposure_label, shown_secret, status_label, steps
-
-# Characters XML 1.0 cannot carry at all, even escaped.
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _clean(text: str) -> str:
-    return _INVALID_XML.sub("\ufffd", text)
 
 
 def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
@@ -28,11 +24,11 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
         shown = shown_secret(f, show_secrets)
         for c in f.candidates:
             tests += 1
-            where = _clean(describe_location(c))
-            case = ET.SubElement(suite, "testcase", classname=f"psguard.{f.rule}", name=where,
+            where = terminal(describe_location(c))
+            case = ET.SubElement(suite, "testcase", classname=f"psguard.{f.rule}", name=xml(where),
                                  time="0")
             if c.origin.path:
-                case.set("file", _clean(c.origin.path))
+                case.set("file", xml(c.origin.path))
             if c.line is not None:
                 case.set("line", str(c.line))
             summary = (f"Poolside API key {shown} at {where} "
@@ -42,20 +38,20 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
             if c.masked_line:
                 line = (c.masked_line.replace(f.redacted, f.secret) if show_secrets
                         else c.masked_line)
-                lines.append(f"    {line}")
+                lines.append(f"    {terminal(line)}")
             lines.append("What to do:")
             for i, step in enumerate(steps(f), 1):
-                lines.append(f"  {i}. {step.text}" + (f"\n       $ {step.command}"
-                                                       if step.command else ""))
+                lines.append(f"  {i}. {terminal(step.text)}" + (
+                    f"\n       $ {terminal(step.command)}" if step.command else ""))
             lines.append(accept_line(f))
-            body = _clean("\n".join(lines))
+            body = xml("\n".join(lines))
             if f.pre_existing:
                 skipped += 1
                 node = ET.SubElement(case, "skipped",
-                                     message=_clean(summary + "; already in HEAD, not blocking"))
+                                     message=xml(summary + "; already in HEAD, not blocking"))
             else:
                 failures += 1
-                node = ET.SubElement(case, "failure", message=_clean(summary), type=f.rule)
+                node = ET.SubElement(case, "failure", message=xml(summary), type=f.rule)
             node.text = body
     for p in result.problems:
         if not p.incomplete:
@@ -63,9 +59,10 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
         tests += 1
         errors += 1
         case = ET.SubElement(suite, "testcase", classname="psguard.scan",
-                             name=_clean(f"read {p.target}"), time="0")
-        err = ET.SubElement(case, "error", message=_clean(f"{p.kind}: {p.detail}"), type=p.kind)
-        err.text = _clean(f"{p.kind}: {p.target}: {p.detail}")
+                             name=xml(terminal(f"read {p.target}")), time="0")
+        err = ET.SubElement(case, "error", message=xml(terminal(f"{p.kind}: {p.detail}")),
+                            type=xml(terminal(p.kind)))
+        err.text = xml(terminal(f"{p.kind}: {p.target}: {p.detail}"))
     if tests == 0:
         tests = 1
         ET.SubElement(suite, "testcase", classname="psguard.scan",

@@ -1,8 +1,14 @@
 """Markdown for a pull-request comment or a GitHub job summary: a table, live keys
-first, then what to do about each key."""
+first, then what to do about each key.
+
+Every string that is not psguard's own (paths, refs, problems, the steps that quote
+paths) goes through psguard.escape: as text or as inline code, on one line, so it
+cannot open a heading, an HTML comment or a table row of its own."""
 
 from __future__ import annotations
 
+from psguard.escape import markdown as text_md
+from psguard.escape import markdown_code as code
 from psguard.models import Finding, ScanResult
 from psguard.report.describe import describe_location, human_bytes
 from psguard.report.guidance import (
@@ -20,26 +26,12 @@ _STATUS_ICON = {"live": "🔴 live", "unknown": "🟠 unknown", "not_checked": "
                 "rejected": "🟢 rejected (dead)"}
 
 
-def cell(text: str) -> str:
-    """Text safe inside a table cell: no pipes, no line breaks, no HTML."""
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ")
-            .replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;"))
-
-
-def code(text: str) -> str:
-    """Inline code that survives backticks in the text."""
-    fence = "``" if "`" in text else "`"
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
 def _places(f: Finding) -> str:
-    where = [code(describe_location(c)) for c in f.candidates[:MAX_PLACES]]
+    where = [code(describe_location(c), table=True) for c in f.candidates[:MAX_PLACES]]
     more = len(f.candidates) - MAX_PLACES
     if more > 0:
         where.append(f"and {more} more")
-    return "<br>".join(cell(w) if not w.startswith("`") else w.replace("|", "\\|")
-                       for w in where)
+    return "<br>".join(where)
 
 
 def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
@@ -59,17 +51,18 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
             status = _STATUS_ICON.get(f.verification.status,
                                       status_label(f.verification.status))
             exposure = exposure_label(f) + (" (already in HEAD)" if f.pre_existing else "")
-            lines.append(f"| {code(shown_secret(f, show_secrets))} | {cell(status)} | "
-                         f"{cell(exposure)} | {_places(f)} |")
+            lines.append(f"| {code(shown_secret(f, show_secrets), table=True)} | "
+                         f"{text_md(status)} | {text_md(exposure)} | {_places(f)} |")
         lines.append("")
         lines.append("#### What to do")
         lines.append("")
         for f in findings:
             lines.append(f"**{code(shown_secret(f, show_secrets))}** "
-                         f"({cell(status_label(f.verification.status))}, {exposure_label(f)}):")
+                         f"({text_md(status_label(f.verification.status))}, "
+                         f"{text_md(exposure_label(f))}):")
             lines.append("")
             for i, step in enumerate(steps(f), 1):
-                text = f"{i}. {cell(step_text(step) if step.command else step.text)}"
+                text = f"{i}. {text_md(step_text(step) if step.command else step.text)}"
                 if step.command:
                     text += f": {code(step.command)}"
                 lines.append(text)
@@ -85,6 +78,6 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
                  + "</sub>")
     if result.problems:
         lines += ["", "**The scan could not read everything:**", ""]
-        lines += [f"- {cell(p.kind)}: {code(p.target)}: {cell(p.detail)}"
+        lines += [f"- {text_md(p.kind)}: {code(p.target)}: {text_md(p.detail)}"
                   for p in result.problems]
     return "\n".join(lines) + "\n"

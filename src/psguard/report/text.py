@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
+from psguard.escape import terminal
 from psguard.models import Candidate, Finding, ScanResult
 from psguard.report.describe import describe_location, human_bytes
 from psguard.stages.remediation import ACCEPT
@@ -26,8 +27,10 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
     from rich.console import Console
 
     out = io.StringIO()
+    # No emoji codes: a path holding ":warning:" is shown as written.
     console = Console(file=out, force_terminal=color, no_color=not color,
-                      width=120 if not color else None, highlight=False, soft_wrap=True)
+                      width=120 if not color else None, highlight=False, soft_wrap=True,
+                      emoji=False)
     for finding in result.findings:
         _render_finding(console, finding, show_secrets)
     _render_summary(console, result)
@@ -41,7 +44,7 @@ def _render_finding(console: Console, f: Finding, show_secrets: bool) -> None:
             f"[{_STATUS_STYLE.get(status, '')}]{status.replace('_', ' ')}[/]  "
             f"exposure: {f.exposure or 'unknown (standard input)'}")
     if f.exposure_detail and f.exposure_detail.only_in:
-        head += f" (only in {', '.join(f.exposure_detail.only_in)})"
+        head += f" (only in {escape(', '.join(f.exposure_detail.only_in))})"
     if f.pre_existing:
         head += "  [dim](already in HEAD; not blocking)[/]"
     console.print(head)
@@ -49,8 +52,8 @@ def _render_finding(console: Console, f: Finding, show_secrets: bool) -> None:
         console.print(f"  verification: {escape(f.verification.detail)}")
     if f.first_seen and f.first_seen.get("commit"):
         fs = f.first_seen
-        console.print(f"  first seen: {str(fs['commit'])[:12]} by {escape(str(fs.get('author')))}"
-                      f" on {fs.get('date')}")
+        console.print(f"  first seen: {escape(str(fs['commit'])[:12])} by "
+                      f"{escape(str(fs.get('author')))} on {escape(str(fs.get('date')))}")
     if f.refs:
         more = f" and {len(f.refs) - 5} more" if len(f.refs) > 5 else ""
         console.print(f"  reachable from: {escape(', '.join(f.refs[:5]))}{more}")
@@ -100,7 +103,8 @@ def summary_lines(result: ScanResult) -> list[tuple[str, str | None]]:
                       + (f" ({why})" if why else " by allow comments, ignore file or baseline"),
                       None))
     for problem in result.problems:
-        lines.append((f"  {problem.kind}: {problem.target}: {problem.detail}", "yellow"))
+        lines.append((terminal(f"  {problem.kind}: {problem.target}: {problem.detail}"),
+                      "yellow"))
     if not result.complete:
         lines.append(("  the scan is incomplete: some content could not be read", "yellow"))
     return lines
@@ -119,7 +123,7 @@ def _render_summary(console: Console, result: ScanResult) -> None:
     table.add_column("exposure")
     table.add_column("places", justify="right")
     for f in result.findings:
-        table.add_row(f.redacted, f.verification.status, f.exposure or "-",
+        table.add_row(escape(f.redacted), f.verification.status, f.exposure or "-",
                       str(len(f.candidates)))
     console.print(table)
     for text, style in summary_lines(result):
@@ -127,6 +131,7 @@ def _render_summary(console: Console, result: ScanResult) -> None:
 
 
 def escape(text: str) -> str:
+    """Untrusted text for rich: control characters made visible, markup escaped."""
     from rich.markup import escape as rich_escape
 
-    return rich_escape(text)
+    return rich_escape(terminal(text))

@@ -11,6 +11,20 @@
 Neither holds key material: object ids, paths, commit ids, authors and dates only.
 Files live under `<git dir>/psguard/`; any error reading or writing them is ignored
 (a read-only repository just runs without a cache). `--no-cache` bypasses both.
+
+Sealed: whoever can write the repository can write these files, and one blob id
+added to the clean list would hide a key. So each file is sealed with the user's
+cache key (cachekey.py: HMAC-SHA256 with 32 random bytes kept 0600 in the user's own
+cache directory) over its whole content and what it vouches for: which cache, the
+rule-set and psguard version. A file that does not verify is ignored, with a
+one-line notice, and the scan reads what it would have skipped; when the key
+cannot be kept private there is no cache at all. Why keep the files in the
+repository rather than in the user's cache directory: they describe that object
+store (pack names, refs) and go away with it; worktrees share them through the
+common git directory; moving or copying a repository keeps its cache, with nothing
+to look up by path and nothing left behind in the home directory. The seal, not the
+place, is what makes them trustworthy (a copy in the home directory would be no
+safer from a build step running as the same user).
 """
 
 from __future__ import annotations
@@ -18,8 +32,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+from psguard.cachekey import seal, unseal, user_key
+from psguard.escape import terminal
 from psguard.git.locate import Location
 from psguard.git.missing import UNWALKED
 from psguard.git.packlist import ObjectInfo, own_objects_only
@@ -28,6 +46,9 @@ from psguard.models import Record
 from psguard.usercache import write_atomic
 
 _DIR = "psguard"
+CLEAN = "clean-v2"  # v1 files (not sealed) are never read; the next save removes them
+LOCATED = "located-v2"
+_WIDTHS = (20, 32)  # SHA-1 and SHA-256 object ids
 
 
 def _cache_dir(git_dir: Path) -> Path:
@@ -35,34 +56,48 @@ def _cache_dir(git_dir: Path) -> Path:
 
 
 def _drop_other_versions(git_dir: Path, stem: str, keep: Path) -> None:
+    """Every other file of this cache ("clean", "located"): other rule-set versions,
+    older formats."""
     with contextlib.suppress(OSError):
         for old in _cache_dir(git_dir).glob(f"{stem}-*"):
             if old != keep:
                 old.unlink()
 
 
-class BlobCache(Record):
-    __slots__ = ("path", "git_dir", "clean", "added")
+def _read_sealed(path: Path, key: bytes, purpose: str) -> tuple[bytes | None, bool]:
+    """(payload, True) for a file that verifies; (None, True) for no file; (None,
+    False) for one that does not verify (damaged, or not written by this user)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None, True
+    payload = unseal(key, purpose, raw)
+    return payload, payload is not None
 
-    def __init__(self, path: Path, git_dir: Path, clean: set[bytes] | None = None,
-                 added: list[bytes] | None = None) -> None:
+
+class BlobCache(Record):
+    __slots__ = ("path", "git_dir", "key", "purpose", "clean", "added")
+
+    def __init__(self, path: Path, git_dir: Path, key: bytes, purpose: str,
+                 clean: set[bytes] | None = None, added: list[bytes] | None = None) -> None:
         self.path = path
         self.git_dir = git_dir
+        self.key = key
+        self.purpose = purpose  # what the seal covers besides the ids
         self.clean: set[bytes] = set() if clean is None else clean
         self.added: list[bytes] = [] if added is None else added
 
     @classmethod
-    def load(cls, git_dir: Path, version: str) -> BlobCache:
-        path = _cache_dir(git_dir) / f"clean-v1-{version}.bin"
-        cache = cls(path, git_dir)
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            return cache
-        width = 20 if len(raw) % 20 == 0 else 32 if len(raw) % 32 == 0 else 0
-        if width:
-            cache.clean = {raw[i:i + width] for i in range(0, len(raw), width)}
-        return cache
+    def load(cls, git_dir: Path, version: str, key: bytes) -> tuple[BlobCache, bool]:
+        """The cache, and False when a file was there but did not verify."""
+        path = _cache_dir(git_dir) / f"{CLEAN}-{version}.bin"
+        cache = cls(path, git_dir, key, f"{CLEAN}\0{version}")
+        payload, ok = _read_sealed(path, key, cache.purpose)
+        if payload:
+            width, ids = payload[0], payload[1:]  # one byte: the id width
+            if width in _WIDTHS and len(ids) % width == 0:
+                cache.clean = {ids[i:i + width] for i in range(0, len(ids), width)}
+        return cache, ok
 
     def is_clean(self, oid: str) -> bool:
         return bytes.fromhex(oid) in self.clean
@@ -77,8 +112,10 @@ class BlobCache(Record):
     def save(self) -> None:
         if not self.added:
             return
-        write_atomic(self.path, b"".join(sorted(self.clean)))
-        _drop_other_versions(self.git_dir, "clean-v1", self.path)
+        width = len(self.added[0])
+        ids = b"".join(sorted(i for i in self.clean if len(i) == width))
+        write_atomic(self.path, seal(self.key, self.purpose, bytes([width]) + ids))
+        _drop_other_versions(self.git_dir, "clean", self.path)
         self.added.clear()
 
 
@@ -100,28 +137,34 @@ class LocateCache(Record):
 
     @staticmethod
     def _path(git_dir: Path, version: str) -> Path:
-        return _cache_dir(git_dir) / f"located-v1-{version}.json"
+        return _cache_dir(git_dir) / f"{LOCATED}-{version}.bin"
 
     @classmethod
-    def load(cls, git_dir: Path, version: str) -> LocateCache | None:
+    def load(cls, git_dir: Path, version: str, key: bytes) -> tuple[LocateCache | None, bool]:
+        """The cache (None: no usable one), and False when a file was there but did
+        not verify."""
+        payload, ok = _read_sealed(cls._path(git_dir, version), key,
+                                   f"{LOCATED}\0{version}")
+        if payload is None:
+            return None, ok
         try:
-            data = json.loads(cls._path(git_dir, version).read_text(encoding="utf-8"))
+            data = json.loads(payload)
             located = {blob: [Location(**loc) for loc in locs]
                        for blob, locs in data["located"].items()}
             return cls(data["state"], list(data["missing"]), located, data.get("odb"),
                        [(str(o), str(t)) for o, t in data.get("pending", [])],
-                       {str(k): int(v) for k, v in data.get("counts", {}).items()})
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return None  # missing or damaged (e.g. a list where a mapping belongs)
+                       {str(k): int(v) for k, v in data.get("counts", {}).items()}), True
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None, True  # sealed by this user, yet not this layout: start afresh
 
-    def save(self, git_dir: Path, version: str) -> None:
+    def save(self, git_dir: Path, version: str, key: bytes) -> None:
         path = self._path(git_dir, version)
         data = {"state": self.state, "missing": self.missing,
                 "located": {b: [{f: getattr(loc, f) for f in loc._fields} for loc in locs]
                             for b, locs in self.located.items()},
                 "odb": self.odb, "pending": self.pending, "counts": self.counts}
-        write_atomic(path, json.dumps(data).encode())
-        _drop_other_versions(git_dir, "located-v1", path)
+        write_atomic(path, seal(key, f"{LOCATED}\0{version}", json.dumps(data).encode()))
+        _drop_other_versions(git_dir, "located", path)
 
 
 def odb_fingerprint(git_dir: Path) -> str | None:
@@ -176,17 +219,33 @@ class HistoryCaches(Record):
         self.common_dir = common_dir
         self.version = version
         self.state = state
-        self.blobs = blobs
+        self.blobs = blobs  # None: no cache this run (--no-cache, or no private key)
         self.located = located
         self.odb = odb
 
     @classmethod
-    def load(cls, common_dir: Path, version: str, state: str, *, enabled: bool
-             ) -> HistoryCaches:
+    def load(cls, common_dir: Path, version: str, state: str, *, enabled: bool,
+             untrusted: Sequence[Path] = ()) -> HistoryCaches:
+        """The caches; `untrusted`: the scanned repository's directories, where the
+        user's cache key must not be (a repository could ship one of its own)."""
         if not enabled:
             return cls(common_dir, version, state, None, None, None)
-        blobs = BlobCache.load(common_dir, version)
-        located = LocateCache.load(common_dir, version)
+        key, why = user_key(untrusted)
+        if key is None:
+            if why:
+                _notice(f"not using the history cache: {why}")
+            return cls(common_dir, version, state, None, None, None)
+        blobs, blobs_ok = BlobCache.load(common_dir, version, key)
+        located, located_ok = LocateCache.load(common_dir, version, key)
+        bad = [p for p, ok in ((blobs.path, blobs_ok),
+                               (LocateCache._path(common_dir, version), located_ok)) if not ok]
+        if bad:
+            _notice(f"ignoring {' and '.join(p.name for p in bad)} in "
+                    f"{_cache_dir(common_dir)}: not sealed with this user's cache key "
+                    "(damaged, or written by someone else); reading what it would skip")
+            for path in bad:  # said once: this run writes a sealed one
+                with contextlib.suppress(OSError):
+                    path.unlink()
         return cls(common_dir, version, state, blobs, located, odb_fingerprint(common_dir))
 
     @property
@@ -231,4 +290,9 @@ class HistoryCaches(Record):
         self.blobs.save()
         pending = [(o.oid, o.type) for o in read if o.oid in not_clean]
         LocateCache(self.state, missing=sorted(set(missing)), located=located, odb=self.odb,
-                    pending=pending, counts=counts).save(self.common_dir, self.version)
+                    pending=pending, counts=counts).save(self.common_dir, self.version,
+                                                         self.blobs.key)
+
+
+def _notice(text: str) -> None:
+    print(f"psguard: notice: {terminal(text)}", file=sys.stderr)

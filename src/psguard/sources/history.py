@@ -98,7 +98,8 @@ def _load_caches(given: SourceInput, snap: RepoSnapshot, stash: list[str]) -> Hi
     # The engine's code is part of what "clean" means: key on psguard's version too.
     version = f"{given.engine.ruleset.version}-{__version__}"
     return HistoryCaches.load(snap.common_dir, version, refs_state(snap, stash),
-                              enabled=not given.request.no_cache)
+                              enabled=not given.request.no_cache,
+                              untrusted=(snap.root, snap.common_dir))
 
 
 def _plan_walks(snap: RepoSnapshot, stash: list[str], caches: HistoryCaches

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from psguard.config import read_toml
 from psguard.errors import ConfigError
 from psguard.models import Record
+from psguard.usercache import is_inside
 
 DEFAULT_ENDPOINTS = ["https://inference.poolside.ai/v1"]
 ENV_ENDPOINTS = "PSGUARD_ENDPOINTS"
@@ -159,14 +160,6 @@ def load_user_config(path: Path | None = None) -> UserConfig:
         else:
             raise ConfigError(f"{where}: unknown key {key!r} in [verify]")
     return cfg
-
-
-def is_inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except (ValueError, OSError):
-        return False
 
 
 class EndpointChoice(Record):

@@ -7,17 +7,21 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from psguard.errors import UsageError
+from psguard.escape import terminal
 from psguard.models import Finding, Record, Verification, redact, sha256_hex
+from psguard.usercache import cache_dir, is_inside
 from psguard.verify.endpoints import (
     VerifySettings,
-    is_inside,
     load_user_config,
     resolve_endpoints,
     user_config_path,
 )
+
+if TYPE_CHECKING:
+    from psguard.verify.cache import VerifyCache
 
 KEY_RE = re.compile(r"ps-[A-Za-z0-9_-]+")
 
@@ -54,7 +58,6 @@ def user_enabled(scanned_root: Path | None) -> bool:
 def verify_secrets(secrets: Sequence[str], req: VerifyRequest,
                    err: TextIO | None = None) -> dict[str, Verification]:
     """Status of each unique secret; progress and warnings go to `err` (stderr)."""
-    from psguard.verify.cache import VerifyCache
     from psguard.verify.client import Verifier
 
     err = err or sys.stderr
@@ -62,7 +65,7 @@ def verify_secrets(secrets: Sequence[str], req: VerifyRequest,
     deadline = _positive(req.deadline, "--verify-deadline")
     choice = resolve_endpoints(req.endpoints, req.scanned_root)
     for warning in choice.warnings:
-        print(f"psguard: warning: {warning}", file=err)
+        print(f"psguard: warning: {terminal(warning)}", file=err)
     settings: VerifySettings = choice.user.settings.replace()
     if timeout is not None:
         settings.read_timeout = timeout
@@ -72,10 +75,7 @@ def verify_secrets(secrets: Sequence[str], req: VerifyRequest,
     unique = list(dict.fromkeys(secrets))
     if not unique:
         return {}
-    cache = None
-    if settings.cache and not req.no_cache:
-        cache = VerifyCache(ttl_live=settings.cache_ttl_live,
-                            ttl_rejected=settings.cache_ttl_rejected)
+    cache = _open_cache(settings, req, err) if settings.cache and not req.no_cache else None
     if err.isatty():
         print(f"psguard: verifying {len(unique)} key(s) against "
               f"{', '.join(choice.endpoints)}", file=err)
@@ -87,6 +87,21 @@ def verify_secrets(secrets: Sequence[str], req: VerifyRequest,
         print(f"psguard: warning: verification deadline ({settings.deadline:g} s) reached; "
               f"{left} key(s) left unknown", file=err)
     return {k: Verification(r.status, r.endpoint, r.detail) for k, r in results.items()}
+
+
+def _open_cache(settings: VerifySettings, req: VerifyRequest, err: TextIO
+                ) -> VerifyCache | None:
+    """The user's verification cache; not one inside the scanned directory, which the
+    scanned content could have shipped ("rejected" would let a live key through)."""
+    from psguard.verify.cache import CACHE_FILE, VerifyCache
+
+    path = cache_dir() / CACHE_FILE
+    if req.scanned_root is not None and is_inside(path, req.scanned_root):
+        print(f"psguard: warning: {terminal(str(path))}: not using the verification "
+              "cache: it is inside the scanned directory", file=err)
+        return None
+    return VerifyCache(path, ttl_live=settings.cache_ttl_live,
+                       ttl_rejected=settings.cache_ttl_rejected)
 
 
 def verify_findings(findings: list[Finding], req: VerifyRequest) -> list[Finding]:
@@ -141,6 +156,6 @@ def verify_command(req: VerifyRequest, fmt: str, fail_on: set[str],
             line = f"{redact(k)}  {v.status.replace('_', ' ')}"
             if v.detail:
                 line += f"  {v.detail}"
-            out.write(line + "\n")
+            out.write(terminal(line) + "\n")  # the detail may quote the server
     out.flush()
     return 1 if any(v.status in fail_on for _, v in rows) else 0
