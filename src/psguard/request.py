@@ -28,7 +28,8 @@ class Mode(Name):
 class ScanRequest(Record):
     """One scan: the source and its inputs, then the options of the later stages."""
 
-    __slots__ = ("path", "mode", "rev_range", "since", "revs", "message_file", "files",
+    __slots__ = ("path", "mode", "rev_range", "since", "revs", "message_file",
+                 "message_edited", "files",
                  "fmt", "output", "verify", "endpoints", "show_secrets", "baseline",
                  "config", "min_confidence", "fail_on", "no_cache", "no_repo_config",
                  "no_baseline", "verify_timeout", "verify_deadline", "known_pushed")
@@ -36,7 +37,7 @@ class ScanRequest(Record):
     def __init__(self, *, path: Path = Path("."), mode: str = Mode.WORKTREE,
                  rev_range: str | None = None, since: str | None = None,
                  revs: list[str] | None = None, message_file: Path | None = None,
-                 files: list[str] | None = None, fmt: str = "text",
+                 message_edited: bool = False, files: list[str] | None = None, fmt: str = "text",
                  output: Path | None = None, verify: bool = False,
                  endpoints: list[str] | None = None, show_secrets: bool = False,
                  baseline: Path | None = None, config: Path | None = None,
@@ -51,6 +52,9 @@ class ScanRequest(Record):
         self.since = since
         self.revs: list[str] = revs or []  # Mode.REVS: rev-list arguments
         self.message_file = message_file  # Mode.COMMIT_MSG
+        # Mode.COMMIT_MSG: git ran an editor on the message (its hooks get GIT_EDITOR=:
+        # when it did not); False scans as if not, the safe side
+        self.message_edited = message_edited
         self.files: list[str] = files or []  # Mode.FILES: paths relative to `path`
         self.fmt = fmt
         self.output = output

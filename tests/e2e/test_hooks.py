@@ -1,13 +1,12 @@
 """Git hooks: through the real pre-commit framework, and installed by `psguard install`.
 
 Every test drives real git commands in temporary repositories; hooks run the way git
-runs them. The pre-commit framework builds psguard's hook environment once per test
-session (from a snapshot commit of this checkout) in a shared PRE_COMMIT_HOME.
+runs them. The pre-commit framework's fixtures (`framework`, `fw_repo`) live in
+conftest.py, shared with every e2e test that installs the hooks the way users do.
 """
 
 from __future__ import annotations
 
-import shutil
 import stat
 import subprocess
 import sys
@@ -15,82 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from psguard.testing import Repo, init_repo, make_key, run_psguard
+from psguard.testing import Repo, git_run, make_key, output, run_psguard
 
-PROJECT = Path(__file__).resolve().parents[2]
-
-
-def git_run(repo: Repo, *args: str, env: dict[str, str] | None = None,
-            input: str | None = None) -> subprocess.CompletedProcess[str]:
-    full = repo.env
-    if env:
-        full.update(env)
-    return subprocess.run(["git", *args], cwd=repo.path, env=full, text=True,
-                          capture_output=True, input=input)
-
-
-def output(proc: subprocess.CompletedProcess[str]) -> str:
-    return proc.stdout + proc.stderr
-
-
-# --- the pre-commit framework ------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def framework(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """A snapshot commit of this checkout as a hook repository, and a PRE_COMMIT_HOME
-    where the framework has built psguard's environment (once for the session)."""
-    base = tmp_path_factory.mktemp("framework")
-    snap = base / "psguard-repo"
-    snap.mkdir()
-    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "LICENSE"):
-        if (PROJECT / name).exists():
-            shutil.copy2(PROJECT / name, snap / name)
-    shutil.copytree(PROJECT / "src", snap / "src",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc"))
-    home = base / "home"
-    home.mkdir()
-    snap_repo = Repo(snap, home)
-    snap_repo.git("init", "-q", "-b", "main")
-    rev = snap_repo.commit("snapshot")
-    pc_home = base / "pre-commit-home"
-    # Build the hook environment once, in a scratch repository.
-    scratch = init_repo(base / "scratch", home)
-    scratch.write(".pre-commit-config.yaml", framework_config(str(snap), rev))
-    env = {**scratch.env, "PRE_COMMIT_HOME": str(pc_home)}
-    proc = subprocess.run([sys.executable, "-m", "pre_commit", "install-hooks"],
-                          cwd=scratch.path, env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return {"repo": str(snap), "rev": rev, "home": str(pc_home)}
-
-
-def framework_config(repo: str, rev: str) -> str:
-    return (
-        "default_install_hook_types: [pre-commit, pre-push, commit-msg]\n"
-        "repos:\n"
-        f"  - repo: {repo}\n"
-        f"    rev: {rev}\n"
-        "    hooks:\n"
-        "      - id: psguard\n"
-        "      - id: psguard-push\n"
-        "      - id: psguard-commit-msg\n"
-    )
-
-
-@pytest.fixture
-def fw_repo(repo: Repo, framework: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Repo:
-    """A fresh repository with psguard's hooks installed through `pre-commit install`."""
-    monkeypatch.setenv("PRE_COMMIT_HOME", framework["home"])
-    monkeypatch.delenv("SKIP", raising=False)
-    repo.write(".pre-commit-config.yaml", framework_config(framework["repo"],
-                                                           framework["rev"]))
-    repo.commit("add pre-commit config", ".pre-commit-config.yaml")
-    proc = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=repo.path,
-                          env=repo.env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    for hook in ("pre-commit", "pre-push", "commit-msg"):
-        assert (repo.path / ".git" / "hooks" / hook).exists()
-    return repo
+# --- the pre-commit framework (fixtures in conftest.py) --------------------------------
 
 
 def test_framework_blocks_a_commit_that_adds_a_key(fw_repo: Repo) -> None:
@@ -347,18 +273,6 @@ def test_pre_commit_hook_does_not_block_keys_already_in_head(repo: Repo) -> None
     assert "already in HEAD" in run.stderr
 
 
-def test_commit_msg_ignores_comments_and_the_verbose_diff(repo: Repo, tmp_path: Path) -> None:
-    key = make_key()
-    msg = tmp_path / "COMMIT_EDITMSG"
-    msg.write_text(f"fix the thing\n\n# a comment {key}\n"
-                   "# ------------------------ >8 ------------------------\n"
-                   f"diff --git a/x b/x\n+KEY={key}\n")
-    assert run_psguard("hook", "commit-msg", str(msg), cwd=repo.path).code == 0
-    msg.write_text(f"fix the thing\n\nkey: {key}\n")
-    run = run_psguard("hook", "commit-msg", str(msg), cwd=repo.path)
-    assert run.code == 1 and key not in run.stderr
-
-
 def test_pre_push_reads_pre_commit_variables(repo: Repo) -> None:
     """PRE_COMMIT_FROM_REF/TO_REF as the framework sets them: only that range counts."""
     key = make_key()
@@ -470,8 +384,9 @@ def test_pre_commit_hook_with_file_names(repo: Repo) -> None:
 
 def _fw_args_config(framework: dict[str, str], args: str) -> str:
     """psguard's pre-commit hook with the user's own `args:` in the config."""
-    return framework_config(framework["repo"], framework["rev"]).replace(
-        "      - id: psguard\n", f"      - id: psguard\n        args: {args}\n", 1)
+    return ("default_install_hook_types: [pre-commit, pre-push, commit-msg]\nrepos:\n"
+            f"  - repo: {framework['repo']}\n    rev: {framework['rev']}\n    hooks:\n"
+            f"      - id: psguard\n        args: {args}\n")
 
 
 @pytest.mark.parametrize("name", ["-h", "--help", "--fail-on=rejected", "--show-secrets",

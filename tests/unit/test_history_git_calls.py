@@ -80,7 +80,9 @@ def test_an_audit_without_cache_reads_each_fact_once(repo: Repo, git_log: Path) 
         "for-each-ref": 1,  # the snapshot's refs: cache key, walks, missing objects
         "log": 1,  # the main walk: missing blobs and locating
         "cat-file --batch-all-objects": 1,  # the object listing
-        "cat-file --batch": 1,  # the reader (one: a small repository is read inline)
+        # the reader (one: a small repository is read inline), then the headers of
+        # the commits that brought a hit in (their authors and dates)
+        "cat-file --batch": 2,
         "ls-tree": 1,  # HEAD's tree
     }
 

@@ -115,3 +115,22 @@ def read_named(top: Path, names: list[str], *, check: bool = True) -> dict[str, 
         out[name] = data[pos:pos + size]
         pos += size + 1
     return out
+
+
+# Every diff `git commit -v` can show below its scissors line: the staged changes
+# (against HEAD; against HEAD's first parent when amending) and, with -vv, the
+# unstaged ones. Whole files (all context), so every line -v shows is in them, whatever
+# diff.context says; no external diff or textconv program runs.
+_VERBOSE_DIFFS: tuple[list[str], ...] = (["--cached"], ["--cached", "HEAD^"], [])
+
+
+def verbose_diffs(top: Path) -> list[bytes]:
+    """What `git commit -v` (and -vv) may have written below the scissors line. Run in
+    a commit-msg hook, git's GIT_INDEX_FILE (`commit -a`, `commit PATH`) is the index."""
+    out = []
+    for extra in _VERBOSE_DIFFS:
+        proc = run_git(["diff", "--no-color", "--no-ext-diff", "--no-textconv",
+                        "--unified=2147483647", *extra, "--"], top, check=False)
+        if proc.returncode == 0:
+            out.append(proc.stdout)
+    return out

@@ -22,25 +22,31 @@ from psguard.git.runner import popen_git, run_git, spawn_git
 from psguard.git.snapshot import RepoSnapshot
 from psguard.models import FrozenRecord
 
-_FORMAT = "--format=%x01%H%x02%ct%x02%aI%x02%an <%ae>%x02"
+# Only the commit id: authors and dates are read from the commits' own headers
+# (headers.py), since git prints what a malformed header holds as it finds it, and a
+# name may hold the bytes that separate these records.
+_FORMAT = "--format=%x01%H%x02"
 _MAX_FIND = 1500  # --find-object arguments per git log call
 
 
 class Location(FrozenRecord):
     """One commit (and path) that brings a blob in."""
 
-    __slots__ = ("commit", "path", "author", "date", "timestamp", "kind", "note", "order")
+    __slots__ = ("commit", "path", "author", "date", "timestamp", "kind", "note", "order",
+                 "malformed")
 
-    def __init__(self, commit: str, path: str, author: str, date: str, timestamp: int,
-                 kind: str, note: str | None = None, order: int = 0) -> None:
+    def __init__(self, commit: str, path: str, author: str | None, date: str | None,
+                 timestamp: int, kind: str, note: str | None = None, order: int = 0,
+                 malformed: str | None = None) -> None:
         self.commit = commit
         self.path = path
         self.author = author
-        self.date = date
-        self.timestamp = timestamp
+        self.date = date  # None: the commit's header holds no readable date
+        self.timestamp = timestamp  # commit time, 0 when unreadable
         self.kind = kind  # blob | stash | note
         self.note = note
         self.order = order  # position in the walk (topological: larger is older)
+        self.malformed = malformed  # what is wrong with the commit's header, if anything
 
 
 def decode_path(raw: bytes) -> str:
@@ -50,15 +56,16 @@ def decode_path(raw: bytes) -> str:
 
 def parse_log_raw(data: bytes, wanted: set[str] | None, kind: str,
                   note: str | None = None) -> dict[str, list[Location]]:
-    """Parse `git log -z --raw [-c]` output in _FORMAT into blob -> locations."""
+    """Parse `git log -z --raw [-c]` output in _FORMAT into blob -> locations (their
+    authors and dates still empty: with_headers fills them)."""
     found: dict[str, list[Location]] = {}
     for order, record in enumerate(data.split(b"\x01")):
         if not record:
             continue
-        fields = record.split(b"\x02", 4)
-        if len(fields) < 5:
+        fields = record.split(b"\x02", 1)
+        if len(fields) < 2:
             continue
-        commit, ts, date, author, rest = fields
+        commit, rest = fields
         tokens = rest.lstrip(b"\0\n").split(b"\0")
         i = 0
         while i + 1 < len(tokens):
@@ -74,9 +81,33 @@ def parse_log_raw(data: bytes, wanted: set[str] | None, kind: str,
             if set(new_sha) == {"0"}:
                 continue
             found.setdefault(new_sha, []).append(Location(
-                commit.decode(), decode_path(path), author.decode(errors="replace"),
-                date.decode(), int(ts or 0), kind, note, order))
+                commit.decode(errors="replace"), decode_path(path), None, None, 0, kind,
+                note, order))
     return found
+
+
+def with_headers(cwd: Path, found: dict[str, list[Location]]) -> dict[str, list[Location]]:
+    """The locations with their commits' authors, dates and times, read from the
+    commits' headers in one `cat-file --batch`; what is malformed in a header is kept
+    on its locations, for a warning."""
+    from psguard.git.catfile import read_objects
+    from psguard.git.headers import parse_header
+
+    commits = sorted({loc.commit for locs in found.values() for loc in locs})
+    if not commits:
+        return found
+    headers = {oid: parse_header(data.partition(b"\n\n")[0])
+               for oid, kind, data in read_objects(cwd, commits) if kind == "commit"}
+    out: dict[str, list[Location]] = {}
+    for blob, locs in found.items():
+        filled = []
+        for loc in locs:
+            h = headers.get(loc.commit)
+            filled.append(loc if h is None else loc.replace(
+                author=h.author, date=h.date, timestamp=h.time,
+                malformed=h.problem_detail()))
+        out[blob] = filled
+    return out
 
 
 def log_find_objects(cwd: Path, revs: list[str], blobs: Iterable[str], kind: str,
@@ -247,8 +278,14 @@ def locate_blobs(cwd: Path, blobs: set[str], base_revs: list[str] | None = None,
         found = main_walk.locations(blobs)
     else:
         found = log_find_objects(cwd, base_revs or MAIN_REVS, blobs, "blob")
-    if base_revs is not None:
-        return found  # a range: its own commits only
+    if base_revs is None:  # not a range (whose own commits are all it looks at)
+        _locate_elsewhere(cwd, blobs, found, stash, notes)
+    return with_headers(cwd, found)
+
+
+def _locate_elsewhere(cwd: Path, blobs: set[str], found: dict[str, list[Location]],
+                      stash: list[str] | None, notes: bool) -> None:
+    """Blobs no branch, tag or other ref brings in: the stash, notes, reflogs."""
     remaining = blobs - found.keys()
     if remaining:
         tips = _stash_log(cwd) if stash is None else stash
@@ -262,7 +299,6 @@ def locate_blobs(cwd: Path, blobs: set[str], base_revs: list[str] | None = None,
         found.update(log_find_objects(
             cwd, ["--reflog"], remaining, "blob",
             "reachable only from reflogs (amended, rebased or reset commits)"))
-    return found
 
 
 def refs_containing(cwd: Path, commits: Iterable[str]) -> list[str]:

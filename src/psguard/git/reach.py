@@ -23,6 +23,7 @@ import stat
 from pathlib import Path
 
 from psguard.git.ancestry import Holders, holders
+from psguard.git.headers import iso_date
 from psguard.git.index import read_named
 from psguard.git.locate import refs_containing
 from psguard.git.runner import run_git
@@ -57,7 +58,8 @@ class Reach(Record):
         self.stash_of: dict[str, str] = {}  # commit -> stash@{n}
         self.in_primary: set[str] = set()  # published via the primary remote ref
         self.parents: dict[str, list[str]] = {}
-        self.meta: dict[str, tuple[str, str]] = {}  # commit -> (author, date)
+        # commit -> (author, date); None where a malformed header leaves it unknown
+        self.meta: dict[str, tuple[str | None, str | None]] = {}
         self.stamp: dict[str, int] = {}  # commit -> author time (epoch)
         self.missing: set[str] = set()  # asked about, but no such object
         # commit -> every ref holding it, for the commits whose refs a report names:
@@ -194,8 +196,10 @@ class ReachReader:
         return out
 
     def _read_meta(self, r: Reach, real: list[str]) -> None:
-        proc = run_git(["log", "--no-walk=unsorted", "--stdin",
-                        "--format=%H %P%x00%an <%ae>%x00%aI%x00%at"], self.root,
+        # The date from the raw author time and offset (%ad with --date=raw), formatted
+        # by headers.iso_date: git's own %aI of a malformed header is no date at all.
+        proc = run_git(["log", "--no-walk=unsorted", "--stdin", "--date=raw",
+                        "--format=%H %P%x00%an <%ae>%x00%at%x00%ad"], self.root,
                        input=("\n".join(real) + "\n").encode(), check=False)
         for line in _lines(proc.stdout):
             ids, _, rest = line.partition("\0")
@@ -204,9 +208,13 @@ class ReachReader:
                 continue
             r.parents[parts[0]] = parts[1:]
             author, _, rest = rest.partition("\0")
-            date, _, stamp = rest.partition("\0")
-            r.meta[parts[0]] = (author, date)
-            r.stamp[parts[0]] = int(stamp) if stamp.isdigit() else 0
+            stamp, _, raw_date = rest.partition("\0")
+            when = int(stamp) if stamp.isdigit() and len(stamp) <= 20 else None
+            tz = raw_date.split()[-1].encode() if raw_date.split() else b""
+            # " <>": no author line at all
+            r.meta[parts[0]] = (None if author.strip() == "<>" else author,
+                                iso_date(when, tz))
+            r.stamp[parts[0]] = when or 0
 
     def _primary(self) -> str | None:
         """The remote's default branch (<remote>/HEAD), else its main or master, else any."""
@@ -348,4 +356,6 @@ def _parse_raw(data: bytes) -> list[tuple[str, str, str]]:
 
 
 def _lines(data: bytes) -> list[str]:
-    return [line for line in os.fsdecode(data).splitlines() if line]
+    # Only "\n" ends a line: str.splitlines() also splits at \x1c, \x85 and others,
+    # which an author's name may hold.
+    return [line for line in os.fsdecode(data).split("\n") if line]

@@ -6,6 +6,8 @@ by a later commit: only rewriting history removes it.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from psguard.hooks.common import (
@@ -26,6 +28,13 @@ REWRITE_MESSAGE = Remediation(
     "git commit -e -F .git/COMMIT_EDITMSG   (add --amend if you were amending)")
 
 
+def editor_was_used(env: Mapping[str, str]) -> bool:
+    """git tells its commit-msg hook that no editor ran (`-m`, `-F`, `--no-edit`) by
+    setting GIT_EDITOR to ":"; then git's default cleanup keeps `#` lines and cuts
+    nothing at a scissors line."""
+    return env.get("GIT_EDITOR") != ":"
+
+
 def check(message_file: Path, *, fail_on: list[str], config: Path | None = None,
           show_secrets: bool = False) -> Verdict:
     from psguard.pipeline import run_scan
@@ -35,7 +44,8 @@ def check(message_file: Path, *, fail_on: list[str], config: Path | None = None,
     statuses = parse_fail_on(fail_on)
     result = run_scan(ScanRequest(path=Path("."), mode=Mode.COMMIT_MSG, config=config,
                                   fail_on=fail_on,
-                                  message_file=message_file))
+                                  message_file=message_file,
+                                  message_edited=editor_was_used(os.environ)))
     blocking = [f for f in result.findings if is_blocking(f, statuses)]
     if not blocking:
         return Verdict(0, [])

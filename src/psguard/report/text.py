@@ -52,8 +52,10 @@ def _render_finding(console: Console, f: Finding, show_secrets: bool) -> None:
         console.print(f"  verification: {escape(f.verification.detail)}")
     if f.first_seen and f.first_seen.get("commit"):
         fs = f.first_seen
-        console.print(f"  first seen: {escape(str(fs['commit'])[:12])} by "
-                      f"{escape(str(fs.get('author')))} on {escape(str(fs.get('date')))}")
+        # A malformed commit header can leave either unknown (the scan warns about it).
+        who = escape(str(fs.get("author") or "an unknown author"))
+        console.print(f"  first seen: {escape(str(fs['commit'])[:12])} by {who}"
+                      f" on {escape(str(fs.get('date') or 'an unknown date'))}")
     if f.refs:
         more = f" and {len(f.refs) - 5} more" if len(f.refs) > 5 else ""
         console.print(f"  reachable from: {escape(', '.join(f.refs[:5]))}{more}")

@@ -226,7 +226,8 @@ def _add_candidates(result: SourceResult, given: SourceInput, scanned: _Scanned,
     for the git facts stage."""
     cands = _classify_commit_messages(scanned.root, scanned.cands, stash)
     expanded, times, notes = expand_located(
-        cands, located, lambda b: None if b in located else UNREACHABLE_NOTE)
+        cands, located, lambda b: None if b in located else UNREACHABLE_NOTE,
+        result.problems)
     result.candidates.extend(drop_excluded(expanded, given.config))
     commit_times = scanned.scanner.commit_times
     for c in cands:

@@ -11,21 +11,9 @@ from collections.abc import Callable
 
 from psguard.config import Config
 from psguard.engine.engine import Engine
-from psguard.git.locate import Location, decode_path
+from psguard.git.headers import parse_header
+from psguard.git.locate import Location
 from psguard.models import Candidate, Origin, Problem, Record
-
-
-class CommitHeader(Record):
-    __slots__ = ("author", "date", "timestamp", "tag_name", "target")
-
-    def __init__(self, author: str | None = None, date: str | None = None,
-                 timestamp: int = 0, tag_name: str | None = None,
-                 target: str | None = None) -> None:
-        self.author = author
-        self.date = date
-        self.timestamp = timestamp
-        self.tag_name = tag_name
-        self.target = target
 
 
 def split_object(data: bytes) -> tuple[bytes, bytes]:
@@ -34,36 +22,11 @@ def split_object(data: bytes) -> tuple[bytes, bytes]:
     return (head, message) if sep else (data, b"")
 
 
-def parse_header(head: bytes) -> CommitHeader:
-    info = CommitHeader()
-    for line in head.split(b"\n"):
-        name, _, value = line.partition(b" ")
-        if name in (b"author", b"tagger"):
-            who, _, when = value.rpartition(b"> ")
-            info.author = decode_path(who + b">") if who else None
-            stamp, _, tz = when.partition(b" ")
-            try:
-                info.timestamp = int(stamp)
-                info.date = iso_date(info.timestamp, tz.decode(errors="replace"))
-            except ValueError:
-                pass
-        elif name == b"tag":
-            info.tag_name = decode_path(value)
-        elif name == b"object":
-            info.target = value.decode(errors="replace")
-    return info
-
-
-def iso_date(timestamp: int, tz: str) -> str:
-    from datetime import datetime, timedelta, timezone
-
-    try:
-        sign = -1 if tz.startswith("-") else 1
-        minutes = sign * (int(tz[1:3]) * 60 + int(tz[3:5]))
-        zone = timezone(timedelta(minutes=minutes))
-    except (ValueError, IndexError):
-        zone = timezone.utc
-    return datetime.fromtimestamp(timestamp, zone).isoformat()
+def header_problem(kind: str, oid: str, detail: str | None) -> Problem | None:
+    """The warning for a malformed header: not incomplete, its bytes were all scanned."""
+    if detail is None:
+        return None
+    return Problem("warning", f"{kind} {oid}", detail, incomplete=False)
 
 
 class ObjectScanner(Record):
@@ -103,22 +66,29 @@ class ObjectScanner(Record):
         head, message = split_object(data)
         if not self.engine.may_match(message):
             return []
-        info = parse_header(head)
+        info = parse_header(head, kind)
         if kind == "commit":
-            self.commit_times[oid] = (info.timestamp, info.author, info.date)
+            self.commit_times[oid] = (info.time, info.author, info.date)
             origin = Origin(kind="commit-message", commit=oid, author=info.author,
                             date=info.date)
         else:
             path = f"refs/tags/{info.tag_name}" if info.tag_name else None
             origin = Origin(kind="tag-message", path=path, commit=info.target,
                             author=info.author, date=info.date)
-        return self.engine.scan_bytes(message, origin, self.problems)
+        found = self.engine.scan_bytes(message, origin, self.problems)
+        problem = header_problem(kind, oid, info.problem_detail())
+        if found and problem is not None:  # a warning where it matters: with a finding
+            self.problems.append(problem)
+        return found
 
 
 def expand_located(cands: list[Candidate], located: dict[str, list[Location]],
-                   unlocated_note: Callable[[str], str | None]) -> tuple[
+                   unlocated_note: Callable[[str], str | None],
+                   problems: list[Problem]) -> tuple[
                        list[Candidate], dict[str, tuple[int, int]], dict[str, list[str]]]:
-    """Blob candidates -> one per location. Returns candidates, commit times, notes by blob."""
+    """Blob candidates -> one per location. Returns candidates, commit times, notes by
+    blob; a warning for each located commit with a malformed header goes to problems
+    (once, also when the commit's message was scanned too)."""
     out: list[Candidate] = []
     times: dict[str, tuple[int, int]] = {}
     notes: dict[str, list[str]] = {}
@@ -138,6 +108,9 @@ def expand_located(cands: list[Candidate], located: dict[str, list[Location]],
             times[loc.commit] = (loc.timestamp, -loc.order)
             if loc.note:
                 notes.setdefault(blob, []).append(loc.note)
+            problem = header_problem("commit", loc.commit, loc.malformed)
+            if problem is not None and problem not in problems:
+                problems.append(problem)
             origin = Origin(kind=loc.kind, path=loc.path, commit=loc.commit, blob=blob,
                             author=loc.author, date=loc.date,
                             decoded_from=cand.origin.decoded_from)

@@ -74,7 +74,8 @@ def scan_revs(given: SourceInput, result: SourceResult, revs: list[str]) -> None
             f"({max_size} bytes) not scanned", incomplete=False))
     hit_blobs = {c.origin.blob for c in cands if c.origin.kind == "blob" and c.origin.blob}
     located = locate_blobs(root, hit_blobs, revs, walk[0] if walk else None)
-    expanded, times, notes = expand_located(cands, located, lambda b: None)
+    expanded, times, notes = expand_located(cands, located, lambda b: None,
+                                            result.problems)
     for c in cands:
         if c.origin.kind == "commit-message" and c.origin.commit:
             times.setdefault(c.origin.commit,

@@ -63,6 +63,20 @@ class Repo:
         return self.git("rev-parse", "HEAD")
 
 
+def git_run(repo: Repo, *args: str, env: dict[str, str] | None = None,
+            input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """A git command in repo as a user types it (hooks run), its result not checked."""
+    full = repo.env
+    if env:
+        full.update(env)
+    return subprocess.run(["git", *args], cwd=repo.path, env=full, text=True,
+                          capture_output=True, input=input)
+
+
+def output(proc: subprocess.CompletedProcess[str]) -> str:
+    return proc.stdout + proc.stderr
+
+
 def init_repo(path: Path, home: Path, *, bare: bool = False) -> Repo:
     path.mkdir(parents=True, exist_ok=True)
     home.mkdir(parents=True, exist_ok=True)
