@@ -66,7 +66,7 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
     for p in result.problems:
         out.append(command("warning", f"psguard could not read {p.target}: {p.detail}",
                            title=f"psguard: {p.kind}"))
-    places = sum(len(f.candidates) for f in result.findings)
+    places = sum(f.places for f in result.findings)
     if result.findings:
         out.append(command("notice", f"psguard: {len(result.findings)} Poolside API key(s) in "
                                      f"{places} place(s)", title="psguard"))

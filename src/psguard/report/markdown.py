@@ -35,7 +35,7 @@ def code(text: str) -> str:
 
 def _places(f: Finding) -> str:
     where = [code(describe_location(c)) for c in f.candidates[:MAX_PLACES]]
-    more = len(f.candidates) - MAX_PLACES
+    more = f.places - min(len(f.candidates), MAX_PLACES)
     if more > 0:
         where.append(f"and {more} more")
     return "<br>".join(cell(w) if not w.startswith("`") else w.replace("|", "\\|")
@@ -47,7 +47,7 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
     lines: list[str] = []
     stats = result.stats
     if findings:
-        places = sum(len(f.candidates) for f in findings)
+        places = sum(f.places for f in findings)
         live = sum(1 for f in findings if f.verification.status == "live")
         head = f"### 🔑 psguard: {len(findings)} Poolside API key(s) in {places} place(s)"
         if live:
