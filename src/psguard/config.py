@@ -13,6 +13,7 @@ from pathlib import Path
 
 from psguard.errors import ConfigError
 from psguard.models import CONFIDENCE_ORDER, Record
+from psguard.readfile import MissingFileError, read_capped_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -129,13 +130,9 @@ def load_toml(text: str, where: str) -> dict[str, Any]:
 
 def read_toml(path: Path, only_if: str | None = None) -> dict[str, Any]:
     """The file's TOML; with only_if, an empty table when that word is not in the file
-    (a pyproject.toml without psguard settings is not parsed at all)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: config is not UTF-8 text") from None
+    (a pyproject.toml without psguard settings is not parsed at all). Only a regular
+    file under 1 MB is read (psguard.readfile); MissingFileError when there is none."""
+    text = read_capped_text(path, "config file")
     if only_if is not None and only_if not in text:
         return {}
     return load_toml(text, str(path))
@@ -162,14 +159,21 @@ def load_config(root: Path | None, explicit: Path | None = None) -> Config:
         return config_from_table(data, str(explicit), explicit.parent)
     if root is None:
         return Config()
+    # A config file that exists but is not a readable regular file is an error, not
+    # "no config": skipping it would silently scan with weaker settings.
     dotfile = root / ".psguard.toml"
-    if dotfile.is_file():
+    try:
         return config_from_table(read_toml(dotfile), str(dotfile), root)
+    except MissingFileError:
+        pass
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        table = read_toml(pyproject, only_if="psguard").get("tool", {}).get("psguard")
-        if table is not None:
-            if not isinstance(table, dict):
-                raise ConfigError(f"{pyproject}: [tool.psguard] must be a table")
-            return config_from_table(table, f"{pyproject} [tool.psguard]", root)
-    return Config()
+    try:
+        data = read_toml(pyproject, only_if="psguard")
+    except MissingFileError:
+        return Config()
+    table = data.get("tool", {}).get("psguard")
+    if table is None:
+        return Config()
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: [tool.psguard] must be a table")
+    return config_from_table(table, f"{pyproject} [tool.psguard]", root)

@@ -148,11 +148,12 @@ class Candidate(FrozenRecord):
     """One occurrence of a secret that passed the rule's filters."""
 
     __slots__ = ("rule", "secret", "confidence", "origin", "line", "column", "offset",
-                 "masked_line", "suppressed")
+                 "masked_line", "suppressed", "end", "more")
 
     def __init__(self, rule: str, secret: str, confidence: str, origin: Origin,
                  line: int | None, column: int | None, offset: int,
-                 masked_line: str | None = None, suppressed: bool = False) -> None:
+                 masked_line: str | None = None, suppressed: bool = False,
+                 end: int | None = None, more: int = 0) -> None:
         self.rule = rule
         self.secret = secret
         self.confidence = confidence
@@ -160,8 +161,19 @@ class Candidate(FrozenRecord):
         self.line = line
         self.column = column
         self.offset = offset
-        self.masked_line = masked_line  # the source line with the secret redacted
+        # the line around the secret, every key on it redacted (raw or encoded)
+        self.masked_line = masked_line
         self.suppressed = suppressed  # an inline allow comment sits on the same line
+        # Where the matched text ends, in offset's coordinates: for a decoded key, the
+        # end of its encoded form (previews redact offset..end). None: offset + len(secret).
+        self.end = end
+        # Further places of the same secret in the same content, not listed
+        # (psguard.engine.places.MAX_PLACES a key are).
+        self.more = more
+
+    @property
+    def span_end(self) -> int:
+        return self.offset + len(self.secret) if self.end is None else self.end
 
     @property
     def confidence_rank(self) -> int:
@@ -301,6 +313,16 @@ class Finding(Record):
     @property
     def redacted(self) -> str:
         return redact(self.secret)
+
+    @property
+    def unlisted(self) -> int:
+        """Places seen but not listed in `candidates` (a cap per file, blob or message)."""
+        return sum(c.more for c in self.candidates)
+
+    @property
+    def places(self) -> int:
+        """Every place the key was seen, listed or not."""
+        return len(self.candidates) + self.unlisted
 
 
 class Problem(FrozenRecord):

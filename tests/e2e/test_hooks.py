@@ -36,6 +36,25 @@ def test_framework_blocks_a_commit_that_adds_a_key(fw_repo: Repo) -> None:
     assert proc.returncode == 0, output(proc)
 
 
+def test_framework_blocks_a_staged_log_repeating_a_key_and_counts_every_place(
+        fw_repo: Repo) -> None:
+    # 2 MB, a key on every line: the hook took 27 s on this before the engine was made
+    # linear. The timeout detects a hang, it is not a speed limit.
+    from psguard.testing.repeats import repeated_keys
+
+    key = make_key()
+    data, count = repeated_keys(key, 2 * 1024 * 1024, "every-line")
+    fw_repo.write("server.log", data)
+    fw_repo.git("add", "server.log")
+    proc = subprocess.run(["git", "commit", "-m", "add log"], cwd=fw_repo.path,
+                          env=fw_repo.env, text=True, capture_output=True, timeout=900)
+    assert proc.returncode == 1
+    out = output(proc)
+    assert key not in out and "server.log:1:9" in out
+    assert f"… and {count - 10} more place(s)" in out  # 10 listed, the rest counted
+    assert fw_repo.git("log", "--format=%s", "-1") == "add pre-commit config"
+
+
 def test_framework_lets_a_clean_commit_through(fw_repo: Repo) -> None:
     fw_repo.write("app.py", "import os\nKEY = os.environ['POOLSIDE_API_KEY']  # ps-<your-key>\n")
     fw_repo.git("add", "app.py")

@@ -382,7 +382,7 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
         except OSError as exc:
             _say(f"psguard: warning: cannot write the summary to {summary}: {exc.strerror}")
     code = exit_code(result, fail_on)
-    places = sum(len(f.candidates) for f in result.findings)
+    places = sum(f.places for f in result.findings)
     verdict = {0: "passed", 1: "failed", 3: "incomplete"}.get(code, "failed")
     _say(f"psguard ci: {len(result.findings)} Poolside API key(s) in {places} place(s); "
          f"{result.stats.commits} commit(s) scanned; {verdict}")

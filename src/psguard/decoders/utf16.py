@@ -21,14 +21,22 @@ def utf16_form(prefix: bytes) -> bytes:
 
 
 class Utf16Map:
-    """Decoded (UTF-8) offset → offset in the UTF-16 bytes."""
+    """Decoded (UTF-8) offset → offset in the UTF-16 bytes. Asked in increasing order
+    (the engine sorts), each call decodes only the text since the previous one."""
 
     def __init__(self, text: bytes, start: int) -> None:
         self.text = text
         self.start = start
+        self._off = 0
+        self._chars = 0
 
     def __call__(self, off: int) -> int:
-        return self.start + 2 * len(self.text[:off].decode("utf-8", errors="replace"))
+        if off < self._off:
+            self._off = self._chars = 0
+        # Offsets are where keys start and end: ASCII, never inside a sequence.
+        self._chars += len(self.text[self._off:off].decode("utf-8", errors="replace"))
+        self._off = off
+        return self.start + 2 * self._chars
 
 
 class Utf16Decoder:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from psguard.decoders.base import DecodeLimits
 from psguard.engine.nested import NestedDecoding
+from psguard.engine.places import KeywordWindow, LineCursor, LocationCap
+from psguard.engine.preview import Previewer
 from psguard.models import Candidate, Chunk, Origin, Problem
 from psguard.rules.filters import judge
-from psguard.rules.markers import ALLOW_MARKERS
 from psguard.rules.model import Rule, RuleSet
 
 _CONTEXT_WINDOW = 256  # bytes either side of a candidate searched for keywords
-_PREVIEW_WINDOW = 80  # characters either side of the key in the masked line
 _BINARY_SNIFF = 8000  # like git: a NUL byte in the first 8000 bytes means binary
+_VERDICTS = 4096  # bodies whose verdict one scan remembers (a repeated key is judged once)
 
 
 def looks_binary(data: bytes) -> bool:
@@ -33,6 +34,7 @@ class Engine:
             ruleset = ruleset.replace(texts=(*ruleset.texts, "nodecode"))
         self.ruleset = ruleset
         self.rules = ruleset.rules
+        self.previewer = Previewer(self.rules)
 
     def scan(self, chunk: Chunk, problems: list[Problem] | None = None) -> list[Candidate]:
         return self.scan_bytes(chunk.data, chunk.origin, problems)
@@ -48,16 +50,28 @@ class Engine:
         """Candidates in data and in whatever can be decoded from it. Decode limits
         that were hit are appended to `problems` when given."""
         if self.nested is not None:
-            return self.nested.scan(self.scan_plain, data, origin, problems)
+            return self.nested.scan(self.find_plain, data, origin, problems)
         return self.scan_plain(data, origin)
 
     def scan_plain(self, data: bytes, origin: Origin) -> list[Candidate]:
+        """Candidates in data itself, with their previews."""
+        found = self.find_plain(data, origin)
+        return self.previewer.fill(data, found, found)
+
+    def find_plain(self, data: bytes, origin: Origin) -> list[Candidate]:
+        """Candidates in data itself, without previews (the caller knows every key
+        in the content, decoded ones too, and builds them), at most MAX_PLACES per
+        key: linear in data however often a key repeats."""
         found: list[Candidate] = []
         binary: bool | None = None
+        cap = LocationCap()
         for rule in self.rules:
             prefix = rule.prefix.encode()
             if data.find(prefix) < 0:
                 continue
+            lines = LineCursor(data)
+            near = KeywordWindow(data, rule.keywords_lower, _CONTEXT_WINDOW)
+            verdicts: dict[tuple[str, bool], str | None] = {}  # this rule's, per body
             for match in rule.candidate_re.finditer(data):
                 start, end = match.span()
                 if (start > 0 and data[start - 1] in rule.body_byte_set
@@ -67,13 +81,26 @@ class Engine:
                 if not rule.min_length <= body_len <= rule.max_length:
                     continue
                 body = data[start + len(prefix) : end].decode("ascii")
-                confidence = judge(rule, body, _has_context(rule, data, start, end))
+                context = near.near(start, end)
+                if (body, context) in verdicts:
+                    confidence = verdicts[body, context]
+                else:
+                    confidence = judge(rule, body, context)
+                    if len(verdicts) < _VERDICTS:
+                        verdicts[body, context] = confidence
                 if confidence is None:
                     continue
                 if binary is None:
                     binary = looks_binary(data)
-                found.append(_candidate(rule, data, origin, start, end, confidence, binary))
-        return found
+                secret = rule.prefix + body
+                key = (rule.id, secret, lines.marked_at(start))
+                if not cap.admit(key):
+                    continue  # counted: only the line cursor's bytes were looked at
+                lines.move(start)
+                cap.kept_at(key, len(found))
+                found.append(_candidate(rule, secret, origin, start, end, confidence,
+                                        lines, binary))
+        return cap.finish(found)
 
 
 def _after_escape(data: bytes, start: int) -> bool:
@@ -81,71 +108,11 @@ def _after_escape(data: bytes, start: int) -> bool:
     return start > 1 and data[start - 2] == 0x5C and data[start - 1] in b"nrt"
 
 
-def _line_bounds(data: bytes, start: int, end: int) -> tuple[int, int]:
-    line_start = data.rfind(b"\n", 0, start) + 1
-    line_end = data.find(b"\n", end)
-    return line_start, len(data) if line_end < 0 else line_end
-
-
-def _has_context(rule: Rule, data: bytes, start: int, end: int) -> bool:
-    if not rule.keywords_lower:
-        return False
-    window = data[max(0, start - _CONTEXT_WINDOW) : end + _CONTEXT_WINDOW].lower()
-    return any(k in window for k in rule.keywords_lower)
-
-
-def _candidate(
-    rule: Rule, data: bytes, origin: Origin, start: int, end: int, confidence: str, binary: bool
-) -> Candidate:
-    secret = data[start:end].decode("ascii")
-    line_start, line_end = _line_bounds(data, start, end)
-    line_bytes = data[line_start:line_end]
-    suppressed = any(marker in line_bytes for marker in ALLOW_MARKERS)
+def _candidate(rule: Rule, secret: str, origin: Origin, start: int, end: int,
+               confidence: str, lines: LineCursor, binary: bool) -> Candidate:
+    """lines: moved to start. Binary content has no line and no column."""
     if binary:
         return Candidate(rule.id, secret, confidence, origin, None, None, start,
-                         None, suppressed)
-    line = data.count(b"\n", 0, start) + 1
-    prefix_text = data[line_start:start].decode("utf-8", errors="replace")
-    column = len(prefix_text) + 1
-    return Candidate(rule.id, secret, confidence, origin, line, column, start,
-                     mask_line(rule, line_bytes, start - line_start), suppressed)
-
-
-def mask_line(rule: Rule, line: bytes, key_offset: int) -> str:
-    """The line around the key, with every key-shaped token on it redacted.
-
-    Only a window around the key is rendered (lines can be megabytes long). A token
-    cut by the window's edge is dropped rather than shown in part, and every token
-    that could be a key is masked, not only this candidate, so no part of any key
-    leaks through the preview.
-    """
-    body = rule.body_byte_set
-    prefix = rule.prefix.encode()
-    key_end = key_offset + len(prefix)
-    while key_end < len(line) and line[key_end] in body:
-        key_end += 1
-    lo = max(0, key_offset - _PREVIEW_WINDOW)
-    hi = min(len(line), key_end + _PREVIEW_WINDOW)
-    while 0 < lo < key_offset and line[lo - 1] in body and line[lo] in body:
-        lo += 1  # skip the tail of a token cut by the window
-    while key_end < hi < len(line) and line[hi] in body and line[hi - 1] in body:
-        hi -= 1  # and the head of one cut at the other end
-    window = line[lo:hi]
-    pieces: list[str] = ["…"] if lo else []
-    cursor = 0
-    for match in rule.token_re.finditer(window):
-        s, e = match.span()
-        if e - s - len(prefix) < min(rule.min_length, 8):
-            continue
-        pieces.append(_printable(window[cursor:s]))
-        pieces.append(rule.prefix + "…" + window[max(s + len(prefix), e - 4) : e].decode())
-        cursor = e
-    pieces.append(_printable(window[cursor:]))
-    if hi < len(line):
-        pieces.append("…")
-    return "".join(pieces).strip()
-
-
-def _printable(raw: bytes) -> str:
-    text = raw.decode("utf-8", errors="replace").replace("\r", "").replace("\t", " ")
-    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
+                         None, lines.marked, end=end)
+    return Candidate(rule.id, secret, confidence, origin, lines.number, lines.column(),
+                     start, None, lines.marked, end=end)

@@ -21,12 +21,14 @@ from psguard.decoders.archives import archive_kind
 from psguard.decoders.base import Budget, Decoded, DecodeLimits, skip_space
 from psguard.decoders.json_escapes import LABEL as JSON_ESCAPE
 from psguard.decoders.registry import decoders_for
+from psguard.engine.places import LineCursor, cap_places
 from psguard.engine.prefilter import CollapsedGate
+from psguard.engine.preview import Previewer
 from psguard.models import Candidate, Origin, Problem
-from psguard.rules.markers import ALLOW_MARKERS
 from psguard.rules.model import RuleSet
 
 PlainScan = Callable[[bytes, Origin], list[Candidate]]
+Found = list[tuple[Candidate, bool]]  # each with True when in an archive member's coordinates
 
 
 class NestedDecoding:
@@ -35,6 +37,7 @@ class NestedDecoding:
     def __init__(self, ruleset: RuleSet, limits: DecodeLimits | None = None) -> None:
         self.limits = limits or DecodeLimits()
         self.prefixes = ruleset.prefixes
+        self.previewer = Previewer(ruleset.rules)
         self.decoders = decoders_for(self.prefixes)
         self.triggers = tuple(d.triggered for d in self.decoders)
         # For may_match: containers (the exclusive decoders, known by magic bytes at
@@ -90,22 +93,29 @@ class NestedDecoding:
 
     def scan(self, plain: PlainScan, data: bytes, origin: Origin,
              problems: list[Problem] | None = None) -> list[Candidate]:
+        """Candidates in data and in what it decodes to, with their previews; `plain`
+        finds candidates in bytes without previews (Engine.find_plain)."""
         if not self.may_match(data):
             # The common case: nothing to decode (plain's own prefilter finds the rest).
-            return plain(data, origin)
+            found = plain(data, origin)
+            return self.previewer.fill(data, found, found)
         budget = Budget(self.limits)
-        found = self._scan(plain, data, origin, 0, budget)
+        pairs = _dedup(self._scan(plain, data, origin, 0, budget))
         if problems is not None:
             problems.extend(budget.problems)
-        return _dedup([c for c, _ in found])
+        here = [c for c, anchored in pairs if not anchored]
+        members = [c for c, anchored in pairs if anchored]  # previewed in their member
+        # Each decoding capped again: windows of one base64 run overlap.
+        return self.previewer.fill(data, cap_places(here), here) + cap_places(members)
 
     def _scan(self, plain: PlainScan, data: bytes, origin: Origin, depth: int,
-              budget: Budget) -> list[tuple[Candidate, bool]]:
+              budget: Budget) -> Found:
         """Candidates, each with True when its position is inside an archive member
-        (its own coordinates, which outer levels must not remap)."""
+        (its own coordinates, which outer levels must not remap). Previews are left
+        to the level whose lines a candidate is reported at."""
         found = [(c, False) for c in plain(data, origin)]
         binary: bool | None = None
-        decoded: list[tuple[Candidate, bool]] = []
+        decoded: Found = []
         for dec in self.decode(data, origin, depth, budget):
             label = dec.label
             if origin.decoded_from:
@@ -114,19 +124,29 @@ class NestedDecoding:
                                depth + 1, budget)
             if inner and dec.lines_from_parent and binary is None:
                 binary = b"\0" in data[:8000]
+            if dec.to_parent is None or not dec.lines_from_parent or binary:
+                inner = self._previewed(dec.data, inner)  # shown at the decoded text
+            moving: list[Candidate] = []
             for c, anchored in inner:
-                if dec.cut and not anchored and c.offset + len(c.secret) >= len(dec.data) - 3:
+                if dec.cut and not anchored and c.span_end >= len(dec.data) - 3:
                     continue  # may go on past the window: its own window decodes it whole
                 if anchored or dec.to_parent is None:
                     decoded.append((c, True))
                 else:
-                    decoded.append((_relocate(c, dec, data, bool(binary)), False))
+                    moving.append(c)
+            if moving:
+                decoded += [(c, False) for c in _relocate(moving, dec, data, bool(binary))]
         if decoded and archive_kind(data) is not None:
             # Stored (uncompressed) members also match in the archive's own bytes;
             # the member is the better location.
             in_members = {c.secret for c, _ in decoded}
             found = [(c, a) for c, a in found if c.secret not in in_members]
         return found + decoded
+
+    def _previewed(self, data: bytes, pairs: Found) -> Found:
+        own = [c for c, anchored in pairs if not anchored]
+        filled = iter(self.previewer.fill(data, own, own))
+        return [(c, True) if anchored else (next(filled), False) for c, anchored in pairs]
 
     # -- which decoders apply -----------------------------------------------------
 
@@ -154,40 +174,51 @@ class NestedDecoding:
             # bytes in front cannot hide an encoded key.
 
 
-def _relocate(c: Candidate, dec: Decoded, parent: bytes, parent_binary: bool) -> Candidate:
-    assert dec.to_parent is not None
-    off = dec.to_parent(c.offset)
-    if not dec.lines_from_parent:
-        return c.replace(offset=off)
-    if parent_binary:
-        return c.replace(offset=off, line=None, column=None)
-    line_start = parent.rfind(b"\n", 0, off) + 1
-    line_end = parent.find(b"\n", off, off + 4096)
-    # The allow marker is looked for near the key only: lines can be huge.
-    line_bytes = parent[max(line_start, off - 4096): off + 4096 if line_end < 0 else line_end]
-    line = parent.count(b"\n", 0, off) + 1
-    if off - line_start > 65536:  # a huge line: count bytes, do not copy and decode it
-        column = off - line_start + 1
-    else:
-        column = len(parent[line_start:off].decode("utf-8", errors="replace")) + 1
-    suppressed = c.suppressed or any(m in line_bytes for m in ALLOW_MARKERS)
-    return c.replace(offset=off, line=line, column=column, suppressed=suppressed)
+def _relocate(cands: list[Candidate], dec: Decoded, parent: bytes, parent_binary: bool
+              ) -> list[Candidate]:
+    """cands, moved from dec's coordinates to the parent's: offset and end (the end of
+    the encoded text), and line, column and allow marker there when dec says so. In
+    offset order, so that every map and the line cursor run forward once."""
+    to_parent = dec.to_parent
+    assert to_parent is not None
+    wanted = sorted({p for c in cands for p in (c.offset, max(c.offset, c.span_end - 1))})
+    where = {p: to_parent(p) for p in wanted}  # ascending: incremental maps stay linear
+    moved = sorted(((where[c.offset], c) for c in cands), key=lambda item: item[0])
+    lines = LineCursor(parent)
+    out = []
+    for off, c in moved:
+        end = where[max(c.offset, c.span_end - 1)] + 1
+        if not dec.lines_from_parent:
+            out.append(c.replace(offset=off, end=end))
+        elif parent_binary:
+            out.append(c.replace(offset=off, end=end, line=None, column=None))
+        else:
+            lines.move(off)
+            out.append(c.replace(offset=off, end=end, line=lines.number,
+                                 column=lines.column(),
+                                 suppressed=c.suppressed or lines.marked))
+    return out
 
 
-def _dedup(found: list[Candidate]) -> list[Candidate]:
+def _dedup(found: Found) -> Found:
     """One candidate per place: a key seen plain and through an escape decoder at the
     same offset is one occurrence (kept plain, at the higher confidence)."""
     if len(found) < 2:
         return found
-    best: dict[tuple[object, ...], Candidate] = {}
-    for c in found:
+    best: dict[tuple[object, ...], tuple[Candidate, bool]] = {}
+    for c, anchored in found:
         how = c.origin.decoded_from
         if how:  # an escape decoder does not move a key: same place, same occurrence
             how = " > ".join(p for p in how.split(" > ") if p != JSON_ESCAPE) or None
-        key = (c.rule, c.secret, c.offset, c.origin.replace(decoded_from=how))
+        key = (c.rule, c.secret, c.offset, c.origin.replace(decoded_from=how), anchored)
         have = best.get(key)
         if have is None:
-            best[key] = c
-        elif c.confidence_rank > have.confidence_rank:
-            best[key] = have.replace(confidence=c.confidence)
+            best[key] = (c, anchored)
+        else:  # the higher confidence; the larger count of places not listed
+            kept = have[0]
+            if c.confidence_rank > kept.confidence_rank:
+                kept = kept.replace(confidence=c.confidence)
+            if c.more > kept.more:
+                kept = kept.replace(more=c.more)
+            best[key] = (kept, anchored)
     return list(best.values())

@@ -50,8 +50,9 @@ def finding_lines(f: Finding, show_secrets: bool) -> list[str]:
             masked = (c.masked_line.replace(f.redacted, f.secret) if show_secrets
                       else c.masked_line)
             lines.append(f"        {masked.strip()}")
-    if len(f.candidates) > 10:
-        lines.append(f"    … and {len(f.candidates) - 10} more place(s)")
+    more = f.places - min(len(f.candidates), 10)
+    if more:
+        lines.append(f"    … and {more} more place(s)")
     return lines
 
 

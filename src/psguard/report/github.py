@@ -67,7 +67,7 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
         out.append(command("warning", _shown([f"psguard could not read {p.target}: "
                                               f"{p.detail}"]),
                            title=terminal(f"psguard: {p.kind}")))
-    places = sum(len(f.candidates) for f in result.findings)
+    places = sum(f.places for f in result.findings)
     if result.findings:
         out.append(command("notice", f"psguard: {len(result.findings)} Poolside API key(s) in "
                                      f"{places} place(s)", title="psguard"))

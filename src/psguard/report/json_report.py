@@ -40,6 +40,8 @@ def finding_json(f: Finding, show_secrets: bool) -> dict[str, Any]:
         "exposure_detail": f.exposure_detail.to_json() if f.exposure_detail else None,
         "pre_existing": f.pre_existing,
         "locations": [location_json(c) for c in f.candidates],
+        # places seen but not listed: at most 100 are, per file, blob or message
+        "unlisted_locations": f.unlisted,
         "first_seen": f.first_seen,
         "refs": f.refs,
         "present_at_head": f.present_at_head,

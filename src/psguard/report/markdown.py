@@ -28,7 +28,7 @@ _STATUS_ICON = {"live": "🔴 live", "unknown": "🟠 unknown", "not_checked": "
 
 def _places(f: Finding) -> str:
     where = [code(describe_location(c), table=True) for c in f.candidates[:MAX_PLACES]]
-    more = len(f.candidates) - MAX_PLACES
+    more = f.places - min(len(f.candidates), MAX_PLACES)
     if more > 0:
         where.append(f"and {more} more")
     return "<br>".join(where)
@@ -39,7 +39,7 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
     lines: list[str] = []
     stats = result.stats
     if findings:
-        places = sum(len(f.candidates) for f in findings)
+        places = sum(f.places for f in findings)
         live = sum(1 for f in findings if f.verification.status == "live")
         head = f"### 🔑 psguard: {len(findings)} Poolside API key(s) in {places} place(s)"
         if live:

@@ -63,6 +63,8 @@ def _render_finding(console: Console, f: Finding, show_secrets: bool) -> None:
         console.print(f"  still in HEAD: {'yes' if f.present_at_head else 'no'}")
     for cand in f.candidates:
         _render_location(console, cand, f, show_secrets)
+    if f.unlisted:
+        console.print(f"  … and {f.unlisted} more place(s) in the same file(s), not listed")
     for note in f.notes:
         console.print(f"  note: {escape(note)}")
     for i, step in enumerate(f.remediation, 1):
@@ -89,7 +91,7 @@ def summary_lines(result: ScanResult) -> list[tuple[str, str | None]]:
                else f"{_count(stats.blobs, 'blob')}, {_count(stats.commits, 'commit')}")
     if result.mode == "stdin":
         scanned = "standard input"
-    places = sum(len(f.candidates) for f in result.findings)
+    places = sum(f.places for f in result.findings)
     size = f"({human_bytes(stats.bytes)}) in {stats.seconds:.2f} s"
     if result.findings:
         head = (f"psguard: {_count(len(result.findings), 'Poolside key')} in "
@@ -126,7 +128,7 @@ def _render_summary(console: Console, result: ScanResult) -> None:
     table.add_column("places", justify="right")
     for f in result.findings:
         table.add_row(escape(f.redacted), f.verification.status, f.exposure or "-",
-                      str(len(f.candidates)))
+                      str(f.places))
     console.print(table)
     for text, style in summary_lines(result):
         console.print(escape(text), style=style)

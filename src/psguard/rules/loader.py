@@ -7,6 +7,15 @@ from pathlib import Path
 
 from psguard.config import load_toml
 from psguard.errors import ConfigError
+from psguard.readfile import read_capped_text
+from psguard.rules.grammar import (
+    MAX_REPEAT,
+    AllowPattern,
+    GrammarError,
+    class_source,
+    parse_allow_pattern,
+    parse_alphabet,
+)
 from psguard.rules.model import Rule, RuleFilters, RuleSet
 from psguard.usercache import parsed_rules
 
@@ -75,11 +84,17 @@ def _compile_rule(raw: dict[str, Any], source: str, index: int) -> Rule:
     prefix: str = raw["prefix"]
     if not prefix:
         raise RuleError(f"{where}: 'prefix' must not be empty (it is the literal prefilter)")
+    if any(ord(ch) not in range(0x21, 0x7F) for ch in prefix):
+        raise RuleError(f"{where}: 'prefix' must be printable ASCII without spaces")
     alphabet: str = raw.get("body_alphabet", "A-Za-z0-9_-")
+    try:
+        body_bytes = parse_alphabet(alphabet)
+    except GrammarError as exc:
+        raise RuleError(f"{where}: 'body_alphabet' {alphabet!r}: {exc}") from None
     min_length: int = raw.get("min_length", 16)
     max_length: int = raw.get("max_length", 256)
-    if not 1 <= min_length <= max_length:
-        raise RuleError(f"{where}: need 1 <= min_length <= max_length")
+    if not 1 <= min_length <= max_length <= MAX_REPEAT:
+        raise RuleError(f"{where}: need 1 <= min_length <= max_length <= {MAX_REPEAT}")
     ratio = float(raw.get("min_entropy_ratio", 0.7))
     if not 0.0 <= ratio <= 1.0:
         raise RuleError(f"{where}: 'min_entropy_ratio' must be between 0 and 1")
@@ -92,29 +107,23 @@ def _compile_rule(raw: dict[str, Any], source: str, index: int) -> Rule:
     words = filters_raw.get("placeholder_words", [])
     if not all(isinstance(w, str) and w for w in words):
         raise RuleError(f"{where}: 'placeholder_words' must be a list of non-empty strings")
-    allow: list[re.Pattern[str]] = []
+    allow: list[AllowPattern] = []
     for pattern in filters_raw.get("allow_patterns", []):
         if not isinstance(pattern, str):
             raise RuleError(f"{where}: 'allow_patterns' must be a list of strings")
         try:
-            allow.append(re.compile(pattern))
-        except re.error as exc:
-            raise RuleError(f"{where}: allow pattern {pattern!r} does not compile: {exc}") from None
+            allow.append(parse_allow_pattern(pattern))
+        except GrammarError as exc:
+            raise RuleError(f"{where}: 'allow_patterns' {pattern!r}: {exc}") from None
 
-    class_src = f"[{alphabet}]"
-    try:
-        body_class = re.compile(class_src.encode())
-        # Greedy, no backtracking: take the whole run after the prefix, judge it in Python.
-        token_re = re.compile(re.escape(prefix.encode()) + class_src.encode() + b"*")
-        # For scanning: only runs long enough to be a key ever reach Python, so the
-        # thousands of `ps-3` utilities in a CSS bundle cost nothing but the C loop.
-        candidate_re = re.compile(re.escape(prefix.encode()) + class_src.encode()
-                                  + b"{%d,}" % min_length)
-    except re.error as exc:
-        raise RuleError(f"{where}: body_alphabet {alphabet!r} does not compile: {exc}") from None
-    body_bytes = frozenset(b for b in range(256) if body_class.fullmatch(bytes([b])))
-    if not body_bytes:
-        raise RuleError(f"{where}: body_alphabet {alphabet!r} matches no character")
+    # Built from the parsed set, every character escaped: no rule text reaches `re`.
+    # Greedy over one character class, no backtracking: take the whole run after the
+    # prefix, judge it in Python.
+    head = re.escape(prefix.encode()) + class_source(body_bytes)
+    token_re = re.compile(head + b"*")
+    # For scanning: only runs long enough to be a key ever reach Python, so the
+    # thousands of `ps-3` utilities in a CSS bundle cost nothing but the C loop.
+    candidate_re = re.compile(head + b"{%d,}" % min_length)
 
     return Rule(
         id=rule_id,
@@ -174,12 +183,10 @@ def load_rules(extra_files: list[Path] | None = None) -> RuleSet:
     text = Path(__file__).with_name(BUILTIN).read_text(encoding="utf-8")
     texts = [(f"builtin:{BUILTIN}", text)]
     for path in extra_files or []:
-        try:
-            texts.append((str(path), Path(path).read_text(encoding="utf-8")))
-        except OSError as exc:
-            raise RuleError(f"{path}: cannot read rule file: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise RuleError(f"{path}: rule file is not UTF-8 text") from None
+        try:  # a regular file under 1 MB only: a repository names these paths
+            texts.append((str(path), read_capped_text(Path(path), "rule file")))
+        except ConfigError as exc:
+            raise RuleError(str(exc)) from None
     rules: list[Rule] = []
     seen: set[str] = set()
     for i, (source, body) in enumerate(texts):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from psguard.models import FrozenRecord
+from psguard.rules.grammar import AllowPattern
 
 
 class RuleFilters(FrozenRecord):
@@ -17,7 +18,7 @@ class RuleFilters(FrozenRecord):
                  reject_repeated: bool = True, reject_sequential: bool = True,
                  reject_digits_only: bool = True, reject_identifiers: bool = True,
                  hex_needs_context: bool = False,
-                 allow_patterns: tuple[re.Pattern[str], ...] = ()) -> None:
+                 allow_patterns: tuple[AllowPattern, ...] = ()) -> None:
         self.placeholder_words = placeholder_words
         self.reject_word_like = reject_word_like
         self.word_like_min_average = word_like_min_average

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from psguard.errors import ConfigError
 from psguard.models import Candidate, Finding
+from psguard.readfile import BASELINE_LIMIT, MissingFileError, read_capped
 from psguard.version import __version__
 
 TYPE_CHECKING = False
@@ -92,13 +93,11 @@ def build(findings: list[Finding], mode: str, top: Path | None,
 
 
 def load_baseline(path: Path) -> Baseline:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    try:  # a regular file under 16 MB only (psguard.readfile)
+        data = json.loads(read_capped(path, "baseline", BASELINE_LIMIT))
+    except MissingFileError:
         raise ConfigError(f"baseline {path}: no such file (create it with "
                           "'psguard baseline create')") from None
-    except OSError as exc:
-        raise ConfigError(f"baseline {path}: cannot read: {exc.strerror}") from None
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ConfigError(f"baseline {path}: not a psguard baseline (invalid JSON)") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:

@@ -46,13 +46,15 @@ def _location_order(c: Candidate) -> tuple[str, str, int]:
 
 
 def _unique_locations(cands: list[Candidate]) -> list[Candidate]:
-    seen: set[tuple[object, ...]] = set()
-    out = []
+    seen: dict[tuple[object, ...], int] = {}
+    out: list[Candidate] = []
     for c in cands:
         key = (c.origin, c.offset)
         if key not in seen:
-            seen.add(key)
+            seen[key] = len(out)
             out.append(c)
+        elif c.more > out[seen[key]].more:  # the same place twice: count the rest once
+            out[seen[key]] = out[seen[key]].replace(more=c.more)
     return out
 
 

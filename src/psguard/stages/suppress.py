@@ -11,6 +11,8 @@ working-tree or history scan is reported as stale (a problem of kind `stale-igno
 does not make the scan incomplete); staged, range and stdin scans see only part of the
 repository, so they do not judge staleness. A line that is not an id is reported as a
 warning. With --no-repo-config the file is not read (audits of untrusted repositories).
+It is read only if it is a regular file of at most 1 MB (psguard.readfile): one that
+exists but is not (a FIFO, a device, a directory) is an error, exit 2.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from psguard.config import Config, repo_root
 from psguard.models import Finding, FrozenRecord, Problem, Record
+from psguard.readfile import MissingFileError, read_capped_text
 from psguard.request import Mode, ScanRequest
 
 IGNORE_FILE = ".psguardignore"
@@ -57,13 +60,10 @@ def apply_ignore_file(findings: list[Finding], root: Path, *, judge_stale: bool
                       ) -> tuple[list[Finding], int, list[Problem]]:
     """Findings not ignored, how many were, and problems (stale or malformed lines)."""
     path = root / IGNORE_FILE
-    if not path.is_file():
+    try:  # a regular file under 1 MB; one that exists but is not is an error (exit 2)
+        text = read_capped_text(path, "ignore file", errors="replace")
+    except MissingFileError:
         return findings, 0, []
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        return findings, 0, [Problem("warning", str(path),
-                                     f"cannot read: {exc.strerror}", incomplete=False)]
     entries, problems = parse_ignore(text, IGNORE_FILE)
     wanted = {e.fingerprint for e in entries}
     kept = [f for f in findings if f.fingerprint not in wanted]

@@ -96,8 +96,9 @@ class Run:
 
 
 def run_psguard(*args: str, cwd: Path | None = None, input: str | bytes | None = None,
-                env: dict[str, str] | None = None) -> Run:
-    """Run the installed CLI the way a user does, as a separate process."""
+                env: dict[str, str] | None = None, timeout: float | None = None) -> Run:
+    """Run the installed CLI the way a user does, as a separate process. `timeout`
+    detects a hang (subprocess.TimeoutExpired), never a speed: pass a generous one."""
     full_env = dict(os.environ)
     full_env.update(GIT_ENV)
     full_env.pop("GIT_DIR", None)
@@ -107,6 +108,6 @@ def run_psguard(*args: str, cwd: Path | None = None, input: str | bytes | None =
         full_env.update(env)
     data = input.encode() if isinstance(input, str) else input
     proc = subprocess.run([sys.executable, "-m", "psguard", *args], cwd=cwd, input=data,
-                          capture_output=True, env=full_env)
+                          capture_output=True, env=full_env, timeout=timeout)
     return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"),
                proc.stderr.decode("utf-8", "replace"))
