@@ -113,7 +113,9 @@ def test_ci_annotations_and_summary_resist_injection(hostile: tuple[Repo, str, s
                                                      tmp_path: Path) -> None:
     repo, key, base = hostile
     summary = tmp_path / "summary.md"
-    run = run_psguard("ci", "--range", f"{base}..{BRANCH}", "--format", "github",
+    # by id: `psguard ci` refuses a range naming the bidi branch (exit 2, fail closed)
+    head = repo.git("rev-parse", BRANCH)
+    run = run_psguard("ci", "--range", f"{base}..{head}", "--format", "github",
                       "--summary", str(summary), str(repo.path))
     assert run.code == 1, run.stderr
     assert key not in run.stdout + run.stderr
