@@ -110,6 +110,11 @@ def config_from_table(table: dict[str, Any], where: str, base_dir: Path) -> Conf
             cfg.warnings.append(f"{where}: ignoring {key!r}: verification endpoints are "
                                 "only taken from --endpoint, PSGUARD_ENDPOINTS or your "
                                 "user config, never from a repository's config")
+        elif key in ("allow_incomplete", "incomplete"):
+            # A repository must not turn "could not read everything" into a pass.
+            raise ConfigError(f"{where}: {key!r} cannot be set in a repository's config: "
+                              "pass --allow-incomplete to the hook or to psguard ci, or set "
+                              "[hooks] allow_incomplete = true in your own config file")
         else:
             raise ConfigError(f"{where}: unknown key {key!r}")
     return cfg

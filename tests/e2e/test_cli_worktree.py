@@ -124,10 +124,14 @@ def test_exclude_patterns_and_size_limit_from_config(tmp_path: Path) -> None:
     write(tmp_path, "ok.txt", kept)
     run = run_psguard("scan", str(tmp_path), "--format", "json")
     report = run.json()
-    assert set(reported(report)) == {sha(kept)}
+    # big.txt is above the limit: its first and last 500 bytes (half the limit each)
+    # are scanned, which hold its key; the scan says it is incomplete.
+    assert set(reported(report)) == {sha(kept), sha(big)}
     assert report["scan"]["problems"] == [
         {"kind": "too-large", "target": "big.txt",
-         "detail": f"{len(big) + 2001} bytes is above max_file_size (1000); not scanned"}]
+         "detail": f"{len(big) + 2001} bytes is above max_file_size (1000); only its "
+                   "first and last 500 bytes were scanned"}]
+    assert report["scan"]["complete"] is False
     assert run.code == 1
 
 

@@ -617,18 +617,23 @@ def test_config_excludes_apply_to_history_and_ranges(repo: Repo) -> None:
         assert [f["secret"]["redacted"][-4:] for f in report["findings"]] == [real[-4:]]
 
 
-def test_blobs_above_max_file_size_are_skipped_not_read(repo: Repo) -> None:
-    small, big = make_key(), make_key()
+def test_blobs_above_max_file_size_are_read_at_their_ends_only(repo: Repo) -> None:
+    small, hidden, last = make_key(), make_key(), make_key()
     repo.write(".psguard.toml", 'max_file_size = "2KB"\n')
     repo.write("small.env", env_line(small))
-    repo.write("big.txt", "x" * 5000 + "\n" + env_line(big))
+    repo.write("big.txt", "x" * 5000 + "\n" + env_line(hidden) + "y" * 5000 + "\n" +
+               env_line(last))
     repo.commit("sizes")
+    big = repo.git("rev-parse", "HEAD:big.txt")
     for args in (["--history"], ["--range", "HEAD"]):
         code, report = scan(*args, str(repo.path))
         assert code == 1
-        assert [f["secret"]["redacted"][-4:] for f in report["findings"]] == [small[-4:]]
+        assert sorted(f["secret"]["redacted"][-4:] for f in report["findings"]) == sorted(
+            [small[-4:], last[-4:]])
         too_large = [p for p in report["scan"]["problems"] if p["kind"] == "too-large"]
-        assert too_large and report["scan"]["complete"] is True
+        assert [p["target"] for p in too_large] == [f"blob {big}"]
+        assert "only its first and last 1000 bytes were scanned" in too_large[0]["detail"]
+        assert report["scan"]["complete"] is False
 
 
 def test_damaged_repository_lists_the_missing_object(repo: Repo) -> None:

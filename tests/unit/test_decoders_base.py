@@ -24,7 +24,7 @@ def test_budget_problems_name_the_outer_target_and_how_it_was_decoded() -> None:
     assert budget.remaining == 0
     budget.problem(Origin(kind="blob", path="a.jar", decoded_from="zip:b.txt > base64"), "x")
     assert [(p.kind, p.target, p.incomplete) for p in budget.problems] == [
-        ("not-scanned", "a.jar (zip:b.txt > base64)", False)]
+        ("not-scanned", "a.jar (zip:b.txt > base64)", True)]  # content left unread
 
 
 def test_registry_runs_archives_first_and_only_they_are_exclusive() -> None:

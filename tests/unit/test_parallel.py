@@ -94,15 +94,20 @@ def test_no_hits_no_callback(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> Non
     assert (cands, unreadable, calls) == ([], [], [])
 
 
-def test_blobs_above_max_size_are_skipped_and_named(repo: Repo) -> None:
-    key = make_key()
-    repo.write("big.env", f"POOLSIDE_API_KEY={key}\n" + "x" * 5000)
+def test_blobs_above_max_size_are_read_at_their_ends_and_named(repo: Repo) -> None:
+    first, middle, last = make_key(), make_key(), make_key()
+    repo.write("big.env", f"POOLSIDE_API_KEY={first}\n" + "x" * 3000 +
+               f"\nPOOLSIDE_API_KEY={middle}\n" + "x" * 3000 + f"\nPOOLSIDE_API_KEY={last}\n")
     repo.commit("big")
     big = repo.git("rev-parse", "HEAD:big.env")
     scanner = _scanner(max_size=1000)
     cands, unreadable = ParallelScan(repo.path, _objects(repo), scanner).run()
     assert scanner.too_large == [big]
-    assert not any(c.secret == key for c in cands) and unreadable == []
+    assert {c.secret for c in cands} == {first, last} and unreadable == []
+    [problem] = scanner.problems
+    assert (problem.kind, problem.target, problem.incomplete) == ("too-large", f"blob {big}",
+                                                                  True)
+    assert "only its first and last 500 bytes were scanned" in problem.detail
 
 
 def test_a_failing_worker_fails_the_scan(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:

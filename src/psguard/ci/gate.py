@@ -349,7 +349,7 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
     from psguard.report import render
     from psguard.report.output import use_color, write_report
     from psguard.request import Mode, ScanRequest
-    from psguard.stages.policy import exit_code, parse_fail_on
+    from psguard.stages.policy import EXIT_INCOMPLETE, exit_code, parse_fail_on
 
     env = os.environ if env is None else env
     fail_on = parse_fail_on(args.fail_on)
@@ -384,6 +384,12 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
     code = exit_code(result, fail_on)
     places = sum(f.places for f in result.findings)
     verdict = {0: "passed", 1: "failed", 3: "incomplete"}.get(code, "failed")
+    if code == EXIT_INCOMPLETE:
+        for p in result.problems:
+            if p.incomplete:
+                _say(f"psguard ci: not fully scanned: {p.kind}: {p.target}: {p.detail}")
+        if args.allow_incomplete:
+            code, verdict = 0, "incomplete, allowed by --allow-incomplete"
     _say(f"psguard ci: {len(result.findings)} Poolside API key(s) in {places} place(s); "
          f"{result.stats.commits} commit(s) scanned; {verdict}")
     return code

@@ -28,6 +28,10 @@ def add_arguments(ci: argparse.ArgumentParser) -> None:
     ci.add_argument("--baseline", type=Path, metavar="FILE",
                     help="report only findings not recorded in this baseline "
                          "(see 'psguard baseline')")
+    ci.add_argument("--allow-incomplete", action="store_true",
+                    help="pass (exit 0, with a warning) when the scan could not read "
+                         "everything and found nothing blocking; by default that fails "
+                         "(exit 3)")
     add_scan_options(ci)
     for action in ci._actions:
         if action.dest == "fmt":

@@ -14,13 +14,14 @@ DESCRIPTION = (
     "commits not yet on the remote (git's hook input on standard input, or the pre-commit "
     "framework's PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF); commit-msg scans the message "
     "file. Exit codes: 0 go ahead, 1 blocked by a finding, 2 blocked because the check "
-    "could not run (fail closed).")
+    "could not run (fail closed), 3 blocked because the scan could not read everything "
+    "(see --allow-incomplete).")
 
 
 # The hook's own options and whether each takes a value. prepare_argv reads this to tell
 # options from the file names the pre-commit framework appends (with no `--` before them).
 OPTIONS_WITH_VALUE = frozenset({"--config", "--fail-on"})
-OPTION_FLAGS = frozenset({"--show-secrets", "-h", "--help"})
+OPTION_FLAGS = frozenset({"--show-secrets", "--allow-incomplete", "-h", "--help"})
 
 
 def prepare_argv(argv: list[str]) -> list[str]:
@@ -81,6 +82,10 @@ def add_arguments(hook: argparse.ArgumentParser) -> None:
                       help="verification statuses that block (default: any)")
     hook.add_argument("--show-secrets", action="store_true",
                       help="print raw keys in the message (never the default)")
+    hook.add_argument("--allow-incomplete", action="store_true",
+                      help="let the change through when the scan could not read everything "
+                           "(a file above max_file_size, an archive past a decode limit) "
+                           "and found no key; by default that blocks (exit 3)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,17 +98,20 @@ def run(args: argparse.Namespace) -> int:
             from psguard.hooks import precommit
 
             return precommit.check(Path("."), fail_on=args.fail_on, config=args.config,
-                                   show_secrets=args.show_secrets, files=args.hook_args)
+                                   show_secrets=args.show_secrets, files=args.hook_args,
+                                   allow_incomplete=args.allow_incomplete)
         if name == "pre-push":
             from psguard.hooks import prepush
 
             return prepush.check(Path("."), args.hook_args, fail_on=args.fail_on,
-                                 config=args.config, show_secrets=args.show_secrets)
+                                 config=args.config, show_secrets=args.show_secrets,
+                                 allow_incomplete=args.allow_incomplete)
         from psguard.hooks import commitmsg
 
         if not args.hook_args:
             raise UsageError("commit-msg needs the message file git passes to the hook")
         return commitmsg.check(Path(args.hook_args[-1]), fail_on=args.fail_on,
-                               config=args.config, show_secrets=args.show_secrets)
+                               config=args.config, show_secrets=args.show_secrets,
+                               allow_incomplete=args.allow_incomplete)
 
     return fail_closed(name, check)

@@ -4,7 +4,9 @@ Archives are recognized by their magic bytes at the start of the data. Each memb
 is decoded into its own coordinates: `decoded_from` names it (`zip:dir/file.txt`,
 `gzip`, `tar:a/b`) and line and column point into the member. The members read and
 the bytes they expand to count against the budget, so a zip bomb stays cheap: past
-a limit, a `not-scanned` problem says what was left out.
+a limit, a `not-scanned` problem says what was left out (the scan is then incomplete),
+and what could be read is scanned: the first megabyte of a member too large for the
+budget, the members before the member limit, every member that is not encrypted.
 
 Data that only looks like an archive (cut short, corrupt, or just a few magic
 bytes in front) is decoded like any other content by the other decoders.
@@ -21,6 +23,7 @@ from psguard.models import Origin
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import tarfile
     import zipfile
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -74,7 +77,9 @@ def zip_members(data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        budget.problem(origin, f"zip archive could not be read ({exc}); scanned as bytes")
+        # Its bytes are scanned as they are, but compressed members stay unread.
+        budget.problem(origin, f"zip archive could not be read ({exc}); its compressed "
+                               "content was not scanned")
         return
     with zf:
         for info in infos:
@@ -84,7 +89,10 @@ def zip_members(data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded
             if not _take_member(origin, budget, name):
                 return
             if info.flag_bits & 0x1:
-                budget.problem(origin, f"zip member {name} is encrypted; not scanned")
+                # Its name (stored in the clear) is scanned with the archive's bytes,
+                # and so are the other members.
+                budget.problem(origin, f"zip member {name} is encrypted; its content was "
+                                       "not scanned (its name and the other members were)")
                 continue
             content = _read_zip_member(zf, info, origin, budget)
             if content is not None:
@@ -94,60 +102,71 @@ def zip_members(data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded
 
 def _read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, origin: Origin,
                      budget: Budget) -> bytes | None:
-    """The member's content, or None (and a problem) when it does not fit the budget
-    or cannot be read."""
+    """The member's content; only its first bytes (and a problem) when it does not fit
+    the budget; None (and a problem) when it cannot be read."""
     import zipfile
 
     name = info.filename
     room = budget.remaining
-    if info.file_size > room:
-        budget.problem(origin, f"zip member {name} expands to {info.file_size} bytes, "
-                               "beyond the decode budget; not scanned")
-        return None
+    want = room + 1 if info.file_size <= room else min(room, budget.limits.partial)
     try:
         with zf.open(info) as fh:
-            content = fh.read(room + 1)
+            content = fh.read(want)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError,
             RuntimeError, zlib.error) as exc:
-        budget.problem(origin, f"zip member {name} could not be read ({exc})")
+        budget.problem(origin, f"zip member {name} could not be read ({exc}); not scanned")
         return None
-    if len(content) > room:
-        budget.problem(origin, f"zip member {name} expands beyond the decode "
-                               "budget; not scanned")
-        return None
+    if want <= room or len(content) > room:  # declared, or found, larger than the room
+        content = content[:min(room, budget.limits.partial)]
+        budget.problem(origin, f"zip member {name} expands beyond the decode budget; only "
+                               f"its first {len(content)} bytes were scanned")
     return content
 
 
 def gunzip(data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
-    room = budget.remaining
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(data, room + 1)
-    except zlib.error as exc:
-        budget.problem(origin, f"gzip stream could not be read ({exc}); scanned as bytes")
-        return
-    if len(out) > room or inflater.unconsumed_tail:
-        budget.problem(origin, "gzip stream expands beyond the decode budget; only the "
-                               f"first {room} bytes were scanned")
-        out = out[:room]
+    """The content of a gzip file: every member (`cat a.gz b.gz` is one file to gunzip)."""
+    out = bytearray()
+    rest = data
+    while rest.startswith(GZIP_MAGIC):
+        room = budget.remaining - len(out)
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            piece = inflater.decompress(rest, room + 1)
+        except zlib.error as exc:
+            budget.problem(origin, f"gzip stream could not be read ({exc}); only what "
+                                   "came before the damage was scanned")
+            break
+        if len(piece) > room or inflater.unconsumed_tail:
+            budget.problem(origin, "gzip stream expands beyond the decode budget; only the "
+                                   f"first {len(out) + room} bytes were scanned")
+            out += piece[:room]
+            break
+        out += piece
+        if not inflater.eof:
+            break  # cut short: what there was is scanned, nothing was held back
+        rest = inflater.unused_data
     budget.expanded += len(out)
-    yield Decoded(out, "gzip")
+    yield Decoded(bytes(out), "gzip")
 
 
 def tar_members(data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
+    """The members of an (uncompressed) tar archive, sliced from its bytes: a member
+    cut short (a truncated file) is scanned as far as it goes."""
     import tarfile
 
     try:
         tf = tarfile.open(fileobj=io.BytesIO(data), mode="r:")  # noqa: SIM115
     except (tarfile.TarError, OSError, EOFError) as exc:
-        budget.problem(origin, f"tar archive could not be read ({exc}); scanned as bytes")
+        budget.problem(origin, f"tar archive could not be read ({exc}); scanned as bytes",
+                       incomplete=False)  # uncompressed: its bytes hold everything
         return
     with tf:
         while True:
             try:
                 member = tf.next()
             except (tarfile.TarError, OSError, EOFError) as exc:
-                budget.problem(origin, f"tar archive could not be read further ({exc})")
+                budget.problem(origin, f"tar archive could not be read further ({exc}); the "
+                                       "rest was scanned as bytes", incomplete=False)
                 return
             if member is None:
                 return
@@ -155,13 +174,25 @@ def tar_members(data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded
                 continue
             if not _take_member(origin, budget, member.name):
                 return
-            if member.size > budget.remaining:
-                budget.problem(origin, f"tar member {member.name} is {member.size} bytes, "
-                                       "beyond the decode budget; not scanned")
-                continue
-            fh = tf.extractfile(member)
-            if fh is None:
-                continue
-            content = fh.read()
+            content = _tar_member(data, member, origin, budget)
             budget.expanded += len(content)
             yield Decoded(content, f"tar:{member.name}")
+            if member.offset_data + member.size > len(data):
+                return  # cut short: nothing follows it
+
+
+def _tar_member(data: bytes, member: tarfile.TarInfo, origin: Origin, budget: Budget
+                ) -> bytes:
+    start = member.offset_data
+    size = member.size
+    room = budget.remaining
+    if size > room:
+        size = min(room, budget.limits.partial)
+        budget.problem(origin, f"tar member {member.name} is {member.size} bytes, beyond "
+                               f"the decode budget; only its first {size} bytes were scanned")
+    content = data[start:start + size]
+    if len(content) < min(size, member.size):
+        budget.problem(origin, f"tar member {member.name} is cut short ({len(content)} of "
+                               f"{member.size} bytes present); scanned as far as it goes",
+                       incomplete=False)
+    return content

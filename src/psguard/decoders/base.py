@@ -10,7 +10,10 @@ archive members.
 
 Limits bound the work for hostile input: nesting depth, the number of archive
 members, and the total number of bytes decoding may produce for one chunk. Hitting
-a limit is reported as a `not-scanned` problem and never costs more than the limit.
+a limit is reported as a `not-scanned` problem and never costs more than the limit;
+content a limit leaves unread makes the scan incomplete (exit 3, hooks block), and
+what fits under the limit (the first bytes of a member, the other members) is still
+scanned.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterator
 
-from psguard.models import FrozenRecord, Origin, Problem, Record
+from psguard.models import FrozenRecord, Origin, Problem, Record, scrub_keys
 
 # typing costs start-up time and the protocol is only for the type checker
 # (like psguard.models).
@@ -56,16 +59,21 @@ if TYPE_CHECKING:
 class DecodeLimits(FrozenRecord):
     """Bounds on decoding one chunk (all nesting levels together)."""
 
-    __slots__ = ("max_depth", "max_members", "max_expanded", "max_whole_run", "window")
+    __slots__ = ("max_depth", "max_members", "max_expanded", "max_whole_run", "window",
+                 "partial")
 
     def __init__(self, *, max_depth: int = 4, max_members: int = 2000,
                  max_expanded: int = 64 * 1024 * 1024, max_whole_run: int = 16 * 1024 * 1024,
-                 window: int = 2048) -> None:
+                 window: int = 2048, partial: int = 1024 * 1024) -> None:
         self.max_depth = max_depth  # nested decodings, e.g. zip > jar member > base64 > gzip
         self.max_members = max_members  # archive members read, in total
         self.max_expanded = max_expanded  # bytes decoding may produce, in total
         self.max_whole_run = max_whole_run  # base64 decoded whole (archives, wrapped files)
         self.window = window  # encoded characters either side of a base64 hit
+        # The first bytes of an archive member too large for what is left of the budget
+        # that are scanned anyway: a little, so that one huge member cannot use up the
+        # budget that the small members after it (a config file, a .env) need.
+        self.partial = partial
 
 
 class Budget(Record):
@@ -83,11 +91,15 @@ class Budget(Record):
     def remaining(self) -> int:
         return max(0, self.limits.max_expanded - self.expanded)
 
-    def problem(self, origin: Origin, detail: str) -> None:
+    def problem(self, origin: Origin, detail: str, *, incomplete: bool = True) -> None:
+        """A limit left content unread (incomplete), or, with incomplete=False, a
+        warning about content that was all scanned some other way."""
         target = origin.path or origin.kind
         if origin.decoded_from:
             target = f"{target} ({origin.decoded_from})"
-        self.problems.append(Problem("not-scanned", target, detail, incomplete=False))
+        kind = "not-scanned" if incomplete else "warning"
+        # Details name members (a zip member may be named after a key): redacted.
+        self.problems.append(Problem(kind, target, scrub_keys(detail), incomplete=incomplete))
 
 
 class Decoded(Record):

@@ -41,6 +41,8 @@ class JsonEscapeDecoder:
         if not looks_json(data, skip_space(data, 0)) or data.find(b"\\u00") < 0:
             return
         if len(data) > budget.remaining:
+            budget.problem(origin, "JSON document larger than the decode budget; its "
+                                   "\\u escapes were not decoded")
             return
         pieces: list[bytes] = []
         child_offs: list[int] = [0]

@@ -29,6 +29,10 @@ from pathlib import Path
 from psguard.git.packlist import ObjectInfo, list_pack_objects
 from psguard.git.runner import GitError, popen_git
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO
+
 __all__ = ["ObjectInfo", "list_objects", "read_objects", "shard"]
 
 _PIPE_SIZE = 1 << 20
@@ -109,10 +113,30 @@ def shard(objects: list[ObjectInfo], parts: int) -> list[list[ObjectInfo]]:
     return [s[::-1] for s in slices if s]
 
 
-def read_objects(cwd: Path, oids: Iterable[str], max_size: int | None = None
+def _skip(out: IO[bytes], size: int, edge: int) -> tuple[bytes, bytes]:
+    """Read past an object of `size` bytes (and its newline), a megabyte at a time;
+    its first and last `edge` bytes."""
+    head = out.read(min(edge, size)) if edge else b""
+    left = size - len(head)
+    tail = b""
+    while left > 0:
+        piece = out.read(min(left, 1 << 20))
+        if not piece:
+            raise GitError("git cat-file stopped in the middle of an object")
+        left -= len(piece)
+        if edge:
+            tail = (tail + piece)[-edge:]
+    out.read(1)
+    return head, tail
+
+
+def read_objects(cwd: Path, oids: Iterable[str], max_size: int | None = None,
+                 ends: dict[str, tuple[int, bytes, bytes]] | None = None, edge: int = 0
                  ) -> Iterator[tuple[str, str, bytes]]:
     """(oid, type, data) for each id, in order; type "missing" when not readable and
-    "too-large" (data empty) for a blob above max_size, which is never held in memory."""
+    "too-large" (data empty) for a blob above max_size, which is never held in memory:
+    its size and its first and last `edge` bytes go to `ends` (when given), kept as
+    they stream past."""
     proc = popen_git(["cat-file", "--batch", "--buffer"], cwd, stdin=True, stderr=False,
                      pack_limit_mb=64)
     assert proc.stdin is not None and proc.stdout is not None
@@ -154,9 +178,9 @@ def read_objects(cwd: Path, oids: Iterable[str], max_size: int | None = None
                 continue
             size = int(parts[2])
             if max_size is not None and size > max_size and parts[1] == b"blob":
-                left = size + 1
-                while left > 0:
-                    left -= len(out.read(min(left, 1 << 20)) or b"x" * left)
+                head, tail = _skip(out, size, edge)
+                if ends is not None:
+                    ends[oid] = (size, head, tail)
                 yield oid, "too-large", b""
                 continue
             data = out.read(size)

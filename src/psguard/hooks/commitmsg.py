@@ -15,6 +15,7 @@ from psguard.hooks.common import (
     all_rejected,
     bypass_lines,
     finding_lines,
+    incomplete_verdict,
     numbered,
     revoke_steps,
 )
@@ -36,7 +37,7 @@ def editor_was_used(env: Mapping[str, str]) -> bool:
 
 
 def check(message_file: Path, *, fail_on: list[str], config: Path | None = None,
-          show_secrets: bool = False) -> Verdict:
+          show_secrets: bool = False, allow_incomplete: bool = False) -> Verdict:
     from psguard.pipeline import run_scan
     from psguard.request import Mode, ScanRequest
     from psguard.stages.policy import is_blocking, parse_fail_on
@@ -48,7 +49,8 @@ def check(message_file: Path, *, fail_on: list[str], config: Path | None = None,
                                   message_edited=editor_was_used(os.environ)))
     blocking = [f for f in result.findings if is_blocking(f, statuses)]
     if not blocking:
-        return Verdict(0, [])
+        unread = incomplete_verdict("commit-msg", result, allow_incomplete, Path("."))
+        return unread or Verdict(0, [])
     return Verdict(1, blocked_message(blocking, show_secrets))
 
 

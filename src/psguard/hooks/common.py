@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from psguard.escape import terminal
 from psguard.models import Finding, Record, Remediation, ScanResult, scrub_keys
@@ -99,6 +100,64 @@ def allow_step() -> Remediation:
 def problems_lines(result: ScanResult) -> list[str]:
     return [f"psguard: warning: {p.kind}: {p.target}: {p.detail}" for p in result.problems
             if p.incomplete]
+
+
+# What a hook does when the scan left something unread and found nothing blocking.
+ALLOW_FLAG = "--allow-incomplete"
+USER_TABLE, USER_KEY = "hooks", "allow_incomplete"
+_WHAT = {"pre-commit": "commit", "pre-push": "push", "commit-msg": "commit"}
+
+
+def incomplete_verdict(hook: str, result: ScanResult, allow_flag: bool, root: Path
+                       ) -> Verdict | None:
+    """None when the scan was complete. Otherwise a block (exit 3), unless the user
+    allowed incomplete scans: with --allow-incomplete in the hook's arguments, or in
+    their own config file (never a repository's: config.py refuses the key there)."""
+    if result.complete:
+        return None
+    unread = [f"  {p.kind}: {p.target}: {p.detail}" for p in result.problems if p.incomplete]
+    allowed_by = ALLOW_FLAG if allow_flag else allowed_in_user_config(root)
+    if allowed_by is not None:
+        return Verdict(0, [*problems_lines(result),
+                           f"psguard: warning: the scan was incomplete (allowed by "
+                           f"{allowed_by}); the {_WHAT[hook]} goes ahead"])
+    return Verdict(3, [
+        f"psguard: {_WHAT[hook]} blocked: the scan could not read everything, so a "
+        "Poolside API key could be in what it skipped:", *unread, "",
+        "What to do now:",
+        "  1. Check what is listed by hand, or keep it out of git (a large file, an "
+        "encrypted archive).",
+        f"  2. To let incomplete scans through, add {ALLOW_FLAG} to this hook's args, or "
+        f"set [{USER_TABLE}] {USER_KEY} = true in your own config file",
+        f"       ({user_config_file()}); a repository's config cannot set it.",
+        "", *bypass_lines(hook)])
+
+
+def user_config_file() -> Path:
+    from psguard.verify.endpoints import user_config_path
+
+    return user_config_path()
+
+
+def allowed_in_user_config(root: Path) -> str | None:
+    """The user's config file when it sets [hooks] allow_incomplete = true; None
+    otherwise, and when that file lies inside the repository (it could be planted)."""
+    from psguard.config import read_toml
+    from psguard.errors import ConfigError
+    from psguard.readfile import MissingFileError
+    from psguard.usercache import is_inside
+
+    path = user_config_file()
+    if is_inside(path, root):
+        return None
+    try:
+        table = read_toml(path).get(USER_TABLE, {})
+    except MissingFileError:
+        return None
+    value = table.get(USER_KEY, False) if isinstance(table, dict) else None
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: [{USER_TABLE}] {USER_KEY} must be true or false")
+    return str(path) if value else None
 
 
 def fail_closed(hook: str, run: Callable[[], Verdict]) -> int:

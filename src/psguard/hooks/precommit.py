@@ -16,6 +16,7 @@ from psguard.hooks.common import (
     bypass_lines,
     finding_lines,
     fingerprint_lines,
+    incomplete_verdict,
     numbered,
     problems_lines,
     revoke_steps,
@@ -25,7 +26,8 @@ from psguard.stages.remediation import staged_steps
 
 
 def check(path: Path, *, fail_on: list[str], config: Path | None = None,
-          show_secrets: bool = False, files: list[str] | None = None) -> Verdict:
+          show_secrets: bool = False, files: list[str] | None = None,
+          allow_incomplete: bool = False) -> Verdict:
     """The staged changes; plus, when the pre-commit framework passes file names that
     are not staged changes (`pre-commit run --all-files`, `--files`), those files as
     they are in the work tree."""
@@ -44,6 +46,9 @@ def check(path: Path, *, fail_on: list[str], config: Path | None = None,
         result.problems += more.problems
     blocking = [f for f in result.findings if is_blocking(f, statuses)]
     if not blocking:
+        unread = incomplete_verdict("pre-commit", result, allow_incomplete, path)
+        if unread is not None:
+            return unread
         lines = problems_lines(result)
         lines += _pre_existing_note(result)
         return Verdict(0, lines)

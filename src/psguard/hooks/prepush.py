@@ -33,6 +33,7 @@ from psguard.hooks.common import (
     bypass_lines,
     finding_lines,
     fingerprint_lines,
+    incomplete_verdict,
     numbered,
     problems_lines,
     revoke_steps,
@@ -103,8 +104,8 @@ def plan_from_framework(root: Path, env: Mapping[str, str]) -> PushPlan | None:
 
 def check(path: Path, hook_args: list[str], *, fail_on: list[str],
           config: Path | None = None, show_secrets: bool = False,
-          env: Mapping[str, str] | None = None, stdin_lines: list[str] | None = None
-          ) -> Verdict:
+          env: Mapping[str, str] | None = None, stdin_lines: list[str] | None = None,
+          allow_incomplete: bool = False) -> Verdict:
     env = os.environ if env is None else env
     snap = open_snapshot(path)
     root = snap.root
@@ -117,11 +118,12 @@ def check(path: Path, hook_args: list[str], *, fail_on: list[str],
         plan = plan_from_stdin(root, remote, stdin_lines, id_len=snap.hash_len * 2)
     if not plan.tips:
         return Verdict(0, [])
-    return scan_plan(root, plan, fail_on=fail_on, config=config, show_secrets=show_secrets)
+    return scan_plan(root, plan, fail_on=fail_on, config=config, show_secrets=show_secrets,
+                     allow_incomplete=allow_incomplete)
 
 
 def scan_plan(root: Path, plan: PushPlan, *, fail_on: list[str], config: Path | None,
-              show_secrets: bool) -> Verdict:
+              show_secrets: bool, allow_incomplete: bool = False) -> Verdict:
     from psguard.pipeline import run_scan
     from psguard.request import Mode, ScanRequest
     from psguard.stages.policy import is_blocking, parse_fail_on
@@ -131,7 +133,8 @@ def scan_plan(root: Path, plan: PushPlan, *, fail_on: list[str], config: Path | 
                                   fail_on=fail_on))
     blocking = [f for f in result.findings if is_blocking(f, statuses)]
     if not blocking:
-        return Verdict(0, problems_lines(result))
+        unread = incomplete_verdict("pre-push", result, allow_incomplete, root)
+        return unread or Verdict(0, problems_lines(result))
     return Verdict(1, blocked_message(plan, blocking, show_secrets))
 
 

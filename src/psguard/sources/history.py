@@ -84,7 +84,7 @@ def scan_history(given: SourceInput) -> SourceResult:
                             start_walk_on_hit=not caches.refs_unchanged)
     missing = search.result()
     listed.clear()  # the missing search has read it: free it before locating
-    _add_problems(result, snap, scanned, missing, given.config.max_file_size)
+    _add_problems(result, snap, scanned, missing)
     head_blobs = _head_tree(snap.root, result.problems)
     located = _locate(snap, scanned, caches, stash)
     times, notes = _add_candidates(result, given, scanned, located, stash)
@@ -161,16 +161,12 @@ def _scan_objects(root: Path, todo: list[catfile.ObjectInfo], listed: set[bytes]
 
 
 def _add_problems(result: SourceResult, snap: RepoSnapshot, scanned: _Scanned,
-                  missing: list[str], max_size: int | None) -> None:
-    """What could not be read: decode limits, oversized blobs, missing objects, the
-    shallow boundary."""
+                  missing: list[str]) -> None:
+    """What could not be read: decode limits, oversized blobs (the scanner's problems),
+    missing objects, the shallow boundary."""
     scanner = scanned.scanner
     result.problems.extend(scanner.problems)
     result.stats.bytes = scanned.bytes_read
-    if scanner.too_large:
-        result.problems.append(Problem(
-            "too-large", "history", f"{len(scanner.too_large)} blob(s) above max_file_size "
-            f"({max_size} bytes) not scanned", incomplete=False))
     for oid in sorted(set(missing) | set(scanned.unreadable)):
         if oid == UNWALKED:
             result.problems.append(Problem(

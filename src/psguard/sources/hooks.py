@@ -21,15 +21,18 @@ SCISSORS = b"------------------------ >8 ------------------------"
 
 def scan_named_files(given: SourceInput) -> SourceResult:
     """Mode.FILES: the named work-tree files (paths relative to the request's path)."""
-    from psguard.sources.worktree import read_files
+    from psguard.sources.worktree import FileScan, read_files, scan_read
 
     root = given.path
     result = SourceResult(Mode.FILES, str(root))
     files = given.config.not_excluded(given.request.files, root)
-    for chunk in read_files(root, files, given.config.max_file_size, result.problems):
-        result.stats.files += 1
-        result.stats.bytes += len(chunk.data)
-        result.candidates.extend(given.engine.scan(chunk, result.problems))
+    out = FileScan()
+    scan_read(read_files(root, files, given.config.max_file_size, out.problems),
+              given.engine, out)
+    result.stats.files = out.files
+    result.stats.bytes = out.bytes
+    result.problems.extend(out.problems)
+    result.candidates.extend(out.candidates)
     return result
 
 

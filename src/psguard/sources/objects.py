@@ -14,6 +14,7 @@ from psguard.engine.engine import Engine
 from psguard.git.headers import parse_header
 from psguard.git.locate import Location
 from psguard.models import Candidate, Origin, Problem, Record
+from psguard.sources.partial import edge_size, scan_edges, too_large_problem
 
 
 def split_object(data: bytes) -> tuple[bytes, bytes]:
@@ -44,12 +45,31 @@ class ObjectScanner(Record):
         self.hits: set[str] = set() if hits is None else hits  # ids of objects with hits
         # decode limits that were hit
         self.problems: list[Problem] = [] if problems is None else problems
-        self.max_size = max_size  # blobs above this are not read (max_file_size)
+        # blobs above this are read at their ends only (max_file_size, partial.py)
+        self.max_size = max_size
         self.too_large: list[str] = [] if too_large is None else too_large
+
+    @property
+    def edge(self) -> int:
+        """Bytes read at each end of a blob above max_size (partial.py)."""
+        return 0 if self.max_size is None else edge_size(self.max_size)
 
     def scan(self, oid: str, kind: str, data: bytes) -> list[Candidate]:
         before = len(self.problems)
         found = self._scan(oid, kind, data)
+        return self._named(oid, before, found)
+
+    def scan_ends(self, oid: str, size: int, head: bytes, tail: bytes) -> list[Candidate]:
+        """A blob above max_size: its first and last pieces, and a problem saying so."""
+        assert self.max_size is not None
+        self.too_large.append(oid)
+        self.problems.append(too_large_problem("blob", size, self.max_size, self.edge))
+        before = len(self.problems) - 1
+        found = scan_edges(self.engine, head, tail, size, Origin(kind="blob", blob=oid),
+                           self.problems)
+        return self._named(oid, before, found)
+
+    def _named(self, oid: str, before: int, found: list[Candidate]) -> list[Candidate]:
         if found:
             self.hits.add(oid)
         for i in range(before, len(self.problems)):  # name the object, not just "blob"

@@ -31,20 +31,22 @@ def scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectSca
                counters: Any, index: int) -> tuple[list[Candidate], list[str]]:
     """Read and scan one slice with its own cat-file reader: candidates, unreadable ids.
 
-    Blobs above max_file_size are skipped; their ids go to scanner.too_large.
+    Blobs above max_file_size are scanned at their ends only; their ids go to
+    scanner.too_large.
     counters (three a slice: objects, bytes, objects with hits) show progress.
     """
     cands: list[Candidate] = []
     missing: list[str] = []
     may_match = scanner.engine.may_match
     n = nbytes = 0
+    ends: dict[str, tuple[int, bytes, bytes]] = {}
     for oid, kind, data in catfile.read_objects(root, (o.oid for o in objects),
-                                                scanner.max_size):
+                                                scanner.max_size, ends, scanner.edge):
         if kind == "missing":
             missing.append(oid)
             continue
         if kind == "too-large":
-            scanner.too_large.append(oid)
+            cands.extend(scanner.scan_ends(oid, *ends.pop(oid)))
             continue
         n += 1
         nbytes += len(data)

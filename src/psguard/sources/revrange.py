@@ -53,7 +53,7 @@ def scan_revs(given: SourceInput, result: SourceResult, revs: list[str]) -> None
     walk: list[MainWalk] = []
     cands, unreadable = par.run(lambda: walk.append(MainWalk(root, revs)))
     missing += unreadable
-    not_read = set(unreadable) | set(scanner.too_large)
+    not_read = set(unreadable)
     for obj in objects:
         if obj.oid in not_read:
             continue
@@ -62,16 +62,11 @@ def scan_revs(given: SourceInput, result: SourceResult, revs: list[str]) -> None
         elif obj.type == "blob":
             result.stats.blobs += 1
     result.stats.bytes = par.bytes_read
-    too_large = len(scanner.too_large)
-    result.problems.extend(scanner.problems)
+    result.problems.extend(scanner.problems)  # decode limits, blobs above max_size
     for oid in sorted(set(missing)):
         result.problems.append(Problem(
             "missing-object", oid, "object not present in the repository (partial clone "
             "or damaged repository); not scanned"))
-    if too_large:
-        result.problems.append(Problem(
-            "too-large", "range", f"{too_large} blob(s) above max_file_size "
-            f"({max_size} bytes) not scanned", incomplete=False))
     hit_blobs = {c.origin.blob for c in cands if c.origin.kind == "blob" and c.origin.blob}
     located = locate_blobs(root, hit_blobs, revs, walk[0] if walk else None)
     expanded, times, notes = expand_located(cands, located, lambda b: None,

@@ -44,17 +44,15 @@ def scan_staged(given: SourceInput) -> SourceResult:
             result.problems.append(Problem("missing-object", display_path(name),
                                            f"staged blob {new} is not readable"))
             continue
-        if len(data) > max_size:
-            result.problems.append(Problem(
-                "too-large", display_path(name), f"{len(data)} bytes is above max_file_size "
-                f"({max_size}); not scanned", incomplete=False))
-            continue
+        origin = Origin(kind="blob", path=display_path(name), blob=new)
         result.stats.files += 1
-        result.stats.bytes += len(data)
-        if not engine.may_match(data):
-            continue
-        cands = engine.scan_bytes(data, Origin(kind="blob", path=display_path(name),
-                                               blob=new), result.problems)
+        if len(data) > max_size:
+            cands = _scan_oversized(data, max_size, origin, engine, result)
+        else:
+            result.stats.bytes += len(data)
+            if not engine.may_match(data):
+                continue
+            cands = engine.scan_bytes(data, origin, result.problems)
         if cands:
             found.extend(cands)
             if head_blob:
@@ -63,6 +61,19 @@ def scan_staged(given: SourceInput) -> SourceResult:
     if found:
         result.pre_existing = _already_in_head(top, touched_with_hits, engine)
     return result
+
+
+def _scan_oversized(data: bytes, max_size: int, origin: Origin, engine: Engine,
+                    result: SourceResult) -> list[Candidate]:
+    """A staged file above max_file_size: its first and last megabyte (partial.py)."""
+    from psguard.sources.partial import edge_size, scan_edges, too_large_problem
+
+    edge = edge_size(max_size)
+    assert origin.path is not None
+    result.problems.append(too_large_problem(origin.path, len(data), max_size, edge))
+    head, tail = data[:edge], data[max(edge, len(data) - edge):]
+    result.stats.bytes += len(head) + len(tail)
+    return scan_edges(engine, head, tail, len(data), origin, result.problems)
 
 
 def _already_in_head(top: Path, touched: list[tuple[str, str]], engine: Engine

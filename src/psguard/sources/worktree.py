@@ -20,10 +20,12 @@ from psguard.git.snapshot import RepoSnapshot
 from psguard.models import Candidate, Chunk, Origin, Problem, Record, display_path
 from psguard.request import Mode
 from psguard.sources.base import SourceInput, SourceResult
+from psguard.sources.partial import edge_size, scan_edges, too_large_problem
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
+    from typing import BinaryIO
 
     import pathspec
 
@@ -84,10 +86,24 @@ def walk_with_gitignore(root: Path) -> Iterator[str]:
                 yield rel_dir + name
 
 
+class Oversized(Record):
+    """A file above max_file_size: only its first and last pieces were read."""
+
+    __slots__ = ("head", "tail", "size", "origin")
+
+    def __init__(self, head: bytes, tail: bytes, size: int, origin: Origin) -> None:
+        self.head = head
+        self.tail = tail
+        self.size = size
+        self.origin = origin
+
+
 def read_files(root: Path, rel_paths: list[str], max_size: int, problems: list[Problem]
-               ) -> Iterator[Chunk]:
-    """Chunks for each readable regular file; problems for the rest."""
+               ) -> Iterator[Chunk | Oversized]:
+    """Chunks for each readable regular file (the ends of one above max_size);
+    problems for the rest."""
     real_root = os.path.realpath(root)
+    edge = edge_size(max_size)
     for rel in rel_paths:
         full = os.path.join(root, rel)
         try:
@@ -100,19 +116,42 @@ def read_files(root: Path, rel_paths: list[str], max_size: int, problems: list[P
                 full = target
             if not stat.S_ISREG(info.st_mode):
                 continue  # directories (submodules), devices, FIFOs, sockets
-            if info.st_size > max_size:
-                problems.append(Problem("too-large", rel,
-                                        f"{info.st_size} bytes is above max_file_size "
-                                        f"({max_size}); not scanned", incomplete=False))
-                continue
             with open(full, "rb") as fh:
-                data = fh.read()
+                if info.st_size <= max_size:
+                    data = fh.read(max_size + 1)
+                if info.st_size > max_size or len(data) > max_size:  # or it grew meanwhile
+                    size = max(info.st_size, os.fstat(fh.fileno()).st_size)
+                    problems.append(too_large_problem(rel, size, max_size, edge))
+                    yield Oversized(*_ends(fh, size, edge),
+                                    size, Origin(kind="file", path=display_path(rel)))
+                    continue
         except FileNotFoundError:
             continue  # deleted from the work tree but still in the index
         except OSError as exc:
             problems.append(Problem("unreadable", rel, exc.strerror or str(exc)))
             continue
         yield Chunk(data, Origin(kind="file", path=display_path(rel)))
+
+
+def _ends(fh: BinaryIO, size: int, edge: int) -> tuple[bytes, bytes]:
+    """The first and the last `edge` bytes of a file of `size` bytes."""
+    fh.seek(0)
+    head = fh.read(edge)
+    fh.seek(max(size - edge, len(head)))
+    return head, fh.read(edge)
+
+
+def scan_read(chunks: Iterator[Chunk | Oversized], engine: Engine, out: FileScan) -> None:
+    """Scan what read_files gave into out."""
+    for chunk in chunks:
+        out.files += 1
+        if isinstance(chunk, Oversized):
+            out.bytes += len(chunk.head) + len(chunk.tail)
+            out.candidates.extend(scan_edges(engine, chunk.head, chunk.tail, chunk.size,
+                                             chunk.origin, out.problems))
+            continue
+        out.bytes += len(chunk.data)
+        out.candidates.extend(engine.scan(chunk, out.problems))
 
 
 class FileScan(Record):
@@ -136,10 +175,7 @@ class FileScan(Record):
 def _scan_sequential(root: Path, rel_paths: list[str], max_size: int, engine: Engine
                      ) -> FileScan:
     out = FileScan()
-    for chunk in read_files(root, rel_paths, max_size, out.problems):
-        out.files += 1
-        out.bytes += len(chunk.data)
-        out.candidates.extend(engine.scan(chunk, out.problems))
+    scan_read(read_files(root, rel_paths, max_size, out.problems), engine, out)
     return out
 
 
