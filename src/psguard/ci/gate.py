@@ -371,16 +371,18 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
                        known_pushed=known, **_verify_options(args))
     result = run_scan(opts)
     text = render(fmt, result, show_secrets=args.show_secrets, color=use_color(args.output))
-    write_report(text, args.output)
+    write_report(text, args.output, private=args.show_secrets)
     summary = args.summary or (Path(env["GITHUB_STEP_SUMMARY"])
                                if on_github and env.get("GITHUB_STEP_SUMMARY") else None)
     if summary is not None:
         markdown = render("markdown", result, show_secrets=False, color=False)
+        from psguard.errors import PsguardError
+        from psguard.outfile import append_file
+
         try:
-            with summary.open("a", encoding="utf-8") as fh:
-                fh.write(markdown)
-        except OSError as exc:
-            _say(f"psguard: warning: cannot write the summary to {summary}: {exc.strerror}")
+            append_file(summary, markdown, what="summary")
+        except PsguardError as exc:  # the verdict stands: the summary is a courtesy
+            _say(f"psguard: warning: {exc}")
     code = exit_code(result, fail_on)
     places = sum(f.places for f in result.findings)
     verdict = {0: "passed", 1: "failed", 3: "incomplete"}.get(code, "failed")

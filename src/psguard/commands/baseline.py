@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
 def baseline_command(action: str, opts: ScanRequest, output: Path | None) -> int:
     """`psguard baseline create|update`: scan, then write the baseline file."""
     from psguard.config import repo_root
+    from psguard.outfile import write_file
     from psguard.pipeline import run_scan
     from psguard.stages.baseline import DEFAULT_FILE, Baseline, build, load_baseline
     from psguard.stages.policy import EXIT_CLEAN, EXIT_INCOMPLETE
@@ -66,7 +68,7 @@ def baseline_command(action: str, opts: ScanRequest, output: Path | None) -> int
         raise UsageError("psguard baseline records a repository or directory, not stdin")
     top = repo_root(opts.path)
     target = output or top / DEFAULT_FILE
-    if action == "create" and target.exists():
+    if action == "create" and os.path.lexists(target):  # a dangling link exists too
         raise UsageError(f"{target} exists; use 'psguard baseline update' to refresh it")
     previous: Baseline = {}
     if action == "update" and target.exists():
@@ -74,10 +76,7 @@ def baseline_command(action: str, opts: ScanRequest, output: Path | None) -> int
     result = run_scan(opts)
     data = build(result.findings, result.mode, top, opts.path)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    try:
-        target.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{target}: cannot write: {exc.strerror}") from None
+    write_file(target, text, what="baseline")  # never through a link (psguard.outfile)
     now = {(e["rule"], e["sha256"]) for e in data["findings"]}
     message = f"psguard: wrote {target}: {len(now)} key(s)"
     if action == "update":

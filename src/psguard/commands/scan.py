@@ -41,5 +41,5 @@ def run(args: argparse.Namespace) -> int:
     result = run_scan(req)
     text = render(req.fmt, result, show_secrets=req.show_secrets,
                   color=use_color(req.output))
-    write_report(text, req.output)
+    write_report(text, req.output, private=req.show_secrets)
     return exit_code(result, fail_on)

@@ -6,8 +6,6 @@ import os
 import sys
 from pathlib import Path
 
-from psguard.errors import UsageError
-
 
 def use_color(output: Path | None) -> bool:
     if output is not None or os.environ.get("NO_COLOR"):
@@ -15,12 +13,13 @@ def use_color(output: Path | None) -> bool:
     return sys.stdout.isatty()
 
 
-def write_report(text: str, output: Path | None) -> None:
+def write_report(text: str, output: Path | None, *, private: bool = False) -> None:
+    """To stdout, or to --output FILE, never through a link (psguard.outfile); private
+    (the report holds raw keys, --show-secrets): the file is mode 0600."""
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"--output {output}: {exc.strerror}") from None
+    from psguard.outfile import write_file
+
+    write_file(output, text, what="--output", private=private)
