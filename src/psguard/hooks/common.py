@@ -127,9 +127,10 @@ def incomplete_verdict(hook: str, result: ScanResult, allow_flag: bool, root: Pa
         "What to do now:",
         "  1. Check what is listed by hand, or keep it out of git (a large file, an "
         "encrypted archive).",
-        f"  2. To let incomplete scans through, add {ALLOW_FLAG} to this hook's args, or "
-        f"set [{USER_TABLE}] {USER_KEY} = true in your own config file",
-        f"       ({user_config_file()}); a repository's config cannot set it.",
+        f"  2. To let incomplete scans through, set [{USER_TABLE}] {USER_KEY} = true in your "
+        f"own config file ({user_config_file()}),",
+        f"     or pass {ALLOW_FLAG} to `psguard hook` (pre-commit framework: args: "
+        f"[{ALLOW_FLAG}]); a repository's config cannot set it.",
         "", *bypass_lines(hook)])
 
 
