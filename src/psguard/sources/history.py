@@ -42,7 +42,12 @@ from psguard.models import Candidate, Problem, Record, ScanStats
 from psguard.request import Mode
 from psguard.sources.base import CommitFacts, SourceInput, SourceResult
 from psguard.sources.blobcache import HistoryCaches, refs_state
-from psguard.sources.objects import ObjectScanner, drop_excluded, expand_located
+from psguard.sources.objects import (
+    ObjectScanner,
+    drop_excluded,
+    expand_located,
+    name_blobs,
+)
 from psguard.sources.parallel import ParallelScan
 from psguard.version import __version__
 
@@ -68,8 +73,10 @@ class _Scanned(Record):
         self.bytes_read = bytes_read
 
     def not_clean(self) -> set[str]:
-        """Objects that must be read again next time: hits, unreadable, oversized."""
-        return set(self.unreadable) | self.scanner.hits | set(self.scanner.too_large)
+        """Objects that must be read again next time: hits, unreadable, oversized, and
+        those with problems (a decode limit: the scan stays incomplete next time)."""
+        return (set(self.unreadable) | self.scanner.hits | set(self.scanner.too_large)
+                | self.scanner.problem_objects)
 
 
 def scan_history(given: SourceInput) -> SourceResult:
@@ -87,6 +94,7 @@ def scan_history(given: SourceInput) -> SourceResult:
     _add_problems(result, snap, scanned, missing)
     head_blobs = _head_tree(snap.root, result.problems)
     located = _locate(snap, scanned, caches, stash)
+    name_blobs(result.problems, located)
     times, notes = _add_candidates(result, given, scanned, located, stash)
     caches.save(todo, scanned.not_clean(), missing, located,
                 {"commits": result.stats.commits, "blobs": result.stats.blobs})
@@ -209,6 +217,7 @@ def _locate(snap: RepoSnapshot, scanned: _Scanned, caches: HistoryCaches,
     same, else from the main walk (and the stash, notes and reflog walks after it)."""
     hit_blobs = {c.origin.blob for c in scanned.cands
                  if c.origin.kind == "blob" and c.origin.blob}
+    hit_blobs |= scanned.scanner.problem_objects  # located too, to name them in problems
     located = caches.locations(hit_blobs)
     located.update(locate_blobs(snap.root, hit_blobs - located.keys(), None, scanned.walk,
                                 stash=stash, notes=bool(snap.ref_names("refs/notes/"))))

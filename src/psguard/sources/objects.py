@@ -33,7 +33,8 @@ def header_problem(kind: str, oid: str, detail: str | None) -> Problem | None:
 class ObjectScanner(Record):
     """Scans one object's bytes by type; keeps what locating needs."""
 
-    __slots__ = ("engine", "commit_times", "hits", "problems", "max_size", "too_large")
+    __slots__ = ("engine", "commit_times", "hits", "problems", "max_size", "too_large",
+                 "problem_objects")
 
     def __init__(self, engine: Engine,
                  commit_times: dict[str, tuple[int, str | None, str | None]] | None = None,
@@ -48,6 +49,9 @@ class ObjectScanner(Record):
         # blobs above this are read at their ends only (max_file_size, partial.py)
         self.max_size = max_size
         self.too_large: list[str] = [] if too_large is None else too_large
+        # objects whose scan had problems: never cached as clean; blobs are located to
+        # name them in the problems
+        self.problem_objects: set[str] = set()
 
     @property
     def edge(self) -> int:
@@ -72,6 +76,8 @@ class ObjectScanner(Record):
     def _named(self, oid: str, before: int, found: list[Candidate]) -> list[Candidate]:
         if found:
             self.hits.add(oid)
+        if len(self.problems) > before:  # read again next time: the problem stays
+            self.problem_objects.add(oid)
         for i in range(before, len(self.problems)):  # name the object, not just "blob"
             p = self.problems[i]
             if p.target.startswith("blob"):
@@ -136,6 +142,19 @@ def expand_located(cands: list[Candidate], located: dict[str, list[Location]],
                             decoded_from=cand.origin.decoded_from)
             out.append(cand.replace(origin=origin))
     return out, times, notes
+
+
+def name_blobs(problems: list[Problem], located: dict[str, list[Location]]) -> None:
+    """`blob <id>` in problem targets -> `<path> in commit <c> (blob <id>)`, for the
+    blobs located (the first commit that brought each), so a user knows the file."""
+    for i, p in enumerate(problems):
+        head, _, rest = p.target.partition(" ")
+        oid, _, how = rest.partition(" ")
+        locs = located.get(oid) if head == "blob" else None
+        if locs:
+            loc = locs[0]
+            named = f"{loc.path} in commit {loc.commit[:12]} (blob {oid[:12]})"
+            problems[i] = p.replace(target=f"{named} {how}".rstrip())
 
 
 def drop_excluded(cands: list[Candidate], config: Config) -> list[Candidate]:

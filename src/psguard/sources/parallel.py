@@ -24,7 +24,7 @@ from psguard.sources.objects import ObjectScanner
 _PARALLEL_MIN_BYTES = 4 << 20  # below this, one inline reader beats forking workers
 _MAX_WORKERS = 2  # one per core, at most two (more was never measured)
 # What a worker that failed sends back in place of its scanner's state.
-_NO_EXTRA: tuple[Any, ...] = ({}, set(), [], [], 0)
+_NO_EXTRA: tuple[Any, ...] = ({}, set(), [], [], 0, set())
 
 
 def scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
@@ -71,7 +71,8 @@ def _worker_main(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectS
         cands, missing = scan_slice(root, objects, scanner, counters, index)
         nbytes_read = counters[3 * index + 1]
         conn.send(("ok", cands, missing, (scanner.commit_times, scanner.hits,
-                                          scanner.problems, scanner.too_large, nbytes_read)))
+                                          scanner.problems, scanner.too_large, nbytes_read,
+                                          scanner.problem_objects)))
     except BaseException as exc:  # reported by the parent; never includes scanned bytes
         conn.send(("error", f"{type(exc).__name__}: {exc}", [], _NO_EXTRA))
     finally:
@@ -175,7 +176,8 @@ class ParallelScan:
         return cands_all, missing_all
 
     def _merge(self, extra: tuple[Any, ...]) -> None:
-        commit_times, hits, problems, too_large, nbytes = extra
+        commit_times, hits, problems, too_large, nbytes, problem_objects = extra
+        self.scanner.problem_objects.update(problem_objects)
         self.scanner.commit_times.update(commit_times)
         self.scanner.hits.update(hits)
         self.scanner.problems.extend(problems)

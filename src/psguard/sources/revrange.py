@@ -15,7 +15,7 @@ from psguard.git.ranges import range_objects, resolve_range
 from psguard.models import Problem
 from psguard.request import Mode
 from psguard.sources.base import CommitFacts, SourceInput, SourceResult
-from psguard.sources.objects import ObjectScanner, drop_excluded, expand_located
+from psguard.sources.objects import ObjectScanner, drop_excluded, expand_located, name_blobs
 from psguard.sources.parallel import ParallelScan
 
 # Large ranges (a first push, a long-lived branch) are read in pack order, backwards,
@@ -68,7 +68,9 @@ def scan_revs(given: SourceInput, result: SourceResult, revs: list[str]) -> None
             "missing-object", oid, "object not present in the repository (partial clone "
             "or damaged repository); not scanned"))
     hit_blobs = {c.origin.blob for c in cands if c.origin.kind == "blob" and c.origin.blob}
-    located = locate_blobs(root, hit_blobs, revs, walk[0] if walk else None)
+    located = locate_blobs(root, hit_blobs | scanner.problem_objects, revs,
+                           walk[0] if walk else None)
+    name_blobs(result.problems, located)
     expanded, times, notes = expand_located(cands, located, lambda b: None,
                                             result.problems)
     for c in cands:
