@@ -51,3 +51,39 @@ def test_tar_members_are_named() -> None:
 def test_text_is_not_an_archive() -> None:
     assert not DECODER.triggered(b"PK but not a zip, just text", 0)
     assert list(DECODER(b"plain text, long enough", ORIGIN, Budget(DecodeLimits()))) == []
+
+
+def test_a_key_in_the_second_member_of_a_concatenated_gzip_is_decoded() -> None:
+    key = make_key()
+    data = gzip.compress(b"first part\n") + gzip.compress(f"k={key}\n".encode())
+    budget = Budget(DecodeLimits())
+    [decoded] = list(DECODER(data, ORIGIN, budget))
+    assert decoded.data == f"first part\nk={key}\n".encode()
+    assert budget.problems == []
+
+
+def test_limits_leave_the_scan_incomplete_but_read_what_fits() -> None:
+    key = make_key()
+    data = zip_bytes({"big.bin": f"k={key}\n".encode() + b"\0" * 5000, "small.txt": b"ok\n"})
+    budget = Budget(DecodeLimits(max_expanded=3000, partial=100))
+    decoded = list(DECODER(data, ORIGIN, budget))
+    # the member too large for the budget: its first 100 bytes; the next member: whole
+    assert [(d.label, len(d.data)) for d in decoded] == [("zip:big.bin", 100),
+                                                         ("zip:small.txt", 3)]
+    assert key.encode() in decoded[0].data
+    [problem] = budget.problems
+    assert problem.incomplete and problem.kind == "not-scanned"
+    assert "only its first 100 bytes were scanned" in problem.detail
+
+
+def test_a_truncated_tar_member_is_read_as_far_as_it_goes() -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        info = tarfile.TarInfo("app.env")
+        info.size = 3000
+        tf.addfile(info, io.BytesIO(b"k" * 3000))
+    budget = Budget(DecodeLimits())
+    [decoded] = list(DECODER(buf.getvalue()[:2000], ORIGIN, budget))
+    assert decoded.data == b"k" * (2000 - 512)
+    [problem] = budget.problems
+    assert not problem.incomplete and "cut short" in problem.detail
