@@ -625,13 +625,15 @@ def test_blobs_above_max_file_size_are_read_at_their_ends_only(repo: Repo) -> No
                env_line(last))
     repo.commit("sizes")
     big = repo.git("rev-parse", "HEAD:big.txt")
+    commit = repo.git("rev-parse", "HEAD")
     for args in (["--history"], ["--range", "HEAD"]):
         code, report = scan(*args, str(repo.path))
         assert code == 1
         assert sorted(f["secret"]["redacted"][-4:] for f in report["findings"]) == sorted(
             [small[-4:], last[-4:]])
         too_large = [p for p in report["scan"]["problems"] if p["kind"] == "too-large"]
-        assert [p["target"] for p in too_large] == [f"blob {big}"]
+        assert [p["target"] for p in too_large] == [
+            f"big.txt in commit {commit[:12]} (blob {big[:12]})"]
         assert "only its first and last 1000 bytes were scanned" in too_large[0]["detail"]
         assert report["scan"]["complete"] is False
 
