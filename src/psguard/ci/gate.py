@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from psguard.ci.pushed import known_pushed
-from psguard.errors import NotARepositoryError, UsageError
+from psguard.errors import NotARepositoryError, PsguardError, UsageError
 from psguard.escape import terminal
 from psguard.git.fetch import Fetched, deepen, fetch, unshallow
 from psguard.git.remote import tracking_refs
@@ -345,6 +345,7 @@ def _verify_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
+    from psguard.outfile import append_file
     from psguard.pipeline import run_scan
     from psguard.report import render
     from psguard.report.output import use_color, write_report
@@ -375,23 +376,19 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
     summary = args.summary or (Path(env["GITHUB_STEP_SUMMARY"])
                                if on_github and env.get("GITHUB_STEP_SUMMARY") else None)
     if summary is not None:
-        markdown = render("markdown", result, show_secrets=False, color=False)
-        from psguard.errors import PsguardError
-        from psguard.outfile import append_file
-
-        try:
-            append_file(summary, markdown, what="summary")
-        except PsguardError as exc:  # the verdict stands: the summary is a courtesy
+        try:  # never through a link (psguard.outfile); the verdict stands regardless
+            append_file(summary, render("markdown", result, show_secrets=False, color=False),
+                        what="summary")
+        except PsguardError as exc:
             _say(f"psguard: warning: {exc}")
     code = exit_code(result, fail_on)
     places = sum(f.places for f in result.findings)
     verdict = {0: "passed", 1: "failed", 3: "incomplete"}.get(code, "failed")
-    if code == EXIT_INCOMPLETE:
-        for p in result.problems:
-            if p.incomplete:
-                _say(f"psguard ci: not fully scanned: {p.kind}: {p.target}: {p.detail}")
-        if args.allow_incomplete:
-            code, verdict = 0, "incomplete, allowed by --allow-incomplete"
+    for p in result.problems if code == EXIT_INCOMPLETE else []:
+        if p.incomplete:
+            _say(f"psguard ci: not fully scanned: {p.kind}: {p.target}: {p.detail}")
+    if code == EXIT_INCOMPLETE and args.allow_incomplete:
+        code, verdict = 0, "incomplete, allowed by --allow-incomplete"
     _say(f"psguard ci: {len(result.findings)} Poolside API key(s) in {places} place(s); "
          f"{result.stats.commits} commit(s) scanned; {verdict}")
     return code
