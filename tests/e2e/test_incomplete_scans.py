@@ -65,6 +65,10 @@ def test_a_key_in_the_last_megabyte_of_an_oversized_file_is_found(tmp_path: Path
         "kind": "too-large", "target": "server.log",
         "detail": f"{len(data)} bytes is above max_file_size ({50 * MB}); only its first "
                   "and last 1 MB were scanned"}]
+    text = run_psguard("scan", str(tmp_path))
+    assert text.code == 1
+    assert f"server.log (byte {place['offset']})" in text.stdout  # text, not "binary"
+    assert "the scan is incomplete" in text.stdout
 
 
 def test_an_oversized_file_with_nothing_found_is_an_incomplete_scan(repo: Repo) -> None:

@@ -11,7 +11,9 @@ def describe_location(c: Candidate) -> str:
     if c.line is not None:
         where += f":{c.line}:{c.column}"
     elif o.kind in ("file", "blob", "stdin"):
-        where += f" (binary, byte {c.offset})"
+        # no line: binary content, or the end of a file above max_file_size (text, with
+        # a preview, whose earlier lines were not counted)
+        where += f" (byte {c.offset})" if c.masked_line else f" (binary, byte {c.offset})"
     if o.kind == "stdin":
         where = "<stdin>" + where
     elif o.kind == "blob" and o.commit:
