@@ -79,10 +79,11 @@ def _split(path: Path, what: str) -> tuple[str, str]:
 
 def _work_tree_top(folder: str) -> str | None:
     """The nearest folder at or above `folder` (by name, not resolved) that holds a
-    `.git`: the top of the work tree a checkout could have planted links in."""
+    `.git`: the top of the work tree a checkout could have planted links in. A link
+    is never the top (`reports -> ../other-clone` must not pass for a work tree)."""
     current = folder
     while True:
-        if os.path.lexists(os.path.join(current, ".git")):
+        if os.path.lexists(os.path.join(current, ".git")) and not os.path.islink(current):
             return current
         up = os.path.dirname(current)
         if up == current:

@@ -65,6 +65,14 @@ def test_a_symlinked_folder_inside_the_repository_is_refused(repo: Repo,
     # the same path given absolute is refused too
     run = run_psguard("scan", "--output", str(repo.path / "reports" / "x.txt"), str(repo.path))
     assert run.code == 2 and list(outside.iterdir()) == []
+    # a link to another work tree is not taken for the top of one
+    other = tmp_path / "other-clone"
+    (other / ".git").mkdir(parents=True)
+    (repo.path / "elsewhere").symlink_to(other)
+    run = run_psguard("scan", "--output", "elsewhere/psguard.txt", str(repo.path),
+                      cwd=repo.path)
+    assert run.code == 2 and "elsewhere is a symbolic link" in run.stderr
+    assert sorted(p.name for p in other.iterdir()) == [".git"]
 
 
 def test_ci_output_and_summary_are_not_written_through_links(repo: Repo,
