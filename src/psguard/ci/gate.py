@@ -334,6 +334,13 @@ def prepare(co: Checkout, target: Target) -> list[str]:
 # --- the command -------------------------------------------------------------------------
 
 
+def trusted_commit(target: Target) -> str:
+    """Where psguard's own files are read: the change's base, else the branch a new
+    branch is judged against, else nowhere (""); never the change (stages/trusted)."""
+    return target.base or (target.exclude[0] if target.exclude else "")
+
+
+
 def _verify_options(args: argparse.Namespace) -> dict[str, Any]:
     """The verification options the scan options know (set by the scan option group)."""
     from psguard.request import ScanRequest
@@ -347,6 +354,7 @@ def _verify_options(args: argparse.Namespace) -> dict[str, Any]:
 def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     from psguard.pipeline import run_scan
     from psguard.report import render
+    from psguard.report.describe import policy_change_text
     from psguard.report.output import use_color, write_report
     from psguard.request import Mode, ScanRequest
     from psguard.stages.policy import exit_code, parse_fail_on
@@ -368,7 +376,8 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
                        show_secrets=args.show_secrets, config=args.config,
                        min_confidence=args.min_confidence, fail_on=args.fail_on,
                        no_repo_config=args.no_repo_config, baseline=args.baseline,
-                       known_pushed=known, **_verify_options(args))
+                       known_pushed=known, policy_from=trusted_commit(target),
+                       **_verify_options(args))
     result = run_scan(opts)
     text = render(fmt, result, show_secrets=args.show_secrets, color=use_color(args.output))
     write_report(text, args.output)
@@ -381,6 +390,8 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
                 fh.write(markdown)
         except OSError as exc:
             _say(f"psguard: warning: cannot write the summary to {summary}: {exc.strerror}")
+    if result.policy_changes:
+        _say(f"psguard ci: warning: {policy_change_text(result)}")
     code = exit_code(result, fail_on)
     places = sum(f.places for f in result.findings)
     verdict = {0: "passed", 1: "failed", 3: "incomplete"}.get(code, "failed")

@@ -20,7 +20,7 @@ DESCRIPTION = (
 # The hook's own options and whether each takes a value. prepare_argv reads this to tell
 # options from the file names the pre-commit framework appends (with no `--` before them).
 OPTIONS_WITH_VALUE = frozenset({"--config", "--fail-on"})
-OPTION_FLAGS = frozenset({"--show-secrets", "-h", "--help"})
+OPTION_FLAGS = frozenset({"--show-secrets", "--no-repo-config", "-h", "--help"})
 
 
 def prepare_argv(argv: list[str]) -> list[str]:
@@ -81,6 +81,9 @@ def add_arguments(hook: argparse.ArgumentParser) -> None:
                       help="verification statuses that block (default: any)")
     hook.add_argument("--show-secrets", action="store_true",
                       help="print raw keys in the message (never the default)")
+    hook.add_argument("--no-repo-config", action="store_true",
+                      help="ignore the repository's own psguard files (.psguard.toml, "
+                           "[tool.psguard], .psguardignore): only --config applies")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,17 +96,20 @@ def run(args: argparse.Namespace) -> int:
             from psguard.hooks import precommit
 
             return precommit.check(Path("."), fail_on=args.fail_on, config=args.config,
-                                   show_secrets=args.show_secrets, files=args.hook_args)
+                                   show_secrets=args.show_secrets, files=args.hook_args,
+                                   no_repo_config=args.no_repo_config)
         if name == "pre-push":
             from psguard.hooks import prepush
 
             return prepush.check(Path("."), args.hook_args, fail_on=args.fail_on,
-                                 config=args.config, show_secrets=args.show_secrets)
+                                 config=args.config, show_secrets=args.show_secrets,
+                                 no_repo_config=args.no_repo_config)
         from psguard.hooks import commitmsg
 
         if not args.hook_args:
             raise UsageError("commit-msg needs the message file git passes to the hook")
         return commitmsg.check(Path(args.hook_args[-1]), fail_on=args.fail_on,
-                               config=args.config, show_secrets=args.show_secrets)
+                               config=args.config, show_secrets=args.show_secrets,
+                               no_repo_config=args.no_repo_config)
 
     return fail_closed(name, check)

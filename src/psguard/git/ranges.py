@@ -22,6 +22,14 @@ def resolve_range(root: Path, spec: str, shallow: bool) -> list[str]:
     return revs
 
 
+def range_sides(root: Path, spec: str) -> tuple[str, list[str]]:
+    """The base of `A..B` (the commit whose side is excluded; "" when nothing is, as
+    for a single REV) and its tips: what a gate judges the range against."""
+    revs = resolve_range(root, spec, False)
+    bases = [r[1:] for r in revs if r.startswith("^")]
+    return (bases[0] if bases else ""), [r for r in revs if not r.startswith("^")]
+
+
 def range_objects(root: Path, revs: list[str]) -> tuple[list[ObjectInfo], list[str]]:
     """The blobs and commits the rev-list arguments `revs` add, each once (sizes
     unknown: 0), and the ids of those the repository lacks.

@@ -36,14 +36,14 @@ def editor_was_used(env: Mapping[str, str]) -> bool:
 
 
 def check(message_file: Path, *, fail_on: list[str], config: Path | None = None,
-          show_secrets: bool = False) -> Verdict:
+          show_secrets: bool = False, no_repo_config: bool = False) -> Verdict:
     from psguard.pipeline import run_scan
     from psguard.request import Mode, ScanRequest
     from psguard.stages.policy import is_blocking, parse_fail_on
 
     statuses = parse_fail_on(fail_on)
     result = run_scan(ScanRequest(path=Path("."), mode=Mode.COMMIT_MSG, config=config,
-                                  fail_on=fail_on,
+                                  fail_on=fail_on, no_repo_config=no_repo_config,
                                   message_file=message_file,
                                   message_edited=editor_was_used(os.environ)))
     blocking = [f for f in result.findings if is_blocking(f, statuses)]

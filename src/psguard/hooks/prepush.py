@@ -103,8 +103,8 @@ def plan_from_framework(root: Path, env: Mapping[str, str]) -> PushPlan | None:
 
 def check(path: Path, hook_args: list[str], *, fail_on: list[str],
           config: Path | None = None, show_secrets: bool = False,
-          env: Mapping[str, str] | None = None, stdin_lines: list[str] | None = None
-          ) -> Verdict:
+          env: Mapping[str, str] | None = None, stdin_lines: list[str] | None = None,
+          no_repo_config: bool = False) -> Verdict:
     env = os.environ if env is None else env
     snap = open_snapshot(path)
     root = snap.root
@@ -117,18 +117,19 @@ def check(path: Path, hook_args: list[str], *, fail_on: list[str],
         plan = plan_from_stdin(root, remote, stdin_lines, id_len=snap.hash_len * 2)
     if not plan.tips:
         return Verdict(0, [])
-    return scan_plan(root, plan, fail_on=fail_on, config=config, show_secrets=show_secrets)
+    return scan_plan(root, plan, fail_on=fail_on, config=config, show_secrets=show_secrets,
+                     no_repo_config=no_repo_config)
 
 
 def scan_plan(root: Path, plan: PushPlan, *, fail_on: list[str], config: Path | None,
-              show_secrets: bool) -> Verdict:
+              show_secrets: bool, no_repo_config: bool = False) -> Verdict:
     from psguard.pipeline import run_scan
     from psguard.request import Mode, ScanRequest
     from psguard.stages.policy import is_blocking, parse_fail_on
 
     statuses = parse_fail_on(fail_on)
     result = run_scan(ScanRequest(path=root, mode=Mode.REVS, config=config, revs=plan.revs(),
-                                  fail_on=fail_on))
+                                  fail_on=fail_on, no_repo_config=no_repo_config))
     blocking = [f for f in result.findings if is_blocking(f, statuses)]
     if not blocking:
         return Verdict(0, problems_lines(result))
