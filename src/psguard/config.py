@@ -53,13 +53,14 @@ class PolicySource:
     the standard files are not looked up; files named on the command line still are,
     from the same place. Files outside the repository are read from disk."""
 
-    __slots__ = ("root", "commit", "repo_files", "_files")
+    __slots__ = ("root", "commit", "repo_files", "tips", "_files")
 
     def __init__(self, root: Path | None = None, commit: str | None = None, *,
                  repo_files: bool = True) -> None:
         self.root = root  # the repository's top; None: no repository (stdin)
         self.commit = commit
         self.repo_files = repo_files and root is not None
+        self.tips: list[str] | None = None  # the change's tips, when resolved with it
         self._files: dict[str, TreeFile] = {}  # commit reads, by path from the top
 
     def describe(self) -> str:

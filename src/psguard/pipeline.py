@@ -88,7 +88,7 @@ def _trusted_policy(req: ScanRequest, config: Config, found: SourceResult, repo:
 
     extra = (req.config, req.baseline)
     if found.changed_paths is None:
-        return req, config, found, changed_policy(config, heads(req), extra)
+        return req, config, found, changed_policy(config, heads(req, config.policy), extra)
     if config.policy.commit is None:
         if not touched_policy(config, found.changed_paths, extra):
             return req, config, found, []

@@ -328,3 +328,20 @@ def test_native_hook_on_an_unborn_branch_uses_no_repository_policy(repo: Repo) -
     assert "commit blocked: 1 Poolside API key" in text
     assert "this commit changes psguard's own files (.psguard.toml)" in text
     assert repo.git("rev-parse", "--verify", "-q", "HEAD", check=False) == ""
+
+
+def test_commit_msg_hook_ignores_a_decode_switch_staged_in_the_same_commit(
+        fw_repo: Repo) -> None:
+    """`decode = false` staged with a commit whose message holds a base64-encoded key:
+    the message is judged by HEAD's policy, which decodes."""
+    key = make_key()
+    encoded = base64.b64encode(f"POOLSIDE_API_KEY={key}".encode()).decode()
+    fw_repo.write(".psguard.toml", "decode = false\n")
+    fw_repo.git("add", ".psguard.toml")
+    proc = git_run(fw_repo, "commit", "-m", f"deploy settings\n\ncreds: {encoded}\n")
+    text = output(proc)
+    assert proc.returncode != 0, text
+    assert "commit blocked: the commit message holds a Poolside API key" in text
+    assert "this commit changes psguard's own files (.psguard.toml)" in text
+    assert key not in text
+    assert fw_repo.git("log", "-1", "--format=%s") == "add pre-commit config"

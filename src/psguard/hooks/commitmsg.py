@@ -16,6 +16,7 @@ from psguard.hooks.common import (
     bypass_lines,
     finding_lines,
     numbered,
+    policy_note,
     revoke_steps,
 )
 from psguard.models import Finding, Remediation
@@ -49,7 +50,7 @@ def check(message_file: Path, *, fail_on: list[str], config: Path | None = None,
     blocking = [f for f in result.findings if is_blocking(f, statuses)]
     if not blocking:
         return Verdict(0, [])
-    return Verdict(1, blocked_message(blocking, show_secrets))
+    return Verdict(1, blocked_message(blocking, show_secrets) + policy_note(result))
 
 
 def blocked_message(blocking: list[Finding], show_secrets: bool) -> list[str]:

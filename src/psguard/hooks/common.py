@@ -101,6 +101,16 @@ def problems_lines(result: ScanResult) -> list[str]:
             if p.incomplete]
 
 
+def policy_note(result: ScanResult) -> list[str]:
+    """Said when the commit changes psguard's own files (the pipeline then judged it by
+    HEAD's)."""
+    if not result.policy_changes:
+        return []
+    return [f"psguard: note: this commit changes psguard's own files "
+            f"({', '.join(result.policy_changes)}); they apply from the next commit on: "
+            "this one was checked with HEAD's"]
+
+
 def fail_closed(hook: str, run: Callable[[], Verdict]) -> int:
     """Run a hook; any unexpected error blocks (exit 2) with a message saying so."""
     from psguard.errors import PsguardError

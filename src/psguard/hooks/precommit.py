@@ -17,6 +17,7 @@ from psguard.hooks.common import (
     finding_lines,
     fingerprint_lines,
     numbered,
+    policy_note,
     problems_lines,
     revoke_steps,
 )
@@ -50,17 +51,10 @@ def check(path: Path, *, fail_on: list[str], config: Path | None = None,
     if not blocking:
         lines = problems_lines(result)
         lines += _pre_existing_note(result)
-        return Verdict(0, lines + _policy_note(result))
+        return Verdict(0, lines + policy_note(result))
     return Verdict(1, blocked_message(result, blocking, show_secrets, checked_files=bool(extra))
-                   + _policy_note(result))
+                   + policy_note(result))
 
-
-def _policy_note(result: ScanResult) -> list[str]:
-    if not result.policy_changes:
-        return []
-    return [f"psguard: note: this commit changes psguard's own files "
-            f"({', '.join(result.policy_changes)}); they apply from the next commit on: "
-            "this one was checked with HEAD's"]
 
 
 def _not_staged(path: Path, files: list[str]) -> list[str]:

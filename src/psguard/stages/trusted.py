@@ -31,15 +31,20 @@ def policy_source(req: ScanRequest) -> PolicySource:
         return PolicySource(None)
     root = repo_root(req.path)
     commit = req.policy_from
+    tips = None
     if commit is None and req.mode is Mode.RANGE:
         from psguard.git.ranges import range_sides
 
-        commit, _ = range_sides(root, _range_spec(req))
-    return PolicySource(root, commit, repo_files=not req.no_repo_config)
+        commit, tips = range_sides(root, _range_spec(req))
+    policy = PolicySource(root, commit, repo_files=not req.no_repo_config)
+    policy.tips = tips
+    return policy
 
 
-def heads(req: ScanRequest) -> list[str]:
+def heads(req: ScanRequest, policy: PolicySource | None = None) -> list[str]:
     """The tips of the change a range or rev-list request scans."""
+    if policy is not None and policy.tips is not None:
+        return policy.tips
     if req.mode is Mode.RANGE:
         from psguard.git.ranges import range_sides
 
