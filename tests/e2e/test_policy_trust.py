@@ -345,3 +345,21 @@ def test_commit_msg_hook_ignores_a_decode_switch_staged_in_the_same_commit(
     assert "this commit changes psguard's own files (.psguard.toml)" in text
     assert key not in text
     assert fw_repo.git("log", "-1", "--format=%s") == "add pre-commit config"
+
+
+def test_a_rule_file_the_base_names_is_read_from_the_base(tmp_path: Path,
+                                                          git_home: Path) -> None:
+    """main's config names its own rule file; a pull request that loosens that file
+    (a minimum length no token reaches) is still judged by main's rule."""
+    rule = '[[rule]]\nid = "internal-token"\nprefix = "tok-"\nmin_length = {n}\n'
+    pr = PullRequest(tmp_path, git_home, {".psguard.toml": 'rules = ["ci/rules.toml"]\n',
+                                          "ci/rules.toml": rule.format(n=20)})
+    token = "tok-" + make_key()[3:]
+    pr.open({"app.env": f"INTERNAL_TOKEN={token}\n",
+             "ci/rules.toml": rule.format(n=200)})
+    run = pr.ci("--format", "json")
+    assert run.code == 1, run.stdout + run.stderr
+    report = run.json()
+    assert [f["rule"] for f in report["findings"]] == ["internal-token"]
+    assert report["scan"]["policy_changes"] == ["ci/rules.toml"]
+    assert token not in run.stdout + run.stderr
