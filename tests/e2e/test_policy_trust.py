@@ -363,3 +363,31 @@ def test_a_rule_file_the_base_names_is_read_from_the_base(tmp_path: Path,
     assert [f["rule"] for f in report["findings"]] == ["internal-token"]
     assert report["scan"]["policy_changes"] == ["ci/rules.toml"]
     assert token not in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("system", ["github push", "gitlab merge request", "gitlab push"])
+def test_other_ci_events_take_the_policy_from_their_base(system: str, tmp_path: Path,
+                                                         git_home: Path) -> None:
+    key = make_key()
+    pr = PullRequest(tmp_path, git_home)
+    head = pr.open({"config/prod.env": f"POOLSIDE_API_KEY={key}\n",
+                    ".psguard.toml": 'exclude = ["config/"]\n'})
+    if system == "github push":
+        event = tmp_path / "push.json"
+        event.write_text(json.dumps({"ref": "refs/heads/feature", "before": pr.base,
+                                     "after": head}), encoding="utf-8")
+        env = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push",
+               "GITHUB_EVENT_PATH": str(event)}
+    elif system == "gitlab merge request":
+        env = {"GITLAB_CI": "true", "CI_PIPELINE_SOURCE": "merge_request_event",
+               "CI_MERGE_REQUEST_IID": "3", "CI_MERGE_REQUEST_DIFF_BASE_SHA": pr.base,
+               "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": head, "CI_COMMIT_SHA": head}
+    else:
+        env = {"GITLAB_CI": "true", "CI_PIPELINE_SOURCE": "push",
+               "CI_COMMIT_BEFORE_SHA": pr.base, "CI_COMMIT_SHA": head,
+               "CI_COMMIT_BRANCH": "feature"}
+    run = run_psguard("ci", "--format", "text", cwd=pr.repo.path, env=env)
+    assert run.code == 1, run.stdout + run.stderr
+    assert key[-4:] in run.stdout and key not in run.stdout + run.stderr
+    assert ("policy change: This change modifies psguard's policy (.psguard.toml)"
+            in run.stdout)
