@@ -281,12 +281,6 @@ def repo_root(path: Path) -> Path:
     return base
 
 
-def load_config(root: Path | None, explicit: Path | None = None) -> Config:
-    """The config named by --config, else the one at the repository root (in the work
-    tree), else defaults."""
-    return load_policy_config(PolicySource(root), explicit)
-
-
 def load_policy_config(policy: PolicySource, explicit: Path | None = None) -> Config:
     """The config named by --config, else the repository's own (unless refused), read
     from the policy source, else defaults. A config file inside the repository that
