@@ -354,7 +354,7 @@ class ScanStats(Record):
 
 class ScanResult(Record):
     __slots__ = ("mode", "target", "findings", "problems", "stats", "suppressed",
-                 "suppressed_by")
+                 "suppressed_by", "policy_from", "policy_changes")
 
     def __init__(self, mode: str, target: str) -> None:
         self.mode = mode
@@ -365,6 +365,10 @@ class ScanResult(Record):
         self.suppressed = 0  # findings hidden by inline allow, ignore file or baseline
         # the same, by cause: "inline", "ignore-file", "baseline" (stages/suppress.py)
         self.suppressed_by: dict[str, int] = {}
+        self.policy_from = "work tree"  # where config, ignore file, baseline were read
+        # psguard's own files (config, ignore file, rules, baseline) the scanned change
+        # modifies: reported in every format, never applied to the change itself
+        self.policy_changes: list[str] = []
 
     @property
     def complete(self) -> bool:

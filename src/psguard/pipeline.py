@@ -11,21 +11,22 @@ from __future__ import annotations
 import sys
 import time
 
-from psguard.config import Config, load_config, repo_root
+from psguard.config import Config, load_policy_config
 from psguard.engine.engine import Engine
 from psguard.escape import terminal
 from psguard.git.snapshot import Repository
 from psguard.models import Finding, Origin, ScanResult, Status, scrub_keys
 from psguard.request import Mode, ScanRequest
 from psguard.rules.loader import load_rules
-from psguard.sources.base import SourceInput
+from psguard.sources.base import SourceInput, SourceResult
 from psguard.sources.registry import read_source
 from psguard.stages.grouping import finding_order, group_candidates
 from psguard.stages.suppress import apply_suppressions
+from psguard.stages.trusted import policy_source, touched_policy
 
 
 def build_engine(config: Config) -> Engine:
-    return Engine(load_rules(config.rules), decode=config.decode)
+    return Engine(load_rules(texts=config.rule_texts()), decode=config.decode)
 
 
 def scan_buffer(data: bytes, *, min_confidence: str = "medium",
@@ -39,11 +40,9 @@ def scan_buffer(data: bytes, *, min_confidence: str = "medium",
 
 def request_config(req: ScanRequest) -> Config:
     """The config that governs this scan: --config, else the repository's own (unless
-    --no-repo-config; never for stdin)."""
-    if req.no_repo_config or req.mode is Mode.STDIN:
-        config = load_config(None, req.config)
-    else:
-        config = load_config(repo_root(req.path), req.config)
+    --no-repo-config; never for stdin), read from the request's policy source (the
+    work tree, or the trusted commit of a change: stages/trusted.py)."""
+    config = load_policy_config(policy_source(req), req.config)
     for warning in config.warnings:
         print(f"psguard: warning: {terminal(scrub_keys(warning))}", file=sys.stderr)
     return config
@@ -56,6 +55,7 @@ def run_scan(req: ScanRequest) -> ScanResult:
     repo = Repository(req.path, known_pushed=req.known_pushed)
     req = _bare_means_history(req, repo)
     found = read_source(SourceInput(req, config, build_engine(config), repo))
+    req, config, found, changes = _trusted_policy(req, config, found, repo)
     findings, inline = group_candidates(found.candidates,
                                         req.min_confidence or config.min_confidence,
                                         pre_existing=found.pre_existing)
@@ -73,8 +73,34 @@ def run_scan(req: ScanRequest) -> ScanResult:
     result.stats = found.stats
     result.suppressed = kept.count
     result.suppressed_by = kept.by
+    result.policy_from = config.policy.describe()
+    result.policy_changes = changes
     result.stats.seconds = time.perf_counter() - started
     return result
+
+
+def _trusted_policy(req: ScanRequest, config: Config, found: SourceResult, repo: Repository
+                    ) -> tuple[ScanRequest, Config, SourceResult, list[str]]:
+    """The policy files the scanned change modifies. A commit being made that changes
+    them is scanned again under HEAD's policy: a change never applies to itself (the
+    clean path, which touches none, pays nothing)."""
+    from psguard.stages.trusted import changed_policy, heads
+
+    extra = (req.config, req.baseline)
+    if found.changed_paths is None:
+        return req, config, found, changed_policy(config, heads(req, config.policy), extra)
+    if config.policy.commit is None:
+        if not touched_policy(config, found.changed_paths, extra):
+            return req, config, found, []
+        head_req = req.replace(policy_from="HEAD")  # unborn: no file, no repository config
+        head_config = request_config(head_req)
+        changes = changed_policy(head_config, [""], extra, found.changed_paths)
+        if not changes:
+            return req, config, found, []
+        found = read_source(SourceInput(head_req, head_config, build_engine(head_config),
+                                        repo))
+        return head_req, head_config, found, changes
+    return req, config, found, changed_policy(config, [""], extra, found.changed_paths)
 
 
 def check_policy(req: ScanRequest, config: Config) -> None:

@@ -32,7 +32,8 @@ class ScanRequest(Record):
                  "message_edited", "files",
                  "fmt", "output", "verify", "endpoints", "show_secrets", "baseline",
                  "config", "min_confidence", "fail_on", "no_cache", "no_repo_config",
-                 "no_baseline", "verify_timeout", "verify_deadline", "known_pushed")
+                 "no_baseline", "verify_timeout", "verify_deadline", "known_pushed",
+                 "policy_from")
 
     def __init__(self, *, path: Path = Path("."), mode: str = Mode.WORKTREE,
                  rev_range: str | None = None, since: str | None = None,
@@ -45,7 +46,8 @@ class ScanRequest(Record):
                  no_cache: bool = False, no_repo_config: bool = False,
                  no_baseline: bool = False, verify_timeout: float | None = None,
                  verify_deadline: float | None = None,
-                 known_pushed: dict[str, str] | None = None) -> None:
+                 known_pushed: dict[str, str] | None = None,
+                 policy_from: str | None = None) -> None:
         self.path = path
         self.mode = Mode(mode)
         self.rev_range = rev_range  # Mode.RANGE: `A..B`; or since: everything after REV
@@ -72,3 +74,7 @@ class ScanRequest(Record):
         self.verify_deadline = verify_deadline  # seconds, for the whole verification
         # remote-tracking ref name -> commit id the remote is known to hold (psguard ci)
         self.known_pushed: dict[str, str] = known_pushed or {}
+        # Where the repository's psguard files are read (config.PolicySource): None, the
+        # mode's default (the work tree; a range's base); a revision, that commit's
+        # tree (the trusted side of a change); "", nowhere (a change with no base)
+        self.policy_from = policy_from

@@ -606,8 +606,9 @@ def test_history_decodes_base64_in_blobs(repo: Repo) -> None:
 def test_config_excludes_apply_to_history_and_ranges(repo: Repo) -> None:
     fixture, real = make_key(), make_key()
     repo.write("init.txt", "x\n")
-    base = repo.commit("init")
+    # a range is judged by its base's config (issue 19 row 2): committed before it
     repo.write(".psguard.toml", 'exclude = ["fixtures/**"]\n')
+    base = repo.commit("init")
     repo.write("fixtures/sample.env", env_line(fixture))
     repo.write("app.env", env_line(real))
     repo.commit("keys")
@@ -620,13 +621,14 @@ def test_config_excludes_apply_to_history_and_ranges(repo: Repo) -> None:
 def test_blobs_above_max_file_size_are_read_at_their_ends_only(repo: Repo) -> None:
     small, hidden, last = make_key(), make_key(), make_key()
     repo.write(".psguard.toml", 'max_file_size = "2KB"\n')
+    base = repo.commit("config")  # a range is judged by its base's config
     repo.write("small.env", env_line(small))
     repo.write("big.txt", "x" * 5000 + "\n" + env_line(hidden) + "y" * 5000 + "\n" +
                env_line(last))
     repo.commit("sizes")
     big = repo.git("rev-parse", "HEAD:big.txt")
     commit = repo.git("rev-parse", "HEAD")
-    for args in (["--history"], ["--range", "HEAD"]):
+    for args in (["--history"], ["--range", f"{base}..HEAD"]):
         code, report = scan(*args, str(repo.path))
         assert code == 1
         assert sorted(f["secret"]["redacted"][-4:] for f in report["findings"]) == sorted(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from psguard.config import Config
+from psguard.config import Config, PolicySource
 from psguard.errors import ConfigError
 from psguard.models import Candidate, Finding, Origin, Problem, ScanResult, Verification
 from psguard.request import Mode, ScanRequest
@@ -90,7 +90,7 @@ def test_suppression_drops_ignored_findings_and_reports_stale_ids(tmp_path: Path
     gone = Finding("poolside-api-key", make_key(), "high", [cand(make_key(), "b")])
     (tmp_path / ".psguardignore").write_text(f"{gone.fingerprint}\n{'f' * 20}\n")
     out = apply_suppressions([kept, gone], 2, ScanRequest(path=tmp_path, mode=Mode.WORKTREE),
-                             Config())
+                             Config(policy=PolicySource(tmp_path)))
     assert out.findings == [kept]
     assert out.count == 3 and out.by == {"inline": 2, "ignore-file": 1}
     assert [p.kind for p in out.problems] == ["stale-ignore"]
@@ -100,7 +100,8 @@ def test_repo_config_off_means_the_ignore_file_is_not_read(tmp_path: Path) -> No
     f = Finding("poolside-api-key", make_key(), "high", [cand(make_key(), "a")])
     (tmp_path / ".psguardignore").write_text(f"{f.fingerprint}\n")
     req = ScanRequest(path=tmp_path, mode=Mode.WORKTREE, no_repo_config=True)
-    assert apply_suppressions([f], 0, req, Config()).findings == [f]
+    refused = Config(policy=PolicySource(tmp_path, repo_files=False))
+    assert apply_suppressions([f], 0, req, refused).findings == [f]
 
 
 def test_exit_codes_block_then_incomplete_then_clean() -> None:

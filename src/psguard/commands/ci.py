@@ -11,8 +11,9 @@ DESCRIPTION = (
     "Scan what a pull request, merge request or push adds. The range is found from GitHub "
     "Actions (GITHUB_EVENT_PATH) or GitLab CI (CI_MERGE_REQUEST_DIFF_BASE_SHA, "
     "CI_COMMIT_BEFORE_SHA) variables, or given with --range. On GitHub Actions annotations "
-    "go to standard output and a Markdown summary to $GITHUB_STEP_SUMMARY. Exit codes as "
-    "for psguard scan.")
+    "go to standard output and a Markdown summary to $GITHUB_STEP_SUMMARY. psguard's "
+    "config, ignore file and baseline are read from the base of the change, never from "
+    "the change, and a change to them is reported. Exit codes as for psguard scan.")
 
 
 def add_arguments(ci: argparse.ArgumentParser) -> None:

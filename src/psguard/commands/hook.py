@@ -21,7 +21,8 @@ DESCRIPTION = (
 # The hook's own options and whether each takes a value. prepare_argv reads this to tell
 # options from the file names the pre-commit framework appends (with no `--` before them).
 OPTIONS_WITH_VALUE = frozenset({"--config", "--fail-on"})
-OPTION_FLAGS = frozenset({"--show-secrets", "--allow-incomplete", "-h", "--help"})
+OPTION_FLAGS = frozenset({"--show-secrets", "--allow-incomplete", "--no-repo-config", "-h",
+                          "--help"})
 
 
 def prepare_argv(argv: list[str]) -> list[str]:
@@ -86,6 +87,9 @@ def add_arguments(hook: argparse.ArgumentParser) -> None:
                       help="let the change through when the scan could not read everything "
                            "(a file above max_file_size, an archive past a decode limit) "
                            "and found no key; by default that blocks (exit 3)")
+    hook.add_argument("--no-repo-config", action="store_true",
+                      help="ignore the repository's own psguard files (.psguard.toml, "
+                           "[tool.psguard], .psguardignore): only --config applies")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -99,19 +103,22 @@ def run(args: argparse.Namespace) -> int:
 
             return precommit.check(Path("."), fail_on=args.fail_on, config=args.config,
                                    show_secrets=args.show_secrets, files=args.hook_args,
-                                   allow_incomplete=args.allow_incomplete)
+                                   allow_incomplete=args.allow_incomplete,
+                                   no_repo_config=args.no_repo_config)
         if name == "pre-push":
             from psguard.hooks import prepush
 
             return prepush.check(Path("."), args.hook_args, fail_on=args.fail_on,
                                  config=args.config, show_secrets=args.show_secrets,
-                                 allow_incomplete=args.allow_incomplete)
+                                 allow_incomplete=args.allow_incomplete,
+                                 no_repo_config=args.no_repo_config)
         from psguard.hooks import commitmsg
 
         if not args.hook_args:
             raise UsageError("commit-msg needs the message file git passes to the hook")
         return commitmsg.check(Path(args.hook_args[-1]), fail_on=args.fail_on,
                                config=args.config, show_secrets=args.show_secrets,
-                               allow_incomplete=args.allow_incomplete)
+                               allow_incomplete=args.allow_incomplete,
+                               no_repo_config=args.no_repo_config)
 
     return fail_closed(name, check)

@@ -173,7 +173,8 @@ def read_objects(cwd: Path, oids: Iterable[str], max_size: int | None = None,
                 break
             parts = header.rstrip(b"\n").split(b" ")
             oid = parts[0].decode(errors="replace")
-            if len(parts) != 3:  # "<oid> missing" or "<oid> ambiguous"
+            # "<name> missing" or "<name> ambiguous" (a `REV:path` name may hold spaces)
+            if len(parts) != 3 or not parts[2].isdigit():
                 yield oid, "missing", b""
                 continue
             size = int(parts[2])

@@ -25,11 +25,12 @@ def _not_a_work_tree(cwd: Path, path: Path) -> NotARepositoryError:
                                "(run inside a repository or pass its path)")
 
 
-def staged_changes(path: Path, submodules: list[str] | None = None
-                   ) -> list[tuple[str, str, str]]:
+def staged_changes(path: Path, submodules: list[str] | None = None,
+                   deleted: list[str] | None = None) -> list[tuple[str, str, str]]:
     """(path from the top, HEAD blob or '', staged blob) for each added or modified
     file under PATH. One git call on the common path (HEAD exists). Staged submodule
-    updates (gitlinks) are appended to `submodules`: their content is another repo."""
+    updates (gitlinks) are appended to `submodules`: their content is another repo;
+    staged deletions to `deleted`."""
     if not path.exists():
         raise NotARepositoryError(f"{path}: no such directory")
     cwd = path if path.is_dir() else path.parent
@@ -52,6 +53,8 @@ def staged_changes(path: Path, submodules: list[str] | None = None
         if len(parts) < 5:
             continue
         _old_mode, new_mode, old, new, status = parts[:5]
+        if status[:1] == b"D" and deleted is not None:
+            deleted.append(os.fsdecode(name))
         if status[:1] not in (b"A", b"M", b"T"):
             continue  # deletions and unmerged entries add nothing to scan
         if new_mode == _GITLINK:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from psguard.errors import UsageError
+from psguard.errors import NotARepositoryError, UsageError
 from psguard.git.packlist import ObjectInfo
 from psguard.git.runner import run_git
 
@@ -20,6 +20,20 @@ def resolve_range(root: Path, spec: str, shallow: bool) -> list[str]:
         hint = " (this is a shallow clone: fetch more history)" if shallow else ""
         raise UsageError(f"--range {spec!r}: unknown revision{hint}")
     return revs
+
+
+def range_sides(root: Path, spec: str) -> tuple[str, list[str]]:
+    """The base of `A..B` (the commit whose side is excluded; "" when nothing is, as
+    for a single REV) and its tips: what a gate judges the range against."""
+    try:
+        revs = resolve_range(root, spec, False)
+    except UsageError:
+        if run_git(["rev-parse", "--git-dir"], root, check=False).returncode != 0:
+            raise NotARepositoryError(f"{root}: not a git repository (run inside a "
+                                      "repository or pass its path)") from None
+        raise
+    bases = [r[1:] for r in revs if r.startswith("^")]
+    return (bases[0] if bases else ""), [r for r in revs if not r.startswith("^")]
 
 
 def range_objects(root: Path, revs: list[str]) -> tuple[list[ObjectInfo], list[str]]:

@@ -17,6 +17,7 @@ from psguard.hooks.common import (
     finding_lines,
     incomplete_verdict,
     numbered,
+    policy_note,
     revoke_steps,
 )
 from psguard.models import Finding, Remediation
@@ -37,21 +38,22 @@ def editor_was_used(env: Mapping[str, str]) -> bool:
 
 
 def check(message_file: Path, *, fail_on: list[str], config: Path | None = None,
-          show_secrets: bool = False, allow_incomplete: bool = False) -> Verdict:
+          show_secrets: bool = False, allow_incomplete: bool = False,
+          no_repo_config: bool = False) -> Verdict:
     from psguard.pipeline import run_scan
     from psguard.request import Mode, ScanRequest
     from psguard.stages.policy import is_blocking, parse_fail_on
 
     statuses = parse_fail_on(fail_on)
     result = run_scan(ScanRequest(path=Path("."), mode=Mode.COMMIT_MSG, config=config,
-                                  fail_on=fail_on,
+                                  fail_on=fail_on, no_repo_config=no_repo_config,
                                   message_file=message_file,
                                   message_edited=editor_was_used(os.environ)))
     blocking = [f for f in result.findings if is_blocking(f, statuses)]
     if not blocking:
         unread = incomplete_verdict("commit-msg", result, allow_incomplete, Path("."))
         return unread or Verdict(0, [])
-    return Verdict(1, blocked_message(blocking, show_secrets))
+    return Verdict(1, blocked_message(blocking, show_secrets) + policy_note(result))
 
 
 def blocked_message(blocking: list[Finding], show_secrets: bool) -> list[str]:

@@ -159,6 +159,14 @@ def allowed_in_user_config(root: Path) -> str | None:
     if not isinstance(value, bool):
         raise ConfigError(f"{path}: [{USER_TABLE}] {USER_KEY} must be true or false")
     return str(path) if value else None
+def policy_note(result: ScanResult) -> list[str]:
+    """Said when the commit changes psguard's own files (the pipeline then judged it by
+    HEAD's)."""
+    if not result.policy_changes:
+        return []
+    return [f"psguard: note: this commit changes psguard's own files "
+            f"({', '.join(result.policy_changes)}); they apply from the next commit on: "
+            "this one was checked with HEAD's"]
 
 
 def fail_closed(hook: str, run: Callable[[], Verdict]) -> int:

@@ -18,6 +18,7 @@ from psguard.hooks.common import (
     fingerprint_lines,
     incomplete_verdict,
     numbered,
+    policy_note,
     problems_lines,
     revoke_steps,
 )
@@ -27,20 +28,23 @@ from psguard.stages.remediation import staged_steps
 
 def check(path: Path, *, fail_on: list[str], config: Path | None = None,
           show_secrets: bool = False, files: list[str] | None = None,
-          allow_incomplete: bool = False) -> Verdict:
+          allow_incomplete: bool = False, no_repo_config: bool = False) -> Verdict:
     """The staged changes; plus, when the pre-commit framework passes file names that
     are not staged changes (`pre-commit run --all-files`, `--files`), those files as
-    they are in the work tree."""
+    they are in the work tree. A commit that changes psguard's own files is judged by
+    HEAD's (the pipeline does that; result.policy_changes says so)."""
     from psguard.pipeline import run_scan
     from psguard.request import Mode, ScanRequest
     from psguard.stages.policy import is_blocking, parse_fail_on
 
     statuses = parse_fail_on(fail_on)
     result = run_scan(ScanRequest(path=path, mode=Mode.STAGED, config=config,
-                                  fail_on=fail_on))
+                                  fail_on=fail_on, no_repo_config=no_repo_config))
     extra = _not_staged(path, files) if files else []
     if extra:
-        more = run_scan(ScanRequest(path=path, mode=Mode.FILES, config=config, files=extra))
+        more = run_scan(ScanRequest(path=path, mode=Mode.FILES, config=config, files=extra,
+                                    no_repo_config=no_repo_config,
+                                    policy_from="HEAD" if result.policy_changes else None))
         known = {f.secret for f in result.findings}
         result.findings += [f for f in more.findings if f.secret not in known]
         result.problems += more.problems
@@ -51,8 +55,10 @@ def check(path: Path, *, fail_on: list[str], config: Path | None = None,
             return unread
         lines = problems_lines(result)
         lines += _pre_existing_note(result)
-        return Verdict(0, lines)
-    return Verdict(1, blocked_message(result, blocking, show_secrets, checked_files=bool(extra)))
+        return Verdict(0, lines + policy_note(result))
+    return Verdict(1, blocked_message(result, blocking, show_secrets, checked_files=bool(extra))
+                   + policy_note(result))
+
 
 
 def _not_staged(path: Path, files: list[str]) -> list[str]:

@@ -105,7 +105,7 @@ def plan_from_framework(root: Path, env: Mapping[str, str]) -> PushPlan | None:
 def check(path: Path, hook_args: list[str], *, fail_on: list[str],
           config: Path | None = None, show_secrets: bool = False,
           env: Mapping[str, str] | None = None, stdin_lines: list[str] | None = None,
-          allow_incomplete: bool = False) -> Verdict:
+          allow_incomplete: bool = False, no_repo_config: bool = False) -> Verdict:
     env = os.environ if env is None else env
     snap = open_snapshot(path)
     root = snap.root
@@ -119,18 +119,19 @@ def check(path: Path, hook_args: list[str], *, fail_on: list[str],
     if not plan.tips:
         return Verdict(0, [])
     return scan_plan(root, plan, fail_on=fail_on, config=config, show_secrets=show_secrets,
-                     allow_incomplete=allow_incomplete)
+                     allow_incomplete=allow_incomplete, no_repo_config=no_repo_config)
 
 
 def scan_plan(root: Path, plan: PushPlan, *, fail_on: list[str], config: Path | None,
-              show_secrets: bool, allow_incomplete: bool = False) -> Verdict:
+              show_secrets: bool, allow_incomplete: bool = False,
+              no_repo_config: bool = False) -> Verdict:
     from psguard.pipeline import run_scan
     from psguard.request import Mode, ScanRequest
     from psguard.stages.policy import is_blocking, parse_fail_on
 
     statuses = parse_fail_on(fail_on)
     result = run_scan(ScanRequest(path=root, mode=Mode.REVS, config=config, revs=plan.revs(),
-                                  fail_on=fail_on))
+                                  fail_on=fail_on, no_repo_config=no_repo_config))
     blocking = [f for f in result.findings if is_blocking(f, statuses)]
     if not blocking:
         unread = incomplete_verdict("pre-push", result, allow_incomplete, root)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from psguard.models import Candidate
+from psguard.models import Candidate, ScanResult
 
 
 def describe_location(c: Candidate) -> str:
@@ -35,3 +35,18 @@ def human_bytes(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1000
     return f"{n} B"
+
+
+POLICY_CHANGE_TITLE = "psguard: this change modifies psguard's own policy"
+
+
+def policy_change_text(result: ScanResult, files: str | None = None) -> str | None:
+    """What every format says when the scanned change modifies psguard's config,
+    ignore file, rules or baseline; None when it does not. `files`: the paths as the
+    format shows them (escaped), by default joined plainly."""
+    if not result.policy_changes:
+        return None
+    shown = files if files is not None else ", ".join(result.policy_changes)
+    return (f"This change modifies psguard's policy ({shown}). A change is never judged "
+            f"by the policy it brings: this scan used the policy from "
+            f"{result.policy_from}. Review the policy change itself.")

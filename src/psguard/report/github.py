@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from psguard.escape import terminal, workflow_data, workflow_property
 from psguard.models import Candidate, Finding, ScanResult
-from psguard.report.describe import describe_location
+from psguard.report.describe import POLICY_CHANGE_TITLE, describe_location, policy_change_text
 from psguard.report.guidance import (
     accept_line,
     exposure_label,
@@ -67,6 +67,11 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
         out.append(command("warning", _shown([f"psguard could not read {p.target}: "
                                               f"{p.detail}"]),
                            title=terminal(f"psguard: {p.kind}")))
+    changed = policy_change_text(result)
+    if changed:
+        for path in result.policy_changes:
+            out.append(command("warning", terminal(changed), file=path,
+                               title=POLICY_CHANGE_TITLE))
     places = sum(f.places for f in result.findings)
     if result.findings:
         out.append(command("notice", f"psguard: {len(result.findings)} Poolside API key(s) in "

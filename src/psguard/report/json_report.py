@@ -68,6 +68,10 @@ def report_dict(result: ScanResult, show_secrets: bool) -> dict[str, Any]:
             },
             "suppressed": result.suppressed,
             "suppressed_by": result.suppressed_by,
+            # where config, ignore file and baseline were read, and the policy files
+            # the scanned change modifies (never applied to the change itself)
+            "policy_from": result.policy_from,
+            "policy_changes": result.policy_changes,
         },
         "findings": [finding_json(f, show_secrets) for f in result.findings],
     }

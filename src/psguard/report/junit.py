@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 from psguard.escape import terminal, xml
 from psguard.models import ScanResult
-from psguard.report.describe import describe_location
+from psguard.report.describe import describe_location, policy_change_text
 from psguard.report.guidance import accept_line, exposure_label, shown_secret, status_label, steps
 
 
@@ -67,6 +67,9 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
         tests = 1
         ET.SubElement(suite, "testcase", classname="psguard.scan",
                       name=f"no Poolside API keys ({result.mode} scan)", time="0")
+    changed = policy_change_text(result)
+    if changed:  # not a test of its own: a policy change does not fail the gate
+        ET.SubElement(suite, "system-out").text = xml(terminal(changed))
     counts = {"tests": str(tests), "failures": str(failures), "errors": str(errors),
               "skipped": str(skipped)}
     suite.attrib.update(counts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from psguard.escape import markdown as text_md
 from psguard.escape import markdown_code as code
 from psguard.models import Finding, ScanResult
-from psguard.report.describe import describe_location, human_bytes
+from psguard.report.describe import describe_location, human_bytes, policy_change_text
 from psguard.report.guidance import (
     accept_line,
     exposure_label,
@@ -22,6 +22,7 @@ from psguard.report.guidance import (
 from psguard.stages.grouping import finding_order
 
 MAX_PLACES = 5
+_FILES = "POLICYFILES"  # where the policy change's paths go, as code
 _STATUS_ICON = {"live": "🔴 live", "unknown": "🟠 unknown", "not_checked": "⚪ not checked",
                 "rejected": "🟢 rejected (dead)"}
 
@@ -70,6 +71,11 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
             lines.append("")
     else:
         lines += ["### ✅ psguard: no Poolside API keys found", ""]
+    changed = policy_change_text(result, _FILES)
+    if changed:  # the sentence as text; the paths (first) as code
+        files = ", ".join(code(p) for p in result.policy_changes)
+        lines += ["#### ⚠️ This change modifies psguard's policy", "",
+                  text_md(changed).replace(_FILES, files, 1), ""]
     scanned = (f"{stats.files} files" if result.mode in ("worktree", "staged")
                else f"{stats.blobs} blobs in {stats.commits} commits")
     lines.append(f"<sub>{result.mode} scan of {scanned} ({human_bytes(stats.bytes)}) in "

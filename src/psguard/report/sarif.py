@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from psguard.models import Candidate, Finding, ScanResult
+from psguard.report.describe import policy_change_text
 from psguard.report.guidance import (
     exposure_label,
     shown_secret,
@@ -138,6 +139,19 @@ def _fingerprint(f: Finding, c: Candidate, occurrence: int) -> str:
     return hashlib.sha256(place.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
+def _policy_notifications(result: ScanResult) -> list[dict[str, Any]]:
+    """One warning about psguard's configuration when the change modifies it, at
+    each policy file it modifies."""
+    text = policy_change_text(result)
+    if text is None:
+        return []
+    return [{"level": "warning", "descriptor": {"id": "psguard/policy-change"},
+             "message": {"text": text},
+             "locations": [{"physicalLocation": {"artifactLocation": {
+                 "uri": _uri(p), "uriBaseId": "%SRCROOT%"}}}
+                 for p in result.policy_changes]}]
+
+
 def sarif_dict(result: ScanResult, show_secrets: bool) -> dict[str, Any]:
     rule_ids = sorted({f.rule for f in result.findings} | {"poolside-api-key"})
     rules = [rule_descriptor(r) for r in rule_ids]
@@ -173,12 +187,15 @@ def sarif_dict(result: ScanResult, show_secrets: bool) -> dict[str, Any]:
         "tool": {"driver": {"name": "psguard", "version": __version__,
                             "semanticVersion": __version__, "rules": rules}},
         "invocations": [{"executionSuccessful": result.complete,
-                         "toolExecutionNotifications": notifications}],
+                         "toolExecutionNotifications": notifications,
+                         "toolConfigurationNotifications": _policy_notifications(result)}],
         "originalUriBaseIds": {"%SRCROOT%": {"description": {
             "text": "The root of the scanned repository or directory."}}},
         "columnKind": "unicodeCodePoints",
         "results": results,
-        "properties": {"mode": result.mode, "suppressed": result.suppressed},
+        "properties": {"mode": result.mode, "suppressed": result.suppressed,
+                       "policyFrom": result.policy_from,
+                       "policyChanges": result.policy_changes},
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from psguard.escape import terminal
 from psguard.models import Candidate, Finding, ScanResult
-from psguard.report.describe import describe_location, human_bytes
+from psguard.report.describe import describe_location, human_bytes, policy_change_text
 from psguard.stages.remediation import ACCEPT
 
 if TYPE_CHECKING:
@@ -111,6 +111,9 @@ def summary_lines(result: ScanResult) -> list[tuple[str, str | None]]:
                       "yellow"))
     if not result.complete:
         lines.append(("  the scan is incomplete: some content could not be read", "yellow"))
+    changed = policy_change_text(result)
+    if changed:
+        lines.append((terminal(f"  policy change: {changed}"), "yellow"))
     return lines
 
 

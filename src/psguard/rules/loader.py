@@ -176,17 +176,21 @@ def parse_rule_text(text: str, source: str, *, builtin: bool = False
     return rules, str(data.get("version", "0"))
 
 
-def load_rules(extra_files: list[Path] | None = None) -> RuleSet:
-    """The built-in rules plus any user rule files, in order."""
+def load_rules(extra_files: list[Path] | None = None, *,
+               texts: list[tuple[str, str]] | None = None) -> RuleSet:
+    """The built-in rules plus any user rule files, in order: files by path, or
+    `texts`, (label, text) pairs already read (config.Config.rule_texts reads them
+    from the policy's source)."""
     # A plain path, not importlib.resources: that import alone costs the pre-commit hook
     # ~9 ms, and the rule file always ships beside this module.
-    text = Path(__file__).with_name(BUILTIN).read_text(encoding="utf-8")
-    texts = [(f"builtin:{BUILTIN}", text)]
+    builtin = Path(__file__).with_name(BUILTIN).read_text(encoding="utf-8")
+    all_texts = [(f"builtin:{BUILTIN}", builtin), *(texts or [])]
     for path in extra_files or []:
         try:  # a regular file under 1 MB only: a repository names these paths
-            texts.append((str(path), read_capped_text(Path(path), "rule file")))
+            all_texts.append((str(path), read_capped_text(Path(path), "rule file")))
         except ConfigError as exc:
             raise RuleError(str(exc)) from None
+    texts = all_texts
     rules: list[Rule] = []
     seen: set[str] = set()
     for i, (source, body) in enumerate(texts):

@@ -60,7 +60,7 @@ class SourceResult(Record):
     """What a source found and read."""
 
     __slots__ = ("mode", "target", "candidates", "problems", "stats", "pre_existing",
-                 "commit_facts")
+                 "commit_facts", "changed_paths")
 
     def __init__(self, mode: Mode, target: str) -> None:
         self.mode = mode  # what reports call the scan (a pre-push scan is a "range")
@@ -71,3 +71,5 @@ class SourceResult(Record):
         # (rule, secret) already in HEAD's version of a touched file: reported, not blocking
         self.pre_existing: set[tuple[str, str]] = set()
         self.commit_facts: CommitFacts | None = None
+        # staged scans: every path (from the top) the change touches, deletions too
+        self.changed_paths: set[str] | None = None

@@ -112,6 +112,11 @@ def scan_message(given: SourceInput) -> SourceResult:
     result = SourceResult(Mode.COMMIT_MSG, str(given.path))
     result.stats.files = 1
     result.stats.bytes = len(data)
+    if given.request.policy_from is None:
+        from psguard.git.index import staged_paths
+
+        # the commit's own changes: a policy change among them does not judge it
+        result.changed_paths = staged_paths(given.path)
     if not given.engine.may_match(data):
         return result
     result.candidates.extend(_message_candidates(

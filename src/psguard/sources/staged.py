@@ -26,7 +26,10 @@ def scan_staged(given: SourceInput) -> SourceResult:
     top = path if path.is_dir() else path.parent
     result = SourceResult(Mode.STAGED, str(path))
     submodules: list[str] = []
-    changes = staged_changes(path, submodules)
+    deleted: list[str] = []
+    changes = staged_changes(path, submodules, deleted)
+    # what the commit touches: a change to psguard's own files must not judge itself
+    result.changed_paths = {p for p, _, _ in changes} | set(deleted)
     for sub in submodules:
         result.problems.append(Problem(
             "warning", display_path(sub), "submodule update staged: its content was not scanned "

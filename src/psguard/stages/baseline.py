@@ -94,10 +94,17 @@ def build(findings: list[Finding], mode: str, top: Path | None,
 
 def load_baseline(path: Path) -> Baseline:
     try:  # a regular file under 16 MB only (psguard.readfile)
-        data = json.loads(read_capped(path, "baseline", BASELINE_LIMIT))
+        raw = read_capped(path, "baseline", BASELINE_LIMIT)
     except MissingFileError:
         raise ConfigError(f"baseline {path}: no such file (create it with "
                           "'psguard baseline create')") from None
+    return parse_baseline(raw, str(path))
+
+
+def parse_baseline(raw: bytes, path: str) -> Baseline:
+    """A baseline's entries from its bytes; `path` names it in errors."""
+    try:
+        data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ConfigError(f"baseline {path}: not a psguard baseline (invalid JSON)") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:

@@ -10,7 +10,8 @@ Blank lines and lines starting with `#` are comments. An id that matches no find
 working-tree or history scan is reported as stale (a problem of kind `stale-ignore`, which
 does not make the scan incomplete); staged, range and stdin scans see only part of the
 repository, so they do not judge staleness. A line that is not an id is reported as a
-warning. With --no-repo-config the file is not read (audits of untrusted repositories).
+warning. With --no-repo-config the file is not read (audits of untrusted repositories);
+a gate reads it from the trusted commit of the change (config.PolicySource).
 It is read only if it is a regular file of at most 1 MB (psguard.readfile): one that
 exists but is not (a FIFO, a device, a directory) is an error, exit 2.
 """
@@ -20,12 +21,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from psguard.config import Config, repo_root
+from psguard.config import IGNORE_FILE, Config, PolicySource, repo_root
+from psguard.errors import ConfigError
 from psguard.models import Finding, FrozenRecord, Problem, Record
-from psguard.readfile import MissingFileError, read_capped_text
+from psguard.readfile import BASELINE_LIMIT, MissingFileError
 from psguard.request import Mode, ScanRequest
 
-IGNORE_FILE = ".psguardignore"
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from psguard.stages.baseline import Baseline
+
+__all__ = ["IGNORE_FILE", "apply_ignore_file", "apply_suppressions", "parse_ignore"]
 _ID_RE = re.compile(r"^[0-9a-f]{20}$")
 STALE_MODES = ("worktree", "history")
 
@@ -56,12 +62,15 @@ def parse_ignore(text: str, where: str) -> tuple[list[IgnoreEntry], list[Problem
     return entries, problems
 
 
-def apply_ignore_file(findings: list[Finding], root: Path, *, judge_stale: bool
+def apply_ignore_file(findings: list[Finding], policy: PolicySource, *, judge_stale: bool
                       ) -> tuple[list[Finding], int, list[Problem]]:
-    """Findings not ignored, how many were, and problems (stale or malformed lines)."""
-    path = root / IGNORE_FILE
+    """Findings not ignored, how many were, and problems (stale or malformed lines).
+    The file is read from the policy's source: the work tree, or the trusted commit."""
+    if policy.root is None or not policy.repo_files:
+        return findings, 0, []
+    path = policy.root / IGNORE_FILE
     try:  # a regular file under 1 MB; one that exists but is not is an error (exit 2)
-        text = read_capped_text(path, "ignore file", errors="replace")
+        text = policy.read_text(path, "ignore file", errors="replace")
     except MissingFileError:
         return findings, 0, []
     entries, problems = parse_ignore(text, IGNORE_FILE)
@@ -100,23 +109,42 @@ def apply_suppressions(findings: list[Finding], inline: int, req: ScanRequest,
     baseline_path = None if req.no_baseline else (req.baseline or config.baseline)
     if mode != Mode.STDIN:
         judge = mode in STALE_MODES
-        if (findings or judge) and not req.no_repo_config:
-            root = repo_root(req.path)
-            kept, n, problems = apply_ignore_file(out.findings, root, judge_stale=judge)
+        if findings or judge:
+            kept, n, problems = apply_ignore_file(out.findings, config.policy,
+                                                  judge_stale=judge)
             out.findings = kept
             out.count += n
             if n:
                 out.by["ignore-file"] = n
             out.problems.extend(problems)
     if baseline_path is not None:
-        from psguard.stages.baseline import apply_baseline, load_baseline
-
-        base = load_baseline(baseline_path)  # a missing or broken file is an error, always
-        if not out.findings:
+        base = _read_baseline(baseline_path, config.policy, out.problems)
+        if not out.findings or base is None:
             return out
+        from psguard.stages.baseline import apply_baseline
+
         top = None if mode == Mode.STDIN else repo_root(req.path)
         out.findings, n = apply_baseline(out.findings, base, top=top, scanned=req.path)
         out.count += n
         if n:
             out.by["baseline"] = n
     return out
+
+
+def _read_baseline(path: Path, policy: PolicySource, problems: list[Problem]
+                   ) -> Baseline | None:
+    """The baseline, from the policy's source. A missing or broken file is an error,
+    always; except that one the trusted commit lacks is not applied (a warning): the
+    scan is then stricter, never weaker."""
+    from psguard.stages.baseline import parse_baseline
+
+    try:
+        raw = policy.read(path, "baseline", BASELINE_LIMIT)
+    except MissingFileError:
+        if policy.commit is None or policy.in_repo(path) is None:
+            raise ConfigError(f"baseline {path}: no such file (create it with "
+                              "'psguard baseline create')") from None
+        problems.append(Problem("warning", policy.label(path), "no baseline in the "
+                                "trusted commit: not applied", incomplete=False))
+        return None
+    return parse_baseline(raw, policy.label(path))
