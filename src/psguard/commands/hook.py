@@ -8,13 +8,16 @@ from pathlib import Path
 
 from psguard.errors import UsageError
 
-HOOK_NAMES = ("pre-commit", "pre-push", "commit-msg")
+CLIENT_HOOKS = ("pre-commit", "pre-push", "commit-msg")
+HOOK_NAMES = (*CLIENT_HOOKS, "pre-receive")
 DESCRIPTION = (
     "Run one git hook's check. pre-commit scans the staged changes; pre-push scans the "
     "commits not yet on the remote (git's hook input on standard input, or the pre-commit "
     "framework's PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF); commit-msg scans the message "
-    "file. Exit codes: 0 go ahead, 1 blocked by a finding, 2 blocked because the check "
-    "could not run (fail closed).")
+    "file; pre-receive, on a git server, scans what a push brings (settings from the "
+    "server's git config psguard.*, never from the push). Exit codes: 0 go ahead, 1 "
+    "blocked by a finding, 2 blocked because the check could not run (fail closed), 3 "
+    "(pre-receive) blocked because not everything could be read.")
 
 
 # The hook's own options and whether each takes a value. prepare_argv reads this to tell
@@ -71,11 +74,11 @@ def _is_option(token: str) -> bool:
 
 def add_arguments(hook: argparse.ArgumentParser) -> None:
     hook.add_argument("hook_name", choices=HOOK_NAMES, metavar="HOOK",
-                      help="pre-commit, pre-push or commit-msg")
+                      help="pre-commit, pre-push, commit-msg or pre-receive")
     hook.add_argument("hook_args", nargs="*", metavar="ARG",
                       help="what git passes: pre-push REMOTE URL; commit-msg MESSAGE_FILE; "
                            "pre-commit: file names to check as well (the pre-commit "
-                           "framework passes them)")
+                           "framework passes them); pre-receive: none")
     hook.add_argument("--config", type=Path, metavar="FILE", help="config file")
     hook.add_argument("--fail-on", action="append", default=[], metavar="STATUSES",
                       help="verification statuses that block (default: any)")
@@ -99,6 +102,12 @@ def run(args: argparse.Namespace) -> int:
 
             return prepush.check(Path("."), args.hook_args, fail_on=args.fail_on,
                                  config=args.config, show_secrets=args.show_secrets)
+        if name == "pre-receive":
+            from psguard.hooks import prereceive
+
+            if args.show_secrets:
+                raise UsageError("pre-receive never shows raw keys: remove --show-secrets")
+            return prereceive.check(Path("."), fail_on=args.fail_on, config=args.config)
         from psguard.hooks import commitmsg
 
         if not args.hook_args:

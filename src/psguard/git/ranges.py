@@ -29,7 +29,7 @@ def range_objects(root: Path, revs: list[str]) -> tuple[list[ObjectInfo], list[s
     `git rev-list --objects` names every blob the range's trees hold that the other
     side does not (a blob that appears only in a merge's resolution included).
     """
-    if any(r.startswith("-") and r != "--not" for r in revs):
+    if any(r.startswith("-") and r not in ("--not", "--all") for r in revs):
         raise UsageError(f"unsupported revision arguments: {' '.join(revs)}")
     # The type filter keeps blobs (and the objects named in revs) but drops the
     # range's other commits: their messages come from a plain rev-list.

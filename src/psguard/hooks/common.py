@@ -20,6 +20,10 @@ BYPASS = {
     "pre-push": ("git push --no-verify", "SKIP=psguard-push git push"),
     "commit-msg": ("git commit --no-verify", "SKIP=psguard-commit-msg git commit"),
 }
+# The server-side gate has no bypass for a check that cannot run: its administrator fixes it.
+SERVER_FAILED = ("psguard: tell the server's administrator: the gate stays closed until it "
+                 "can check pushes again (a `-o psguard.bypass` push option needs a working "
+                 "check, which logs it).")
 
 
 class Verdict(Record):
@@ -33,6 +37,8 @@ class Verdict(Record):
 
 
 def bypass_lines(hook: str) -> list[str]:
+    if hook not in BYPASS:
+        return [SERVER_FAILED]
     native, framework = BYPASS[hook]
     return [f"To go ahead anyway, deliberately: {native}",
             f"  (hooks run by the pre-commit framework: {framework})"]
@@ -116,11 +122,12 @@ def fail_closed(hook: str, run: Callable[[], Verdict]) -> int:
         verdict = Verdict(2, [*lines, *bypass_lines(hook)])
     except Exception as exc:  # fail closed: never let a crash wave a commit through
         detail = scrub_keys(f"{type(exc).__name__}: {exc}")
+        rerun = BYPASS[hook][0].replace(" --no-verify", "") if hook in BYPASS else \
+            "psguard hook " + hook + " (in the hook's environment)"
         lines = [f"psguard: internal error in the {hook} hook: {detail}",
                  "psguard: the change was blocked because it could not be checked "
                  "(fail closed). Please report this bug with the command you ran.",
-                 "psguard: to see where it failed: PSGUARD_DEBUG=1 " + BYPASS[hook][0]
-                 .replace(" --no-verify", "")]
+                 "psguard: to see where it failed: PSGUARD_DEBUG=1 " + rerun]
         verdict = Verdict(2, [*lines, *bypass_lines(hook)])
         import os
 
