@@ -308,6 +308,11 @@ def reword_local(d: ExposureDetail) -> Remediation:
     if not local:
         return Remediation(UNPUSHED)
     first = local[0]
+    if d.head and local == [d.head]:
+        return Remediation(
+            f"Do not push yet: the key is in the message of your last commit "
+            f"({_short(first)}), which no remote has. Take it out of the message:",
+            "git commit --amend")
     count = f"{len(local)} commit message{'s' if len(local) != 1 else ''}"
     cmd = ("git rebase -i --root" if first in d.root_commits
            else f"git rebase -i {_short(first)}^")
