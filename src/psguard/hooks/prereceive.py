@@ -141,7 +141,7 @@ class Gate:
             if result.complete:
                 return Verdict(0, problems_lines(result))
             return self._incomplete(result)
-        refs_of = self._refs_of()
+        refs_of = self._refs_of(blocking)
         if self.reason and self.settings.allow_bypass:
             receive_log.append(self.settings.bypass_log, receive_log.key_entries(
                 blocking, refs_of, reason=self.reason, who=self.who))
@@ -159,13 +159,17 @@ class Gate:
             config=s.config, no_repo_config=True, fail_on=s.fail_on, verify=s.verify,
             endpoints=s.endpoints, verify_deadline=(s.budget / 2) if s.budget else None))
 
-    def _refs_of(self) -> dict[str, list[str]]:
+    def _refs_of(self, blocking: list[Finding]) -> dict[str, list[str]]:
         """commit (or refs/tags/NAME, for tag messages) -> the pushed refs bringing it."""
         by_tip: dict[str, list[str]] = {}
         for u in self.pushed:
             by_tip.setdefault(u.new, []).append(u.ref)
-        out = {commit: by_tip.get(tip, [])
-               for commit, tip in received_by(self.root, list(by_tip)).items()}
+        if len(by_tip) == 1:  # one tip (the usual push): every new commit is its refs'
+            [refs] = by_tip.values()
+            out = {c: refs for f in blocking for c in _commits(f)}
+        else:
+            out = {commit: by_tip.get(tip, [])
+                   for commit, tip in received_by(self.root, list(by_tip)).items()}
         for u in self.pushed:
             out.setdefault(u.ref, [u.ref])
         return out
@@ -277,6 +281,11 @@ class Gate:
                            "no key. Push fewer commits at a time, or ask the server's "
                            "administrator to raise psguard.budget.", "",
                            *self._bypass_lines()])
+
+
+def _commits(f: Finding) -> list[str]:
+    return [c.origin.commit for c in f.candidates
+            if c.origin.commit and c.origin.kind != "tag-message"]
 
 
 def _finding_lines(f: Finding, refs_of: dict[str, list[str]]) -> list[str]:

@@ -86,8 +86,6 @@ class ParallelScan:
 
     def __init__(self, root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
                  workers: int | None = None) -> None:
-        import multiprocessing
-
         self.root = root
         self.scanner = scanner
         self.total_objects = len(objects)
@@ -101,6 +99,8 @@ class ParallelScan:
         self.conns: list[Any] = []
         self.counters: Any = None
         if len(self.slices) > 1:
+            import multiprocessing  # 20-30 ms: only when there are workers to start
+
             ctx = multiprocessing.get_context("fork")
             self.counters = ctx.Array("q", 3 * len(self.slices), lock=False)
             for i, part in enumerate(self.slices):
