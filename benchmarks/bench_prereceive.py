@@ -41,13 +41,18 @@ if ENV.get("PYTHONPATH"):  # the hook runs in the server's git directory
                                         for p in ENV["PYTHONPATH"].split(os.pathsep) if p)
 
 KEYS: list[str] = []  # every key pushed: none may show up in the bypass log
-WRAPPER = """#!/bin/sh
-start=$(date +%s%N)
-"$(dirname "$0")/pre-receive.timed" "$@"
-status=$?
-end=$(date +%s%N)
-echo "$(( (end - start) / 1000 ))" >> "$(dirname "$0")/../hook-times"
-exit $status
+# Times the real hook (moved to pre-receive.timed): its wall time and the CPU time of
+# it and every process it waited for; the wrapper's own start-up is not counted.
+WRAPPER = """#!{python}
+import os, subprocess, sys, time
+here = os.path.dirname(os.path.abspath(__file__))
+start = time.perf_counter()
+code = subprocess.call([os.path.join(here, "pre-receive.timed"), *sys.argv[1:]])
+wall = time.perf_counter() - start
+usage = os.times()
+with open(os.path.join(here, "..", "hook-times"), "a") as out:
+    out.write(f"{{wall}} {{usage.children_user + usage.children_system}}\\n")
+sys.exit(code)
 """
 
 
@@ -71,7 +76,7 @@ class Bench:
                         str(self.server)], env=ENV, check=True, capture_output=True)
         hooks = self.server / "hooks"
         os.replace(hooks / "pre-receive", hooks / "pre-receive.timed")
-        (hooks / "pre-receive").write_text(WRAPPER)
+        (hooks / "pre-receive").write_text(WRAPPER.format(python=sys.executable))
         (hooks / "pre-receive").chmod(0o755)
         git(self.server, "config", "receive.advertisePushOptions", "true")
         self.main = git(self.server, "symbolic-ref", "HEAD")
@@ -94,13 +99,14 @@ class Bench:
                               cwd=self.server, env=ENV, capture_output=True, text=True)
         return proc.stdout.strip() or None
 
-    def push(self, *args: str) -> tuple[bool, float, str]:
-        """(accepted, the hook's seconds, the pusher's output)."""
+    def push(self, *args: str) -> tuple[bool, tuple[float, float], str]:
+        """(accepted, the hook's wall and CPU seconds, the pusher's output)."""
         times = self.server / "hook-times"
         times.unlink(missing_ok=True)
         proc = subprocess.run(["git", "push", "--porcelain", *args], cwd=self.client,
                               env=ENV, capture_output=True, text=True)
-        hook = (int(times.read_text().split()[-1]) / 1e6) if times.exists() else 0.0
+        wall, cpu = times.read_text().split() if times.exists() else ("0", "0")
+        hook = (float(wall), float(cpu))
         return proc.returncode == 0, hook, proc.stdout + proc.stderr
 
 
@@ -113,6 +119,7 @@ def run_case(bench: Bench, name: str, runs: int,
              want_accept: bool) -> dict[str, object]:
     """case(bench, key) -> (push arguments, ref to watch, where it should end up)."""
     times: list[float] = []
+    cpus: list[float] = []
     ok = True
     leaked = False
     for _ in range(runs):
@@ -120,13 +127,15 @@ def run_case(bench: Bench, name: str, runs: int,
         KEYS.append(key)
         args, ref, expected = case(bench, key)
         before = bench.ref(ref)
-        accepted, seconds, out = bench.push(*args)
+        accepted, (seconds, cpu), out = bench.push(*args)
         times.append(seconds)
+        cpus.append(cpu)
         leaked |= key in out
         after = bench.ref(ref)
         moved_right = after == expected if want_accept else after == before
         ok &= accepted == want_accept and moved_right
     return {"case": name, "median": statistics.median(times), "max": max(times),
+            "cpu": statistics.median(cpus),
             "expected": "accepted" if want_accept else "rejected", "as_expected": ok,
             "raw_key_shown": leaked}
 
@@ -203,11 +212,12 @@ def main() -> int:
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
         bench.push("origin", f"{bench.ref(bench.main)}:refs/heads/warm-up")  # caches
         print(f"{'case':34} {'expected':>9} {'ok':>4} {'hook median ms':>15} "
-              f"{'max ms':>8}  raw key shown")
+              f"{'max ms':>8} {'CPU median ms':>14}  raw key shown")
         for name, case, accept in CASES:
             row = run_case(bench, name, args.runs, case, accept)
             print(f"{name:34} {row['expected']:>9} {'yes' if row['as_expected'] else 'NO':>4} "
-                  f"{float(row['median']) * 1000:15.0f} {float(row['max']) * 1000:8.0f}  "
+                  f"{float(row['median']) * 1000:15.0f} {float(row['max']) * 1000:8.0f} "
+                  f"{float(row['cpu']) * 1000:14.0f}  "
                   f"{'YES' if row['raw_key_shown'] else 'no'}")
         log = bench.server / "psguard" / "bypass.log"
         entries = [json.loads(line) for line in log.read_text().splitlines()] \

@@ -26,8 +26,7 @@ from pathlib import Path
 
 from psguard.errors import UsageError
 from psguard.git.push import is_zero, received_by
-from psguard.git.snapshot import open_snapshot
-from psguard.hooks import receive_log
+from psguard.git.snapshot import Repository
 from psguard.hooks.common import Verdict, all_rejected, numbered, problems_lines
 from psguard.hooks.receive_settings import (
     BYPASS_OPTION,
@@ -99,7 +98,8 @@ def check(path: Path, *, fail_on: list[str], config: Path | None = None,
           env: Mapping[str, str] | None = None, stdin_lines: list[str] | None = None
           ) -> Verdict:
     env = os.environ if env is None else env
-    snap = open_snapshot(path)
+    repo = Repository(path)
+    snap = repo.snapshot()
     if stdin_lines is None:
         stdin_lines = [] if sys.stdin is None else \
             os.fsdecode(sys.stdin.buffer.read()).splitlines()
@@ -112,7 +112,7 @@ def check(path: Path, *, fail_on: list[str], config: Path | None = None,
     pushed = [u for u in updates if not is_zero(u.new)]  # deletions bring nothing
     if not pushed:
         return Verdict(0, [])
-    gate = Gate(snap.root, pushed, settings, env)
+    gate = Gate(repo, pushed, settings, env)
     try:
         with time_budget(settings.budget):
             return gate.judge()
@@ -123,9 +123,10 @@ def check(path: Path, *, fail_on: list[str], config: Path | None = None,
 class Gate:
     """One push being judged: its updates, the server's settings, the pusher's options."""
 
-    def __init__(self, root: Path, pushed: list[Update], settings: ServerSettings,
+    def __init__(self, repo: Repository, pushed: list[Update], settings: ServerSettings,
                  env: Mapping[str, str]) -> None:
-        self.root = root
+        self.repo = repo
+        self.root = repo.snapshot().root
         self.pushed = pushed
         self.settings = settings
         self.reason = bypass_reason(push_options(env))
@@ -143,6 +144,8 @@ class Gate:
             return self._incomplete(result)
         refs_of = self._refs_of(blocking)
         if self.reason and self.settings.allow_bypass:
+            from psguard.hooks import receive_log
+
             receive_log.append(self.settings.bypass_log, receive_log.key_entries(
                 blocking, refs_of, reason=self.reason, who=self.who))
             return Verdict(0, self._bypassed(blocking))
@@ -157,7 +160,8 @@ class Gate:
         return run_scan(ScanRequest(
             path=self.root, mode=Mode.PRE_RECEIVE, revs=push_revs([u.new for u in self.pushed]),
             config=s.config, no_repo_config=True, fail_on=s.fail_on, verify=s.verify,
-            endpoints=s.endpoints, verify_deadline=(s.budget / 2) if s.budget else None))
+            endpoints=s.endpoints, verify_deadline=(s.budget / 2) if s.budget else None),
+            self.repo)
 
     def _refs_of(self, blocking: list[Finding]) -> dict[str, list[str]]:
         """commit (or refs/tags/NAME, for tag messages) -> the pushed refs bringing it."""
@@ -252,6 +256,8 @@ class Gate:
         lines = ["psguard: push rejected: the check could not read everything this push "
                  "brings, so it cannot say the push holds no key:", *problems_lines(result)]
         if self.reason and self.settings.allow_bypass:
+            from psguard.hooks import receive_log
+
             receive_log.append(self.settings.bypass_log, [receive_log.push_entry(
                 self._ref_names(), reason=self.reason, who=self.who, event="incomplete")])
             return Verdict(0, ["psguard: bypass accepted for a push the check could not "
@@ -268,6 +274,8 @@ class Gate:
         accept = self.settings.accept_on_budget
         bypass = bool(self.reason) and self.settings.allow_bypass
         if accept or bypass:
+            from psguard.hooks import receive_log
+
             reason = self.reason if bypass else \
                 f"time budget of {budget} exhausted; psguard.budgetExhausted = accept"
             receive_log.append(self.settings.bypass_log, [receive_log.push_entry(
