@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -343,3 +344,47 @@ def test_the_hook_reads_only_ref_update_lines(server: Server) -> None:
     run = run_psguard("hook", "pre-receive", cwd=server.path, input="main abc refs/heads/x\n")
     assert run.code == 2
     assert "pre-receive input line 1 is not `<old> <new> <ref>`" in run.stderr
+
+
+def test_a_hook_script_can_name_its_own_settings_file(repo: Repo, server: Server,
+                                                      tmp_path: Path) -> None:
+    """The recipe for servers whose repository config is not the administrator's (GitLab
+    server hooks, GitHub Enterprise Server): a script that passes --settings."""
+    settings = tmp_path / "psguard-settings"
+    hook = server.path / "hooks" / "pre-receive"
+    hook.write_text(f"#!/bin/sh\nexec {sys.executable} -m psguard hook pre-receive "
+                    f"--settings {settings}\n")
+    repo.write("clean.txt", "clean\n")
+    repo.commit("clean", "clean.txt")
+    missing = push(repo, server.url, "main")  # the file is not there: fail closed
+    assert missing.returncode != 0 and "no such file" in output(missing)
+    server.config("psguard.budget", "1ms")
+    settings.write_text("[psguard]\n\tbudget = 0\n")  # the script's file wins: no budget
+    ok = push(repo, server.url, "main")
+    assert ok.returncode == 0, output(ok)
+    settings.write_text("[psguard]\n\tbudget = 1ms\n")
+    repo.write("more.txt", "more\n")
+    repo.commit("more", "more.txt")
+    slow = push(repo, server.url, "main")
+    assert slow.returncode != 0 and "time budget" in output(slow)
+
+
+def test_install_keeps_an_existing_pre_receive_hook_and_feeds_it_the_push(
+        repo: Repo, tmp_path: Path, key: str) -> None:
+    bare = init_repo(tmp_path / "chained.git", repo.home, bare=True)
+    seen = tmp_path / "seen.txt"
+    own = bare.path / "hooks" / "pre-receive"
+    own.write_text(f"#!/bin/sh\ncat >> {seen}\n")
+    own.chmod(0o755)
+    run = run_psguard("install", "--pre-receive", str(bare.path))
+    assert run.code == 0 and "runs first" in run.stdout, run.stdout + run.stderr
+    repo.write("a.txt", "a\n")
+    first = repo.commit("a", "a.txt")
+    ok = push(repo, bare.path.as_uri(), "main")
+    assert ok.returncode == 0, output(ok)
+    assert seen.read_text().split() == ["0" * 40, first, "refs/heads/main"]
+    add_key_commit(repo, key)
+    assert_rejected(push(repo, bare.path.as_uri(), "main"), key)  # psguard ran too
+    undo = run_psguard("install", "--pre-receive", "--uninstall", str(bare.path))
+    assert undo.code == 0 and "restored" in undo.stdout
+    assert own.read_text().startswith("#!/bin/sh\ncat")

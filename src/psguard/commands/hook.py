@@ -22,7 +22,7 @@ DESCRIPTION = (
 
 # The hook's own options and whether each takes a value. prepare_argv reads this to tell
 # options from the file names the pre-commit framework appends (with no `--` before them).
-OPTIONS_WITH_VALUE = frozenset({"--config", "--fail-on"})
+OPTIONS_WITH_VALUE = frozenset({"--config", "--fail-on", "--settings"})
 OPTION_FLAGS = frozenset({"--show-secrets", "-h", "--help"})
 
 
@@ -82,6 +82,11 @@ def add_arguments(hook: argparse.ArgumentParser) -> None:
     hook.add_argument("--config", type=Path, metavar="FILE", help="config file")
     hook.add_argument("--fail-on", action="append", default=[], metavar="STATUSES",
                       help="verification statuses that block (default: any)")
+    hook.add_argument("--settings", type=Path, metavar="FILE",
+                      help="pre-receive: a file in git config format with psguard.* "
+                           "settings (budget, budgetExhausted, allowBypass, bypassLog, "
+                           "config, verify, endpoint, failOn); they win over the "
+                           "repository's git config")
     hook.add_argument("--show-secrets", action="store_true",
                       help="print raw keys in the message (never the default)")
 
@@ -92,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
     name: str = args.hook_name
 
     def check() -> Verdict:
+        if args.settings is not None and name != "pre-receive":
+            raise UsageError(f"--settings is for the pre-receive hook, not {name}")
         if name == "pre-commit":
             from psguard.hooks import precommit
 
@@ -107,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
 
             if args.show_secrets:
                 raise UsageError("pre-receive never shows raw keys: remove --show-secrets")
-            return prereceive.check(Path("."), fail_on=args.fail_on, config=args.config)
+            return prereceive.check(Path("."), fail_on=args.fail_on, config=args.config,
+                                    settings_file=args.settings)
         from psguard.hooks import commitmsg
 
         if not args.hook_args:

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 
 from psguard.escape import terminal
-from psguard.models import Finding, Record, Remediation, ScanResult, scrub_keys
+from psguard.models import Candidate, Finding, Record, Remediation, ScanResult, scrub_keys
 from psguard.stages.remediation import REVOKE_IF_SHARED, TEST_VALUE, rejected_note, revoke_first
 
 BYPASS = {
@@ -44,14 +44,16 @@ def bypass_lines(hook: str) -> list[str]:
             f"  (hooks run by the pre-commit framework: {framework})"]
 
 
-def finding_lines(f: Finding, show_secrets: bool) -> list[str]:
+def finding_lines(f: Finding, show_secrets: bool,
+                  prefix: Callable[[Candidate], str] | None = None) -> list[str]:
+    """The key, then its places (each after `prefix(place)`, e.g. the ref bringing it)."""
     from psguard.report.describe import describe_location
 
     shown = f.secret if show_secrets else f.redacted
     status = f.verification.status.replace("_", " ")
     lines = [f"  {shown}  ({f.confidence} confidence, {status})"]
     for c in f.candidates[:10]:
-        lines.append(f"    {describe_location(c)}")
+        lines.append(f"    {prefix(c) if prefix else ''}{describe_location(c)}")
         if c.masked_line:
             masked = (c.masked_line.replace(f.redacted, f.secret) if show_secrets
                       else c.masked_line)

@@ -21,13 +21,19 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from psguard.errors import UsageError
 from psguard.git.push import is_zero, received_by
 from psguard.git.snapshot import Repository
-from psguard.hooks.common import Verdict, all_rejected, numbered, problems_lines
+from psguard.hooks.common import (
+    Verdict,
+    all_rejected,
+    finding_lines,
+    numbered,
+    problems_lines,
+)
 from psguard.hooks.receive_settings import (
     BYPASS_OPTION,
     ServerSettings,
@@ -36,7 +42,14 @@ from psguard.hooks.receive_settings import (
     pusher,
     server_settings,
 )
-from psguard.models import ExposureDetail, Finding, Record, Remediation, ScanResult
+from psguard.models import (
+    Candidate,
+    ExposureDetail,
+    Finding,
+    Record,
+    Remediation,
+    ScanResult,
+)
 
 _EXCERPT = 32
 
@@ -95,8 +108,8 @@ def time_budget(seconds: float) -> Iterator[None]:
 
 
 def check(path: Path, *, fail_on: list[str], config: Path | None = None,
-          env: Mapping[str, str] | None = None, stdin_lines: list[str] | None = None
-          ) -> Verdict:
+          settings_file: Path | None = None, env: Mapping[str, str] | None = None,
+          stdin_lines: list[str] | None = None) -> Verdict:
     env = os.environ if env is None else env
     repo = Repository(path)
     snap = repo.snapshot()
@@ -104,7 +117,7 @@ def check(path: Path, *, fail_on: list[str], config: Path | None = None,
         stdin_lines = [] if sys.stdin is None else \
             os.fsdecode(sys.stdin.buffer.read()).splitlines()
     updates = parse_updates(stdin_lines, id_len=snap.hash_len * 2)
-    settings = server_settings(snap.root, snap.common_dir)
+    settings = server_settings(snap.root, snap.common_dir, settings_file)
     if config is not None:
         settings.config = config
     if fail_on:
@@ -129,7 +142,10 @@ class Gate:
         self.root = repo.snapshot().root
         self.pushed = pushed
         self.settings = settings
-        self.reason = bypass_reason(push_options(env))
+        options = push_options(env)
+        self.reason = bypass_reason(options)
+        if options:  # the client could send them: the server advertises push options
+            settings.push_options = True
         self.who = pusher(env)
 
     def judge(self) -> Verdict:
@@ -194,7 +210,7 @@ class Gate:
         lines = [f"psguard: push rejected: {n} Poolside API key{'s' if n > 1 else ''} in "
                  "what this push brings", NOTHING_RECEIVED, ""]
         for f in blocking:
-            lines += _finding_lines(f, refs_of)
+            lines += finding_lines(f, False, _ref_prefix(refs_of))
         lines += ["", "What to do now:"]
         lines += numbered(self._steps(blocking))
         lines += ["", *self._bypass_lines()]
@@ -296,18 +312,11 @@ def _commits(f: Finding) -> list[str]:
             if c.origin.commit and c.origin.kind != "tag-message"]
 
 
-def _finding_lines(f: Finding, refs_of: dict[str, list[str]]) -> list[str]:
-    from psguard.report.describe import describe_location
-
-    status = f.verification.status.replace("_", " ")
-    lines = [f"  {f.redacted}  ({f.confidence} confidence, {status})"]
-    for c in f.candidates[:10]:
+def _ref_prefix(refs_of: dict[str, list[str]]) -> Callable[[Candidate], str]:
+    """`refs/heads/x: ` before a place: the pushed refs that bring it."""
+    def prefix(c: Candidate) -> str:
         key = c.origin.path if c.origin.kind == "tag-message" else c.origin.commit
         refs = refs_of.get(key or "", [])
-        lines.append(f"    {', '.join(refs) + ': ' if refs else ''}{describe_location(c)}")
-        if c.masked_line:
-            lines.append(f"        {c.masked_line.strip()}")
-    more = f.places - min(len(f.candidates), 10)
-    if more:
-        lines.append(f"    … and {more} more place(s)")
-    return lines
+        return f"{', '.join(refs)}: " if refs else ""
+
+    return prefix

@@ -2,7 +2,9 @@
 
 A push must not be able to weaken the gate that judges it, so nothing here reads the
 pushed content or a work tree: the settings are the receiving repository's git config
-(`psguard.*`, with git's system and global files below it) and the options the hook
+(`psguard.*`, with git's system and global files below it), a file in git config
+format that the hook script names (`--settings FILE`, for servers where the
+repository's config is not the administrator's to edit), and the options the hook
 script passes (`--config`, `--fail-on`). Unknown `psguard.*` keys and bad values are
 errors: the hook then rejects every push with one line saying which (fail closed), as
 a typo must never open the gate.
@@ -112,10 +114,17 @@ def apply_entry(settings: ServerSettings, key: str, value: str | None,
                           f"{', '.join(_KEYS)})")
 
 
-def server_settings(root: Path, git_dir: Path) -> ServerSettings:
-    """The settings of the repository receiving the push (its git config only)."""
+def server_settings(root: Path, git_dir: Path, file: Path | None = None) -> ServerSettings:
+    """The settings of the repository receiving the push: its git config, then the
+    git-config-format file the hook script names (`--settings`), whose values win."""
     settings = ServerSettings(git_dir)
-    for key, value in config_entries(root, rf"^(psguard\.|{re.escape(_ADVERTISE)}$)"):
+    pattern = rf"^(psguard\.|{re.escape(_ADVERTISE)}$)"
+    entries = config_entries(root, pattern)
+    if file is not None:
+        if not file.is_file():  # a missing settings file must not mean "defaults"
+            raise ConfigError(f"--settings {file}: no such file")
+        entries += config_entries(root, pattern, file)
+    for key, value in entries:
         apply_entry(settings, key, value, git_dir)
     return settings
 
