@@ -388,3 +388,23 @@ def test_install_keeps_an_existing_pre_receive_hook_and_feeds_it_the_push(
     undo = run_psguard("install", "--pre-receive", "--uninstall", str(bare.path))
     assert undo.code == 0 and "restored" in undo.stdout
     assert own.read_text().startswith("#!/bin/sh\ncat")
+
+
+def test_a_blob_too_large_to_read_rejects_the_push(repo: Repo, server: Server) -> None:
+    """The gate fails closed: what it did not read, it cannot call clean."""
+    server_config = server.path / "psguard.toml"
+    server_config.write_text('max_file_size = "1KB"\n')
+    server.config("psguard.config", str(server_config))
+    server.config("receive.advertisePushOptions", "true")
+    before = server.ref("main")
+    repo.write("big.txt", "x" * 4000 + "\n")
+    big = repo.commit("big", "big.txt")
+    proc = push(repo, server.url, "main")
+    text = output(proc)
+    assert proc.returncode != 0 and "could not read everything" in text, text
+    assert "max_file_size" in text and server.ref("main") == before
+    ok = push(repo, "-o", "psguard.bypass=generated data, no keys", server.url, "main")
+    assert ok.returncode == 0, output(ok)
+    assert server.ref("main") == big
+    [entry] = server.log()
+    assert entry["event"] == "incomplete" and entry["reason"] == "generated data, no keys"

@@ -46,6 +46,7 @@ from psguard.models import (
     Candidate,
     ExposureDetail,
     Finding,
+    Problem,
     Record,
     Remediation,
     ScanResult,
@@ -155,9 +156,10 @@ class Gate:
         result = self._scan()
         blocking = [f for f in result.findings if is_blocking(f, statuses)]
         if not blocking:
-            if result.complete:
+            unread = [p for p in result.problems if p.incomplete or p.kind == "too-large"]
+            if not unread:
                 return Verdict(0, problems_lines(result))
-            return self._incomplete(result)
+            return self._incomplete(unread)
         refs_of = self._refs_of(blocking)
         if self.reason and self.settings.allow_bypass:
             from psguard.hooks import receive_log
@@ -267,10 +269,15 @@ class Gate:
                          "administrator to run: git config receive.advertisePushOptions true")
         return lines
 
-    def _incomplete(self, result: ScanResult) -> Verdict:
-        """Nothing found, but not everything was read: fail closed, like a key."""
+    def _incomplete(self, unread: list[Problem]) -> Verdict:
+        """Nothing found, but not everything was read (missing objects, blobs above
+        max_file_size): fail closed, like a key."""
         lines = ["psguard: push rejected: the check could not read everything this push "
-                 "brings, so it cannot say the push holds no key:", *problems_lines(result)]
+                 "brings, so it cannot say the push holds no key:",
+                 *(f"psguard: {p.kind}: {p.target}: {p.detail}" for p in unread)]
+        if any(p.kind == "too-large" for p in unread):
+            lines.append("psguard: the server's administrator can raise max_file_size in "
+                         "the TOML file psguard.config names.")
         if self.reason and self.settings.allow_bypass:
             from psguard.hooks import receive_log
 
