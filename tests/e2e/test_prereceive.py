@@ -408,3 +408,38 @@ def test_a_blob_too_large_to_read_rejects_the_push(repo: Repo, server: Server) -
     assert server.ref("main") == big
     [entry] = server.log()
     assert entry["event"] == "incomplete" and entry["reason"] == "generated data, no keys"
+
+
+def _psguard_git_calls(trace: Path) -> list[str]:
+    """The git subcommands psguard started during a push, from git's trace2 event log
+    (GIT_TRACE2_EVENT): each process's `start` event holds its full argv, and only
+    psguard's calls carry its safety options (git puts its own exec path first on a
+    hook's PATH, so a logging `git` on PATH would never see them)."""
+    calls = []
+    for line in trace.read_text(errors="replace").splitlines():
+        event = json.loads(line)
+        argv = event.get("argv", [])
+        if event.get("event") != "start" or "core.fsmonitor=false" not in argv:
+            continue
+        i = 1
+        while i < len(argv) and argv[i] in ("-c", "-C"):
+            i += 2
+        calls.append(argv[i] if i < len(argv) else "")
+    return calls
+
+
+def test_what_a_push_costs_in_git_processes(repo: Repo, server: Server, tmp_path: Path,
+                                            key: str) -> None:
+    """A branch of existing commits reads nothing: the snapshot, the settings and the
+    two listings that find nothing new. A rejected key adds a reader, the locating
+    walk, its headers and the root-commit question."""
+    trace = tmp_path / "trace2.json"
+    env = {"GIT_TRACE2_EVENT": str(trace)}
+    copy = push(repo, server.url, "main:refs/heads/copy", env=env)
+    assert copy.returncode == 0, output(copy)
+    assert sorted(_psguard_git_calls(trace)) == ["config", "rev-list", "rev-list",
+                                                 "rev-parse"]
+    trace.unlink()
+    add_key_commit(repo, key)
+    assert_rejected(push(repo, server.url, "main", env=env), key)
+    assert len(_psguard_git_calls(trace)) <= 8, _psguard_git_calls(trace)

@@ -36,6 +36,8 @@ def scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectSca
     """
     cands: list[Candidate] = []
     missing: list[str] = []
+    if not objects:  # a range that adds nothing (a new branch of existing commits)
+        return cands, missing
     may_match = scanner.engine.may_match
     n = nbytes = 0
     for oid, kind, data in catfile.read_objects(root, (o.oid for o in objects),
