@@ -17,6 +17,8 @@ import pytest
 
 from psguard.testing import Repo, git_run, init_repo, output, run_psguard
 from psguard.testing.gitserve import git_daemon
+from psguard.testing.keys import make_key
+from psguard.testing.poolside_fake import FakePoolside
 
 
 @pytest.fixture(autouse=True)
@@ -443,3 +445,28 @@ def test_what_a_push_costs_in_git_processes(repo: Repo, server: Server, tmp_path
     add_key_commit(repo, key)
     assert_rejected(push(repo, server.url, "main", env=env), key)
     assert len(_psguard_git_calls(trace)) <= 8, _psguard_git_calls(trace)
+
+
+def test_verification_is_the_servers_choice(repo: Repo, server: Server, tmp_path: Path
+                                            ) -> None:
+    """Off by default; on with the server's psguard.verify and psguard.endpoint; a dead
+    key then passes `psguard.failOn = live,unknown` and a live one is rejected. An
+    endpoint named inside the push is never contacted."""
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+           "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"), "PSGUARD_ENDPOINTS": ""}
+    dead, live = make_key(), make_key()
+    with FakePoolside() as api, FakePoolside() as elsewhere:
+        api.know(live)
+        server.config("psguard.verify", "true")
+        server.config("psguard.endpoint", api.url)
+        server.config("psguard.failOn", "live,unknown")
+        repo.write(".psguard.toml", f'endpoints = ["{elsewhere.url}"]\nverify = true\n')
+        repo.commit("point verification elsewhere", ".psguard.toml")
+        add_key_commit(repo, dead)
+        ok = push(repo, server.url, "main", env=env)
+        assert ok.returncode == 0, output(ok)
+        assert api.count(dead) == 1
+        add_key_commit(repo, live, "live.py")
+        text = assert_rejected(push(repo, server.url, "main", env=env), live)
+        assert f"ps-…{live[-4:]}  (high confidence, live)" in text
+        assert elsewhere.count() == 0
