@@ -232,15 +232,15 @@ def test_a_branch_of_existing_commits_brings_nothing_to_scan(repo: Repo, server:
 
 # --- bypass -------------------------------------------------------------------------------
 
-def test_bypass_with_a_reason_is_accepted_and_logged(repo: Repo, server: Server,
+def test_bypass_with_a_reason_is_accepted_and_logged(repo: Repo, server: Server, url: str,
                                                      key: str) -> None:
     server.config("receive.advertisePushOptions", "true")
     commit = add_key_commit(repo, key)
-    bare = push(repo, "-o", "psguard.bypass", server.url, "main")  # no reason: refused
+    bare = push(repo, "-o", "psguard.bypass", url, "main")  # no reason: refused
     text = assert_rejected(bare, key)
     assert "needs a reason" in text
     reason = "fixture key, revoked on 2026-12-01"
-    ok = push(repo, "-o", f"psguard.bypass={reason}", server.url, "main",
+    ok = push(repo, "-o", f"psguard.bypass={reason}", url, "main",
               env={"GL_USERNAME": "ada"})
     text = output(ok)
     assert ok.returncode == 0, text
@@ -248,7 +248,8 @@ def test_bypass_with_a_reason_is_accepted_and_logged(repo: Repo, server: Server,
     assert server.ref("main") == commit
     [entry] = server.log()
     assert entry["event"] == "bypass" and entry["reason"] == reason
-    assert entry["pusher"] == "ada"
+    # over file:// the hook inherits the pusher's environment; git daemon names nobody
+    assert entry["pusher"] == ("ada" if url.startswith("file:") else "unknown")
     assert entry["ref"] == "refs/heads/main" and entry["commits"] == [commit]
     assert entry["redacted"] == f"ps-…{key[-4:]}"
     assert isinstance(entry["fingerprint"], str) and len(entry["fingerprint"]) == 20
