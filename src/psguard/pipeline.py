@@ -48,11 +48,13 @@ def request_config(req: ScanRequest) -> Config:
     return config
 
 
-def run_scan(req: ScanRequest) -> ScanResult:
+def run_scan(req: ScanRequest, repo: Repository | None = None) -> ScanResult:
+    """repo: the repository at req.path when the caller has opened it already (a hook
+    that read its snapshot first), so git is not asked the same things twice."""
     started = time.perf_counter()
     config = request_config(req)
     check_policy(req, config)
-    repo = Repository(req.path, known_pushed=req.known_pushed)
+    repo = repo or Repository(req.path, known_pushed=req.known_pushed)
     req = _bare_means_history(req, repo)
     found = read_source(SourceInput(req, config, build_engine(config), repo))
     req, config, found, changes = _trusted_policy(req, config, found, repo)

@@ -23,6 +23,9 @@ class Mode(Name):
     REVS = "revs"  # what `git rev-list REVS` adds (pre-push, the CI gate)
     COMMIT_MSG = "commit-msg"  # a commit message file
     FILES = "files"  # named work-tree files (the pre-commit framework's list)
+    # The server-side gate: what a push brings (`rev-list REVS`, REVS naming the pushed
+    # tips `--not --all`), read from the receiving repository's quarantine.
+    PRE_RECEIVE = "pre-receive"
 
 
 class ScanRequest(Record):

@@ -63,3 +63,15 @@ def test_range_objects_refuses_options(repo: Repo) -> None:
     repo.commit("one")
     with pytest.raises(UsageError, match="unsupported"):
         range_objects(repo.path, ["--all"])
+
+
+def test_range_objects_take_all_refs_only_as_what_to_exclude(repo: Repo) -> None:
+    base = repo.commit("one")
+    repo.write("new.txt", "new\n")
+    tip = repo.commit("two")
+    repo.git("reset", "-q", "--hard", base)  # no ref has tip: like a push being received
+    objects, _ = range_objects(repo.path, [tip, "--not", "--all"])
+    assert {o.oid for o in objects if o.type == "commit"} == {tip}
+    assert base not in {o.oid for o in objects}
+    with pytest.raises(UsageError, match="unsupported"):
+        range_objects(repo.path, ["--all", "--not", base])

@@ -6,7 +6,7 @@ COMMANDS = {
     "scan": "scan a working tree, staged changes, a commit range, the history or stdin",
     "baseline": "record today's findings so that only new ones fail",
     "verify": "verify keys read from standard input, one a line",
-    "hook": "entry points for git hooks: pre-commit, pre-push, commit-msg",
+    "hook": "entry points for git hooks: pre-commit, pre-push, commit-msg, pre-receive",
     "install": "install native git hooks (without the pre-commit framework)",
     "ci": "the CI gate: scan the pull request's or push's commits",
 }

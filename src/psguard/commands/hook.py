@@ -8,19 +8,22 @@ from pathlib import Path
 
 from psguard.errors import UsageError
 
-HOOK_NAMES = ("pre-commit", "pre-push", "commit-msg")
+CLIENT_HOOKS = ("pre-commit", "pre-push", "commit-msg")
+HOOK_NAMES = (*CLIENT_HOOKS, "pre-receive")
 DESCRIPTION = (
     "Run one git hook's check. pre-commit scans the staged changes; pre-push scans the "
     "commits not yet on the remote (git's hook input on standard input, or the pre-commit "
     "framework's PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF); commit-msg scans the message "
-    "file. Exit codes: 0 go ahead, 1 blocked by a finding, 2 blocked because the check "
-    "could not run (fail closed), 3 blocked because the scan could not read everything "
-    "(see --allow-incomplete).")
+    "file; pre-receive, on a git server, scans what a push brings (settings from the "
+    "server's git config psguard.*, never from the push). Exit codes: 0 go ahead, 1 "
+    "blocked by a finding, 2 blocked because the check could not run (fail closed), 3 "
+    "blocked because the scan could not read everything (see --allow-incomplete; "
+    "pre-receive: unless bypassed).")
 
 
 # The hook's own options and whether each takes a value. prepare_argv reads this to tell
 # options from the file names the pre-commit framework appends (with no `--` before them).
-OPTIONS_WITH_VALUE = frozenset({"--config", "--fail-on"})
+OPTIONS_WITH_VALUE = frozenset({"--config", "--fail-on", "--settings"})
 OPTION_FLAGS = frozenset({"--show-secrets", "--allow-incomplete", "--no-repo-config", "-h",
                           "--help"})
 
@@ -73,14 +76,19 @@ def _is_option(token: str) -> bool:
 
 def add_arguments(hook: argparse.ArgumentParser) -> None:
     hook.add_argument("hook_name", choices=HOOK_NAMES, metavar="HOOK",
-                      help="pre-commit, pre-push or commit-msg")
+                      help="pre-commit, pre-push, commit-msg or pre-receive")
     hook.add_argument("hook_args", nargs="*", metavar="ARG",
                       help="what git passes: pre-push REMOTE URL; commit-msg MESSAGE_FILE; "
                            "pre-commit: file names to check as well (the pre-commit "
-                           "framework passes them)")
+                           "framework passes them); pre-receive: none")
     hook.add_argument("--config", type=Path, metavar="FILE", help="config file")
     hook.add_argument("--fail-on", action="append", default=[], metavar="STATUSES",
                       help="verification statuses that block (default: any)")
+    hook.add_argument("--settings", type=Path, metavar="FILE",
+                      help="pre-receive: a file in git config format with psguard.* "
+                           "settings (budget, budgetExhausted, allowBypass, bypassLog, "
+                           "config, verify, endpoint, failOn); they win over the "
+                           "repository's git config")
     hook.add_argument("--show-secrets", action="store_true",
                       help="print raw keys in the message (never the default)")
     hook.add_argument("--allow-incomplete", action="store_true",
@@ -98,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
     name: str = args.hook_name
 
     def check() -> Verdict:
+        if args.settings is not None and name != "pre-receive":
+            raise UsageError(f"--settings is for the pre-receive hook, not {name}")
         if name == "pre-commit":
             from psguard.hooks import precommit
 
@@ -112,6 +122,13 @@ def run(args: argparse.Namespace) -> int:
                                  config=args.config, show_secrets=args.show_secrets,
                                  allow_incomplete=args.allow_incomplete,
                                  no_repo_config=args.no_repo_config)
+        if name == "pre-receive":
+            from psguard.hooks import prereceive
+
+            if args.show_secrets:
+                raise UsageError("pre-receive never shows raw keys: remove --show-secrets")
+            return prereceive.check(Path("."), fail_on=args.fail_on, config=args.config,
+                                    settings_file=args.settings)
         from psguard.hooks import commitmsg
 
         if not args.hook_args:

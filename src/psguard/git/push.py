@@ -8,6 +8,7 @@ from pathlib import Path
 
 from psguard.git.remote import remote_tips
 from psguard.git.revs import has_commit
+from psguard.git.runner import run_git
 
 
 def is_zero(sha: str) -> bool:
@@ -21,3 +22,18 @@ def known_to_remote(root: Path, remote: str | None, remote_shas: list[str]) -> l
     name nothing."""
     have = {sha for sha in remote_shas if sha and not is_zero(sha) and has_commit(root, sha)}
     return sorted(have | set(remote_tips(root, remote)))
+
+
+def received_by(root: Path, tips: list[str]) -> dict[str, str]:
+    """For a push being received: each new commit (reachable from the pushed tips and
+    from no ref yet) -> the tip it was reached from first, in one walk."""
+    if not tips:
+        return {}
+    proc = run_git(["log", "--source", "--format=%H %S", *dict.fromkeys(tips), "--not",
+                    "--all", "--"], root, check=False, no_fetch=True)
+    found: dict[str, str] = {}
+    for line in proc.stdout.decode(errors="replace").splitlines():
+        commit, _, tip = line.partition(" ")
+        if commit and tip:
+            found[commit] = tip
+    return found

@@ -58,3 +58,12 @@ def have_merge_base(root: Path, one: str, other: str) -> bool:
     shallow clone it may stop short of it)."""
     return run_git(["merge-base", "--end-of-options", one, other], root, check=False,
                    no_fetch=True).returncode == 0
+
+
+def root_commits(root: Path, commits: list[str]) -> set[str]:
+    """Those of commits that have no parent (`git rebase -i C^` cannot name their base)."""
+    if not commits:
+        return set()
+    proc = run_git(["rev-list", "--no-walk", "--max-parents=0", *sorted(set(commits)), "--"],
+                   root, check=False, no_fetch=True)
+    return set(proc.stdout.decode().split()) if proc.returncode == 0 else set()

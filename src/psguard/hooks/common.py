@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from psguard.escape import terminal
-from psguard.models import Finding, Record, Remediation, ScanResult, scrub_keys
+from psguard.models import Candidate, Finding, Record, Remediation, ScanResult, scrub_keys
 from psguard.stages.remediation import REVOKE_IF_SHARED, TEST_VALUE, rejected_note, revoke_first
 
 BYPASS = {
@@ -21,6 +21,10 @@ BYPASS = {
     "pre-push": ("git push --no-verify", "SKIP=psguard-push git push"),
     "commit-msg": ("git commit --no-verify", "SKIP=psguard-commit-msg git commit"),
 }
+# The server-side gate has no bypass for a check that cannot run: its administrator fixes it.
+SERVER_FAILED = ("psguard: tell the server's administrator: the gate stays closed until it "
+                 "can check pushes again (a `-o psguard.bypass` push option needs a working "
+                 "check, which logs it).")
 
 
 class Verdict(Record):
@@ -34,19 +38,23 @@ class Verdict(Record):
 
 
 def bypass_lines(hook: str) -> list[str]:
+    if hook not in BYPASS:
+        return [SERVER_FAILED]
     native, framework = BYPASS[hook]
     return [f"To go ahead anyway, deliberately: {native}",
             f"  (hooks run by the pre-commit framework: {framework})"]
 
 
-def finding_lines(f: Finding, show_secrets: bool) -> list[str]:
+def finding_lines(f: Finding, show_secrets: bool,
+                  prefix: Callable[[Candidate], str] | None = None) -> list[str]:
+    """The key, then its places (each after `prefix(place)`, e.g. the ref bringing it)."""
     from psguard.report.describe import describe_location
 
     shown = f.secret if show_secrets else f.redacted
     status = f.verification.status.replace("_", " ")
     lines = [f"  {shown}  ({f.confidence} confidence, {status})"]
     for c in f.candidates[:10]:
-        lines.append(f"    {describe_location(c)}")
+        lines.append(f"    {prefix(c) if prefix else ''}{describe_location(c)}")
         if c.masked_line:
             masked = (c.masked_line.replace(f.redacted, f.secret) if show_secrets
                       else c.masked_line)
@@ -184,11 +192,12 @@ def fail_closed(hook: str, run: Callable[[], Verdict]) -> int:
         verdict = Verdict(2, [*lines, *bypass_lines(hook)])
     except Exception as exc:  # fail closed: never let a crash wave a commit through
         detail = scrub_keys(f"{type(exc).__name__}: {exc}")
+        rerun = BYPASS[hook][0].replace(" --no-verify", "") if hook in BYPASS else \
+            "psguard hook " + hook + " (in the hook's environment)"
         lines = [f"psguard: internal error in the {hook} hook: {detail}",
                  "psguard: the change was blocked because it could not be checked "
                  "(fail closed). Please report this bug with the command you ran.",
-                 "psguard: to see where it failed: PSGUARD_DEBUG=1 " + BYPASS[hook][0]
-                 .replace(" --no-verify", "")]
+                 "psguard: to see where it failed: PSGUARD_DEBUG=1 " + rerun]
         verdict = Verdict(2, [*lines, *bypass_lines(hook)])
         import os
 

@@ -30,10 +30,14 @@ class InstallError(PsguardError):
 
 
 def script(name: str, python: str) -> str:
+    server = name == "pre-receive"
+    bypass = "git push -o psguard.bypass=<reason> (logged)" if server else "git's --no-verify"
+    fix = ("the server's administrator must fix this; no push goes in meanwhile" if server
+           else "bypass deliberately with --no-verify")
     stdin_setup = ""
     run_orig = '"$orig" "$@"'
     run_psguard = f'"$PSGUARD_PYTHON" -m psguard hook {name} -- "$@"'
-    if name == "pre-push":
+    if name in ("pre-push", "pre-receive"):
         # git writes the refs being pushed to standard input: both hooks need them.
         stdin_setup = ('input=$(cat)\n')
         run_orig = 'printf "%s\\n" "$input" | "$orig" "$@"'
@@ -43,7 +47,7 @@ def script(name: str, python: str) -> str:
 {MARKER}: {name}
 # Installed by `psguard install`; `psguard install --uninstall` removes it and restores
 # the hook it replaced (kept next to it as {name}{ORIG_SUFFIX}, which runs first).
-# Bypass deliberately: git's --no-verify.
+# Bypass deliberately: {bypass}.
 PSGUARD_PYTHON={shlex.quote(python)}
 {stdin_setup}orig="$(dirname "$0")/{name}{ORIG_SUFFIX}"
 if [ -x "$orig" ]; then
@@ -59,7 +63,7 @@ if [ $status -ne 0 ] && ! "$PSGUARD_PYTHON" -c "import psguard" >/dev/null 2>&1;
     echo "psguard: cannot run psguard with $PSGUARD_PYTHON, so the {name} hook blocked" \\
          "this change (fail closed)." >&2
     echo "psguard: reinstall psguard there, or run 'psguard install' again from the" \\
-         "environment that has it; bypass deliberately with --no-verify." >&2
+         "environment that has it; {fix}." >&2
     exit 2
 fi
 exit $status

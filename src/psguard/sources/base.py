@@ -46,14 +46,18 @@ class CommitFacts(Record):
     """What git sources learned about commits while locating hits, for the git facts
     stage: when each commit was made, notes on blobs, and the blobs in HEAD's tree."""
 
-    __slots__ = ("root", "times", "notes", "head_blobs")
+    __slots__ = ("root", "times", "notes", "head_blobs", "reachable")
 
     def __init__(self, root: Path, times: dict[str, tuple[int, int]],
-                 notes: dict[str, list[str]], head_blobs: set[str] | None) -> None:
+                 notes: dict[str, list[str]], head_blobs: set[str] | None,
+                 reachable: bool = True) -> None:
         self.root = root
         self.times = times  # commit -> (commit time, order): the earliest is first seen
         self.notes = notes  # blob -> notes to attach to findings located there
         self.head_blobs = head_blobs  # None: not known (ranges)
+        # False: no ref reaches these commits yet (a push the server is receiving), so
+        # no ref holds a key and the commit graph need not be walked to say so
+        self.reachable = reachable
 
 
 class SourceResult(Record):

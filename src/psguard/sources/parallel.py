@@ -37,6 +37,8 @@ def scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectSca
     """
     cands: list[Candidate] = []
     missing: list[str] = []
+    if not objects:  # a range that adds nothing (a new branch of existing commits)
+        return cands, missing
     may_match = scanner.engine.may_match
     n = nbytes = 0
     ends: dict[str, tuple[int, bytes, bytes]] = {}
@@ -89,8 +91,6 @@ class ParallelScan:
 
     def __init__(self, root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
                  workers: int | None = None) -> None:
-        import multiprocessing
-
         self.root = root
         self.scanner = scanner
         self.total_objects = len(objects)
@@ -104,6 +104,8 @@ class ParallelScan:
         self.conns: list[Any] = []
         self.counters: Any = None
         if len(self.slices) > 1:
+            import multiprocessing  # 20-30 ms: only when there are workers to start
+
             ctx = multiprocessing.get_context("fork")
             self.counters = ctx.Array("q", 3 * len(self.slices), lock=False)
             for i, part in enumerate(self.slices):

@@ -36,6 +36,10 @@ def source_for(mode: Mode) -> Source:
         from psguard.sources.revrange import scan_range
 
         return scan_range
+    if mode is Mode.PRE_RECEIVE:
+        from psguard.sources.prereceive import scan_push
+
+        return scan_push
     from psguard.sources import hooks
 
     if mode is Mode.REVS:

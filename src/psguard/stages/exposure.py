@@ -15,7 +15,7 @@ from pathlib import Path
 from psguard.git.reach import PathVersions, ReachReader
 from psguard.git.runner import GitError
 from psguard.git.snapshot import RepoSnapshot
-from psguard.models import Finding
+from psguard.models import Exposure, ExposureDetail, Finding
 from psguard.stages.classify import classify, commits_to_ask, file_paths, notes_to_ask, trace
 
 _MAX_PATHS = 200  # file paths traced through history per scan
@@ -30,6 +30,8 @@ def assess(findings: list[Finding], *, mode: str, snapshot: RepoSnapshot | None,
     """
     if mode == "stdin":
         return [f.replace(exposure=None) for f in findings]
+    if mode == "pre-receive" and snapshot is not None:
+        return being_received(findings, snapshot)
     if snapshot is None or not _has_commits_to_ask(snapshot, mode):
         # files outside git: not committed anywhere
         return [f.replace(exposure="working-tree") for f in findings]
@@ -40,6 +42,39 @@ def assess(findings: list[Finding], *, mode: str, snapshot: RepoSnapshot | None,
     except GitError as exc:  # exposure is advice: never fail a scan over it
         return [f.replace(notes=[*f.notes, f"exposure could not be traced in git: {exc}"])
                 for f in findings]
+
+
+def being_received(findings: list[Finding], snapshot: RepoSnapshot) -> list[Finding]:
+    """A push the server is receiving (the pre-receive hook): the key is in commits only
+    the pusher has, since the server keeps them in quarantine until the hook lets them
+    in. So they are `local`: the pusher can still rewrite them. No ref reaches them,
+    so git is asked only which of them are root commits (for the rebase advice)."""
+    from psguard.git.revs import root_commits
+
+    held = [_pushed_commits(f) for f in findings]
+    roots = root_commits(snapshot.root, sorted({c for cs in held for c in cs}))
+    out = []
+    for f, commits in zip(findings, held, strict=True):
+        d = ExposureDetail(repo_dir=None)
+        d.local_commits = list(commits)
+        d.commits = list(commits)
+        d.root_commits = [c for c in commits if c in roots]
+        d.paths = list(dict.fromkeys(c.origin.path for c in f.candidates
+                                     if c.origin.kind == "blob" and c.origin.path))
+        d.tags = list(dict.fromkeys(c.origin.path.removeprefix("refs/tags/")
+                                    for c in f.candidates
+                                    if c.origin.kind == "tag-message" and c.origin.path))
+        out.append(f.replace(exposure=Exposure.LOCAL, exposure_detail=d))
+    return out
+
+
+def _pushed_commits(f: Finding) -> list[str]:
+    """The commits that bring the key (a tag message's target commit does not), the
+    first one seen first, then by date."""
+    first = (f.first_seen or {}).get("commit")
+    dated = {c.origin.commit: c.origin.date or "" for c in f.candidates
+             if c.origin.commit and c.origin.kind in ("blob", "commit-message")}
+    return sorted(dated, key=lambda c: (c != first, dated[c], c))
 
 
 def _has_commits_to_ask(snapshot: RepoSnapshot, mode: str) -> bool:

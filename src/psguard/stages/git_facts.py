@@ -19,6 +19,8 @@ def add_git_facts(findings: list[Finding], facts: CommitFacts | None,
         return findings
     commit_sets = [{c.origin.commit for c in f.candidates if c.origin.commit}
                    for f in findings]
+    if not facts.reachable:
+        return [_with_facts(f, [], facts) for f in findings]
     found = holders(snapshot, {c for s in commit_sets for c in s})
     if found is None:  # a damaged repository: ask git, one question at a time
         reaching = [refs_containing(facts.root, s) if s else [] for s in commit_sets]

@@ -128,11 +128,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def git_daemon(root: Path) -> Iterator[str]:
-    """`git daemon` serving the repositories under root; yields its git:// base URL."""
+def git_daemon(root: Path, *, push: bool = False) -> Iterator[str]:
+    """`git daemon` serving the repositories under root; yields its git:// base URL.
+    push: also accept pushes (receive-pack, which runs the repositories' hooks)."""
     port = _free_port()
     proc = subprocess.Popen(
         ["git", "daemon", "--reuseaddr", "--export-all", f"--base-path={root}",
+         *(["--enable=receive-pack"] if push else []),
          "--listen=127.0.0.1", f"--port={port}", str(root)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(root)})
