@@ -16,7 +16,7 @@ a limit is reported as a `not-scanned` problem and never costs more than the lim
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from psguard.models import FrozenRecord, Origin, Problem, Record
 
@@ -111,7 +111,7 @@ class Decoded(Record):
 class OffsetMap:
     """Piecewise-linear offset map from breakpoints (child offsets ascending)."""
 
-    def __init__(self, child: list[int], parent: list[int]) -> None:
+    def __init__(self, child: Sequence[int], parent: Sequence[int]) -> None:
         self.child = child
         self.parent = parent
 
