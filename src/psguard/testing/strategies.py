@@ -35,4 +35,4 @@ def boundary(data: bytes, at_end: bool) -> bytes:
 # No lone surrogates: sources turn undecodable bytes into \xNN (models.display_path).
 HOSTILE_TEXT = st.text(st.sampled_from(list(
     "ab 1.#-+=*_`~|[]()<>!&\\$@:,%\n\r\t\x1b\x07\x7f\x85\u202e\u2066\u2028")
-) | st.characters(blacklist_categories=("Cs",)), max_size=40)
+) | st.characters(exclude_categories=["Cs"]), max_size=40)
