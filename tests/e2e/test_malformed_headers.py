@@ -36,6 +36,11 @@ CASES = [
     ("no-date", b"author A <a@x.invalid>", b"committer A", "no date"),
     ("not-utf-8", b"author \xff\xfe Name <\xff@x.invalid> 1700000000 +0000",
      b"committer " + GOOD, "UTF-8"),
+    # an `encoding` header naming a codec that raises UnicodeError, not a decode error
+    ("encoding-undefined", b"author \xff Name <a@x.invalid> 1700000000 +0000",
+     b"committer " + GOOD + b"\nencoding undefined", "UTF-8"),
+    ("encoding-punycode", b"author \xe9 <a@x.invalid> 1700000000 +0000",
+     b"committer " + GOOD + b"\nencoding punycode", "UTF-8"),
     # git writes this without complaint; it must not confuse where the blob is found
     ("control-characters", b"author A\x01B\x02C <a@x.invalid> 1700000000 +0000",
      b"committer " + GOOD, None),
@@ -187,7 +192,8 @@ def test_a_tag_with_a_malformed_tagger_line(repo: Repo) -> None:
     assert "tagger timestamp 99999999999999999999 is out of range" in warning["detail"]
 
 
-READABLE = {"bad-timezone", "not-utf-8", "control-characters"}  # the instant is known
+READABLE = {"bad-timezone", "not-utf-8", "control-characters", "encoding-undefined",
+            "encoding-punycode"}  # the instant is known
 
 
 @pytest.mark.parametrize(("case", "author", "committer", "warning"), CASES, ids=IDS)

@@ -19,7 +19,7 @@ scanned.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from psguard.models import FrozenRecord, Origin, Problem, Record, scrub_keys
 
@@ -123,7 +123,7 @@ class Decoded(Record):
 class OffsetMap:
     """Piecewise-linear offset map from breakpoints (child offsets ascending)."""
 
-    def __init__(self, child: list[int], parent: list[int]) -> None:
+    def __init__(self, child: Sequence[int], parent: Sequence[int]) -> None:
         self.child = child
         self.parent = parent
 

@@ -63,7 +63,9 @@ def decode_text(raw: bytes, encoding: str | None = None) -> tuple[str, bool]:
     if encoding:
         try:
             return raw.decode(encoding), True
-        except (LookupError, UnicodeDecodeError):
+        # ValueError covers UnicodeError: codecs such as `undefined` and `punycode`
+        # raise it, not UnicodeDecodeError, and the header names the codec.
+        except (LookupError, ValueError, TypeError):
             pass
     try:
         return raw.decode("utf-8"), True

@@ -29,3 +29,10 @@ def boundary(data: bytes, at_end: bool) -> bytes:
     while data and (data[0] if at_end else data[-1]) in TOKEN_BYTES:
         data = data[1:] if at_end else data[:-1]
     return data
+
+# Text an attacker would put in a path, ref, author or member name: Markdown and HTML
+# punctuation, terminal controls, bidirectional overrides, line breaks of every kind.
+# No lone surrogates: sources turn undecodable bytes into \xNN (models.display_path).
+HOSTILE_TEXT = st.text(st.sampled_from(list(
+    "ab 1.#-+=*_`~|[]()<>!&\\$@:,%\n\r\t\x1b\x07\x7f\x85\u202e\u2066\u2028")
+) | st.characters(exclude_categories=["Cs"]), max_size=40)
