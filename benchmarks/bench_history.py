@@ -80,9 +80,10 @@ def tree_rss_kb(root: int) -> int:
     return total
 
 
-def run(name: str, cmd: list[str], cwd: Path | None = None, sample: bool = True) -> Run:
+def run(name: str, cmd: list[str], cwd: Path | None = None, sample: bool = True,
+        env: dict[str, str] | None = None) -> Run:
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=user_env(), stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env or user_env(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     peak = [0]
     done = threading.Event()
