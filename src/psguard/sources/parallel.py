@@ -3,7 +3,7 @@
 The objects are split into contiguous slices of the pack order (catfile.shard), one
 long-lived `git cat-file --batch` reader a slice, each reading its slice backwards
 (so git inflates every object of a delta chain once: catfile.py); each object goes
-through the engine's literal prefilter and only on a hit through the rules. Small
+through the engine's prefilter (engine.scan_gated) and only on a hit through the rules. Small
 jobs run inline, with one reader.
 """
 
@@ -51,7 +51,9 @@ def scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectSca
         if n & 255 == 0 and counters is not None:
             counters[3 * index] = n
             counters[3 * index + 1] = nbytes
-        if may_match(data):
+        # Blobs go to the engine's own gate (one pass with Hyperscan); commit and tag
+        # objects are small: the plain gate rules most out before their header is read.
+        if kind == "blob" or may_match(data):
             found = scanner.scan(oid, kind, data)
             if found:
                 cands.extend(found)
