@@ -17,7 +17,7 @@ histories (gen_history.py) are for tests and scaling curves only: their content 
 far smaller against their pack than a real history's.
 
     python benchmarks/bench_real.py [--repo PATH ...] [--psguard main=/tmp/main/src]
-        [--rounds 1] [--no-gitleaks]
+        [--rounds 1] [--no-gitleaks | --gitleaks-timeout 300]
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def _psguard(name: str, src: str | None, repo: Path, out: Path) -> Run:
     return r
 
 
-def _peers(repo: Path, work: Path, gitleaks: bool) -> list[Run]:
+def _peers(repo: Path, work: Path, gitleaks: bool, timeout: float) -> list[Run]:
     kf_rule, gl_rule = write_peer_rules(work)
     rows = []
     kf = find_tool("kingfisher")
@@ -67,8 +67,11 @@ def _peers(repo: Path, work: Path, gitleaks: bool) -> list[Run]:
     gl = find_tool("gitleaks") if gitleaks else None
     if gl:
         out = work / "gitleaks.json"
+        # gitleaks runs `git log -p` and matches every line: on coreui it took 1193 s
+        # (20 min) under load; stopped after `timeout` (exit -9 in the table).
         r = run("gitleaks", [gl, "git", "--log-opts=--all", "-c", str(gl_rule), "--no-banner",
-                             "--report-format", "json", "--report-path", str(out), str(repo)])
+                             "--report-format", "json", "--report-path", str(out), str(repo)],
+                timeout=timeout)
         r.findings = count_json(out, "gitleaks")
         rows.append(r)
     elif gitleaks:
@@ -77,12 +80,12 @@ def _peers(repo: Path, work: Path, gitleaks: bool) -> list[Run]:
 
 
 def bench_repo(repo: Path, psguards: list[tuple[str, str | None]], rounds: int,
-               gitleaks: bool, work: Path) -> list[Run]:
+               gitleaks: bool, timeout: float, work: Path) -> list[Run]:
     rows: list[Run] = []
     for _ in range(rounds):
         for name, src in psguards:
             rows.append(_psguard(name, src, repo, work / f"psguard-{name}.json"))
-        rows.extend(_peers(repo, work, gitleaks))
+        rows.extend(_peers(repo, work, gitleaks, timeout))
     return rows
 
 
@@ -109,6 +112,8 @@ def main() -> int:
                     help="a psguard source tree to measure (repeatable; first is the base)")
     ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds (median shown)")
     ap.add_argument("--no-gitleaks", action="store_true", help="skip gitleaks (slowest)")
+    ap.add_argument("--gitleaks-timeout", type=float, default=300,
+                    help="stop gitleaks after this many seconds (default 300)")
     args = ap.parse_args()
     psguards: list[tuple[str, str | None]] = []
     for item in args.psguard:
@@ -120,16 +125,17 @@ def main() -> int:
         psguards.append((name, str(Path(src).resolve())))
     psguards = psguards or [("psguard", None)]
     repos = args.repo or [Path.home() / "bench" / f"{m}.git" for m in MIRRORS]
-    print(f"machine: {os.cpu_count()} cores; load average {_load()}")
+    print(f"machine: {os.cpu_count()} cores; load average {_load()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="psguard-real-") as tmp:
         for repo in repos:
             if not (repo / "objects").is_dir() and not (repo / ".git").exists():
                 print(f"{repo}: not present, skipped (mirror-clone it to measure it)")
                 continue
-            print(f"{repo}: load average before {_load()}")
-            rows = bench_repo(repo, psguards, args.rounds, not args.no_gitleaks, Path(tmp))
+            print(f"{repo}: load average before {_load()}", flush=True)
+            rows = bench_repo(repo, psguards, args.rounds, not args.no_gitleaks,
+                              args.gitleaks_timeout, Path(tmp))
             print_rows(rows)
-            print(f"  load average after {_load()}")
+            print(f"  load average after {_load()}", flush=True)
     return 0
 
 
