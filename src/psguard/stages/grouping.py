@@ -40,9 +40,12 @@ def group_candidates(candidates: Iterable[Candidate], min_confidence: str, *,
     return findings, suppressed
 
 
-def _location_order(c: Candidate) -> tuple[str, str, int]:
+def _location_order(c: Candidate) -> tuple[str, str, int, str, str, str]:
+    """By kind, path and offset; ties (one path and offset in several commits) by
+    date, commit and blob, so that the order never depends on which order the
+    objects were read in."""
     o = c.origin
-    return (o.kind, o.path or "", c.offset)
+    return (o.kind, o.path or "", c.offset, o.date or "", o.commit or "", o.blob or "")
 
 
 def _unique_locations(cands: list[Candidate]) -> list[Candidate]:
