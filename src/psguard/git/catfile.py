@@ -74,27 +74,26 @@ def list_objects(cwd: Path, types: frozenset[str] = frozenset({"blob", "commit",
                       "--batch-check=%(objectname) %(objecttype) %(objectsize) %(deltabase)"],
                      cwd,
                      pack_limit_mb=0)
-    data, err = proc.communicate()
-    if proc.returncode != 0:
+    assert proc.stdout is not None and proc.stderr is not None
+    # Read as it comes, trees dropped at once: the whole output split into rows
+    # would hold several times the listing (resident memory the workers inherit).
+    names = {k.encode(): k for k in types}
+    out: list[ObjectInfo] = []
+    base_ids: list[str | None] = []
+    append = out.append
+    for row in proc.stdout:
+        oid, kind_b, size, base = row.split(b" ")
+        kind = names.get(kind_b)
+        if kind is not None:
+            append(ObjectInfo(oid.decode(), kind, int(size)))
+            base_ids.append(base[:-1].decode() if base.strip(b"0\n") else None)
+    err = proc.stderr.read()
+    if proc.wait() != 0:
         lines = err.decode(errors="replace").strip().splitlines()
         raise GitError(f"git cat-file failed: {lines[-1] if lines else proc.returncode}")
-    rows = data.split(b"\n")
-    del data
-    for kind in ("tree", "blob", "commit", "tag"):  # trees: most of a large listing
-        if kind not in types:
-            needle = f" {kind} ".encode()
-            rows = [row for row in rows if needle not in row]
-    out: list[ObjectInfo] = []
-    base_ids: list[bytes] = []
-    append = out.append
-    for row in rows:
-        if row:
-            oid, kind_b, size, base = row.split(b" ")
-            append(ObjectInfo(oid.decode(), kind_b.decode(), int(size)))
-            base_ids.append(base)
-    where = {o.oid.encode(): i for i, o in enumerate(out)}
-    # A null id (or a base not listed: a tree, when trees are left out) is no base.
-    return delta_order(out, [where.get(b, -1) for b in base_ids])
+    where = {o.oid: i for i, o in enumerate(out)}
+    # No base, or one not listed (a tree, when trees are left out): a root.
+    return delta_order(out, [-1 if b is None else where.get(b, -1) for b in base_ids])
 
 
 def shard(objects: list[ObjectInfo], parts: int, *, backwards: bool = True

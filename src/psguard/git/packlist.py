@@ -185,8 +185,8 @@ def delta_order(objects: list[ObjectInfo], bases: list[int]) -> list[ObjectInfo]
     backwards in pack order with the same 32 MB cache.
     """
     n = len(objects)
-    first_kid = [-1] * n
-    next_kid = [-1] * n
+    first_kid = array("i", [-1]) * n
+    next_kid = array("i", [-1]) * n
     for i in range(n - 1, -1, -1):
         b = bases[i]
         if b >= 0:
