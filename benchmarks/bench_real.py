@@ -18,6 +18,7 @@ far smaller against their pack than a real history's.
 
     python benchmarks/bench_real.py [--repo PATH ...] [--psguard main=/tmp/main/src]
         [--rounds 1] [--no-gitleaks | --gitleaks-timeout 300]
+    python benchmarks/bench_real.py --staged CLONE [--psguard ...] [--staged-runs 10]
 """
 
 from __future__ import annotations
@@ -89,6 +90,54 @@ def bench_repo(repo: Path, psguards: list[tuple[str, str | None]], rounds: int,
     return rows
 
 
+def staged(clone: Path, psguards: list[tuple[str, str | None]], runs: int, work: Path) -> None:
+    """The pre-commit path: a 10-file change staged in a clone (a work tree), then
+    `psguard scan --staged` for each psguard, `kingfisher scan --staged` and a bare
+    Python start, interleaved run by run; medians. The change is undone after."""
+    import subprocess
+
+    kf_rule, _ = write_peer_rules(work)
+    files = [f for f in subprocess.run(["git", "-C", str(clone), "ls-files", "*.py"],
+                                       capture_output=True, text=True, check=True
+                                       ).stdout.splitlines()][:10]
+    for f in files:
+        with open(clone / f, "a") as fh:
+            fh.write("\n# a staged change\nVALUE = 42\n")
+    subprocess.run(["git", "-C", str(clone), "add", "--", *files], check=True)
+    cmds: dict[str, tuple[list[str], dict[str, str]]] = {}
+    for name, src in psguards:
+        env = user_env()
+        if src:
+            env["PYTHONPATH"] = src
+        cmds[f"psguard {name} --staged"] = (
+            [sys.executable, "-m", "psguard", "scan", "--staged", str(clone)], env)
+    kf = find_tool("kingfisher")
+    if kf:
+        cmds["kingfisher --staged"] = ([kf, "scan", str(clone), "--staged",
+                                        *kingfisher_args(kf_rule)], user_env())
+    cmds["python -c pass"] = ([sys.executable, "-c", "pass"], user_env())
+    times: dict[str, list[float]] = {n: [] for n in cmds}
+    codes: dict[str, set[int]] = {n: set() for n in cmds}
+    try:
+        for _ in range(runs):
+            for name, (cmd, env) in cmds.items():
+                r = run(name, cmd, cwd=clone, sample=False, env=env)
+                times[name].append(r.seconds)
+                codes[name].add(r.code)
+    finally:
+        subprocess.run(["git", "-C", str(clone), "reset", "-q", "--hard"], check=True)
+    med = {n: statistics.median(t) for n, t in times.items()}
+    print(f"staged scan of a 10-file change in {clone}, median of {runs}, interleaved:")
+    kf_med = med.get("kingfisher --staged")
+    bare = med["python -c pass"]
+    for name, value in med.items():
+        extra = ""
+        if name.startswith("psguard"):
+            extra = (f"  {value / kf_med:.2f}x kingfisher" if kf_med else "") + \
+                f"  {value / bare:.1f}x a bare Python start"
+        print(f"  {name:<28} {value * 1000:7.0f} ms  exit {sorted(codes[name])}{extra}")
+
+
 def print_rows(rows: list[Run]) -> None:
     names = list(dict.fromkeys(r.name for r in rows))
     med = {n: statistics.median(r.seconds for r in rows if r.name == n) for n in names}
@@ -112,6 +161,9 @@ def main() -> int:
                     help="a psguard source tree to measure (repeatable; first is the base)")
     ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds (median shown)")
     ap.add_argument("--no-gitleaks", action="store_true", help="skip gitleaks (slowest)")
+    ap.add_argument("--staged", type=Path, metavar="CLONE",
+                    help="instead: the pre-commit path in CLONE (a work tree)")
+    ap.add_argument("--staged-runs", type=int, default=10)
     ap.add_argument("--gitleaks-timeout", type=float, default=300,
                     help="stop gitleaks after this many seconds (default 300)")
     args = ap.parse_args()
@@ -126,6 +178,11 @@ def main() -> int:
     psguards = psguards or [("psguard", None)]
     repos = args.repo or [Path.home() / "bench" / f"{m}.git" for m in MIRRORS]
     print(f"machine: {os.cpu_count()} cores; load average {_load()}", flush=True)
+    if args.staged:
+        with tempfile.TemporaryDirectory(prefix="psguard-real-") as tmp:
+            staged(args.staged, psguards, args.staged_runs, Path(tmp))
+        print(f"load average after {_load()}")
+        return 0
     with tempfile.TemporaryDirectory(prefix="psguard-real-") as tmp:
         for repo in repos:
             if not (repo / "objects").is_dir() and not (repo / ".git").exists():
