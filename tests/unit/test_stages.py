@@ -45,6 +45,23 @@ def test_places_at_one_path_and_offset_in_several_commits_keep_one_order() -> No
         assert [c.origin.commit for c in finding.candidates] == ["e" * 40, "4" * 40]
 
 
+def test_keys_alike_in_rank_and_path_keep_one_order_whatever_the_scan_order() -> None:
+    """Two keys at the same path (two versions of a file): the report's order of the
+    findings does not follow the order the objects happened to be read in."""
+    a, b = make_key(), make_key()
+
+    def at(key: str, commit: str) -> Candidate:
+        return Candidate("poolside-api-key", key, "high",
+                         Origin("blob", path="s.py", commit=commit, blob=commit,
+                                date="2020-11-02T21:26:34+00:00"), 1, 1, 0)
+
+    orders = set()
+    for given in ([at(a, "1" * 40), at(b, "2" * 40)], [at(b, "2" * 40), at(a, "1" * 40)]):
+        findings, _ = group_candidates(given, "medium")
+        orders.add(tuple(f.secret for f in findings))
+    assert orders == {(a, b)}
+
+
 def test_one_finding_per_key_with_every_place_once() -> None:
     a, b = make_key(), make_key()
     findings, inline = group_candidates(

@@ -64,9 +64,13 @@ def _unique_locations(cands: list[Candidate]) -> list[Candidate]:
 _STATUS_ORDER = {"live": 0, "unknown": 1, "not_checked": 2, "rejected": 3}
 
 
-def finding_order(f: Finding) -> tuple[int, int, int, str]:
-    """Live keys first, then the most exposed, then the most confident."""
+def finding_order(f: Finding) -> tuple[int, int, int, str, tuple[str, str, int, str, str, str],
+                                       str]:
+    """Live keys first, then the most exposed, then the most confident, then by path;
+    ties by first place (kind, offset, date, commit) and key, so that the order never
+    depends on which order a scan met them in."""
+    first = _location_order(f.candidates[0]) if f.candidates else ("", "", 0, "", "", "")
     return (_STATUS_ORDER.get(f.verification.status, 2),
             -EXPOSURE_ORDER.get(f.exposure or "", -1),
             -CONFIDENCE_ORDER[f.confidence],
-            f.candidates[0].origin.path or "" if f.candidates else "")
+            first[1], first, f.secret)
