@@ -80,24 +80,30 @@ def tree_rss_kb(root: int) -> int:
     return total
 
 
-def run(name: str, cmd: list[str], cwd: Path | None = None, sample: bool = True) -> Run:
+def run(name: str, cmd: list[str], cwd: Path | None = None, sample: bool = True,
+        env: dict[str, str] | None = None, timeout: float | None = None) -> Run:
+    """timeout: kill the command's process group after this many seconds (its exit
+    code is then -9)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=user_env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env or user_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=timeout is not None)
     peak = [0]
     done = threading.Event()
 
     def sampler() -> None:
         while not done.wait(0.1):
             peak[0] = max(peak[0], tree_rss_kb(proc.pid))
+            if timeout is not None and time.perf_counter() - start > timeout:
+                os.killpg(proc.pid, 9)
+                return
 
     thread = threading.Thread(target=sampler, daemon=True)
-    if sample:
+    if sample or timeout is not None:
         thread.start()
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     done.set()
-    if sample:
+    if sample or timeout is not None:
         thread.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     return Run(name, elapsed, usage.ru_maxrss / 1024, peak[0] / 1024, proc.returncode)

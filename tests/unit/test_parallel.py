@@ -135,7 +135,8 @@ def test_shard_makes_contiguous_reversed_slices_of_about_equal_size() -> None:
     assert len(slices) == 2
     # each slice backwards; read forwards again they are the pack order, split once
     assert [o for s in slices for o in s[::-1]] == objects
-    assert [sum(o.size for o in s) for s in slices] == [70, 30]
+    # the cut lands where the halves come nearest: before the 30, not after it
+    assert [sum(o.size for o in s) for s in slices] == [40, 60]
 
 
 def test_shard_one_part_or_tiny_lists_is_the_whole_list_backwards() -> None:
@@ -143,3 +144,78 @@ def test_shard_one_part_or_tiny_lists_is_the_whole_list_backwards() -> None:
     assert catfile.shard(objects, 1) == [objects[::-1]]
     assert catfile.shard(objects[:1], 4) == [objects[:1]]
     assert catfile.shard([], 2) == [[]]
+
+
+def test_both_listings_give_content_sizes_so_slices_balance_the_scan(repo: Repo) -> None:
+    """A file that compresses 1000-fold weighs its content, not its pack bytes: with
+    compressed sizes, the slice holding it would read most of the content alone."""
+    import random
+
+    from psguard.git.packlist import list_pack_objects
+
+    rng = random.Random(7)
+    repo.write("big.txt", "same line again\n" * 65536)  # 1 MiB, a few KB packed
+    repo.commit("big")
+    for i in range(6):
+        repo.write(f"noise{i}.bin", rng.randbytes(40_000))  # incompressible
+        repo.commit(f"noise {i}")
+    repo.write("big.txt", "same line again\n" * 65536 + "one more\n")  # a delta of big
+    repo.commit("big again")
+    repo.git("gc", "-q", "--aggressive")
+    big = repo.git("rev-parse", "HEAD:big.txt")
+    git_dir = repo.path / ".git"
+    content = dict(line.split() for line in repo.git(
+        "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objectsize)"
+    ).splitlines())
+    content = {k: int(v) for k, v in content.items()}
+    from_git = catfile.list_objects(repo.path)
+    from_packs = list_pack_objects(git_dir)
+    assert from_packs is not None
+    for listing in (from_git, from_packs):
+        size = {o.oid: o.size for o in listing}
+        assert size[big] == 65536 * 16 + 9  # the whole object: exact
+        # the earlier version is a delta now, its content estimated from its base
+        first = repo.git("rev-parse", "HEAD~7:big.txt")
+        assert size[first] >= 65536 * 16
+        blobs = [o for o in listing if o.type == "blob"]
+        halves = [sum(content[o.oid] for o in s) for s in catfile.shard(blobs, 2)]
+        assert min(halves) > 0.3 * max(halves), halves
+
+
+def _delta_bases(repo: Repo) -> dict[str, str]:
+    rows = repo.git("cat-file", "--batch-all-objects",
+                    "--batch-check=%(objectname) %(deltabase)").splitlines()
+    return {a: b for a, b in (r.split() for r in rows) if set(b) != {"0"}}
+
+
+def test_listings_put_each_delta_right_after_its_base_for_the_readers(repo: Repo) -> None:
+    """Depth first: everything between a base and its delta descends from that base,
+    so the base git rebuilt for one delta is still cached for the next."""
+    from psguard.git.packlist import list_pack_objects
+
+    for i in range(12):  # two files, interleaved edits: two delta trees
+        for name in ("a.txt", "b.txt"):
+            repo.write(name, "".join(f"{name} line {j}\n" for j in range(300 + i)))
+        repo.commit(f"edit {i}")
+    repo.git("gc", "-q", "--aggressive")
+    bases = _delta_bases(repo)
+    assert len(bases) >= 10
+    for listing in (catfile.list_objects(repo.path), list_pack_objects(repo.path / ".git")):
+        assert listing is not None
+        order = [o.oid for o in listing]
+        at = {oid: i for i, oid in enumerate(order)}
+
+        def descends(oid: str, base: str) -> bool:
+            while oid in bases:
+                oid = bases[oid]
+                if oid == base:
+                    return True
+            return False
+
+        for oid, base in bases.items():
+            if oid in at and base in at:
+                between = order[at[base] + 1:at[oid]]
+                assert at[base] < at[oid] and all(descends(x, base) for x in between)
+        # read as listed: each slice forwards
+        slices = catfile.shard(listing, 2, backwards=False)
+        assert [o for s in slices for o in s] == listing

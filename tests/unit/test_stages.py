@@ -28,6 +28,40 @@ def cand(secret: str, path: str, offset: int = 0, *, confidence: str = "high",
                      1, offset + 1, offset, suppressed=suppressed)
 
 
+def test_places_at_one_path_and_offset_in_several_commits_keep_one_order() -> None:
+    """A history scan meets them in whatever order it reads the objects: the report
+    lists them by date (then commit), whatever that order was."""
+    key = make_key()
+
+    def at(commit: str, date: str) -> Candidate:
+        return Candidate("poolside-api-key", key, "high",
+                         Origin("blob", path="s.py", commit=commit, blob="b" * 40, date=date),
+                         1, 1, 0)
+
+    older, newer = at("e" * 40, "2020-11-02T21:26:34+00:00"), at("4" * 40,
+                                                                  "2020-11-02T23:08:23+00:00")
+    for given in ([older, newer], [newer, older]):
+        (finding,), _ = group_candidates(given, "medium")
+        assert [c.origin.commit for c in finding.candidates] == ["e" * 40, "4" * 40]
+
+
+def test_keys_alike_in_rank_and_path_keep_one_order_whatever_the_scan_order() -> None:
+    """Two keys at the same path (two versions of a file): the report's order of the
+    findings does not follow the order the objects happened to be read in."""
+    a, b = make_key(), make_key()
+
+    def at(key: str, commit: str) -> Candidate:
+        return Candidate("poolside-api-key", key, "high",
+                         Origin("blob", path="s.py", commit=commit, blob=commit,
+                                date="2020-11-02T21:26:34+00:00"), 1, 1, 0)
+
+    orders = set()
+    for given in ([at(a, "1" * 40), at(b, "2" * 40)], [at(b, "2" * 40), at(a, "1" * 40)]):
+        findings, _ = group_candidates(given, "medium")
+        orders.add(tuple(f.secret for f in findings))
+    assert orders == {(a, b)}
+
+
 def test_one_finding_per_key_with_every_place_once() -> None:
     a, b = make_key(), make_key()
     findings, inline = group_candidates(

@@ -45,6 +45,7 @@ class ArchiveDecoder:
     """The members of a zip or tar archive, or the content of a gzip stream."""
 
     needles: tuple[bytes, ...] = ()  # magic bytes are looked for at the start only
+    anywhere: tuple[bytes, ...] = ()
     exclusive = True  # the members are the better location than the archive's bytes
 
     def triggered(self, data: bytes, start: int) -> bool:

@@ -71,6 +71,7 @@ class Base64Decoder:
     """Whole base64 blocks, then windows around each encoded prefix."""
 
     exclusive = False
+    anywhere: tuple[bytes, ...] = ()  # its trigger looks at the start only
 
     def __init__(self, prefixes: tuple[bytes, ...]) -> None:
         # Only the prefixes themselves: each needle is a full pass over every chunk,

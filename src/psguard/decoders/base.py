@@ -42,6 +42,11 @@ if TYPE_CHECKING:
         # decoder's (psguard.engine.prefilter.CollapsedGate): each separate `find`
         # would be a full pass over every chunk.
         needles: tuple[bytes, ...]
+        # Literals one of which must occur in the data for `triggered` to say yes
+        # beyond its look at the start (psguard.engine.fastgate finds them in its one
+        # pass and asks `triggered` only then); empty: `triggered` looks only at the
+        # start of the data.
+        anywhere: tuple[bytes, ...]
         # True: once it has read the data as its container (any member with
         # content), the other decoders do not look at the same bytes (archives).
         # Its trigger runs before the engine's collapsed gate, so it must only look

@@ -28,6 +28,7 @@ class JsonEscapeDecoder:
     """Replaces a JSON document's escapes by what they stand for."""
 
     needles: tuple[bytes, ...] = ()
+    anywhere: tuple[bytes, ...] = (b"\\u00",)  # triggered is False unless it occurs
     exclusive = False
 
     def __init__(self, prefixes: tuple[bytes, ...]) -> None:

@@ -47,6 +47,7 @@ class Utf16Decoder:
 
     def __init__(self, prefixes: tuple[bytes, ...]) -> None:
         self.forms = tuple(utf16_form(p) for p in prefixes)
+        self.anywhere = self.forms  # triggered is False unless one of them occurs
 
     def triggered(self, data: bytes, start: int) -> bool:
         # UTF-16 text has NUL bytes; ordinary text has none (memchr: nearly free).

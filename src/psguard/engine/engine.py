@@ -8,6 +8,7 @@ whole token; boundaries, bounds, filters and context are then judged in Python.
 from __future__ import annotations
 
 from psguard.decoders.base import DecodeLimits
+from psguard.engine.fastgate import FastGate
 from psguard.engine.nested import NestedDecoding
 from psguard.engine.places import KeywordWindow, LineCursor, LocationCap
 from psguard.engine.preview import Previewer
@@ -35,6 +36,8 @@ class Engine:
         self.ruleset = ruleset
         self.rules = ruleset.rules
         self.previewer = Previewer(self.rules)
+        self.fast: FastGate | None = None  # built by scan_gated's first call
+        self.fast_built = False
 
     def scan(self, chunk: Chunk, problems: list[Problem] | None = None) -> list[Candidate]:
         return self.scan_bytes(chunk.data, chunk.origin, problems)
@@ -44,6 +47,24 @@ class Engine:
         if self.nested is not None:
             return self.nested.may_match_any(data)
         return any(data.find(r.prefix.encode()) >= 0 for r in self.rules)
+
+    def scan_gated(self, data: bytes, origin: Origin,
+                   problems: list[Problem] | None = None) -> list[Candidate]:
+        """scan_bytes behind the prefilter, for bulk scans (history, ranges): with
+        Hyperscan, one pass answers the prefilter's questions (fastgate.py); without
+        it, the pure-Python gates do. Same candidates either way."""
+        if not self.fast_built:
+            self.fast = FastGate.build(self.ruleset, self.nested)
+            self.fast_built = True
+        fast = self.fast
+        if fast is None:
+            if not self.may_match(data):
+                return []
+            return self.scan_bytes(data, origin, problems)
+        plain, decode = fast.triage(data)
+        if decode and self.nested is not None:
+            return self.nested.scan(self.find_plain, data, origin, problems, gate_open=True)
+        return self.scan_plain(data, origin) if plain else []
 
     def scan_bytes(self, data: bytes, origin: Origin,
                    problems: list[Problem] | None = None) -> list[Candidate]:

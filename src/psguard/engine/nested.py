@@ -92,15 +92,17 @@ class NestedDecoding:
     # -- the recursive scan -------------------------------------------------------
 
     def scan(self, plain: PlainScan, data: bytes, origin: Origin,
-             problems: list[Problem] | None = None) -> list[Candidate]:
+             problems: list[Problem] | None = None, *, gate_open: bool = False
+             ) -> list[Candidate]:
         """Candidates in data and in what it decodes to, with their previews; `plain`
-        finds candidates in bytes without previews (Engine.find_plain)."""
-        if not self.may_match(data):
+        finds candidates in bytes without previews (Engine.find_plain). gate_open:
+        the caller knows may_match(data) is True."""
+        if not gate_open and not self.may_match(data):
             # The common case: nothing to decode (plain's own prefilter finds the rest).
             found = plain(data, origin)
             return self.previewer.fill(data, found, found)
         budget = Budget(self.limits)
-        pairs = _dedup(self._scan(plain, data, origin, 0, budget))
+        pairs = _dedup(self._scan(plain, data, origin, 0, budget, gate_open=True))
         if problems is not None:
             problems.extend(budget.problems)
         here = [c for c, anchored in pairs if not anchored]
@@ -109,14 +111,14 @@ class NestedDecoding:
         return self.previewer.fill(data, cap_places(here), here) + cap_places(members)
 
     def _scan(self, plain: PlainScan, data: bytes, origin: Origin, depth: int,
-              budget: Budget) -> Found:
+              budget: Budget, *, gate_open: bool = False) -> Found:
         """Candidates, each with True when its position is inside an archive member
         (its own coordinates, which outer levels must not remap). Previews are left
         to the level whose lines a candidate is reported at."""
         found = [(c, False) for c in plain(data, origin)]
         binary: bool | None = None
         decoded: Found = []
-        for dec in self.decode(data, origin, depth, budget):
+        for dec in self.decode(data, origin, depth, budget, gate_open=gate_open):
             label = dec.label
             if origin.decoded_from:
                 label = f"{origin.decoded_from} > {label}"
@@ -150,10 +152,11 @@ class NestedDecoding:
 
     # -- which decoders apply -----------------------------------------------------
 
-    def decode(self, data: bytes, origin: Origin, depth: int, budget: Budget
-               ) -> Iterator[Decoded]:
-        """Everything worth decoding in `data`, one level deep, within the budget."""
-        if not self.may_match(data):
+    def decode(self, data: bytes, origin: Origin, depth: int, budget: Budget, *,
+               gate_open: bool = False) -> Iterator[Decoded]:
+        """Everything worth decoding in `data`, one level deep, within the budget
+        (gate_open: may_match(data) is known to be True)."""
+        if not gate_open and not self.may_match(data):
             return  # the common case: a few finds and out
         if depth >= self.limits.max_depth:
             budget.problem(origin, f"nested encodings deeper than {self.limits.max_depth} "

@@ -137,6 +137,7 @@ class MissingSearch:
         self._full: RevListMissing | None = None
         self._outside: RevListMissing | None = None
         self._absent: Future[set[str]] | None = None
+        self.deferred = False  # beside_main_walk(start=False) until start()
 
     @classmethod
     def recheck(cls, snap: RepoSnapshot, known: list[str]) -> MissingSearch:
@@ -153,22 +154,34 @@ class MissingSearch:
         return search
 
     @classmethod
-    def beside_main_walk(cls, snap: RepoSnapshot, stash: list[str]) -> MissingSearch:
+    def beside_main_walk(cls, snap: RepoSnapshot, stash: list[str], *, start: bool = True
+                         ) -> MissingSearch:
         """The main walk, plus a small walk over what it does not cover (or the full
-        walk when the refs cannot be read)."""
+        walk when the refs cannot be read). start=False: not before start()."""
         search = cls(snap, stash)
-        search.walk = MainWalk(snap.root)
-        revs = outside_main_walk(snap, stash)
-        if revs is None:
-            search._full = RevListMissing(snap.root, stash)
-        elif revs:
-            search._outside = RevListMissing(snap.root, stash, revs)
+        search.deferred = not start
+        if start:
+            search._start_walks()
         return search
+
+    def start(self) -> None:
+        """Start a deferred search's walks (once)."""
+        if self.deferred:
+            self.deferred = False
+            self._start_walks()
+
+    def _start_walks(self) -> None:
+        self.walk = MainWalk(self.snap.root)
+        revs = outside_main_walk(self.snap, self.stash)
+        if revs is None:
+            self._full = RevListMissing(self.snap.root, self.stash)
+        elif revs:
+            self._outside = RevListMissing(self.snap.root, self.stash, revs)
 
     @property
     def wants_listing(self) -> bool:
         """Whether watch() needs the listed blobs: the main walk decides what is missing."""
-        return self.walk is not None and self._full is None
+        return (self.walk is not None or self.deferred) and self._full is None
 
     def watch(self, listed_blobs: set[bytes]) -> None:
         """Start comparing the main walk's blobs with the listing, in a thread.

@@ -32,7 +32,9 @@ _CHUNK = 4 << 20
 class ObjectInfo(NamedTuple):
     oid: str
     type: str  # blob | commit | tag | tree
-    size: int  # bytes on disk (compressed, or the delta): cheap to list, a cost proxy
+    # A cost proxy for balancing: the content size (estimated for deltas) when listed
+    # from the packs or by git, the size on disk when only placed in pack order.
+    size: int
 
 
 _IDS_AT = 8 + 256 * 4  # where a v2 index's sorted id table starts (after the fan-out)
@@ -95,7 +97,6 @@ def _pack_objects(idx_path: Path, hash_len: int, seen: set[str] | None
                   ) -> list[ObjectInfo]:
     raw, offsets, n = _read_idx(idx_path, hash_len)
     pack_path = idx_path.with_suffix(".pack")
-    pack_size = pack_path.stat().st_size
     # Pack order: sort index positions by offset (offset in the high bits).
     keys = [(o << 32) | i for i, o in enumerate(offsets)]
     del offsets
@@ -104,6 +105,10 @@ def _pack_objects(idx_path: Path, hash_len: int, seen: set[str] | None
     order = array("I", [k & 0xFFFFFFFF for k in keys])
     del keys
     types = bytearray(n)
+    # Content size: a whole object's from its header; a delta's estimated as its
+    # base's (reading the delta's own header would mean inflating it). For balancing.
+    sizes = array("Q", bytes(8 * n))
+    bases = array("i", [-1]) * n  # pack position of each delta's base
     unresolved: list[int] = []
     out: list[ObjectInfo] = []
     with open(pack_path, "rb", buffering=0) as fh:
@@ -122,16 +127,22 @@ def _pack_objects(idx_path: Path, hash_len: int, seen: set[str] | None
                 rel = 0
             c = buf[rel]
             t = (c >> 4) & 7
-            if t == 6:  # offset delta: the base is earlier in this pack
+            size = c & 15
+            shift = 4
+            rel += 1
+            while c & 0x80:
+                c = buf[rel]
                 rel += 1
-                while c & 0x80:
-                    c = buf[rel]
-                    rel += 1
+                size |= (c & 0x7F) << shift
+                shift += 7
+            if t == 6:  # offset delta: the base is earlier in this pack
                 dist, rel = _ofs_distance(buf, rel)
                 at = bisect_left(sorted_offs, off - dist)
                 if at >= pos or sorted_offs[at] != off - dist:
                     raise _Unsupported("delta base outside the pack")
                 t = types[at]
+                size = sizes[at]  # a delta's result is about its base's size
+                bases[pos] = at
                 if t == 0:
                     unresolved.append(pos)
             elif t == 7:  # reference delta: resolved below, by id
@@ -140,8 +151,11 @@ def _pack_objects(idx_path: Path, hash_len: int, seen: set[str] | None
             elif t not in _TYPES:
                 raise _Unsupported("unknown object type")
             types[pos] = t
+            sizes[pos] = size
         if unresolved:
-            _resolve_ref_deltas(fh, raw, hash_len, n, sorted_offs, types, unresolved)
+            _resolve_ref_deltas(fh, raw, hash_len, n, sorted_offs, types, sizes, bases,
+                                unresolved)
+    listed = array("i", [-1]) * n  # pack position -> index in out
     for pos in range(n):
         kind = _TYPES[types[pos]]
         if kind not in _WANTED:
@@ -152,14 +166,58 @@ def _pack_objects(idx_path: Path, hash_len: int, seen: set[str] | None
             if oid in seen:
                 continue
             seen.add(oid)
-        end = sorted_offs[pos + 1] if pos + 1 < n else pack_size - hash_len
-        out.append(ObjectInfo(oid, kind, end - sorted_offs[pos]))
+        listed[pos] = len(out)
+        out.append(ObjectInfo(oid, kind, sizes[pos]))
+    # A delta and its base have the same type: bases of listed objects are listed
+    # (unless another pack listed them first: then the delta starts a tree).
+    out_bases = [listed[bases[pos]] if bases[pos] >= 0 else -1
+                 for pos in range(n) if listed[pos] >= 0]
+    return delta_order(out, out_bases)
+
+
+def delta_order(objects: list[ObjectInfo], bases: list[int]) -> list[ObjectInfo]:
+    """objects with each delta right after its base, depth first (bases[i]: index of
+    objects[i]'s delta base, or -1), trees of deltas and siblings in pack order.
+
+    The order git reads fastest: reading a delta, git puts the base it rebuilt in its
+    delta base cache, where the base's next delta finds it. Measured on sqlalchemy
+    (113,747 objects, one `git cat-file --batch`): 3.9 s of git CPU in this order, 9.6 s
+    backwards in pack order with the same 32 MB cache.
+    """
+    n = len(objects)
+    first_kid = array("i", [-1]) * n
+    next_kid = array("i", [-1]) * n
+    for i in range(n - 1, -1, -1):
+        b = bases[i]
+        if b >= 0:
+            next_kid[i] = first_kid[b]
+            first_kid[b] = i
+    out: list[ObjectInfo] = []
+    done = bytearray(n)
+    for root in range(n):
+        if bases[root] >= 0 or done[root]:
+            continue
+        stack = [root]
+        while stack:
+            i = stack.pop()
+            done[i] = 1
+            out.append(objects[i])
+            kids = []
+            k = first_kid[i]
+            while k >= 0:
+                kids.append(k)
+                k = next_kid[k]
+            stack.extend(reversed(kids))
+    if len(out) < n:  # bases in a cycle (a damaged listing): the rest as listed
+        out.extend(o for i, o in enumerate(objects) if not done[i])
     return out
 
 
 def _resolve_ref_deltas(fh: BinaryIO, raw: bytes, hash_len: int, n: int,
-                        sorted_offs: list[int], types: bytearray, todo: list[int]) -> None:
-    """Types of reference deltas (and deltas on top of them): their bases by id."""
+                        sorted_offs: list[int], types: bytearray, sizes: array[int],
+                        bases: array[int], todo: list[int]) -> None:
+    """Types (and estimated sizes) of reference deltas and deltas on top of them:
+    their bases by id."""
 
     class _Ids:  # the index's sorted id table as a sequence, for bisect
         def __len__(self) -> int:
@@ -194,6 +252,7 @@ def _resolve_ref_deltas(fh: BinaryIO, raw: bytes, hash_len: int, n: int,
         if at >= n or sorted_offs[at] != base_off:
             raise _Unsupported("delta base not found")
         base_of[pos] = at
+        bases[pos] = at
     pending = list(todo)
     while pending:
         left = []
@@ -201,6 +260,7 @@ def _resolve_ref_deltas(fh: BinaryIO, raw: bytes, hash_len: int, n: int,
             t = types[base_of[pos]]
             if t:
                 types[pos] = t
+                sizes[pos] = sizes[base_of[pos]]
             else:
                 left.append(pos)
         if len(left) == len(pending):
@@ -291,8 +351,9 @@ def in_pack_order(git_dir: Path, objects: list[ObjectInfo], hash_len: int = 20
 
 
 def list_pack_objects(git_dir: Path, hash_len: int = 20) -> list[ObjectInfo] | None:
-    """Blobs, commits and tags in the object store, packs first (each in pack order),
-    then loose objects; each object once. None when git should be asked instead."""
+    """Blobs, commits and tags in the object store, packs first (each in delta order:
+    delta_order), then loose objects; each object once. None when git should be
+    asked instead."""
     objects = git_dir / "objects"
     if not own_objects_only(git_dir):
         return None

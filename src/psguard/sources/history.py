@@ -1,14 +1,14 @@
 """The history source: every object in the repository, each read and scanned once.
 
 1. `git cat-file --batch-all-objects --batch-check --unordered` lists blobs, commits
-   and tags in pack order (what a clone holds: every branch, tag, note and stash,
-   and also objects no ref reaches any more).
+   and tags, each delta right after its base (what a clone holds: every branch,
+   tag, note and stash, and also objects no ref reaches any more).
 2. Objects the blob cache already knows to be clean under this rule set are dropped.
-3. The rest is split into contiguous slices of the pack order, one long-lived
-   `git cat-file --batch` reader per core, each reading its slice backwards (so git
-   inflates every object of a delta chain once: catfile.py); each object goes
-   through the engine's literal prefilter and only on a hit through the rules
-   (parallel.py).
+3. The rest is split into contiguous slices of about equal content, one long-lived
+   `git cat-file --batch` reader per core, each reading its slice in that order (so
+   git rebuilds every object of a delta chain about once: catfile.py); each object
+   goes through the engine's prefilter (one Hyperscan pass when installed) and only
+   on a hit through the rules (parallel.py).
 4. Concurrently, one `git log --raw` walk over the branches, tags and other refs
    (locate.MainWalk) records every commit's changes. It finds the objects refs reach
    but the repository lacks (partial clones, damaged mirrors): a missing commit, tree
@@ -121,7 +121,10 @@ def _plan_walks(snap: RepoSnapshot, stash: list[str], caches: HistoryCaches
         # No object listing this time, so missing blobs cannot be told from the main
         # walk: rev-list finds them (the main walk starts only if something hits).
         return MissingSearch.full(snap, stash)
-    return MissingSearch.beside_main_walk(snap, stash)
+    # Started when the scan first hits (locating needs it too) or after the scan:
+    # beside the readers it would add its pack windows (about 170 MB on sqlalchemy)
+    # to the peak, on two cores for little gain.
+    return MissingSearch.beside_main_walk(snap, stash, start=False)
 
 
 def _list_objects(snap: RepoSnapshot, caches: HistoryCaches, search: MissingSearch,
@@ -153,17 +156,27 @@ def _list_objects(snap: RepoSnapshot, caches: HistoryCaches, search: MissingSear
 def _scan_objects(root: Path, todo: list[catfile.ObjectInfo], listed: set[bytes],
                   scanner: ObjectScanner, search: MissingSearch, *,
                   start_walk_on_hit: bool) -> _Scanned:
-    par = ParallelScan(root, todo, scanner)
-    search.watch(listed)  # after the fork: the workers must not inherit its thread
+    par = ParallelScan(root, todo, scanner, delta_order=True)
+    deferred = search.deferred
+    if not deferred:
+        search.watch(listed)  # after the fork: the workers must not inherit its thread
     walks = [search.walk] if search.walk is not None else []
 
     # Locating needs one walk over all commits. Without it running already, start it
     # when the first hit shows up, so it overlaps the scan.
     def start_walk() -> None:
-        walks.append(MainWalk(root))
+        if deferred:
+            search.start()
+            search.watch(listed)
+            if search.walk is not None:
+                walks.append(search.walk)
+        else:
+            walks.append(MainWalk(root))
 
-    early = start_walk if start_walk_on_hit and not walks else None
+    early = start_walk if deferred or (start_walk_on_hit and not walks) else None
     cands, unreadable = par.run(early, progress=True)
+    if deferred and search.deferred:  # nothing hit (or inline): the search still runs
+        start_walk()
     return _Scanned(root, todo, scanner, cands, unreadable, walks[0] if walks else None,
                     par.bytes_read)
 

@@ -86,7 +86,7 @@ class ObjectScanner(Record):
 
     def _scan(self, oid: str, kind: str, data: bytes) -> list[Candidate]:
         if kind == "blob":
-            return self.engine.scan_bytes(data, Origin(kind="blob", blob=oid), self.problems)
+            return self.engine.scan_gated(data, Origin(kind="blob", blob=oid), self.problems)
         if kind not in ("commit", "tag"):
             return []
         head, message = split_object(data)

@@ -1,9 +1,10 @@
 """Reading many git objects on every core: the history and range sources' reader.
 
-The objects are split into contiguous slices of the pack order (catfile.shard), one
-long-lived `git cat-file --batch` reader a slice, each reading its slice backwards
-(so git inflates every object of a delta chain once: catfile.py); each object goes
-through the engine's literal prefilter and only on a hit through the rules. Small
+The objects are split into contiguous slices of about equal content (catfile.shard),
+one long-lived `git cat-file --batch` reader a slice, each reading its slice in delta
+order (a history's listing) or backwards in pack order (a range's), so that git
+rebuilds every object of a delta chain about once (catfile.py); each object goes
+through the engine's prefilter (engine.scan_gated) and only on a hit through the rules. Small
 jobs run inline, with one reader.
 """
 
@@ -21,7 +22,7 @@ from psguard.git.runner import GitError
 from psguard.models import Candidate
 from psguard.sources.objects import ObjectScanner
 
-_PARALLEL_MIN_BYTES = 4 << 20  # below this, one inline reader beats forking workers
+_PARALLEL_MIN_BYTES = 16 << 20  # of content: below, one inline reader beats forking
 _MAX_WORKERS = 2  # one per core, at most two (more was never measured)
 # What a worker that failed sends back in place of its scanner's state.
 _NO_EXTRA: tuple[Any, ...] = ({}, set(), [], [], 0, set())
@@ -55,7 +56,9 @@ def scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectSca
         if n & 255 == 0 and counters is not None:
             counters[3 * index] = n
             counters[3 * index + 1] = nbytes
-        if may_match(data):
+        # Blobs go to the engine's own gate (one pass with Hyperscan); commit and tag
+        # objects are small: the plain gate rules most out before their header is read.
+        if kind == "blob" or may_match(data):
             found = scanner.scan(oid, kind, data)
             if found:
                 cands.extend(found)
@@ -90,16 +93,18 @@ class ParallelScan:
     what they found."""
 
     def __init__(self, root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
-                 workers: int | None = None) -> None:
+                 workers: int | None = None, *, delta_order: bool = False) -> None:
+        """delta_order: objects come from catfile.list_objects (read forwards), not
+        in pack order (read backwards)."""
         self.root = root
         self.scanner = scanner
         self.total_objects = len(objects)
-        self.total_bytes = sum(o.size for o in objects)  # on disk: for balancing only
+        self.total_bytes = sum(o.size for o in objects)  # content (estimated): balancing
         self.bytes_read = 0
         big = self.total_bytes >= _PARALLEL_MIN_BYTES
         if workers is None:
             workers = max(1, min(_MAX_WORKERS, os.cpu_count() or 1))
-        self.slices = catfile.shard(objects, workers if big else 1)
+        self.slices = catfile.shard(objects, workers if big else 1, backwards=not delta_order)
         self.procs: list[Any] = []
         self.conns: list[Any] = []
         self.counters: Any = None

@@ -40,9 +40,12 @@ def group_candidates(candidates: Iterable[Candidate], min_confidence: str, *,
     return findings, suppressed
 
 
-def _location_order(c: Candidate) -> tuple[str, str, int]:
+def _location_order(c: Candidate) -> tuple[str, str, int, str, str, str]:
+    """By kind, path and offset; ties (one path and offset in several commits) by
+    date, commit and blob, so that the order never depends on which order the
+    objects were read in."""
     o = c.origin
-    return (o.kind, o.path or "", c.offset)
+    return (o.kind, o.path or "", c.offset, o.date or "", o.commit or "", o.blob or "")
 
 
 def _unique_locations(cands: list[Candidate]) -> list[Candidate]:
@@ -61,9 +64,13 @@ def _unique_locations(cands: list[Candidate]) -> list[Candidate]:
 _STATUS_ORDER = {"live": 0, "unknown": 1, "not_checked": 2, "rejected": 3}
 
 
-def finding_order(f: Finding) -> tuple[int, int, int, str]:
-    """Live keys first, then the most exposed, then the most confident."""
+def finding_order(f: Finding) -> tuple[int, int, int, str, tuple[str, str, int, str, str, str],
+                                       str]:
+    """Live keys first, then the most exposed, then the most confident, then by path;
+    ties by first place (kind, offset, date, commit) and key, so that the order never
+    depends on which order a scan met them in."""
+    first = _location_order(f.candidates[0]) if f.candidates else ("", "", 0, "", "", "")
     return (_STATUS_ORDER.get(f.verification.status, 2),
             -EXPOSURE_ORDER.get(f.exposure or "", -1),
             -CONFIDENCE_ORDER[f.confidence],
-            f.candidates[0].origin.path or "" if f.candidates else "")
+            first[1], first, f.secret)

@@ -1,0 +1,136 @@
+"""One pass per byte: a Hyperscan database for every question the prefilter asks.
+
+A history scan asks two things of each object: can a rule match it plainly (its
+prefix followed by at least `min_length` body bytes: exactly when the rule's
+`candidate_re` would find something), and should the decoders look at it (exactly
+`NestedDecoding.may_match`)? Without Hyperscan the answers cost a translate and a
+`find` per gate, and the candidate check is a second pass; with it, one scan of the
+bytes answers both: the rules' candidate patterns, the decoders' needles and the
+literals their triggers need (`Decoder.anywhere`) are one database. What only looks
+at the start of the data (archive magics, a wrapped base64 file) is asked in Python.
+
+Hyperscan is optional (`pip install psguard[fast]`): without it, or with
+PSGUARD_PREFILTER=python in the environment, `FastGate.build` gives None and the
+engine keeps its pure-Python gates. Both give the same findings (the tests run both).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from psguard.decoders.base import skip_space
+from psguard.rules.model import RuleSet
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from psguard.engine.nested import NestedDecoding
+
+_PLAIN = 0  # pattern ids: a rule's candidate; a decoder needle; a trigger literal
+_NEEDLE = 1
+_TRIGGER_BASE = 2  # + index of the decoder whose trigger literal it is
+
+
+def available() -> bool:
+    """True when the Hyperscan path can be used (installed, not switched off)."""
+    if os.environ.get("PSGUARD_PREFILTER", "").lower() == "python":
+        return False
+    try:
+        import hyperscan  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _literal(data: bytes) -> bytes:
+    return b"".join(b"\\x%02x" % b for b in data)
+
+
+def _rule_pattern(prefix: bytes, body: frozenset[int], min_length: int) -> bytes:
+    klass = b"[" + b"".join(b"\\x%02x" % b for b in sorted(body)) + b"]"
+    return _literal(prefix) + (klass + b"{%d}" % min_length if min_length else b"")
+
+
+class FastGate:
+    """The prefilter's two answers from one Hyperscan scan (see the module doc).
+
+    Holds only its patterns when pickled; each process compiles its own database,
+    each thread has its own scratch."""
+
+    def __init__(self, ruleset: RuleSet, nested: NestedDecoding | None) -> None:
+        exprs: list[bytes] = []
+        ids: list[int] = []
+        for rule in ruleset.rules:
+            exprs.append(_rule_pattern(rule.prefix.encode(), rule.body_byte_set,
+                                       rule.min_length))
+            ids.append(_PLAIN)
+        self.nested = nested
+        # (decoder's trigger, needs a literal seen first): start-only ones are asked always
+        self.triggers: list[tuple[Callable[[bytes, int], bool], bool]] = []
+        if nested is not None:
+            for needle in {n for d in nested.decoders for n in d.needles}:
+                exprs.append(_literal(needle))
+                ids.append(_NEEDLE)
+            for i, dec in enumerate(nested.decoders):
+                anywhere = dec.anywhere
+                for lit in anywhere:
+                    exprs.append(_literal(lit))
+                    ids.append(_TRIGGER_BASE + i)
+                self.triggers.append((dec.triggered, bool(anywhere)))
+        self.exprs = exprs
+        self.ids = ids
+        self._local = threading.local()
+        self._db: Any = None
+
+    @classmethod
+    def build(cls, ruleset: RuleSet, nested: NestedDecoding | None) -> FastGate | None:
+        if not available():
+            return None
+        return cls(ruleset, nested)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"exprs": self.exprs, "ids": self.ids, "nested": self.nested,
+                "triggers": self.triggers}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
+        self._db = None
+
+    def _database(self) -> tuple[Any, Any]:
+        import hyperscan
+
+        if self._db is None:
+            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            db.compile(expressions=self.exprs, ids=self.ids,
+                       flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(self.exprs))
+            self._db = db
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None or self._local.pid != os.getpid():
+            scratch = hyperscan.Scratch(self._db)
+            self._local.scratch = scratch
+            self._local.pid = os.getpid()
+        return self._db, scratch
+
+    def triage(self, data: bytes) -> tuple[bool, bool]:
+        """(can a rule match data plainly, should the decoders look at it): exactly
+        what the rules' candidate patterns and NestedDecoding.may_match would say."""
+        db, scratch = self._database()
+        seen: set[int] = set()
+        db.scan(data, match_event_handler=_collect, context=seen, scratch=scratch)
+        plain = _PLAIN in seen
+        if self.nested is None or len(data) < 8:
+            return plain, False
+        if _NEEDLE in seen:
+            return plain, True
+        start = skip_space(data, 0) if data[:1] in (b" ", b"\t", b"\r", b"\n") else 0
+        for i, (triggered, needs_literal) in enumerate(self.triggers):
+            if (not needs_literal or _TRIGGER_BASE + i in seen) and triggered(data, start):
+                return plain, True
+        return plain, False
+
+
+def _collect(pid: int, start: int, end: int, flags: int, seen: set[int]) -> None:
+    seen.add(pid)
