@@ -342,12 +342,13 @@ class Problem(FrozenRecord):
 
 
 class ScanStats(Record):
-    __slots__ = ("files", "blobs", "bytes", "commits", "seconds")
+    __slots__ = ("files", "blobs", "bytes", "commits", "seconds", "cached")
 
     def __init__(self) -> None:
         self.files = 0
         self.blobs = 0
-        self.bytes = 0
+        self.bytes = 0  # read this run (objects the cache knows clean are not read)
+        self.cached = 0  # objects counted but not read again: the cache knows them clean
         self.commits = 0
         self.seconds = 0.0
 

@@ -347,7 +347,8 @@ def _verify_options(args: argparse.Namespace) -> dict[str, Any]:
 def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     from psguard.pipeline import run_scan
     from psguard.report import render
-    from psguard.report.output import use_color, write_report
+    from psguard.report.describe import count
+    from psguard.report.output import tell_written, use_color, write_report
     from psguard.request import Mode, ScanRequest
     from psguard.stages.policy import exit_code, parse_fail_on
 
@@ -372,6 +373,7 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
     result = run_scan(opts)
     text = render(fmt, result, show_secrets=args.show_secrets, color=use_color(args.output))
     write_report(text, args.output)
+    tell_written(result, args.output)
     summary = args.summary or (Path(env["GITHUB_STEP_SUMMARY"])
                                if on_github and env.get("GITHUB_STEP_SUMMARY") else None)
     if summary is not None:
@@ -384,6 +386,6 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
     code = exit_code(result, fail_on)
     places = sum(f.places for f in result.findings)
     verdict = {0: "passed", 1: "failed", 3: "incomplete"}.get(code, "failed")
-    _say(f"psguard ci: {len(result.findings)} Poolside API key(s) in {places} place(s); "
-         f"{result.stats.commits} commit(s) scanned; {verdict}")
+    _say(f"psguard ci: {count(len(result.findings), 'Poolside API key')} in "
+         f"{count(places, 'place')}; {count(result.stats.commits, 'commit')} scanned; {verdict}")
     return code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from psguard.escape import terminal
@@ -23,6 +24,14 @@ class Parser(argparse.ArgumentParser):
         # argparse quotes what it rejects, which may be a key
         self.exit(2, f"{self.prog}: error: {terminal(scrub_keys(message))} "
                      f"(see '{self.prog} --help')\n")
+
+    def subcommand(self, name: str) -> argparse.ArgumentParser | None:
+        """The parser of command `name`, when this parser has subcommands."""
+        for action in self._subparsers._group_actions if self._subparsers else ():
+            if isinstance(action, argparse._SubParsersAction):
+                found: argparse.ArgumentParser | None = action.choices.get(name)
+                return found
+        return None
 
 
 def add_report_options(p: argparse.ArgumentParser) -> None:
@@ -62,19 +71,46 @@ def verify_kwargs(args: argparse.Namespace) -> dict[str, object]:
 
 def add_target_options(p: argparse.ArgumentParser, *, stdin: bool) -> None:
     """PATH and the mutually exclusive modes: what `scan` and `baseline` read."""
-    p.add_argument("path", nargs="?", type=Path, default=Path("."),
+    p.add_argument("path", nargs="?", type=local_path, default=Path("."),
                    help="directory or repository to scan (default: .)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--staged", dest="mode", action="store_const", const="staged",
                       help="what the index would add to HEAD (a commit about to be made)")
     mode.add_argument("--history", dest="mode", action="store_const", const="history",
                       help="every blob and message reachable from any ref")
-    mode.add_argument("--range", dest="rev_range", metavar="A..B",
-                      help="what the commits in A..B add")
+    mode.add_argument("--range", dest="rev_range", metavar="A..B", type=range_spec,
+                      help="what the commits in A..B add (A...B and REV^! too)")
     mode.add_argument("--since", metavar="REV", help="what the commits after REV add")
     if stdin:
         mode.add_argument("--stdin", dest="mode", action="store_const", const="stdin",
                           help="scan standard input")
+
+
+def local_path(value: str) -> Path:
+    """PATH is a directory here: a URL (which Path() would also mangle, `https:/…`) is
+    named as given, with what to do instead."""
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", value) or re.match(r"^[^/]+@[^/:]+:", value):
+        shown = terminal(scrub_keys(_no_userinfo(value)))
+        raise argparse.ArgumentTypeError(
+            f"{shown} is a URL; psguard scans a local repository: clone it first "
+            f"(git clone --mirror {shown} repo.git) and scan that "
+            "(psguard scan --history repo.git)")
+    return Path(value)
+
+
+def _no_userinfo(url: str) -> str:
+    """A URL without the credentials it may carry (never echo a token)."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", r"\1", url)
+
+
+def range_spec(value: str) -> str:
+    """--range takes a range: a lone REV would silently mean all of its history."""
+    if ".." in value or re.search(r"\^(!|-\d*)$", value):
+        return value
+    shown = terminal(scrub_keys(value))
+    raise argparse.ArgumentTypeError(
+        f"{shown!r} is a revision, not a range: did you mean {shown}..HEAD or "
+        f"--since {shown}?")
 
 
 def add_scan_options(p: argparse.ArgumentParser) -> None:

@@ -25,7 +25,7 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from psguard.pipeline import run_scan
     from psguard.report import render
-    from psguard.report.output import use_color, write_report
+    from psguard.report.output import tell_written, use_color, write_report
     from psguard.request import ScanRequest
     from psguard.stages.policy import exit_code, parse_fail_on
 
@@ -42,4 +42,5 @@ def run(args: argparse.Namespace) -> int:
     text = render(req.fmt, result, show_secrets=req.show_secrets,
                   color=use_color(req.output))
     write_report(text, req.output)
+    tell_written(result, req.output)
     return exit_code(result, fail_on)

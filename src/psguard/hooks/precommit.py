@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from psguard.git.index import staged_paths
+from psguard.hooks import batches
 from psguard.hooks.common import (
     Verdict,
     all_rejected,
@@ -34,20 +35,39 @@ def check(path: Path, *, fail_on: list[str], config: Path | None = None,
     from psguard.stages.policy import is_blocking, parse_fail_on
 
     statuses = parse_fail_on(fail_on)
+    extra = _not_staged(path, files) if files else []
+    # A later batch of the same framework run: the staged changes were judged (and
+    # reported) by the first; only this batch's own unstaged files are left.
+    run = batches.run_id(path, [*fail_on, str(config), str(show_secrets)])
+    earlier = batches.recorded(run)
+    if earlier is not None:
+        if not extra:
+            return Verdict(earlier, [])
+        result = run_scan(ScanRequest(path=path, mode=Mode.FILES, config=config,
+                                      files=extra))
+        verdict = _verdict(result, statuses, show_secrets, bool(extra))
+        return Verdict(max(earlier, verdict.code), verdict.lines)
     result = run_scan(ScanRequest(path=path, mode=Mode.STAGED, config=config,
                                   fail_on=fail_on))
-    extra = _not_staged(path, files) if files else []
+    batches.record(run, int(any(is_blocking(f, statuses) for f in result.findings)))
     if extra:
         more = run_scan(ScanRequest(path=path, mode=Mode.FILES, config=config, files=extra))
         known = {f.secret for f in result.findings}
         result.findings += [f for f in more.findings if f.secret not in known]
         result.problems += more.problems
+    return _verdict(result, statuses, show_secrets, bool(extra))
+
+
+def _verdict(result: ScanResult, statuses: set[str], show_secrets: bool,
+             checked_files: bool) -> Verdict:
+    from psguard.stages.policy import is_blocking
+
     blocking = [f for f in result.findings if is_blocking(f, statuses)]
     if not blocking:
         lines = problems_lines(result)
         lines += _pre_existing_note(result)
         return Verdict(0, lines)
-    return Verdict(1, blocked_message(result, blocking, show_secrets, checked_files=bool(extra)))
+    return Verdict(1, blocked_message(result, blocking, show_secrets, checked_files))
 
 
 def _not_staged(path: Path, files: list[str]) -> list[str]:

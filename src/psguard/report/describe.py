@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from psguard.models import Candidate
+from psguard.models import Candidate, ScanStats
 
 
 def describe_location(c: Candidate) -> str:
@@ -33,3 +33,19 @@ def human_bytes(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1000
     return f"{n} B"
+
+
+def count(n: int, noun: str) -> str:
+    """"1 blob", "2 blobs"."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def scanned_size(stats: ScanStats) -> str:
+    """How much was read; with a warm cache most objects are not read again, and "0 B"
+    would read as if nothing had been scanned."""
+    if not stats.cached:
+        return human_bytes(stats.bytes)
+    known = f"{count(stats.cached, 'object')} known clean from the cache"
+    if not stats.bytes:
+        return known
+    return f"{human_bytes(stats.bytes)} read, {known}"

@@ -126,6 +126,7 @@ def _list_objects(snap: RepoSnapshot, caches: HistoryCaches, search: MissingSear
         todo, counts = caches.pending()
         stats.commits = counts.get("commits", 0)
         stats.blobs = counts.get("blobs", 0)
+        stats.cached = max(0, stats.commits + stats.blobs - len(todo))
         return todo, listed
     todo = []
     keep_blobs = search.wants_listing
@@ -139,6 +140,8 @@ def _list_objects(snap: RepoSnapshot, caches: HistoryCaches, search: MissingSear
                 listed.add(obj.oid.encode())
         if not caches.is_clean(obj.oid):
             todo.append(obj)
+        elif obj.type in ("commit", "blob"):
+            stats.cached += 1
     return todo, listed
 
 
