@@ -276,15 +276,33 @@ def test_committed_version_wins_over_working_tree(repo: Repo, tmp_path: Path) ->
     assert any("committed version" in n for n in f["notes"])
 
 
-def test_repository_without_remotes_counts_as_pushed(repo: Repo) -> None:
+def test_remote_without_tracking_refs_counts_as_pushed(repo: Repo) -> None:
+    """A remote is configured but nothing says what it has (a mirror, a CI checkout)."""
+    key = make_key()
+    repo.write("a.env", env_line(key))
+    repo.commit("add")
+    repo.git("remote", "add", "origin", "https://git.example.invalid/team/app.git")
+    f = finding_for(scan_json("--history", str(repo.path)), key)
+    assert f["exposure"] == "pushed"
+    assert f["exposure_detail"]["published_by"] == "no-remotes"
+    assert f["exposure_detail"]["remote_state"] == "untracked"
+    assert f["remediation"][0]["text"].startswith("Revoke it first")
+    assert any("no remote-tracking refs" in n for n in f["notes"])
+
+
+def test_repository_with_no_remote_at_all_is_local(repo: Repo) -> None:
+    """No remote configured: a local repository, from which nothing was pushed."""
     key = make_key()
     repo.write("a.env", env_line(key))
     repo.commit("add")
     f = finding_for(scan_json("--history", str(repo.path)), key)
-    assert f["exposure"] == "pushed"
-    assert f["exposure_detail"]["published_by"] == "no-remotes"
-    assert f["remediation"][0]["text"].startswith("Revoke it first")
-    assert any("no remote-tracking refs" in n for n in f["notes"])
+    assert f["exposure"] == "local"
+    assert f["exposure_detail"]["published_by"] is None
+    assert f["exposure_detail"]["remote_state"] == "none"
+    assert any("no remote configured (a local repository)" in n for n in f["notes"])
+    texts = [s["text"] for s in f["remediation"]]
+    assert not any(t.startswith("Revoke it first") for t in texts)
+    assert texts[0].startswith("Do not push yet")
 
 
 def test_note_only_key(repo: Repo, tmp_path: Path) -> None:

@@ -16,6 +16,9 @@ def describe_location(c: Candidate) -> str:
         where = "<stdin>" + where
     elif o.kind == "blob" and o.commit:
         where += f" in commit {o.commit[:12]}"
+    elif o.kind == "blob" and o.blob and not o.path:
+        # no commit names it: a dangling object, which has no path to show
+        where = f"blob {o.blob[:12]}{where} (in no commit: a dangling object)"
     elif o.kind == "blob" and o.blob:
         where += f" in blob {o.blob[:12]}"
     elif o.kind in ("commit-message", "tag-message", "note", "stash"):

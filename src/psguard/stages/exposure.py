@@ -15,7 +15,7 @@ from pathlib import Path
 from psguard.git.reach import PathVersions, ReachReader
 from psguard.git.runner import GitError
 from psguard.git.snapshot import RepoSnapshot
-from psguard.models import Finding
+from psguard.models import ExposureDetail, Finding
 from psguard.stages.classify import classify, commits_to_ask, file_paths, notes_to_ask, trace
 
 _MAX_PATHS = 200  # file paths traced through history per scan
@@ -30,8 +30,13 @@ def assess(findings: list[Finding], *, mode: str, snapshot: RepoSnapshot | None,
     """
     if mode == "stdin":
         return [f.replace(exposure=None) for f in findings]
-    if snapshot is None or not _has_commits_to_ask(snapshot, mode):
-        # files outside git: not committed anywhere
+    if snapshot is None:
+        # files outside git: not committed anywhere, and no git advice applies
+        outside = ExposureDetail()
+        outside.remote_state = "outside-git"
+        return [f.replace(exposure="working-tree", exposure_detail=outside)
+                for f in findings]
+    if not _has_commits_to_ask(snapshot, mode):
         return [f.replace(exposure="working-tree") for f in findings]
     if not findings:
         return []

@@ -57,6 +57,9 @@ PUSHED_IS_PUBLIC = ("anyone who cloned or fetched has it, and rewriting history 
 UNSTAGE = "Unstage the file so the key is not committed:"
 UNPUSHED = ("Do not push yet: the key is in commits no remote has. Rewrite them before "
             "pushing (git rebase -i from the first commit that added it).")
+NEED = ("git filter-repo is a separate tool, not part of git: install it first (python3 -m "
+        "pip install git-filter-repo, or your system's git-filter-repo package); the "
+        "command stops at `git filter-repo --version` if it is missing.")
 # Said per finding by the reports; the text report's form is the one the README shows.
 ACCEPT = "to accept this finding, add to .psguardignore"
 TEST_VALUE = ("A test value rather than a real key? Add `psguard:allow` in a comment on its "
@@ -168,6 +171,8 @@ def steps(f: Finding, *, show_secrets: bool = False) -> list[Remediation]:
         out = _local(f, d, paths, dead)
     elif f.exposure == "staged":
         out = _staged(f, paths, dead)
+    elif f.exposure == "working-tree" and d is not None and d.remote_state == "outside-git":
+        out = _outside_git(f, paths, dead)
     elif f.exposure == "working-tree":
         out = _working_tree(f, paths, dead)
     else:  # None: standard input, provenance unknown
@@ -188,6 +193,19 @@ def _working_tree(f: Finding, paths: list[str], dead: bool) -> list[Remediation]
         out.append(_ignore_step(f, "a dead key kept on purpose"))
     else:
         out.append(_revoke_if_shared())
+    return out
+
+
+def _outside_git(f: Finding, paths: list[str], dead: bool) -> list[Remediation]:
+    """Files outside any git repository: no index, no history, no git commands."""
+    where = ", ".join(paths) if paths else "the file that holds it"
+    out = [Remediation(f"Delete the dead key from {where}." if dead else
+                       f"Take the key out of {where} and give it to the code through the "
+                       "environment instead: set POOLSIDE_API_KEY from your secret store (a "
+                       "CI secret, a vault, your OS keychain)."),
+           Remediation("This directory is not in a git repository; scan it again once the "
+                       "key is out:", "psguard scan")]
+    out.append(_ignore_step(f, "a dead key kept on purpose") if dead else _revoke_if_shared())
     return out
 
 
@@ -213,7 +231,10 @@ def _local(f: Finding, d: ExposureDetail | None, paths: list[str],
     d = d or ExposureDetail()
     only = set(d.only_in)
     out: list[Remediation] = []
-    if d.tags:  # a tag may have been pushed: find out before anything else
+    if d.tags and d.remote_state == "none":  # no remote: the tag went nowhere
+        out.append(Remediation("Delete the tag that holds the key; re-create it on a commit "
+                               "without the key if you need it:", f"git tag -d {_q(d.tags)}"))
+    elif d.tags:  # a tag may have been pushed: find out before anything else
         out += _tag_steps(d)
     if d.local_commits or not (only or d.stashes or d.tags or d.notes_refs):
         out.append(rewrite_local(d, paths))
@@ -323,8 +344,9 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
         + "):",
         f"printf '%s\\n' '{replacement_line(f.secret, show_secrets)}' > {REPLACEMENTS_FILE}"))
     out.append(Remediation(
-        "Replace the key in every commit of every branch and tag of the fresh clone:",
-        f"cd {REWRITE_DIR} && git filter-repo --replace-text {REPLACEMENTS_FILE}"))
+        f"Replace the key in every commit of every branch and tag of the fresh clone. {NEED}",
+        f"cd {REWRITE_DIR} && git filter-repo --version && "
+        f"git filter-repo --replace-text {REPLACEMENTS_FILE}"))
     if published:
         out.append(Remediation(
             f"Still in {REWRITE_DIR}: filter-repo removed the {remote} remote so nothing is "
