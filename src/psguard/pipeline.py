@@ -46,6 +46,9 @@ def request_config(req: ScanRequest) -> Config:
         config = load_config(repo_root(req.path), req.config)
     for warning in config.warnings:
         print(f"psguard: warning: {terminal(scrub_keys(warning))}", file=sys.stderr)
+    if req.exclude or req.include:  # --exclude / --include on the command line
+        config.exclude = [*config.exclude, *req.exclude]
+        config.include = list(req.include)
     return config
 
 

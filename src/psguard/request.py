@@ -32,7 +32,8 @@ class ScanRequest(Record):
                  "message_edited", "files",
                  "fmt", "output", "verify", "endpoints", "show_secrets", "baseline",
                  "config", "min_confidence", "fail_on", "no_cache", "no_repo_config",
-                 "no_baseline", "verify_timeout", "verify_deadline", "known_pushed")
+                 "no_baseline", "verify_timeout", "verify_deadline", "known_pushed",
+                 "exclude", "include", "quiet")
 
     def __init__(self, *, path: Path = Path("."), mode: str = Mode.WORKTREE,
                  rev_range: str | None = None, since: str | None = None,
@@ -45,7 +46,9 @@ class ScanRequest(Record):
                  no_cache: bool = False, no_repo_config: bool = False,
                  no_baseline: bool = False, verify_timeout: float | None = None,
                  verify_deadline: float | None = None,
-                 known_pushed: dict[str, str] | None = None) -> None:
+                 known_pushed: dict[str, str] | None = None,
+                 exclude: list[str] | None = None, include: list[str] | None = None,
+                 quiet: bool = False) -> None:
         self.path = path
         self.mode = Mode(mode)
         self.rev_range = rev_range  # Mode.RANGE: `A..B`; or since: everything after REV
@@ -72,3 +75,6 @@ class ScanRequest(Record):
         self.verify_deadline = verify_deadline  # seconds, for the whole verification
         # remote-tracking ref name -> commit id the remote is known to hold (psguard ci)
         self.known_pushed: dict[str, str] = known_pushed or {}
+        self.exclude: list[str] = exclude or []  # --exclude: added to the config's
+        self.include: list[str] = include or []  # --include: only paths matching these
+        self.quiet = quiet  # --quiet: no progress lines

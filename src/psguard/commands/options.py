@@ -13,7 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NoReturn
 
-REPORT_FORMATS = ["text", "json", "sarif", "junit", "github", "markdown"]
+REPORT_FORMATS = ["text", "json", "sarif", "junit", "github", "markdown", "gitlab"]
 CONFIDENCES = ["low", "medium", "high"]
 
 
@@ -35,7 +35,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_report_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", dest="fmt", choices=REPORT_FORMATS, default="text",
+    p.add_argument("--format", "-f", dest="fmt", choices=REPORT_FORMATS, default="text",
                    help="report format (default: text)")
     p.add_argument("--output", "-o", type=Path, metavar="FILE",
                    help="write the report to FILE instead of standard output")
@@ -128,3 +128,32 @@ def add_scan_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-on", action="append", default=[], metavar="STATUSES",
                    help="verification statuses that fail the run, e.g. live,unknown "
                         "(default: any)")
+
+
+# --- the conventions users bring from other scanners (issue 20) ------------------------
+
+def add_convention_options(p: argparse.ArgumentParser) -> None:
+    """-q/-v, colour, path globs and a report-only exit: what `scan` users expect."""
+    talk = p.add_mutually_exclusive_group()
+    talk.add_argument("--quiet", "-q", action="store_true",
+                      help="print nothing but errors and warnings: the exit code (and "
+                           "--output FILE) carry the result")
+    talk.add_argument("--verbose", "-v", action="store_true",
+                      help="also say on stderr what was scanned, how much, and every "
+                           "problem, whatever the format")
+    p.add_argument("--no-color", action="store_true",
+                   help="no colour (also: the NO_COLOR environment variable)")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="leave out paths matching GLOB (gitignore syntax, relative to the "
+                        "repository root; repeatable; added to the config's exclude)")
+    p.add_argument("--include", action="append", default=[], metavar="GLOB",
+                   help="scan only paths matching GLOB (gitignore syntax; repeatable); "
+                        "messages and objects with no path are still scanned")
+    p.add_argument("--exit-zero", action="store_true",
+                   help="report only: exit 0 even when findings would fail the run "
+                        "(usage errors still exit 2, an incomplete scan 3)")
+
+
+def convention_kwargs(args: argparse.Namespace) -> dict[str, object]:
+    """The ScanRequest fields add_convention_options sets."""
+    return {"exclude": args.exclude, "include": args.include, "quiet": args.quiet}

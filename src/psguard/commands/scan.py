@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
-from psguard.commands.options import add_scan_options, add_target_options, verify_kwargs
+from psguard.commands.options import (
+    add_convention_options,
+    add_scan_options,
+    add_target_options,
+    convention_kwargs,
+    verify_kwargs,
+)
 
 DESCRIPTION = ("Scan for Poolside API keys. Exit codes: 0 nothing to report, 1 findings "
                "that block, 2 usage or configuration error, 3 incomplete scan.")
@@ -17,6 +24,7 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
                       help="do not read or write the caches (history blobs, verification "
                            "results)")
     add_scan_options(scan)
+    add_convention_options(scan)
     scan.add_argument("--baseline", type=Path, metavar="FILE",
                       help="report only findings not recorded in this baseline "
                            "(see 'psguard baseline')")
@@ -25,7 +33,7 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from psguard.pipeline import run_scan
     from psguard.report import render
-    from psguard.report.output import tell_written, use_color, write_report
+    from psguard.report.output import tell_everything, tell_written, use_color, write_report
     from psguard.request import ScanRequest
     from psguard.stages.policy import exit_code, parse_fail_on
 
@@ -35,12 +43,19 @@ def run(args: argparse.Namespace) -> int:
         output=args.output, show_secrets=args.show_secrets, config=args.config,
         min_confidence=args.min_confidence, fail_on=args.fail_on, no_cache=args.no_cache,
         no_repo_config=args.no_repo_config, baseline=args.baseline,
-        **verify_kwargs(args),  # type: ignore[arg-type]
+        **verify_kwargs(args), **convention_kwargs(args),  # type: ignore[arg-type]
     )
+    if args.no_color:
+        os.environ["NO_COLOR"] = "1"  # also for rich's progress bar on stderr
     fail_on = parse_fail_on(req.fail_on)
     result = run_scan(req)
     text = render(req.fmt, result, show_secrets=req.show_secrets,
                   color=use_color(req.output))
-    write_report(text, req.output)
-    tell_written(result, req.output)
-    return exit_code(result, fail_on)
+    if req.output is not None or not args.quiet:
+        write_report(text, req.output)
+    if not args.quiet:
+        tell_written(result, req.output)
+    if args.verbose:
+        tell_everything(result, req.output)
+    code = exit_code(result, fail_on)
+    return 0 if args.exit_zero and code == 1 else code

@@ -30,14 +30,32 @@ def write_report(text: str, output: Path | None) -> None:
         raise UsageError(f"--output {output}: {exc.strerror}") from None
 
 
-def tell_written(result: ScanResult, output: Path | None) -> None:
+def tell_written(result: ScanResult, output: Path | None, *, force: bool = False) -> None:
     """With --output the terminal would otherwise show nothing (a CI step failing with
     no word): the summary goes to stderr, with where the report went."""
-    if output is None:
+    if output is None and not force:
         return
     from psguard.escape import terminal
     from psguard.report.text import summary_lines
 
     lines = [text for text, _style in summary_lines(result)]
-    lines.append(f"  report written to {terminal(str(output))}")
+    if output is not None:
+        lines.append(f"  report written to {terminal(str(output))}")
     sys.stderr.write("".join(line + "\n" for line in lines))
+
+
+def tell_everything(result: ScanResult, output: Path | None) -> None:
+    """--verbose: what was scanned and how much, and every problem, on stderr (the
+    summary lines, which --output already prints there)."""
+    from psguard.escape import terminal
+    from psguard.report.describe import count, scanned_size
+
+    stats = result.stats
+    sys.stderr.write(terminal(
+        f"psguard: {result.mode} scan of {result.target}: {count(stats.files, 'file')}, "
+        f"{count(stats.blobs, 'blob')}, {count(stats.commits, 'commit')} "
+        f"({scanned_size(stats)}) in {stats.seconds:.2f} s; "
+        f"{count(len(result.findings), 'finding')}, {result.suppressed} suppressed, "
+        f"{count(len(result.problems), 'problem')}") + "\n")
+    if output is None:
+        tell_written(result, None, force=True)

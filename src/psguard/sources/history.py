@@ -81,7 +81,8 @@ def scan_history(given: SourceInput) -> SourceResult:
     todo, listed = _list_objects(snap, caches, search, result.stats)
     scanner = ObjectScanner(given.engine, max_size=given.config.max_file_size)
     scanned = _scan_objects(snap.root, todo, listed, scanner, search,
-                            start_walk_on_hit=not caches.refs_unchanged)
+                            start_walk_on_hit=not caches.refs_unchanged,
+                            progress=not given.request.quiet)
     missing = search.result()
     listed.clear()  # the missing search has read it: free it before locating
     _add_problems(result, snap, scanned, missing, given.config.max_file_size)
@@ -147,7 +148,7 @@ def _list_objects(snap: RepoSnapshot, caches: HistoryCaches, search: MissingSear
 
 def _scan_objects(root: Path, todo: list[catfile.ObjectInfo], listed: set[bytes],
                   scanner: ObjectScanner, search: MissingSearch, *,
-                  start_walk_on_hit: bool) -> _Scanned:
+                  start_walk_on_hit: bool, progress: bool = True) -> _Scanned:
     par = ParallelScan(root, todo, scanner)
     search.watch(listed)  # after the fork: the workers must not inherit its thread
     walks = [search.walk] if search.walk is not None else []
@@ -158,7 +159,7 @@ def _scan_objects(root: Path, todo: list[catfile.ObjectInfo], listed: set[bytes]
         walks.append(MainWalk(root))
 
     early = start_walk if start_walk_on_hit and not walks else None
-    cands, unreadable = par.run(early, progress=True)
+    cands, unreadable = par.run(early, progress=progress)
     return _Scanned(root, todo, scanner, cands, unreadable, walks[0] if walks else None,
                     par.bytes_read)
 
