@@ -219,19 +219,21 @@ def shell(command: str, repo: Repo, cwd: Path | None = None) -> str:
 def test_filter_repo_steps_remove_a_pushed_key_without_writing_it(world: World,
                                                                   tmp_path: Path) -> None:
     """Follow the pushed-key steps literally, in one shell, from the repository's top:
-    fresh clone, replacements file, git filter-repo, force-push; then check the remote."""
+    fresh clone, replacements file (psguard writes it), git filter-repo, the check of the
+    rewritten clone, force-push; then check the remote."""
     key = world.keys["pushed"]
     f = finding_for(scan_json(str(world.repo.path)), key)
     cmds = [s["command"] for s in f["remediation"] if s["command"]]
     start = next(i for i, c in enumerate(cmds) if c.startswith("git clone --no-local"))
-    script = cmds[start:start + 4]
-    assert script[1].startswith("printf") and "git filter-repo" in script[2]
-    assert "git push --force --all origin" in script[3]
+    script = cmds[start:start + 5]
+    assert script[1].startswith("psguard scan --history --show-secrets --quiet")
+    assert "git filter-repo" in script[2] and script[3] == "psguard scan --history"
+    assert "git push --force --all origin" in script[4]
     assert not any(key in c for c in cmds)
     world.repo.git("commit", "-q", "-a", "-m", "wip")  # the fresh clone ignores local work
-    shell(" && ".join(script), world.repo)
-    written = (tmp_path / "psguard-replacements.txt").read_text()
-    assert key not in written and written.startswith("regex:")
+    out = shell(" && ".join(script), world.repo)
+    assert key not in out
+    assert not (tmp_path / "psguard-replacements.txt").exists()  # deleted once used
     check = tmp_path / "check"
     world.repo.git("clone", "-q", "--no-local", str(world.remote.path), str(check))
     history = subprocess.run(["git", "log", "--all", "-p"], cwd=check, capture_output=True,
@@ -255,11 +257,14 @@ def test_replacement_line_matches_only_that_key_shape() -> None:
     assert replacement_line(key, show_secrets=True).startswith(key + "==>")
 
 
-def test_show_secrets_puts_the_literal_key_in_the_replacements_command(world: World) -> None:
+def test_steps_never_print_the_key_even_with_show_secrets(world: World) -> None:
+    """psguard writes the replacements file itself: no command needs the key."""
     key = world.keys["pushed"]
     run = run_psguard("scan", str(world.repo.path), "--format", "json", "--show-secrets")
     f = finding_for(run.json(), key)
-    assert any(s["command"] and f"'{key}==>" in s["command"] for s in f["remediation"])
+    commands = [s["command"] or "" for s in f["remediation"]]
+    assert not any(key in c for c in commands)
+    assert any("--write-replacements ../psguard-replacements.txt" in c for c in commands)
 
 
 def test_committed_version_wins_over_working_tree(repo: Repo, tmp_path: Path) -> None:

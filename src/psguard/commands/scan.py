@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from psguard.commands.options import (
@@ -13,6 +14,11 @@ from psguard.commands.options import (
     convention_kwargs,
     verify_kwargs,
 )
+from psguard.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from psguard.models import Finding
 
 DESCRIPTION = ("Scan for Poolside API keys. Exit codes: 0 nothing to report, 1 findings "
                "that block, 2 usage or configuration error, 3 incomplete scan.")
@@ -25,6 +31,10 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
                            "results)")
     add_scan_options(scan)
     add_convention_options(scan)
+    scan.add_argument("--write-replacements", type=Path, metavar="FILE",
+                      help="also write a git filter-repo --replace-text file covering "
+                           "every key found, plain and base64-encoded, for one history "
+                           "rewrite (it holds the raw keys: needs --show-secrets)")
     scan.add_argument("--baseline", type=Path, metavar="FILE",
                       help="report only findings not recorded in this baseline "
                            "(see 'psguard baseline')")
@@ -48,7 +58,12 @@ def run(args: argparse.Namespace) -> int:
     if args.no_color:
         os.environ["NO_COLOR"] = "1"  # also for rich's progress bar on stderr
     fail_on = parse_fail_on(req.fail_on)
+    if args.write_replacements is not None and not args.show_secrets:
+        raise UsageError("--write-replacements writes the raw keys (an encoded key is the "
+                         "key): pass --show-secrets to confirm")
     result = run_scan(req)
+    if args.write_replacements is not None:
+        _write_replacements(args.write_replacements, result.findings, quiet=args.quiet)
     text = render(req.fmt, result, show_secrets=req.show_secrets,
                   color=use_color(req.output))
     if req.output is not None or not args.quiet:
@@ -59,3 +74,22 @@ def run(args: argparse.Namespace) -> int:
         tell_everything(result, req.output)
     code = exit_code(result, fail_on)
     return 0 if args.exit_zero and code == 1 else code
+
+
+def _write_replacements(path: Path, findings: list[Finding], *, quiet: bool) -> None:
+    """The replacements file, created readable only by its owner (it holds keys)."""
+    from psguard.stages.rewrite import replacements_text
+
+    text = replacements_text(findings)
+    try:
+        if path.exists() or path.is_symlink():
+            path.unlink()  # a new file: never write keys into one others can read
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise UsageError(f"--write-replacements {path}: {exc.strerror}") from None
+    if not quiet:
+        print(f"psguard: wrote {text.count(chr(10))} replacement(s) for {len(findings)} "
+              f"key(s) to {path}; it holds the raw keys: delete it after the rewrite",
+              file=sys.stderr)

@@ -19,11 +19,12 @@ This module is psguard's one voice for that advice: the reports (report/) and th
 TEST_VALUE and the step builders), and `general_steps` is the advice for a key whose
 facts are not known (SARIF rule help). Nothing here imports report/ or hooks/.
 
-Commands never hold the raw key unless the user passed --show-secrets: the
-`git filter-repo --replace-text` file uses a `regex:` line that matches a token of the
-key's exact length ending in its last four characters (what the redacted form shows),
-with token boundaries on both sides. Another key of the same length that ends in the same
-four characters would be replaced too, which is harmless: it is also a key.
+Commands never hold the raw key: for a pushed key, psguard itself writes the
+`git filter-repo --replace-text` file (stages/rewrite.py: every key of the history, plain
+and base64-encoded, so one rewrite removes them all), and the steps scan the rewritten
+clone before it is pushed. `replacement_line` (a `regex:` line matching a token of the
+key's length ending in its last four characters) serves where only the redacted form may
+be shown.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from psguard.models import ExposureDetail, Finding, Remediation
 REPLACEMENTS_FILE = "../psguard-replacements.txt"
 REWRITE_DIR = "../psguard-rewrite"
 REPLACEMENT = "***REMOVED-POOLSIDE-KEY***"
+REPLACEMENTS_CMD = ("psguard scan --history --show-secrets --quiet --exit-zero "
+                    f"--write-replacements {REPLACEMENTS_FILE}")
 _TOKEN = "A-Za-z0-9_-"
 
 REVOKE = ("In Poolside, a developer key is deleted from the user menu (your name, bottom "
@@ -338,15 +341,19 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
         "filter-repo refuses to rewrite other checkouts without --force). From the top of "
         "this repository:", f"git clone --no-local {source} {REWRITE_DIR}"))
     out.append(Remediation(
-        "Write the replacements file beside it, outside any repository ("
-        + ("it holds the raw key: delete it afterwards" if show_secrets else
-           "it matches the key by its length and last four characters, so it holds no key")
-        + "):",
-        f"printf '%s\\n' '{replacement_line(f.secret, show_secrets)}' > {REPLACEMENTS_FILE}"))
+        "Still at the top of this repository, let psguard write one replacements file "
+        "beside the clone: it covers every key in the history, plain and base64-encoded, "
+        "so one rewrite removes them all however many were pushed (do this once). The "
+        "file holds the raw keys (hence --show-secrets; nothing is printed), readable "
+        "only by you:", REPLACEMENTS_CMD))
     out.append(Remediation(
-        f"Replace the key in every commit of every branch and tag of the fresh clone. {NEED}",
+        "Replace the keys in every commit of every branch and tag of the fresh clone, "
+        f"then delete the replacements file. {NEED}",
         f"cd {REWRITE_DIR} && git filter-repo --version && "
-        f"git filter-repo --replace-text {REPLACEMENTS_FILE}"))
+        f"git filter-repo --replace-text {REPLACEMENTS_FILE} && rm {REPLACEMENTS_FILE}"))
+    out.append(Remediation(
+        f"Still in {REWRITE_DIR}: check the rewritten history before it goes anywhere; this "
+        "must find no Poolside key:", "psguard scan --history"))
     if published:
         out.append(Remediation(
             f"Still in {REWRITE_DIR}: filter-repo removed the {remote} remote so nothing is "
