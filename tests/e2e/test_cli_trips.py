@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from psguard.testing import GIT_ENV, Repo, make_key, run_psguard
 
 
@@ -43,6 +45,30 @@ def test_dubious_ownership_is_said_with_the_fix_never_a_directory_walk(repo: Rep
         assert f"git config --global --add safe.directory {repo.path}" in run.stderr
         assert "not a git repository" not in run.stderr and key not in run.stderr
         assert len(run.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a directory to another "
+                    "user; the test above covers the refusal for everyone")
+def test_repository_owned_by_another_user_is_refused_with_the_fix(repo: Repo) -> None:
+    """The real thing: the repository belongs to `nobody` (run as root, as CI containers
+    do); git refuses it, and so does psguard, with git's words and the fix."""
+    _repo_with_key(repo)
+    for root, dirs, files in os.walk(repo.path):
+        for name in (*dirs, *files):
+            os.lchown(os.path.join(root, name), 65534, 65534)
+    os.lchown(repo.path, 65534, 65534)
+    env = {"SUDO_UID": ""}  # git trusts SUDO_UID's owner when root runs it
+    run = run_psguard("scan", "--history", str(repo.path), env=env)
+    assert run.code == 2 and run.stdout == ""
+    assert "detected dubious ownership" in run.stderr
+    assert f"git config --global --add safe.directory {repo.path}" in run.stderr
+
+
+def test_markdown_summary_counts_in_the_singular(repo: Repo) -> None:
+    _repo_with_key(repo)
+    run = run_psguard("scan", "--history", "--format", "markdown", str(repo.path))
+    assert "history scan of 1 blob in 1 commit (" in run.stdout
+    assert "1 Poolside API key in 1 place" in run.stdout
 
 
 def test_range_without_dots_is_a_usage_error_with_a_hint(repo: Repo) -> None:

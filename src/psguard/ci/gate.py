@@ -348,7 +348,7 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
     from psguard.pipeline import run_scan
     from psguard.report import render
     from psguard.report.describe import count
-    from psguard.report.output import tell_written, use_color, write_report
+    from psguard.report.output import use_color, write_report
     from psguard.request import Mode, ScanRequest
     from psguard.stages.policy import exit_code, parse_fail_on
 
@@ -373,7 +373,6 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
     result = run_scan(opts)
     text = render(fmt, result, show_secrets=args.show_secrets, color=use_color(args.output))
     write_report(text, args.output)
-    tell_written(result, args.output)
     summary = args.summary or (Path(env["GITHUB_STEP_SUMMARY"])
                                if on_github and env.get("GITHUB_STEP_SUMMARY") else None)
     if summary is not None:
