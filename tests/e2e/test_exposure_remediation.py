@@ -121,7 +121,9 @@ def test_exposure_and_first_step_for_each_place_not_checked(world: World) -> Non
     assert "Developer API Keys" in first["pushed"]["text"]
     assert "Security → API Keys" in first["pushed"]["text"]
     assert first["stash"]["command"] == "git stash drop 'stash@{0}'"
-    assert first["tag"]["command"] == "git ls-remote --tags origin refs/tags/v0-experiment"
+    tag = world.repo.git("rev-parse", "refs/tags/v0-experiment")
+    assert first["tag"]["command"] == ("git ls-remote --tags origin refs/tags/v0-experiment"
+                                       f" | grep -E '^({tag})[[:space:]]'")
 
 
 def _in_process(path: Path, mode: str = "worktree") -> dict[str, Finding]:
@@ -129,6 +131,7 @@ def _in_process(path: Path, mode: str = "worktree") -> dict[str, Finding]:
     return {f.secret: f for f in result.findings}
 
 
+TAG_CHECK = "git ls-remote --tags origin refs/tags/v0-experiment | grep -E '^({tag})[[:space:]]'"
 EXPECTED_FIRST = {
     # (place, status): (text prefix, command or None when any)
     ("working-tree", "live"): ("Take the key out of wt.env", None),
@@ -147,11 +150,11 @@ EXPECTED_FIRST = {
     ("stash", "rejected"): ("Drop the stash", "git stash drop 'stash@{0}'"),
     ("stash", "not_checked"): ("Drop the stash", "git stash drop 'stash@{0}'"),
     ("tag", "live"): ("Find out whether the tag was pushed",
-                      "git ls-remote --tags origin refs/tags/v0-experiment"),
+                      TAG_CHECK),
     ("tag", "rejected"): ("Find out whether the tag was pushed",
-                          "git ls-remote --tags origin refs/tags/v0-experiment"),
+                          TAG_CHECK),
     ("tag", "not_checked"): ("Find out whether the tag was pushed",
-                             "git ls-remote --tags origin refs/tags/v0-experiment"),
+                             TAG_CHECK),
 }
 
 
@@ -166,7 +169,9 @@ def test_first_step_for_each_place_and_status(world: World) -> None:
         first = steps(f)[0]
         assert first.text.startswith(prefix), (place, status, first.text)
         if command is not None:
-            assert first.command == command.replace("{local}", world.local_commit[:12])
+            tag = world.repo.git("rev-parse", "refs/tags/v0-experiment")
+            assert first.command == command.replace("{local}", world.local_commit[:12]) \
+                .replace("{tag}", tag)
         everything = " ".join(f"{s.text} {s.command}" for s in steps(f))
         assert f.secret not in everything
         if status == "rejected":

@@ -3,6 +3,7 @@ directory) scanned by the real CLI, and what the advice says about it."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -98,3 +99,34 @@ def test_native_hook_does_not_name_the_frameworks_skip(repo: Repo) -> None:
     assert proc.returncode == 1, output(proc)
     assert "git commit --no-verify" in output(proc)
     assert "SKIP=" not in output(proc)
+
+
+def test_tag_check_compares_objects_not_names(repo: Repo, tmp_path: Path) -> None:
+    """The remote has a tag of the same name without the key (re-created after a
+    rewrite): the printed check stays silent; with the tag that holds the key, it
+    prints a line."""
+    remote = repo.add_origin(tmp_path / "remote.git")
+    repo.write("README", "hi\n")
+    repo.commit("first")
+    repo.git("tag", "v1")
+    repo.git("push", "-q", "origin", "main", "v1")  # the remote's v1: no key
+    repo.git("tag", "-d", "v1")
+    repo.git("checkout", "-q", "-b", "scratch")
+    repo.write("a.env", f"KEY={make_key()}\n")
+    repo.commit("experiment")
+    repo.git("tag", "v1")  # the local v1 holds the key
+    repo.git("checkout", "-q", "main")
+    repo.git("branch", "-q", "-D", "scratch")
+    run = run_psguard("scan", "--history", "--format", "json", str(repo.path))
+    f = _only_finding(run.json())
+    assert f["exposure"] == "local" and f["exposure_detail"]["tags"] == ["v1"]
+    check = next(s["command"] for s in f["remediation"] if "ls-remote" in (s["command"] or ""))
+
+    def printed() -> str:  # the printed command, run as a user runs it
+        return subprocess.run(["bash", "-c", check], cwd=repo.path, env=repo.env,
+                              capture_output=True, text=True).stdout
+
+    assert printed() == ""  # same name, another object: not the key
+    repo.git("push", "-q", "--force", "origin", "v1")  # now the remote has this v1
+    assert printed() != ""
+    assert remote.git("rev-parse", "refs/tags/v1") == repo.git("rev-parse", "refs/tags/v1")

@@ -40,7 +40,8 @@ class Reach(Record):
     __slots__ = ("remote", "remote_refs", "no_remotes", "local_only", "notes_refs", "head",
                  "primary",
                  "published", "unpublished", "tag_only", "off_branch", "stash_of",
-                 "in_primary", "parents", "meta", "stamp", "missing", "containing")
+                 "in_primary", "parents", "meta", "stamp", "missing", "containing",
+                 "tag_oids")
 
     def __init__(self, *, remote: str = "origin", remote_refs: list[str] | None = None,
                  notes_refs: list[str] | None = None, head: str | None = None,
@@ -69,6 +70,7 @@ class Reach(Record):
         # commit -> every ref holding it, for the commits whose refs a report names:
         # tag-only commits, notes commits, published commits outside the primary ref.
         self.containing: dict[str, list[str]] = {}
+        self.tag_oids: dict[str, str] = {}  # tag name -> the object its ref names here
 
     def refs_containing(self, commit: str, prefix: str) -> list[str]:
         """The refs under prefix (`refs/tags`) whose history holds commit."""
@@ -159,6 +161,8 @@ class ReachReader:
         r = Reach(remote=self.remote, remote_refs=snap.remote_refs,
                   notes_refs=snap.ref_names("refs/notes/"), head=snap.head,
                   remote_configured=bool(snap.remotes) or snap.bare)
+        r.tag_oids = {ref.name.removeprefix("refs/tags/"): ref.oid for ref in snap.refs
+                      if ref.name.startswith("refs/tags/")}
         notes = notes or set()
         if not commits and not notes:
             return r

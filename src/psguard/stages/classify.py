@@ -197,6 +197,7 @@ def _tag_message(t: _Tally, o: Origin, reach: Reach) -> None:
     name = (o.path or "").removeprefix("refs/tags/")
     if name and name not in t.detail.tags:
         t.detail.tags.append(name)
+        _tag_oid(t.detail, name, reach)
     t.bump("pushed" if reach.no_remotes else "local")
     t.places.append("tag")
 
@@ -260,6 +261,12 @@ def _weigh_commits(t: _Tally, reach: Reach, held: set[str]) -> None:
                 name = ref.removeprefix("refs/tags/")
                 if name not in d.tags:
                     d.tags.append(name)
+                    _tag_oid(d, name, reach)
+
+
+def _tag_oid(d: ExposureDetail, name: str, reach: Reach) -> None:
+    if name in reach.tag_oids:
+        d.tag_oids[name] = reach.tag_oids[name]
 
 
 def _order_commits(t: _Tally, reach: Reach, commits: list[str]) -> None:

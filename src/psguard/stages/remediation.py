@@ -277,13 +277,17 @@ def _stash_step(d: ExposureDetail) -> Remediation:
 
 def _tag_steps(d: ExposureDetail) -> list[Remediation]:
     remote = d.remote or "origin"
+    ask = f"git ls-remote --tags {shlex.quote(remote)} " + _q([f"refs/tags/{t}" for t in d.tags])
+    oids = [d.tag_oids.get(t, "") for t in d.tags]
+    same = ""
+    if all(oids):  # compare objects, not names: a tag re-created since is another tag
+        ask += f" | grep -E '^({'|'.join(oids)})[[:space:]]'"
+        same = " (the same tag object as here; a tag of that name re-created since does not count)"
     return [
         Remediation(
             f"Find out whether the tag was pushed (tags are pushed separately from "
-            f"branches): if this prints a line, {remote} has the key: treat it as pushed "
-            f"and, unless it is rejected, revoke it before anything else.",
-            f"git ls-remote --tags {shlex.quote(remote)} "
-            + _q([f"refs/tags/{t}" for t in d.tags])),
+            f"branches): if this prints a line, {remote} has the key{same}: treat it as "
+            f"pushed and, unless it is rejected, revoke it before anything else.", ask),
         Remediation("Delete the tag locally (and, if it was pushed, on the remote with: "
                     f"git push {remote} --delete <tag>); re-create it on a commit without "
                     "the key if you need it:", f"git tag -d {_q(d.tags)}")]
