@@ -196,3 +196,19 @@ def test_sigterm_stops_the_workers_and_their_git_readers(repo: Repo, tmp_path: P
     # by the time psguard has exited, nothing it started is still running
     left = [(p, _cmdline(p)[:80]) for p in seen if _running(p)]
     assert left == []
+
+
+def test_a_closed_stderr_does_not_cut_the_scan_short(repo: Repo) -> None:
+    """Progress lines to a pipe nobody reads any more (`2>&1 | head -1`): the scan goes
+    on and still fails on the key (fail closed), instead of ending early with 0."""
+    _big_history(repo)
+    key = _repo_with_key(repo)
+    env = {**os.environ, **GIT_ENV, "NO_COLOR": "1", "PSGUARD_PROGRESS_SECONDS": "0"}
+    proc = subprocess.Popen([sys.executable, "-m", "psguard", "scan", "--history",
+                             "--no-cache", str(repo.path)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stderr is not None and proc.stdout is not None
+    proc.stderr.close()  # the reader goes away before the first progress line
+    out = proc.stdout.read().decode()
+    assert proc.wait(timeout=300) == 1, out
+    assert "1 Poolside key in 1 place" in out and key not in out

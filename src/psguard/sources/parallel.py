@@ -216,9 +216,13 @@ class PlainProgress:
         objects, nbytes = self.par.done()
         total = self.par.total_objects
         pct = 100 * objects // total if total else 100
-        print(f"psguard: scanning history: {objects:,}/{total:,} objects ({pct}%), "
-              f"{nbytes / 1e6:,.0f} MB read in {now - self.started:.0f} s",
-              file=sys.stderr, flush=True)
+        try:
+            print(f"psguard: scanning history: {objects:,}/{total:,} objects ({pct}%), "
+                  f"{nbytes / 1e6:,.0f} MB read in {now - self.started:.0f} s",
+                  file=sys.stderr, flush=True)
+        except OSError:  # stderr went away (a closed pipe): the scan goes on, silently
+            self.next = float("inf")
+            return
         self.printed = True
 
     def close(self) -> None:
