@@ -212,3 +212,18 @@ def test_a_closed_stderr_does_not_cut_the_scan_short(repo: Repo) -> None:
     out = proc.stdout.read().decode()
     assert proc.wait(timeout=300) == 1, out
     assert "1 Poolside key in 1 place" in out and key not in out
+
+
+def test_a_closed_stderr_does_not_turn_a_finding_into_exit_0(repo: Repo,
+                                                             tmp_path: Path) -> None:
+    """`--output FILE` says its summary on stderr; if nobody reads stderr any more, the
+    run still exits 1 for the key."""
+    _repo_with_key(repo)
+    env = {**os.environ, **GIT_ENV, "NO_COLOR": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "psguard", "scan", "--history", "-o",
+                             str(tmp_path / "r.txt"), str(repo.path)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    proc.stderr.close()
+    assert proc.wait(timeout=300) == 1
+    assert "1 Poolside key in 1 place" in (tmp_path / "r.txt").read_text()

@@ -41,7 +41,17 @@ def tell_written(result: ScanResult, output: Path | None, *, force: bool = False
     lines = [text for text, _style in summary_lines(result)]
     if output is not None:
         lines.append(f"  report written to {terminal(str(output))}")
-    sys.stderr.write("".join(line + "\n" for line in lines))
+    _say("".join(line + "\n" for line in lines))
+
+
+def _say(text: str) -> None:
+    """Words on stderr that must not change the outcome: a closed stderr (a pipe whose
+    reader left) would otherwise end the run with the broken-pipe exit 0, fail open."""
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except OSError:
+        pass
 
 
 def tell_everything(result: ScanResult, output: Path | None) -> None:
@@ -51,7 +61,7 @@ def tell_everything(result: ScanResult, output: Path | None) -> None:
     from psguard.report.describe import count, scanned_size
 
     stats = result.stats
-    sys.stderr.write(terminal(
+    _say(terminal(
         f"psguard: {result.mode} scan of {result.target}: {count(stats.files, 'file')}, "
         f"{count(stats.blobs, 'blob')}, {count(stats.commits, 'commit')} "
         f"({scanned_size(stats)}) in {stats.seconds:.2f} s; "
