@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+import signal
 import sys
+import threading
 from importlib import import_module
 
 from psguard.commands import COMMANDS
 from psguard.commands.options import Parser
-from psguard.errors import PsguardError
+from psguard.errors import PsguardError, Terminated
 from psguard.escape import terminal
 from psguard.models import scrub_keys
 from psguard.version import __version__
@@ -39,14 +42,52 @@ def build_parser(only: str | None = None) -> Parser:
     return parser
 
 
+def _stop_everything() -> None:
+    """What a SIGTERM left running: git walks, and the workers (each kills its readers
+    on the SIGTERM it gets here)."""
+    import multiprocessing
+
+    from psguard.git.children import stop_children
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut this short
+    stop_children()
+    workers = multiprocessing.active_children()
+    for proc in workers:
+        proc.terminate()
+    for proc in workers:
+        proc.join(timeout=5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+
+
+def parse(given: list[str]) -> argparse.Namespace:
+    """The arguments; an unknown one is reported by the command's own parser, so the
+    hint names that command's help (`psguard scan --help`), where the options are."""
+    parser = build_parser(only=given[0] if given else None)
+    args, extra = parser.parse_known_args(given)
+    if extra:
+        sub = parser.subcommand(args.command) or parser
+        sub.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
+def _terminate(_signum: int, _frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else argv
+    # SIGTERM (CI cancelling a job, a timeout) unwinds like Ctrl-C: readers kill their
+    # git processes; the worker processes (forked: same handler) do the same for theirs.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         if given and given[0] in COMMANDS:
             # a command may need to read its own argv first (hook: file names as options)
             prepare = getattr(_command(given[0]), "prepare_argv", None)
             given = prepare(given) if prepare else given
-        args = build_parser(only=given[0] if given else None).parse_args(given)
+        args = parse(given)
         code: int = _command(args.command).run(args)
         return code
     except PsguardError as exc:
@@ -56,5 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("psguard: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        _stop_everything()
+        print("psguard: terminated", file=sys.stderr)
+        return 143
     except BrokenPipeError:
         return 0

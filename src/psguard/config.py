@@ -130,7 +130,7 @@ class PolicySource:
 
 class Config(Record):
     __slots__ = ("exclude", "max_file_size", "min_confidence", "rules", "baseline", "verify",
-                 "decode", "fail_on", "source", "warnings", "policy", "file")
+                 "decode", "fail_on", "source", "warnings", "policy", "file", "include")
 
     def __init__(self, source: str | None = None,
                  policy: PolicySource | None = None) -> None:
@@ -163,20 +163,23 @@ class Config(Record):
         """(label, text) of each rule file the config names, from the policy source."""
         return [(self.policy.label(p), self.policy.read_text(p, "rule file"))
                 for p in self.rules]
+        self.include: list[str] = []  # --include: when set, only paths matching one
 
     def not_excluded(self, paths: list[str], base: Path | None = None) -> list[str]:
         """paths without those the exclude patterns (gitignore syntax) match. Patterns
         are relative to the repository root; paths are relative to the directory `base`
         (a scan of a subdirectory), or to the repository root when base is None."""
-        if not self.exclude:
+        if not self.exclude and not self.include:
             return paths
         import pathspec  # only when needed: importing it costs a scan ~20 ms
 
         spec = pathspec.GitIgnoreSpec.from_lines(self.exclude)
+        wanted = pathspec.GitIgnoreSpec.from_lines(self.include) if self.include else None
         under = "." if base is None else os.path.relpath(os.path.realpath(base),
                                                           repo_root(base))
         prefix = "" if under == "." else under.replace(os.sep, "/") + "/"
-        return [p for p in paths if not spec.match_file(prefix + p)]
+        return [p for p in paths if not spec.match_file(prefix + p)
+                and (wanted is None or wanted.match_file(prefix + p))]
 
 
 def parse_size(value: Any, where: str) -> int:

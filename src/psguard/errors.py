@@ -19,3 +19,8 @@ class ConfigError(PsguardError):
 
 class NotARepositoryError(PsguardError):
     """A git mode was asked for outside a git repository."""
+
+
+class Terminated(BaseException):
+    """SIGTERM: raised in the main thread so that every `finally` runs (readers kill
+    their git processes) and the CLI stops what is left; never caught as an error."""

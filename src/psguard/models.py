@@ -241,7 +241,7 @@ class ExposureDetail(Record):
 
     __slots__ = ("only_in", "published_by", "local_commits", "commits", "head",
                  "root_commits", "staged_paths", "paths", "stashes", "tags", "notes_refs",
-                 "note_targets", "remote", "repo_dir")
+                 "note_targets", "remote", "repo_dir", "remote_state", "tag_oids")
 
     def __init__(self, *, remote: str | None = None, repo_dir: str | None = None) -> None:
         self.only_in: list[str] = []  # stash|tag|note|reflog|unreachable
@@ -258,11 +258,17 @@ class ExposureDetail(Record):
         self.note_targets: list[str] = []  # commits the notes annotate
         self.remote = remote  # a remote name to push to or query
         self.repo_dir = repo_dir  # the repository's directory name (for sibling clones)
+        # "tracked": remote-tracking refs say what was pushed; "untracked": a remote (or
+        # a bare repository) without them: every commit counts as pushed; "none": a
+        # local repository with no remote: nothing was pushed from it; "outside-git"
+        self.remote_state = "tracked"
+        self.tag_oids: dict[str, str] = {}  # tag name -> its object here (not in JSON)
 
     def to_json(self) -> dict[str, Any]:
         return {"only_in": self.only_in or None, "published_by": self.published_by,
                 "local_commits": self.local_commits, "stashes": self.stashes,
-                "tags": self.tags, "notes_refs": self.notes_refs}
+                "tags": self.tags, "notes_refs": self.notes_refs,
+                "remote_state": self.remote_state}
 
 
 class Finding(Record):
@@ -342,12 +348,13 @@ class Problem(FrozenRecord):
 
 
 class ScanStats(Record):
-    __slots__ = ("files", "blobs", "bytes", "commits", "seconds")
+    __slots__ = ("files", "blobs", "bytes", "commits", "seconds", "cached")
 
     def __init__(self) -> None:
         self.files = 0
         self.blobs = 0
-        self.bytes = 0
+        self.bytes = 0  # read this run (objects the cache knows clean are not read)
+        self.cached = 0  # objects counted but not read again: the cache knows them clean
         self.commits = 0
         self.seconds = 0.0
 

@@ -45,6 +45,9 @@ def request_config(req: ScanRequest) -> Config:
     config = load_policy_config(policy_source(req), req.config)
     for warning in config.warnings:
         print(f"psguard: warning: {terminal(scrub_keys(warning))}", file=sys.stderr)
+    if req.exclude or req.include:  # --exclude / --include on the command line
+        config.exclude = [*config.exclude, *req.exclude]
+        config.include = list(req.include)
     return config
 
 

@@ -36,7 +36,7 @@ class ScanRequest(Record):
                  "fmt", "output", "verify", "endpoints", "show_secrets", "baseline",
                  "config", "min_confidence", "fail_on", "no_cache", "no_repo_config",
                  "no_baseline", "verify_timeout", "verify_deadline", "known_pushed",
-                 "policy_from")
+                 "policy_from", "exclude", "include", "quiet")
 
     def __init__(self, *, path: Path = Path("."), mode: str = Mode.WORKTREE,
                  rev_range: str | None = None, since: str | None = None,
@@ -50,7 +50,8 @@ class ScanRequest(Record):
                  no_baseline: bool = False, verify_timeout: float | None = None,
                  verify_deadline: float | None = None,
                  known_pushed: dict[str, str] | None = None,
-                 policy_from: str | None = None) -> None:
+                 policy_from: str | None = None, exclude: list[str] | None = None,
+                 include: list[str] | None = None, quiet: bool = False) -> None:
         self.path = path
         self.mode = Mode(mode)
         self.rev_range = rev_range  # Mode.RANGE: `A..B`; or since: everything after REV
@@ -81,3 +82,6 @@ class ScanRequest(Record):
         # mode's default (the work tree; a range's base); a revision, that commit's
         # tree (the trusted side of a change); "", nowhere (a change with no base)
         self.policy_from = policy_from
+        self.exclude: list[str] = exclude or []  # --exclude: added to the config's
+        self.include: list[str] = include or []  # --include: only paths matching these
+        self.quiet = quiet  # --quiet: no progress lines

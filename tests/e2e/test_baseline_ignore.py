@@ -191,12 +191,12 @@ def test_suppressed_keys_are_never_sent_for_verification(repo: Repo, tmp_path: P
     assert run.json()["scan"]["suppressed"] == 2
     assert run.json()["scan"]["suppressed_by"] == {"ignore-file": 1, "baseline": 1}
     text = run_psguard("scan", str(repo.path), "--baseline", str(base)).stdout
-    assert "2 finding(s) suppressed (1 by .psguardignore, 1 by the baseline)" in text
+    assert "2 findings suppressed (1 by .psguardignore, 1 by the baseline)" in text
 
 
 def test_suppressed_count_names_inline_allow_comments(repo: Repo) -> None:
     repo.write("a.env", f"POOLSIDE_API_KEY={make_key()}  # psguard:allow\n")
     code, report = scan(str(repo.path))
     assert code == 0 and report["scan"]["suppressed_by"] == {"inline": 1}
-    assert "1 finding(s) suppressed (1 by allow comments)" in \
+    assert "1 finding suppressed (1 by allow comments)" in \
         run_psguard("scan", str(repo.path)).stdout

@@ -121,7 +121,9 @@ def test_exposure_and_first_step_for_each_place_not_checked(world: World) -> Non
     assert "Developer API Keys" in first["pushed"]["text"]
     assert "Security → API Keys" in first["pushed"]["text"]
     assert first["stash"]["command"] == "git stash drop 'stash@{0}'"
-    assert first["tag"]["command"] == "git ls-remote --tags origin refs/tags/v0-experiment"
+    tag = world.repo.git("rev-parse", "refs/tags/v0-experiment")
+    assert first["tag"]["command"] == ("git ls-remote --tags origin refs/tags/v0-experiment"
+                                       f" | grep -E '^({tag})[[:space:]]'")
 
 
 def _in_process(path: Path, mode: str = "worktree") -> dict[str, Finding]:
@@ -129,6 +131,7 @@ def _in_process(path: Path, mode: str = "worktree") -> dict[str, Finding]:
     return {f.secret: f for f in result.findings}
 
 
+TAG_CHECK = "git ls-remote --tags origin refs/tags/v0-experiment | grep -E '^({tag})[[:space:]]'"
 EXPECTED_FIRST = {
     # (place, status): (text prefix, command or None when any)
     ("working-tree", "live"): ("Take the key out of wt.env", None),
@@ -147,11 +150,11 @@ EXPECTED_FIRST = {
     ("stash", "rejected"): ("Drop the stash", "git stash drop 'stash@{0}'"),
     ("stash", "not_checked"): ("Drop the stash", "git stash drop 'stash@{0}'"),
     ("tag", "live"): ("Find out whether the tag was pushed",
-                      "git ls-remote --tags origin refs/tags/v0-experiment"),
+                      TAG_CHECK),
     ("tag", "rejected"): ("Find out whether the tag was pushed",
-                          "git ls-remote --tags origin refs/tags/v0-experiment"),
+                          TAG_CHECK),
     ("tag", "not_checked"): ("Find out whether the tag was pushed",
-                             "git ls-remote --tags origin refs/tags/v0-experiment"),
+                             TAG_CHECK),
 }
 
 
@@ -166,7 +169,9 @@ def test_first_step_for_each_place_and_status(world: World) -> None:
         first = steps(f)[0]
         assert first.text.startswith(prefix), (place, status, first.text)
         if command is not None:
-            assert first.command == command.replace("{local}", world.local_commit[:12])
+            tag = world.repo.git("rev-parse", "refs/tags/v0-experiment")
+            assert first.command == command.replace("{local}", world.local_commit[:12]) \
+                .replace("{tag}", tag)
         everything = " ".join(f"{s.text} {s.command}" for s in steps(f))
         assert f.secret not in everything
         if status == "rejected":
@@ -219,19 +224,21 @@ def shell(command: str, repo: Repo, cwd: Path | None = None) -> str:
 def test_filter_repo_steps_remove_a_pushed_key_without_writing_it(world: World,
                                                                   tmp_path: Path) -> None:
     """Follow the pushed-key steps literally, in one shell, from the repository's top:
-    fresh clone, replacements file, git filter-repo, force-push; then check the remote."""
+    fresh clone, replacements file (psguard writes it), git filter-repo, the check of the
+    rewritten clone, force-push; then check the remote."""
     key = world.keys["pushed"]
     f = finding_for(scan_json(str(world.repo.path)), key)
     cmds = [s["command"] for s in f["remediation"] if s["command"]]
     start = next(i for i, c in enumerate(cmds) if c.startswith("git clone --no-local"))
-    script = cmds[start:start + 4]
-    assert script[1].startswith("printf") and "git filter-repo" in script[2]
-    assert "git push --force --all origin" in script[3]
+    script = cmds[start:start + 5]
+    assert script[1].startswith("psguard scan --history --show-secrets --quiet")
+    assert "git filter-repo" in script[2] and script[3] == "psguard scan --history"
+    assert "git push --force --all origin" in script[4]
     assert not any(key in c for c in cmds)
     world.repo.git("commit", "-q", "-a", "-m", "wip")  # the fresh clone ignores local work
-    shell(" && ".join(script), world.repo)
-    written = (tmp_path / "psguard-replacements.txt").read_text()
-    assert key not in written and written.startswith("regex:")
+    out = shell(" && ".join(script), world.repo)
+    assert key not in out
+    assert not (tmp_path / "psguard-replacements.txt").exists()  # deleted once used
     check = tmp_path / "check"
     world.repo.git("clone", "-q", "--no-local", str(world.remote.path), str(check))
     history = subprocess.run(["git", "log", "--all", "-p"], cwd=check, capture_output=True,
@@ -255,11 +262,14 @@ def test_replacement_line_matches_only_that_key_shape() -> None:
     assert replacement_line(key, show_secrets=True).startswith(key + "==>")
 
 
-def test_show_secrets_puts_the_literal_key_in_the_replacements_command(world: World) -> None:
+def test_steps_never_print_the_key_even_with_show_secrets(world: World) -> None:
+    """psguard writes the replacements file itself: no command needs the key."""
     key = world.keys["pushed"]
     run = run_psguard("scan", str(world.repo.path), "--format", "json", "--show-secrets")
     f = finding_for(run.json(), key)
-    assert any(s["command"] and f"'{key}==>" in s["command"] for s in f["remediation"])
+    commands = [s["command"] or "" for s in f["remediation"]]
+    assert not any(key in c for c in commands)
+    assert any("--write-replacements ../psguard-replacements.txt" in c for c in commands)
 
 
 def test_committed_version_wins_over_working_tree(repo: Repo, tmp_path: Path) -> None:
@@ -276,15 +286,33 @@ def test_committed_version_wins_over_working_tree(repo: Repo, tmp_path: Path) ->
     assert any("committed version" in n for n in f["notes"])
 
 
-def test_repository_without_remotes_counts_as_pushed(repo: Repo) -> None:
+def test_remote_without_tracking_refs_counts_as_pushed(repo: Repo) -> None:
+    """A remote is configured but nothing says what it has (a mirror, a CI checkout)."""
+    key = make_key()
+    repo.write("a.env", env_line(key))
+    repo.commit("add")
+    repo.git("remote", "add", "origin", "https://git.example.invalid/team/app.git")
+    f = finding_for(scan_json("--history", str(repo.path)), key)
+    assert f["exposure"] == "pushed"
+    assert f["exposure_detail"]["published_by"] == "no-remotes"
+    assert f["exposure_detail"]["remote_state"] == "untracked"
+    assert f["remediation"][0]["text"].startswith("Revoke it first")
+    assert any("no remote-tracking refs" in n for n in f["notes"])
+
+
+def test_repository_with_no_remote_at_all_is_local(repo: Repo) -> None:
+    """No remote configured: a local repository, from which nothing was pushed."""
     key = make_key()
     repo.write("a.env", env_line(key))
     repo.commit("add")
     f = finding_for(scan_json("--history", str(repo.path)), key)
-    assert f["exposure"] == "pushed"
-    assert f["exposure_detail"]["published_by"] == "no-remotes"
-    assert f["remediation"][0]["text"].startswith("Revoke it first")
-    assert any("no remote-tracking refs" in n for n in f["notes"])
+    assert f["exposure"] == "local"
+    assert f["exposure_detail"]["published_by"] is None
+    assert f["exposure_detail"]["remote_state"] == "none"
+    assert any("no remote configured (a local repository)" in n for n in f["notes"])
+    texts = [s["text"] for s in f["remediation"]]
+    assert not any(t.startswith("Revoke it first") for t in texts)
+    assert texts[0].startswith("Do not push yet")
 
 
 def test_note_only_key(repo: Repo, tmp_path: Path) -> None:

@@ -55,7 +55,7 @@ def test_history_audit_of_a_small_repository_starts_at_most_ten_git_processes(
     assert run.code == 1
     [finding] = run.json()["findings"]
     assert finding["secret"]["redacted"].endswith(key[-4:])
-    assert finding["first_seen"]["commit"] and finding["exposure"] == "pushed"
+    assert finding["first_seen"]["commit"] and finding["exposure"] == "local"  # no remote at all
     commands = _commands(log)
     assert len(commands) <= 10, commands
     for once in ("rev-parse", "for-each-ref", "remote"):

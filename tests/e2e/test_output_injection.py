@@ -134,7 +134,7 @@ def test_ci_annotations_and_summary_resist_injection(hostile: tuple[Repo, str, s
     markdown = summary.read_text(encoding="utf-8")
     _assert_inert(markdown)
     headings, html, cells = _rendered(markdown)
-    assert headings == ["\U0001f511 psguard: 1 Poolside API key(s) in 1 place(s)",
+    assert headings == ["\U0001f511 psguard: 1 Poolside API key in 1 place",
                         "What to do"]
     assert html <= {"<br>", "<sub>", "</sub>"}  # psguard's own tags, nothing else
     assert any(NAME.split("\n")[0].replace("\x1b", "\\x1b").replace("\r", "\\x0d") in c

@@ -216,7 +216,9 @@ def test_assess_without_a_repository_returns_new_findings() -> None:
     key = make_key()
     f = finding(key, Origin("file", path="a.env")).replace(notes=["kept"])
     [outside] = assess([f], mode="worktree", snapshot=None, scanned=None)
-    assert outside.exposure == "working-tree" and outside.exposure_detail is None
+    assert outside.exposure == "working-tree"
+    assert outside.exposure_detail is not None
+    assert outside.exposure_detail.remote_state == "outside-git"  # no git advice
     [stdin] = assess([finding(key, Origin("stdin"))], mode="stdin", snapshot=None,
                      scanned=None)
     assert stdin.exposure is None

@@ -160,7 +160,16 @@ def test_a_rejected_key_is_not_to_be_revoked() -> None:
         assert f"Delete the dead key from {where[name]}; if the code needs a key" in text, name
 
 
-def test_hooks_still_say_how_to_bypass_them() -> None:
+def test_native_hooks_do_not_name_the_frameworks_skip(monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    monkeypatch.delenv("PRE_COMMIT", raising=False)  # git runs the hook itself
+    for name, text in hook_messages(finding("staged")).items():
+        assert "SKIP=" not in text, name
+        assert text.splitlines()[-1].startswith("To go ahead anyway, deliberately: git ")
+
+
+def test_hooks_still_say_how_to_bypass_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRE_COMMIT", "1")  # what the framework sets for its hooks
     f = finding("staged")
     tails = {name: text.splitlines()[-2:] for name, text in hook_messages(f).items()}
     assert tails == {

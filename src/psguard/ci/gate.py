@@ -208,7 +208,7 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
     from psguard.outfile import append_file
     from psguard.pipeline import run_scan
     from psguard.report import render
-    from psguard.report.describe import policy_change_text
+    from psguard.report.describe import count, policy_change_text
     from psguard.report.output import use_color, write_report
     from psguard.request import Mode, ScanRequest
     from psguard.stages.policy import EXIT_INCOMPLETE, exit_code, parse_fail_on
@@ -253,6 +253,6 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
             _say(f"psguard ci: not fully scanned: {p.kind}: {p.target}: {p.detail}")
     if code == EXIT_INCOMPLETE and args.allow_incomplete:
         code, verdict = 0, "incomplete, allowed by --allow-incomplete"
-    _say(f"psguard ci: {len(result.findings)} Poolside API key(s) in {places} place(s); "
-         f"{result.stats.commits} commit(s) scanned; {verdict}")
+    _say(f"psguard ci: {count(len(result.findings), 'Poolside API key')} in "
+         f"{count(places, 'place')}; {count(result.stats.commits, 'commit')} scanned; {verdict}")
     return code

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from psguard.commands.options import add_scan_options
+from psguard.commands.options import add_scan_options, local_path
 
 DESCRIPTION = (
     "Scan what a pull request, merge request or push adds. The range is found from GitHub "
@@ -17,7 +17,7 @@ DESCRIPTION = (
 
 
 def add_arguments(ci: argparse.ArgumentParser) -> None:
-    ci.add_argument("path", nargs="?", type=Path, default=Path("."),
+    ci.add_argument("path", nargs="?", type=local_path, default=Path("."),
                     help="repository (default: .)")
     ci.add_argument("--range", dest="rev_range", metavar="A..B",
                     help="scan this range instead of detecting it")

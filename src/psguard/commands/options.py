@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from psguard.escape import terminal
@@ -12,7 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NoReturn
 
-REPORT_FORMATS = ["text", "json", "sarif", "junit", "github", "markdown"]
+REPORT_FORMATS = ["text", "json", "sarif", "junit", "github", "markdown", "gitlab"]
 CONFIDENCES = ["low", "medium", "high"]
 
 
@@ -24,9 +25,17 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {terminal(scrub_keys(message))} "
                      f"(see '{self.prog} --help')\n")
 
+    def subcommand(self, name: str) -> argparse.ArgumentParser | None:
+        """The parser of command `name`, when this parser has subcommands."""
+        for action in self._subparsers._group_actions if self._subparsers else ():
+            if isinstance(action, argparse._SubParsersAction):
+                found: argparse.ArgumentParser | None = action.choices.get(name)
+                return found
+        return None
+
 
 def add_report_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", dest="fmt", choices=REPORT_FORMATS, default="text",
+    p.add_argument("--format", "-f", dest="fmt", choices=REPORT_FORMATS, default="text",
                    help="report format (default: text)")
     p.add_argument("--output", "-o", type=Path, metavar="FILE",
                    help="write the report to FILE instead of standard output")
@@ -62,19 +71,46 @@ def verify_kwargs(args: argparse.Namespace) -> dict[str, object]:
 
 def add_target_options(p: argparse.ArgumentParser, *, stdin: bool) -> None:
     """PATH and the mutually exclusive modes: what `scan` and `baseline` read."""
-    p.add_argument("path", nargs="?", type=Path, default=Path("."),
+    p.add_argument("path", nargs="?", type=local_path, default=Path("."),
                    help="directory or repository to scan (default: .)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--staged", dest="mode", action="store_const", const="staged",
                       help="what the index would add to HEAD (a commit about to be made)")
     mode.add_argument("--history", dest="mode", action="store_const", const="history",
                       help="every blob and message reachable from any ref")
-    mode.add_argument("--range", dest="rev_range", metavar="A..B",
-                      help="what the commits in A..B add")
+    mode.add_argument("--range", dest="rev_range", metavar="A..B", type=range_spec,
+                      help="what the commits in A..B add (A...B and REV^! too)")
     mode.add_argument("--since", metavar="REV", help="what the commits after REV add")
     if stdin:
         mode.add_argument("--stdin", dest="mode", action="store_const", const="stdin",
                           help="scan standard input")
+
+
+def local_path(value: str) -> Path:
+    """PATH is a directory here: a URL (which Path() would also mangle, `https:/…`) is
+    named as given, with what to do instead."""
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", value) or re.match(r"^[^/]+@[^/:]+:", value):
+        shown = terminal(scrub_keys(_no_userinfo(value)))
+        raise argparse.ArgumentTypeError(
+            f"{shown} is a URL; psguard scans a local repository: clone it first "
+            f"(git clone --mirror {shown} repo.git) and scan that "
+            "(psguard scan --history repo.git)")
+    return Path(value)
+
+
+def _no_userinfo(url: str) -> str:
+    """A URL without the credentials it may carry (never echo a token)."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", r"\1", url)
+
+
+def range_spec(value: str) -> str:
+    """--range takes a range: a lone REV would silently mean all of its history."""
+    if ".." in value or re.search(r"\^(!|-\d*)$", value):
+        return value
+    shown = terminal(scrub_keys(value))
+    raise argparse.ArgumentTypeError(
+        f"{shown!r} is a revision, not a range: did you mean {shown}..HEAD or "
+        f"--since {shown}?")
 
 
 def add_scan_options(p: argparse.ArgumentParser) -> None:
@@ -92,3 +128,32 @@ def add_scan_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-on", action="append", default=[], metavar="STATUSES",
                    help="verification statuses that fail the run, e.g. live,unknown "
                         "(default: any)")
+
+
+# --- the conventions users bring from other scanners (issue 20) ------------------------
+
+def add_convention_options(p: argparse.ArgumentParser) -> None:
+    """-q/-v, colour, path globs and a report-only exit: what `scan` users expect."""
+    talk = p.add_mutually_exclusive_group()
+    talk.add_argument("--quiet", "-q", action="store_true",
+                      help="print nothing but errors and warnings: the exit code (and "
+                           "--output FILE) carry the result")
+    talk.add_argument("--verbose", "-v", action="store_true",
+                      help="also say on stderr what was scanned, how much, and every "
+                           "problem, whatever the format")
+    p.add_argument("--no-color", action="store_true",
+                   help="no colour (also: the NO_COLOR environment variable)")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="leave out paths matching GLOB (gitignore syntax, relative to the "
+                        "repository root; repeatable; added to the config's exclude)")
+    p.add_argument("--include", action="append", default=[], metavar="GLOB",
+                   help="scan only paths matching GLOB (gitignore syntax; repeatable); "
+                        "messages and objects with no path are still scanned")
+    p.add_argument("--exit-zero", action="store_true",
+                   help="report only: exit 0 even when findings would fail the run "
+                        "(usage errors still exit 2, an incomplete scan 3)")
+
+
+def convention_kwargs(args: argparse.Namespace) -> dict[str, object]:
+    """The ScanRequest fields add_convention_options sets."""
+    return {"exclude": args.exclude, "include": args.include, "quiet": args.quiet}

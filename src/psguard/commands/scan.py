@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
-from psguard.commands.options import add_scan_options, add_target_options, verify_kwargs
+from psguard.commands.options import (
+    add_convention_options,
+    add_scan_options,
+    add_target_options,
+    convention_kwargs,
+    verify_kwargs,
+)
+from psguard.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from psguard.models import Finding
 
 DESCRIPTION = ("Scan for Poolside API keys. Exit codes: 0 nothing to report, 1 findings "
                "that block, 2 usage or configuration error, 3 incomplete scan.")
@@ -17,6 +30,11 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
                       help="do not read or write the caches (history blobs, verification "
                            "results)")
     add_scan_options(scan)
+    add_convention_options(scan)
+    scan.add_argument("--write-replacements", type=Path, metavar="FILE",
+                      help="also write a git filter-repo --replace-text file covering "
+                           "every key found, plain and base64-encoded, for one history "
+                           "rewrite (it holds the raw keys: needs --show-secrets)")
     scan.add_argument("--baseline", type=Path, metavar="FILE",
                       help="report only findings not recorded in this baseline "
                            "(see 'psguard baseline')")
@@ -25,7 +43,7 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from psguard.pipeline import run_scan
     from psguard.report import render
-    from psguard.report.output import use_color, write_report
+    from psguard.report.output import tell_everything, tell_written, use_color, write_report
     from psguard.request import ScanRequest
     from psguard.stages.policy import exit_code, parse_fail_on
 
@@ -35,11 +53,38 @@ def run(args: argparse.Namespace) -> int:
         output=args.output, show_secrets=args.show_secrets, config=args.config,
         min_confidence=args.min_confidence, fail_on=args.fail_on, no_cache=args.no_cache,
         no_repo_config=args.no_repo_config, baseline=args.baseline,
-        **verify_kwargs(args),  # type: ignore[arg-type]
+        **verify_kwargs(args), **convention_kwargs(args),  # type: ignore[arg-type]
     )
+    if args.no_color:
+        os.environ["NO_COLOR"] = "1"  # also for rich's progress bar on stderr
     fail_on = parse_fail_on(req.fail_on)
+    if args.write_replacements is not None and not args.show_secrets:
+        raise UsageError("--write-replacements writes the raw keys (an encoded key is the "
+                         "key): pass --show-secrets to confirm")
     result = run_scan(req)
+    if args.write_replacements is not None:
+        _write_replacements(args.write_replacements, result.findings, quiet=args.quiet)
     text = render(req.fmt, result, show_secrets=req.show_secrets,
                   color=use_color(req.output))
-    write_report(text, req.output, private=req.show_secrets)
-    return exit_code(result, fail_on)
+    if req.output is not None or not args.quiet:
+        write_report(text, req.output, private=req.show_secrets)
+    if not args.quiet:
+        tell_written(result, req.output)
+    if args.verbose:
+        tell_everything(result, req.output)
+    code = exit_code(result, fail_on)
+    return 0 if args.exit_zero and code == 1 else code
+
+
+def _write_replacements(path: Path, findings: list[Finding], *, quiet: bool) -> None:
+    """The replacements file, created readable only by its owner (it holds keys)."""
+    from psguard.outfile import write_file
+    from psguard.stages.rewrite import replacements_text
+
+    text = replacements_text(findings)
+    # never through a link, created 0600: the file holds the raw keys
+    write_file(path, text, what="--write-replacements", private=True)
+    if not quiet:
+        print(f"psguard: wrote {text.count(chr(10))} replacement(s) for {len(findings)} "
+              f"key(s) to {path}; it holds the raw keys: delete it after the rewrite",
+              file=sys.stderr)

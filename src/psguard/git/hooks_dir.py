@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from psguard.errors import NotARepositoryError
-from psguard.git.runner import GitError, git_command, git_env
+from psguard.git.runner import GitError, git_command, git_env, refusal
 
 
 def hooks_dir(path: Path) -> Path:
@@ -22,6 +22,8 @@ def hooks_dir(path: Path) -> Path:
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
     if proc.returncode != 0:
+        if (refused := refusal(proc.stderr)) is not None:
+            raise refused
         raise NotARepositoryError(f"{path}: not a git repository "
                                   "(run inside a repository or pass its path)")
     out = Path(os.fsdecode(proc.stdout.rstrip(b"\n")))

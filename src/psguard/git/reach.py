@@ -37,17 +37,22 @@ _SYMREF_MAX = 4096
 class Reach(Record):
     """What git says about the commits asked about, and about the repository."""
 
-    __slots__ = ("remote", "remote_refs", "no_remotes", "notes_refs", "head", "primary",
+    __slots__ = ("remote", "remote_refs", "no_remotes", "local_only", "notes_refs", "head",
+                 "primary",
                  "published", "unpublished", "tag_only", "off_branch", "stash_of",
-                 "in_primary", "parents", "meta", "stamp", "missing", "containing")
+                 "in_primary", "parents", "meta", "stamp", "missing", "containing",
+                 "tag_oids")
 
     def __init__(self, *, remote: str = "origin", remote_refs: list[str] | None = None,
                  notes_refs: list[str] | None = None, head: str | None = None,
-                 primary: str | None = None) -> None:
+                 primary: str | None = None, remote_configured: bool = True) -> None:
         self.remote = remote  # the remote to name in advice: origin, else the first one
         self.remote_refs: list[str] = remote_refs or []  # without `<remote>/HEAD`
-        # A CI checkout or a mirror: then every ref but the stash publishes.
-        self.no_remotes = not self.remote_refs
+        # A remote configured but no remote-tracking refs (a CI checkout, a mirror) or a
+        # bare repository others push to: then every ref but the stash publishes.
+        self.no_remotes = not self.remote_refs and remote_configured
+        # No remote at all in a work tree: a local repository, nothing pushed from here.
+        self.local_only = not self.remote_refs and not remote_configured
         self.notes_refs: list[str] = notes_refs or []
         self.head = head  # HEAD's commit; None on an unborn branch
         self.primary = primary  # the remote's default branch ref (refs/remotes/origin/main)
@@ -65,6 +70,7 @@ class Reach(Record):
         # commit -> every ref holding it, for the commits whose refs a report names:
         # tag-only commits, notes commits, published commits outside the primary ref.
         self.containing: dict[str, list[str]] = {}
+        self.tag_oids: dict[str, str] = {}  # tag name -> the object its ref names here
 
     def refs_containing(self, commit: str, prefix: str) -> list[str]:
         """The refs under prefix (`refs/tags`) whose history holds commit."""
@@ -153,7 +159,10 @@ class ReachReader:
         keys: only which notes refs hold them is asked)."""
         snap = self.snap
         r = Reach(remote=self.remote, remote_refs=snap.remote_refs,
-                  notes_refs=snap.ref_names("refs/notes/"), head=snap.head)
+                  notes_refs=snap.ref_names("refs/notes/"), head=snap.head,
+                  remote_configured=bool(snap.remotes) or snap.bare)
+        r.tag_oids = {ref.name.removeprefix("refs/tags/"): ref.oid for ref in snap.refs
+                      if ref.name.startswith("refs/tags/")}
         notes = notes or set()
         if not commits and not notes:
             return r

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from psguard.errors import PsguardError
+from psguard.git.children import track
 
 SAFE_OPTIONS = (
     "-c", "core.fsmonitor=false",
@@ -27,6 +28,23 @@ SAFE_OPTIONS = (
 
 class GitError(PsguardError):
     """git failed in a way the user must hear about (exit 2)."""
+
+
+def refusal(stderr: bytes) -> GitError | None:
+    """git's refusal to touch a repository another user owns (safe.directory, common in
+    CI containers), said as git said it with the fix; None for any other failure.
+    Every caller must stop on it: reading the directory without git instead would
+    silently scan something else than the user asked for."""
+    text = stderr.decode("utf-8", "replace")
+    if "dubious ownership" not in text:
+        return None
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    said = next((line for line in lines if "dubious ownership" in line), lines[0])
+    fix = next((line for line in lines if line.startswith("git config")), None)
+    where = said.rpartition(" at ")[2].strip("'")
+    fix = fix or f"git config --global --add safe.directory {where}"
+    return GitError(f"git refused the repository: {said.removeprefix('fatal: ')} (it "
+                    f"belongs to another user); if you trust it, run: {fix}")
 
 
 def git_env() -> dict[str, str]:
@@ -103,7 +121,7 @@ def popen_git(args: list[str], cwd: Path | str, *, stdin: bool = False,
               ) -> subprocess.Popen[bytes]:
     """A long-lived git process (cat-file readers, log walks); never fetches."""
     try:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             git_command(args, cwd, no_fetch=True, pack_limit_mb=pack_limit_mb),
             env=no_fetch_env(),
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
@@ -111,6 +129,7 @@ def popen_git(args: list[str], cwd: Path | str, *, stdin: bool = False,
             stderr=subprocess.PIPE if stderr else subprocess.DEVNULL, bufsize=1 << 18)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
+    return track(proc)
 
 
 def spawn_git(args: list[str], cwd: Path | str, *, stdout: IO[bytes],
@@ -119,12 +138,13 @@ def spawn_git(args: list[str], cwd: Path | str, *, stdout: IO[bytes],
     """A git walk that runs alongside a scan, writing to files: nothing has to read
     its output meanwhile (an unread pipe would stop it). Never fetches; walk limits."""
     try:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             git_command(args, cwd, no_fetch=True), env=no_fetch_env(),
             stdin=subprocess.DEVNULL if stdin is None else stdin, stdout=stdout,
             stderr=subprocess.DEVNULL if stderr is None else stderr)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
+    return track(proc)
 
 
 def run_git(args: list[str], cwd: Path | str, *, input: bytes | None = None,
@@ -137,6 +157,8 @@ def run_git(args: list[str], cwd: Path | str, *, input: bytes | None = None,
                               capture_output=True, env=env)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
+    if proc.returncode != 0 and (refused := refusal(proc.stderr)) is not None:
+        raise refused
     if check and proc.returncode != 0:
         message = proc.stderr.decode(errors="replace").strip().splitlines()
         raise GitError(f"git {args[0]} failed: {message[-1] if message else proc.returncode}")

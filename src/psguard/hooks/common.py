@@ -38,11 +38,17 @@ class Verdict(Record):
 
 
 def bypass_lines(hook: str) -> list[str]:
+    """git's own bypass; the framework's SKIP= only when the framework runs the hook
+    (it sets PRE_COMMIT=1): a native hook ignores SKIP, so naming it would mislead."""
+    import os
+
     if hook not in BYPASS:
         return [SERVER_FAILED]
     native, framework = BYPASS[hook]
-    return [f"To go ahead anyway, deliberately: {native}",
-            f"  (hooks run by the pre-commit framework: {framework})"]
+    lines = [f"To go ahead anyway, deliberately: {native}"]
+    if os.environ.get("PRE_COMMIT") == "1":
+        lines.append(f"  (hooks run by the pre-commit framework: {framework})")
+    return lines
 
 
 def finding_lines(f: Finding, show_secrets: bool,

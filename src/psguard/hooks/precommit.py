@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from psguard.git.index import staged_paths
+from psguard.hooks import batches
 from psguard.hooks.common import (
     Verdict,
     all_rejected,
@@ -38,9 +39,22 @@ def check(path: Path, *, fail_on: list[str], config: Path | None = None,
     from psguard.stages.policy import is_blocking, parse_fail_on
 
     statuses = parse_fail_on(fail_on)
+    extra = _not_staged(path, files) if files else []
+    # A later batch of the same framework run: the staged changes were judged (and
+    # reported) by the first; only this batch's own unstaged files are left.
+    run = batches.run_id(path, [*fail_on, str(config), str(show_secrets),
+                                str(allow_incomplete), str(no_repo_config)])
+    earlier = batches.recorded(run)
+    if earlier is not None:
+        if not extra:
+            return Verdict(earlier, [])
+        result = run_scan(ScanRequest(path=path, mode=Mode.FILES, config=config,
+                                      files=extra, no_repo_config=no_repo_config))
+        verdict = _verdict(path, result, statuses, show_secrets, True, allow_incomplete)
+        return Verdict(max(earlier, verdict.code), verdict.lines)
     result = run_scan(ScanRequest(path=path, mode=Mode.STAGED, config=config,
                                   fail_on=fail_on, no_repo_config=no_repo_config))
-    extra = _not_staged(path, files) if files else []
+    batches.record(run, int(any(is_blocking(f, statuses) for f in result.findings)))
     if extra:
         more = run_scan(ScanRequest(path=path, mode=Mode.FILES, config=config, files=extra,
                                     no_repo_config=no_repo_config,
@@ -48,6 +62,13 @@ def check(path: Path, *, fail_on: list[str], config: Path | None = None,
         known = {f.secret for f in result.findings}
         result.findings += [f for f in more.findings if f.secret not in known]
         result.problems += more.problems
+    return _verdict(path, result, statuses, show_secrets, bool(extra), allow_incomplete)
+
+
+def _verdict(path: Path, result: ScanResult, statuses: set[str], show_secrets: bool,
+             checked_files: bool, allow_incomplete: bool) -> Verdict:
+    from psguard.stages.policy import is_blocking
+
     blocking = [f for f in result.findings if is_blocking(f, statuses)]
     if not blocking:
         unread = incomplete_verdict("pre-commit", result, allow_incomplete, path)
@@ -56,9 +77,8 @@ def check(path: Path, *, fail_on: list[str], config: Path | None = None,
         lines = problems_lines(result)
         lines += _pre_existing_note(result)
         return Verdict(0, lines + policy_note(result))
-    return Verdict(1, blocked_message(result, blocking, show_secrets, checked_files=bool(extra))
+    return Verdict(1, blocked_message(result, blocking, show_secrets, checked_files)
                    + policy_note(result))
-
 
 
 def _not_staged(path: Path, files: list[str]) -> list[str]:

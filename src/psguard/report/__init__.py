@@ -16,6 +16,7 @@ FORMATS: dict[str, str] = {
     "junit": "psguard.report.junit:render",
     "github": "psguard.report.github:render",
     "markdown": "psguard.report.markdown:render",
+    "gitlab": "psguard.report.gitlab:render",
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from psguard.models import Candidate, ScanResult
+from psguard.models import Candidate, ScanResult, ScanStats
 
 
 def describe_location(c: Candidate) -> str:
@@ -18,6 +18,9 @@ def describe_location(c: Candidate) -> str:
         where = "<stdin>" + where
     elif o.kind == "blob" and o.commit:
         where += f" in commit {o.commit[:12]}"
+    elif o.kind == "blob" and o.blob and not o.path:
+        # no commit names it: a dangling object, which has no path to show
+        where = f"blob {o.blob[:12]}{where} (in no commit: a dangling object)"
     elif o.kind == "blob" and o.blob:
         where += f" in blob {o.blob[:12]}"
     elif o.kind in ("commit-message", "tag-message", "note", "stash"):
@@ -50,3 +53,19 @@ def policy_change_text(result: ScanResult, files: str | None = None) -> str | No
     return (f"This change modifies psguard's policy ({shown}). A change is never judged "
             f"by the policy it brings: this scan used the policy from "
             f"{result.policy_from}. Review the policy change itself.")
+
+
+def count(n: int, noun: str) -> str:
+    """"1 blob", "2 blobs"."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def scanned_size(stats: ScanStats) -> str:
+    """How much was read; with a warm cache most objects are not read again, and "0 B"
+    would read as if nothing had been scanned."""
+    if not stats.cached:
+        return human_bytes(stats.bytes)
+    known = f"{count(stats.cached, 'object')} known clean from the cache"
+    if not stats.bytes:
+        return known
+    return f"{human_bytes(stats.bytes)} read, {known}"

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from psguard.escape import terminal, workflow_data, workflow_property
 from psguard.models import Candidate, Finding, ScanResult
-from psguard.report.describe import POLICY_CHANGE_TITLE, describe_location, policy_change_text
+from psguard.report.describe import (
+    POLICY_CHANGE_TITLE,
+    count,
+    describe_location,
+    policy_change_text,
+)
 from psguard.report.guidance import (
     accept_line,
     exposure_label,
@@ -74,8 +79,8 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
                                title=POLICY_CHANGE_TITLE))
     places = sum(f.places for f in result.findings)
     if result.findings:
-        out.append(command("notice", f"psguard: {len(result.findings)} Poolside API key(s) in "
-                                     f"{places} place(s)", title="psguard"))
+        out.append(command("notice", f"psguard: {count(len(result.findings), 'Poolside API key')} "
+                                     f"in {count(places, 'place')}", title="psguard"))
     else:
         out.append(command("notice", "psguard: no Poolside API keys found", title="psguard"))
     return "\n".join(out) + "\n"

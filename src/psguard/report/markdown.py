@@ -10,7 +10,12 @@ from __future__ import annotations
 from psguard.escape import markdown as text_md
 from psguard.escape import markdown_code as code
 from psguard.models import Finding, ScanResult
-from psguard.report.describe import describe_location, human_bytes, policy_change_text
+from psguard.report.describe import (
+    count,
+    describe_location,
+    policy_change_text,
+    scanned_size,
+)
 from psguard.report.guidance import (
     accept_line,
     exposure_label,
@@ -42,7 +47,8 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
     if findings:
         places = sum(f.places for f in findings)
         live = sum(1 for f in findings if f.verification.status == "live")
-        head = f"### 🔑 psguard: {len(findings)} Poolside API key(s) in {places} place(s)"
+        head = (f"### 🔑 psguard: {count(len(findings), 'Poolside API key')} in "
+                f"{count(places, 'place')}")
         if live:
             head += f" — {live} live"
         lines += [head, ""]
@@ -76,9 +82,9 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
         files = ", ".join(code(p) for p in result.policy_changes)
         lines += ["#### ⚠️ This change modifies psguard's policy", "",
                   text_md(changed).replace(_FILES, files, 1), ""]
-    scanned = (f"{stats.files} files" if result.mode in ("worktree", "staged")
-               else f"{stats.blobs} blobs in {stats.commits} commits")
-    lines.append(f"<sub>{result.mode} scan of {scanned} ({human_bytes(stats.bytes)}) in "
+    scanned = (count(stats.files, "file") if result.mode in ("worktree", "staged")
+               else f"{count(stats.blobs, 'blob')} in {count(stats.commits, 'commit')}")
+    lines.append(f"<sub>{result.mode} scan of {scanned} ({scanned_size(stats)}) in "
                  f"{stats.seconds:.2f} s"
                  + (f"; {result.suppressed} suppressed" if result.suppressed else "")
                  + "</sub>")

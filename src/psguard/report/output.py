@@ -6,6 +6,10 @@ import os
 import sys
 from pathlib import Path
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from psguard.models import ScanResult
+
 
 def use_color(output: Path | None) -> bool:
     if output is not None or os.environ.get("NO_COLOR"):
@@ -23,3 +27,44 @@ def write_report(text: str, output: Path | None, *, private: bool = False) -> No
     from psguard.outfile import write_file
 
     write_file(output, text, what="--output", private=private)
+
+
+def tell_written(result: ScanResult, output: Path | None, *, force: bool = False) -> None:
+    """With --output the terminal would otherwise show nothing (a CI step failing with
+    no word): the summary goes to stderr, with where the report went."""
+    if output is None and not force:
+        return
+    from psguard.escape import terminal
+    from psguard.report.text import summary_lines
+
+    lines = [text for text, _style in summary_lines(result)]
+    if output is not None:
+        lines.append(f"  report written to {terminal(str(output))}")
+    _say("".join(line + "\n" for line in lines))
+
+
+def _say(text: str) -> None:
+    """Words on stderr that must not change the outcome: a closed stderr (a pipe whose
+    reader left) would otherwise end the run with the broken-pipe exit 0, fail open."""
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except OSError:
+        pass
+
+
+def tell_everything(result: ScanResult, output: Path | None) -> None:
+    """--verbose: what was scanned and how much, and every problem, on stderr (the
+    summary lines, which --output already prints there)."""
+    from psguard.escape import terminal
+    from psguard.report.describe import count, scanned_size
+
+    stats = result.stats
+    _say(terminal(
+        f"psguard: {result.mode} scan of {result.target}: {count(stats.files, 'file')}, "
+        f"{count(stats.blobs, 'blob')}, {count(stats.commits, 'commit')} "
+        f"({scanned_size(stats)}) in {stats.seconds:.2f} s; "
+        f"{count(len(result.findings), 'finding')}, {result.suppressed} suppressed, "
+        f"{count(len(result.problems), 'problem')}") + "\n")
+    if output is None:
+        tell_written(result, None, force=True)

@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING
 
 from psguard.escape import terminal
 from psguard.models import Candidate, Finding, ScanResult
-from psguard.report.describe import describe_location, human_bytes, policy_change_text
+from psguard.report.describe import (
+    count,
+    describe_location,
+    policy_change_text,
+    scanned_size,
+)
 from psguard.stages.remediation import ACCEPT
 
 if TYPE_CHECKING:
@@ -87,15 +92,15 @@ def _render_location(console: Console, c: Candidate, f: Finding, show_secrets: b
 def summary_lines(result: ScanResult) -> list[tuple[str, str | None]]:
     """The closing lines, as (plain text, rich style or None)."""
     stats = result.stats
-    scanned = (_count(stats.files, "file") if result.mode in ("worktree", "staged")
-               else f"{_count(stats.blobs, 'blob')}, {_count(stats.commits, 'commit')}")
+    scanned = (count(stats.files, "file") if result.mode in ("worktree", "staged")
+               else f"{count(stats.blobs, 'blob')}, {count(stats.commits, 'commit')}")
     if result.mode == "stdin":
         scanned = "standard input"
     places = sum(f.places for f in result.findings)
-    size = f"({human_bytes(stats.bytes)}) in {stats.seconds:.2f} s"
+    size = f"({scanned_size(stats)}) in {stats.seconds:.2f} s"
     if result.findings:
-        head = (f"psguard: {_count(len(result.findings), 'Poolside key')} in "
-                f"{_count(places, 'place')}; scanned {scanned} {size}")
+        head = (f"psguard: {count(len(result.findings), 'Poolside key')} in "
+                f"{count(places, 'place')}; scanned {scanned} {size}")
     else:
         head = f"psguard: no Poolside keys found; scanned {scanned} {size}"
     lines: list[tuple[str, str | None]] = [(head, None)]
@@ -103,7 +108,7 @@ def summary_lines(result: ScanResult) -> list[tuple[str, str | None]]:
         names = {"inline": "allow comments", "ignore-file": ".psguardignore",
                  "baseline": "the baseline"}
         why = ", ".join(f"{n} by {names.get(k, k)}" for k, n in result.suppressed_by.items())
-        lines.append((f"  {result.suppressed} finding(s) suppressed"
+        lines.append((f"  {count(result.suppressed, 'finding')} suppressed"
                       + (f" ({why})" if why else " by allow comments, ignore file or baseline"),
                       None))
     for problem in result.problems:
@@ -115,10 +120,6 @@ def summary_lines(result: ScanResult) -> list[tuple[str, str | None]]:
     if changed:
         lines.append((terminal(f"  policy change: {changed}"), "yellow"))
     return lines
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _render_summary(console: Console, result: ScanResult) -> None:

@@ -88,7 +88,8 @@ def scan_history(given: SourceInput) -> SourceResult:
     todo, listed = _list_objects(snap, caches, search, result.stats)
     scanner = ObjectScanner(given.engine, max_size=given.config.max_file_size)
     scanned = _scan_objects(snap.root, todo, listed, scanner, search,
-                            start_walk_on_hit=not caches.refs_unchanged)
+                            start_walk_on_hit=not caches.refs_unchanged,
+                            progress=not given.request.quiet)
     missing = search.result()
     listed.clear()  # the missing search has read it: free it before locating
     _add_problems(result, snap, scanned, missing)
@@ -137,6 +138,7 @@ def _list_objects(snap: RepoSnapshot, caches: HistoryCaches, search: MissingSear
         todo, counts = caches.pending()
         stats.commits = counts.get("commits", 0)
         stats.blobs = counts.get("blobs", 0)
+        stats.cached = max(0, stats.commits + stats.blobs - len(todo))
         return todo, listed
     todo = []
     keep_blobs = search.wants_listing
@@ -150,12 +152,14 @@ def _list_objects(snap: RepoSnapshot, caches: HistoryCaches, search: MissingSear
                 listed.add(obj.oid.encode())
         if not caches.is_clean(obj.oid):
             todo.append(obj)
+        elif obj.type in ("commit", "blob"):
+            stats.cached += 1
     return todo, listed
 
 
 def _scan_objects(root: Path, todo: list[catfile.ObjectInfo], listed: set[bytes],
                   scanner: ObjectScanner, search: MissingSearch, *,
-                  start_walk_on_hit: bool) -> _Scanned:
+                  start_walk_on_hit: bool, progress: bool = True) -> _Scanned:
     par = ParallelScan(root, todo, scanner, delta_order=True)
     deferred = search.deferred
     if not deferred:
@@ -174,7 +178,7 @@ def _scan_objects(root: Path, todo: list[catfile.ObjectInfo], listed: set[bytes]
             walks.append(MainWalk(root))
 
     early = start_walk if deferred or (start_walk_on_hit and not walks) else None
-    cands, unreadable = par.run(early, progress=True)
+    cands, unreadable = par.run(early, progress=progress)
     if deferred and search.deferred:  # nothing hit (or inline): the search still runs
         start_walk()
     return _Scanned(root, todo, scanner, cands, unreadable, walks[0] if walks else None,

@@ -41,7 +41,7 @@ def scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectSca
     if not objects:  # a range that adds nothing (a new branch of existing commits)
         return cands, missing
     may_match = scanner.engine.may_match
-    n = nbytes = 0
+    n = nbytes = shown = 0
     ends: dict[str, tuple[int, bytes, bytes]] = {}
     for oid, kind, data in catfile.read_objects(root, (o.oid for o in objects),
                                                 scanner.max_size, ends, scanner.edge):
@@ -53,9 +53,10 @@ def scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectSca
             continue
         n += 1
         nbytes += len(data)
-        if n & 255 == 0 and counters is not None:
+        # every 256 objects, or every 4 MB (a history of few large blobs)
+        if counters is not None and (n & 255 == 0 or nbytes - shown >= 4 << 20):
             counters[3 * index] = n
-            counters[3 * index + 1] = nbytes
+            counters[3 * index + 1] = shown = nbytes
         # Blobs go to the engine's own gate (one pass with Hyperscan); commit and tag
         # objects are small: the plain gate rules most out before their header is read.
         if kind == "blob" or may_match(data):
@@ -130,7 +131,7 @@ class ParallelScan:
         if self.procs and progress and sys.stderr.isatty():
             show_progress(self, on_first_hit)
         elif self.procs:
-            self.wait(on_first_hit)
+            self.wait(on_first_hit, PlainProgress(self) if progress else None)
         return self.collect()
 
     def done(self) -> tuple[int, int]:
@@ -143,13 +144,20 @@ class ParallelScan:
     def any_hits(self) -> bool:
         return self.counters is not None and any(list(self.counters)[2::3])
 
-    def wait(self, on_first_hit: Callable[[], None] | None) -> None:
+    def wait(self, on_first_hit: Callable[[], None] | None,
+             plain: PlainProgress | None = None) -> None:
         """Until the workers are done; calls on_first_hit once, as soon as one hits."""
-        while not self.finished():
+        while True:
+            if plain is not None:
+                plain.tick()
+            if self.finished():
+                break
             if on_first_hit is not None and self.any_hits():
                 on_first_hit()
                 on_first_hit = None
             time.sleep(0.05)
+        if plain is not None:
+            plain.close()
 
     def finished(self) -> bool:
         return all(c.poll() for c in self.conns)
@@ -192,8 +200,51 @@ class ParallelScan:
         self.bytes_read += nbytes
 
 
-def show_progress(par: ParallelScan, on_first_hit: Callable[[], None] | None) -> None:
-    """A rich progress bar on stderr until the workers are done (terminals only)."""
+def _progress_seconds() -> float:
+    """Seconds between plain progress lines (PSGUARD_PROGRESS_SECONDS, default 10)."""
+    try:
+        return max(0.0, float(os.environ.get("PSGUARD_PROGRESS_SECONDS", "10")))
+    except ValueError:
+        return 10.0
+
+
+class PlainProgress:
+    """Progress for logs (stderr not a terminal: CI): one plain line every few seconds
+    on a long scan, and a last one if any was printed; nothing on a short scan."""
+
+    def __init__(self, par: ParallelScan) -> None:
+        self.par = par
+        self.every = _progress_seconds()
+        self.started = time.perf_counter()
+        self.next = self.started + self.every
+        self.printed = False
+
+    def tick(self, *, last: bool = False) -> None:
+        now = time.perf_counter()
+        if now < self.next and not last:
+            return
+        self.next = now + self.every
+        objects, nbytes = self.par.done()
+        total = self.par.total_objects
+        pct = 100 * objects // total if total else 100
+        try:
+            print(f"psguard: scanning history: {objects:,}/{total:,} objects ({pct}%), "
+                  f"{nbytes / 1e6:,.0f} MB read in {now - self.started:.0f} s",
+                  file=sys.stderr, flush=True)
+        except OSError:  # stderr went away (a closed pipe): the scan goes on, silently
+            self.next = float("inf")
+            return
+        self.printed = True
+
+    def close(self) -> None:
+        if self.printed:
+            self.tick(last=True)
+
+
+def progress_bar(console: Any = None) -> Any:
+    """The terminal's progress bar. It fits 80 columns with the largest totals (columns
+    wider than the terminal are cut at the end, the total among them): short labels, and
+    a bar that takes only the room left."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -202,16 +253,21 @@ def show_progress(par: ParallelScan, on_first_hit: Callable[[], None] | None) ->
     )
     from rich.progress import Progress as RichProgress
 
+    return RichProgress(TextColumn("history"), BarColumn(bar_width=None),
+                        MofNCompleteColumn(), TextColumn("{task.fields[read]}"),
+                        TimeRemainingColumn(compact=True), transient=True, console=console)
+
+
+def show_progress(par: ParallelScan, on_first_hit: Callable[[], None] | None) -> None:
+    """A rich progress bar on stderr until the workers are done (terminals only)."""
     started = time.perf_counter()
-    with RichProgress(TextColumn("scanning history"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("objects  {task.fields[read]}"), TimeRemainingColumn(),
-                      transient=True) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("history", total=par.total_objects or 1, read="")
         while not par.finished():
             objects, nbytes = par.done()
             rate = nbytes / max(time.perf_counter() - started, 1e-3)
             bar.update(task, completed=objects,
-                       read=f"{nbytes / 1e6:,.0f} MB read, {rate / 1e6:,.0f} MB/s")
+                       read=f"{nbytes / 1e6:,.0f} MB {rate / 1e6:,.0f} MB/s")
             if on_first_hit is not None and par.any_hits():
                 on_first_hit()
                 on_first_hit = None

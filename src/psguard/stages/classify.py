@@ -40,11 +40,13 @@ from psguard.models import EXPOSURE_ORDER, Candidate, ExposureDetail, Finding, O
 class Traced(Record):
     """What the index's and the commits' versions of a finding's files hold."""
 
-    __slots__ = ("held", "staged")
+    __slots__ = ("held", "staged", "untracked")
 
-    def __init__(self, held: set[str] | None = None, staged: set[str] | None = None) -> None:
+    def __init__(self, held: set[str] | None = None, staged: set[str] | None = None,
+                 untracked: set[str] | None = None) -> None:
         self.held: set[str] = held or set()  # commits whose version of a file holds the key
         self.staged: set[str] = staged or set()  # paths whose index version holds it
+        self.untracked: set[str] = untracked or set()  # paths not in the index
 
 
 class Assessment(Record):
@@ -97,6 +99,8 @@ def trace(f: Finding, mode: str, top_paths: Mapping[str, str],
     for path in file_paths(f, mode, top_paths):
         if key in versions.index.get(path, b""):
             t.staged.add(path)
+        if path not in versions.index:
+            t.untracked.add(path)
         t.held.update(commit for commit, data in versions.versions.get(path, ())
                       if key in data)
     return t
@@ -137,7 +141,10 @@ def classify(f: Finding, mode: str, reach: Reach, traced: Traced, *,
              top_paths: Mapping[str, str] | None = None,
              repo_dir: str | None = None) -> Assessment:
     """f's exposure, its detail, its first commit (when f has none) and notes."""
-    t = _Tally(ExposureDetail(remote=reach.remote, repo_dir=repo_dir), set(traced.held))
+    t = _Tally(ExposureDetail(remote=None if reach.local_only else reach.remote,
+                              repo_dir=repo_dir), set(traced.held))
+    t.detail.remote_state = ("none" if reach.local_only else
+                             "untracked" if reach.no_remotes else "tracked")
     for c in f.candidates:
         _locate(t, c, mode, reach, traced.staged, top_paths or {})
     _weigh_commits(t, reach, traced.held)
@@ -151,7 +158,7 @@ def classify(f: Finding, mode: str, reach: Reach, traced: Traced, *,
         first = dated[0][1]
         author, date = reach.meta[first]
         first_seen = {"commit": first, "author": author, "date": date}
-    return Assessment(t.level, d, first_seen, _notes(d, t.level, mode, traced.held))
+    return Assessment(t.level, d, first_seen, _notes(d, t.level, mode, traced))
 
 
 def _locate(t: _Tally, c: Candidate, mode: str, reach: Reach, staged: set[str],
@@ -190,6 +197,7 @@ def _tag_message(t: _Tally, o: Origin, reach: Reach) -> None:
     name = (o.path or "").removeprefix("refs/tags/")
     if name and name not in t.detail.tags:
         t.detail.tags.append(name)
+        _tag_oid(t.detail, name, reach)
     t.bump("pushed" if reach.no_remotes else "local")
     t.places.append("tag")
 
@@ -253,6 +261,12 @@ def _weigh_commits(t: _Tally, reach: Reach, held: set[str]) -> None:
                 name = ref.removeprefix("refs/tags/")
                 if name not in d.tags:
                     d.tags.append(name)
+                    _tag_oid(d, name, reach)
+
+
+def _tag_oid(d: ExposureDetail, name: str, reach: Reach) -> None:
+    if name in reach.tag_oids:
+        d.tag_oids[name] = reach.tag_oids[name]
 
 
 def _order_commits(t: _Tally, reach: Reach, commits: list[str]) -> None:
@@ -283,15 +297,24 @@ def published_by(d: ExposureDetail, level: str, reach: Reach) -> str | None:
     return refs[0].removeprefix("refs/remotes/") if refs else "a remote-tracking ref"
 
 
-def _notes(d: ExposureDetail, level: str, mode: str, held: set[str]) -> list[str]:
+def _notes(d: ExposureDetail, level: str, mode: str, traced: Traced) -> list[str]:
     notes: list[str] = []
-    if mode in ("worktree", "staged") and held and level in ("local", "pushed"):
-        notes.append(f"the committed version of {', '.join(d.paths) or 'this file'} "
-                     f"also holds this key, so it has travelled beyond the "
-                     f"{'index' if mode == 'staged' else 'working tree'}")
+    if mode in ("worktree", "staged") and traced.held and level in ("local", "pushed"):
+        beyond = f"so it has travelled beyond the {'index' if mode == 'staged' else 'working tree'}"
+        tracked = [p for p in d.paths if p not in traced.untracked]
+        if tracked or not d.paths:
+            notes.append(f"the committed version of {', '.join(tracked) or 'this file'} "
+                         f"also holds this key, {beyond}")
+        else:  # untracked now: only an earlier commit had the file
+            notes.append(f"{', '.join(d.paths)} is not tracked now, but an earlier commit "
+                         f"of it held this key, {beyond}")
     if d.published_by == "no-remotes" and level == "pushed":
-        notes.append("this repository has no remote-tracking refs (a CI checkout or a "
-                     "mirror?): every commit is treated as published")
+        notes.append("this repository has a remote (or is bare) but no remote-tracking "
+                     "refs (a mirror, a CI checkout or a server's copy?): every commit is "
+                     "treated as published")
+    if d.remote_state == "none" and level == "local":
+        notes.append("this repository has no remote configured (a local repository): "
+                     "nothing in it was pushed from here")
     if "stash" in d.only_in and len(d.only_in) == 1:
         notes.append(f"only in a stash ({', '.join(d.stashes) or 'refs/stash'}): "
                      "stashes are never pushed, but they keep the key in .git")

@@ -32,8 +32,13 @@ def assess(findings: list[Finding], *, mode: str, snapshot: RepoSnapshot | None,
         return [f.replace(exposure=None) for f in findings]
     if mode == "pre-receive" and snapshot is not None:
         return being_received(findings, snapshot)
-    if snapshot is None or not _has_commits_to_ask(snapshot, mode):
-        # files outside git: not committed anywhere
+    if snapshot is None:
+        # files outside git: not committed anywhere, and no git advice applies
+        outside = ExposureDetail()
+        outside.remote_state = "outside-git"
+        return [f.replace(exposure="working-tree", exposure_detail=outside)
+                for f in findings]
+    if not _has_commits_to_ask(snapshot, mode):
         return [f.replace(exposure="working-tree") for f in findings]
     if not findings:
         return []

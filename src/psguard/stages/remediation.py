@@ -19,11 +19,12 @@ This module is psguard's one voice for that advice: the reports (report/) and th
 TEST_VALUE and the step builders), and `general_steps` is the advice for a key whose
 facts are not known (SARIF rule help). Nothing here imports report/ or hooks/.
 
-Commands never hold the raw key unless the user passed --show-secrets: the
-`git filter-repo --replace-text` file uses a `regex:` line that matches a token of the
-key's exact length ending in its last four characters (what the redacted form shows),
-with token boundaries on both sides. Another key of the same length that ends in the same
-four characters would be replaced too, which is harmless: it is also a key.
+Commands never hold the raw key: for a pushed key, psguard itself writes the
+`git filter-repo --replace-text` file (stages/rewrite.py: every key of the history, plain
+and base64-encoded, so one rewrite removes them all), and the steps scan the rewritten
+clone before it is pushed. `replacement_line` (a `regex:` line matching a token of the
+key's length ending in its last four characters) serves where only the redacted form may
+be shown.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from psguard.models import ExposureDetail, Finding, Remediation
 REPLACEMENTS_FILE = "../psguard-replacements.txt"
 REWRITE_DIR = "../psguard-rewrite"
 REPLACEMENT = "***REMOVED-POOLSIDE-KEY***"
+REPLACEMENTS_CMD = ("psguard scan --history --show-secrets --quiet --exit-zero "
+                    f"--write-replacements {REPLACEMENTS_FILE}")
 _TOKEN = "A-Za-z0-9_-"
 
 REVOKE = ("In Poolside, a developer key is deleted from the user menu (your name, bottom "
@@ -57,6 +60,9 @@ PUSHED_IS_PUBLIC = ("anyone who cloned or fetched has it, and rewriting history 
 UNSTAGE = "Unstage the file so the key is not committed:"
 UNPUSHED = ("Do not push yet: the key is in commits no remote has. Rewrite them before "
             "pushing (git rebase -i from the first commit that added it).")
+NEED = ("git filter-repo is a separate tool, not part of git: install it first (python3 -m "
+        "pip install git-filter-repo, or your system's git-filter-repo package); the "
+        "command stops at `git filter-repo --version` if it is missing.")
 # Said per finding by the reports; the text report's form is the one the README shows.
 ACCEPT = "to accept this finding, add to .psguardignore"
 TEST_VALUE = ("A test value rather than a real key? Add `psguard:allow` in a comment on its "
@@ -168,6 +174,8 @@ def steps(f: Finding, *, show_secrets: bool = False) -> list[Remediation]:
         out = _local(f, d, paths, dead)
     elif f.exposure == "staged":
         out = _staged(f, paths, dead)
+    elif f.exposure == "working-tree" and d is not None and d.remote_state == "outside-git":
+        out = _outside_git(f, paths, dead)
     elif f.exposure == "working-tree":
         out = _working_tree(f, paths, dead)
     else:  # None: standard input, provenance unknown
@@ -188,6 +196,19 @@ def _working_tree(f: Finding, paths: list[str], dead: bool) -> list[Remediation]
         out.append(_ignore_step(f, "a dead key kept on purpose"))
     else:
         out.append(_revoke_if_shared())
+    return out
+
+
+def _outside_git(f: Finding, paths: list[str], dead: bool) -> list[Remediation]:
+    """Files outside any git repository: no index, no history, no git commands."""
+    where = ", ".join(paths) if paths else "the file that holds it"
+    out = [Remediation(f"Delete the dead key from {where}." if dead else
+                       f"Take the key out of {where} and give it to the code through the "
+                       "environment instead: set POOLSIDE_API_KEY from your secret store (a "
+                       "CI secret, a vault, your OS keychain)."),
+           Remediation("This directory is not in a git repository; scan it again once the "
+                       "key is out:", "psguard scan")]
+    out.append(_ignore_step(f, "a dead key kept on purpose") if dead else _revoke_if_shared())
     return out
 
 
@@ -213,7 +234,10 @@ def _local(f: Finding, d: ExposureDetail | None, paths: list[str],
     d = d or ExposureDetail()
     only = set(d.only_in)
     out: list[Remediation] = []
-    if d.tags:  # a tag may have been pushed: find out before anything else
+    if d.tags and d.remote_state == "none":  # no remote: the tag went nowhere
+        out.append(Remediation("Delete the tag that holds the key; re-create it on a commit "
+                               "without the key if you need it:", f"git tag -d {_q(d.tags)}"))
+    elif d.tags:  # a tag may have been pushed: find out before anything else
         out += _tag_steps(d)
     if d.local_commits or not (only or d.stashes or d.tags or d.notes_refs):
         out.append(rewrite_local(d, paths))
@@ -253,13 +277,17 @@ def _stash_step(d: ExposureDetail) -> Remediation:
 
 def _tag_steps(d: ExposureDetail) -> list[Remediation]:
     remote = d.remote or "origin"
+    ask = f"git ls-remote --tags {shlex.quote(remote)} " + _q([f"refs/tags/{t}" for t in d.tags])
+    oids = [d.tag_oids.get(t, "") for t in d.tags]
+    same = ""
+    if all(oids):  # compare objects, not names: a tag re-created since is another tag
+        ask += f" | grep -E '^({'|'.join(oids)})[[:space:]]'"
+        same = " (the same tag object as here; a tag of that name re-created since does not count)"
     return [
         Remediation(
             f"Find out whether the tag was pushed (tags are pushed separately from "
-            f"branches): if this prints a line, {remote} has the key: treat it as pushed "
-            f"and, unless it is rejected, revoke it before anything else.",
-            f"git ls-remote --tags {shlex.quote(remote)} "
-            + _q([f"refs/tags/{t}" for t in d.tags])),
+            f"branches): if this prints a line, {remote} has the key{same}: treat it as "
+            f"pushed and, unless it is rejected, revoke it before anything else.", ask),
         Remediation("Delete the tag locally (and, if it was pushed, on the remote with: "
                     f"git push {remote} --delete <tag>); re-create it on a commit without "
                     "the key if you need it:", f"git tag -d {_q(d.tags)}")]
@@ -355,14 +383,19 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
         "filter-repo refuses to rewrite other checkouts without --force). From the top of "
         "this repository:", f"git clone --no-local {source} {REWRITE_DIR}"))
     out.append(Remediation(
-        "Write the replacements file beside it, outside any repository ("
-        + ("it holds the raw key: delete it afterwards" if show_secrets else
-           "it matches the key by its length and last four characters, so it holds no key")
-        + "):",
-        f"printf '%s\\n' '{replacement_line(f.secret, show_secrets)}' > {REPLACEMENTS_FILE}"))
+        "Still at the top of this repository, let psguard write one replacements file "
+        "beside the clone: it covers every key in the history, plain and base64-encoded, "
+        "so one rewrite removes them all however many were pushed (do this once). The "
+        "file holds the raw keys (hence --show-secrets; nothing is printed), readable "
+        "only by you:", REPLACEMENTS_CMD))
     out.append(Remediation(
-        "Replace the key in every commit of every branch and tag of the fresh clone:",
-        f"cd {REWRITE_DIR} && git filter-repo --replace-text {REPLACEMENTS_FILE}"))
+        "Replace the keys in every commit of every branch and tag of the fresh clone, "
+        f"then delete the replacements file. {NEED}",
+        f"cd {REWRITE_DIR} && git filter-repo --version && "
+        f"git filter-repo --replace-text {REPLACEMENTS_FILE} && rm {REPLACEMENTS_FILE}"))
+    out.append(Remediation(
+        f"Still in {REWRITE_DIR}: check the rewritten history before it goes anywhere; this "
+        "must find no Poolside key:", "psguard scan --history"))
     if published:
         out.append(Remediation(
             f"Still in {REWRITE_DIR}: filter-repo removed the {remote} remote so nothing is "

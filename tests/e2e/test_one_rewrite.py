@@ -1,0 +1,111 @@
+"""One history rewrite for every pushed key (issue 20): two keys pushed to a bare
+remote, one plain and one only base64-encoded (a Kubernetes Secret); the printed
+procedure is followed literally, command by command, in one shell; then a fresh clone of
+the remote holds neither key in any form."""
+
+from __future__ import annotations
+
+import base64
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from psguard.stages.rewrite import encoded_forms, replacements_text
+from psguard.testing import Repo, init_repo, make_key, run_psguard
+
+
+def _psguard_on_path(tmp_path: Path) -> dict[str, str]:
+    """PATH with `psguard` (this checkout, as the tests run it) and git-filter-repo (the
+    test extra installs it beside the interpreter)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    shim = bin_dir / "psguard"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m psguard "$@"\n')
+    shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
+    tools = Path(sys.executable).parent
+    assert (tools / "git-filter-repo").exists(), "the test extra installs git-filter-repo"
+    return {"PATH": f"{bin_dir}{os.pathsep}{tools}{os.pathsep}{os.environ['PATH']}",
+            "NO_COLOR": "1"}
+
+
+def test_printed_procedure_removes_a_plain_and_a_base64_key(tmp_path: Path,
+                                                            git_home: Path) -> None:
+    plain, encoded = make_key(), make_key()
+    work = init_repo(tmp_path / "work", git_home)
+    remote = work.add_origin(tmp_path / "remote.git")
+    work.write("app.env", f"POOLSIDE_API_KEY={plain}\n")
+    work.commit("add app.env")
+    secret = base64.b64encode(f"token: {encoded}\n".encode()).decode()
+    work.write("k8s/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: api\n"
+                                  f"data:\n  credentials: {secret}\n")
+    work.commit("add the secret")
+    work.write("README.md", "docs\n")
+    work.commit("docs")
+    work.git("push", "-q", "-u", "origin", "main")
+
+    report = run_psguard("scan", "--history", "--format", "json", str(work.path)).json()
+    assert {f["exposure"] for f in report["findings"]} == {"pushed"}
+    decoded = {loc["decoded_from"] for f in report["findings"] for loc in f["locations"]}
+    assert decoded == {None, "base64"}  # one plain, one found only encoded
+    steps = report["findings"][0]["remediation"]
+    commands = [s["command"] for s in steps if s["command"]]
+    assert not any(plain in c or encoded in c for c in commands)
+    start = next(i for i, c in enumerate(commands) if c.startswith("git clone --no-local"))
+    script = commands[start:]
+    assert "--write-replacements" in script[1] and "git filter-repo --version" in script[2]
+    assert script[3] == "psguard scan --history"
+
+    # Literally: one shell, from the top of the repository, stopping at the first failure
+    # (the check of the rewritten clone fails the script if a key is left).
+    env = {**work.env, **_psguard_on_path(tmp_path)}
+    proc = subprocess.run(["bash", "-e", "-c", "\n".join(script)], cwd=work.path, env=env,
+                          capture_output=True, text=True)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert plain not in out and encoded not in out
+    assert not (tmp_path / "psguard-replacements.txt").exists()  # deleted once used
+
+    check = tmp_path / "check.git"  # every branch and tag the remote now has
+    work.git("clone", "-q", "--mirror", "--no-local", str(remote.path), str(check))
+    history = Repo(check, git_home).git("log", "--all", "-p")
+    assert plain not in history and "***REMOVED-POOLSIDE-KEY***" in history
+    assert not any(form in history for form in encoded_forms(encoded))
+    clean = run_psguard("scan", "--history", str(check))
+    assert clean.code == 0, clean.stdout + clean.stderr
+
+
+def test_replacements_cover_every_alignment_of_both_alphabets() -> None:
+    key = make_key()
+    for lead in ("", "a", "ab", "abc: "):
+        blob = (lead + key + "\n").encode()
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            text = encode(blob).decode()
+            assert any(form in text for form in encoded_forms(key)), (lead, encode)
+    lines = replacements_text([_finding(key)]).splitlines()
+    assert lines[0].endswith("==>***REMOVED-POOLSIDE-KEY***")
+    assert f"{key}==>***REMOVED-POOLSIDE-KEY***" in lines
+
+
+def test_write_replacements_needs_show_secrets_and_is_private(repo: Repo,
+                                                              tmp_path: Path) -> None:
+    key = make_key()
+    repo.write("a.env", f"K={key}\n")
+    repo.commit("add")
+    target = tmp_path / "r.txt"
+    refused = run_psguard("scan", "--history", "--write-replacements", str(target),
+                          str(repo.path))
+    assert refused.code == 2 and "--show-secrets" in refused.stderr
+    assert not target.exists()
+    run = run_psguard("scan", "--history", "--show-secrets", "--quiet", "--exit-zero",
+                      "--write-replacements", str(target), str(repo.path))
+    assert (run.code, run.stdout, run.stderr) == (0, "", "")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert f"{key}==>" in target.read_text()
+
+
+def _finding(key: str):  # type: ignore[no-untyped-def]
+    from psguard.models import Finding
+
+    return Finding("poolside-api-key", key, "high", [])
