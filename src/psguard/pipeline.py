@@ -40,7 +40,8 @@ def scan_buffer(data: bytes, *, min_confidence: str = "medium",
 def request_config(req: ScanRequest) -> Config:
     """The config that governs this scan: --config, else the repository's own (unless
     --no-repo-config; never for stdin)."""
-    if req.no_repo_config or req.mode is Mode.STDIN:
+    # a mirror's content is the remote's: never its config
+    if req.no_repo_config or req.mode in (Mode.STDIN, Mode.REMOTE):
         config = load_config(None, req.config)
     else:
         config = load_config(repo_root(req.path), req.config)

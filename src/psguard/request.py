@@ -18,6 +18,7 @@ class Mode(Name):
     STAGED = "staged"  # what the index adds to HEAD
     RANGE = "range"  # what the commits in A..B add
     HISTORY = "history"  # every object of the repository
+    REMOTE = "remote"  # a remote repository's history, read from its mirror clone
     STDIN = "stdin"
     # The hooks' own sources; reports call the first one "range".
     REVS = "revs"  # what `git rev-list REVS` adds (pre-push, the CI gate)
@@ -32,7 +33,7 @@ class ScanRequest(Record):
                  "message_edited", "files",
                  "fmt", "output", "verify", "endpoints", "show_secrets", "baseline",
                  "config", "min_confidence", "fail_on", "no_cache", "no_repo_config",
-                 "no_baseline", "verify_timeout", "verify_deadline", "known_pushed")
+                 "no_baseline", "verify_timeout", "verify_deadline", "known_pushed", "url", "jobs")
 
     def __init__(self, *, path: Path = Path("."), mode: str = Mode.WORKTREE,
                  rev_range: str | None = None, since: str | None = None,
@@ -45,7 +46,8 @@ class ScanRequest(Record):
                  no_cache: bool = False, no_repo_config: bool = False,
                  no_baseline: bool = False, verify_timeout: float | None = None,
                  verify_deadline: float | None = None,
-                 known_pushed: dict[str, str] | None = None) -> None:
+                 known_pushed: dict[str, str] | None = None, url: str | None = None,
+                 jobs: int | None = None) -> None:
         self.path = path
         self.mode = Mode(mode)
         self.rev_range = rev_range  # Mode.RANGE: `A..B`; or since: everything after REV
@@ -72,3 +74,7 @@ class ScanRequest(Record):
         self.verify_deadline = verify_deadline  # seconds, for the whole verification
         # remote-tracking ref name -> commit id the remote is known to hold (psguard ci)
         self.known_pushed: dict[str, str] = known_pushed or {}
+        # Mode.REMOTE: the repository's URL (credentials and all: only git sees it);
+        # `path` is then its mirror's directory (git/mirror.mirror_path)
+        self.url = url
+        self.jobs = jobs  # processes a history scan may use (None: one per core)

@@ -81,7 +81,8 @@ def scan_history(given: SourceInput) -> SourceResult:
     todo, listed = _list_objects(snap, caches, search, result.stats)
     scanner = ObjectScanner(given.engine, max_size=given.config.max_file_size)
     scanned = _scan_objects(snap.root, todo, listed, scanner, search,
-                            start_walk_on_hit=not caches.refs_unchanged)
+                            start_walk_on_hit=not caches.refs_unchanged,
+                            jobs=given.request.jobs)
     missing = search.result()
     listed.clear()  # the missing search has read it: free it before locating
     _add_problems(result, snap, scanned, missing, given.config.max_file_size)
@@ -144,8 +145,8 @@ def _list_objects(snap: RepoSnapshot, caches: HistoryCaches, search: MissingSear
 
 def _scan_objects(root: Path, todo: list[catfile.ObjectInfo], listed: set[bytes],
                   scanner: ObjectScanner, search: MissingSearch, *,
-                  start_walk_on_hit: bool) -> _Scanned:
-    par = ParallelScan(root, todo, scanner)
+                  start_walk_on_hit: bool, jobs: int | None) -> _Scanned:
+    par = ParallelScan(root, todo, scanner, workers=jobs)
     search.watch(listed)  # after the fork: the workers must not inherit its thread
     walks = [search.walk] if search.walk is not None else []
 
