@@ -33,7 +33,8 @@ class ScanRequest(Record):
                  "message_edited", "files",
                  "fmt", "output", "verify", "endpoints", "show_secrets", "baseline",
                  "config", "min_confidence", "fail_on", "no_cache", "no_repo_config",
-                 "no_baseline", "verify_timeout", "verify_deadline", "known_pushed", "url", "jobs")
+                 "no_baseline", "verify_timeout", "verify_deadline", "known_pushed",
+                 "url", "jobs", "no_verify")
 
     def __init__(self, *, path: Path = Path("."), mode: str = Mode.WORKTREE,
                  rev_range: str | None = None, since: str | None = None,
@@ -47,7 +48,7 @@ class ScanRequest(Record):
                  no_baseline: bool = False, verify_timeout: float | None = None,
                  verify_deadline: float | None = None,
                  known_pushed: dict[str, str] | None = None, url: str | None = None,
-                 jobs: int | None = None) -> None:
+                 jobs: int | None = None, no_verify: bool = False) -> None:
         self.path = path
         self.mode = Mode(mode)
         self.rev_range = rev_range  # Mode.RANGE: `A..B`; or since: everything after REV
@@ -78,3 +79,5 @@ class ScanRequest(Record):
         # `path` is then its mirror's directory (git/mirror.mirror_path)
         self.url = url
         self.jobs = jobs  # processes a history scan may use (None: one per core)
+        # audits verify once per key across repositories, never inside each one's scan
+        self.no_verify = no_verify

@@ -28,6 +28,7 @@ class _Backend(BaseHTTPRequestHandler):
     root: Path
     auth: str | None
     seen: list[str]
+    delay: float
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
@@ -52,6 +53,8 @@ class _Backend(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         self.seen.append(self.headers.get("Authorization") or "")
+        if self.delay:
+            time.sleep(self.delay)
         body = self._body() if self.command == "POST" else b""
         if self.auth is not None and self.headers.get("Authorization") != self.auth:
             self.send_response(401)
@@ -101,12 +104,13 @@ def _split_cgi(out: bytes) -> tuple[bytes, bytes]:
 class HttpGitServer:
     """Smart HTTP for the bare repositories under root; with `auth` (a header value
     from basic_auth) every request without it gets 401. `seen` records each request's
-    Authorization header."""
+    Authorization header. `delay`: seconds every answer waits (a slow server, so that
+    a test can act while clients are mid-fetch)."""
 
-    def __init__(self, root: Path, auth: str | None = None) -> None:
+    def __init__(self, root: Path, auth: str | None = None, delay: float = 0.0) -> None:
         self.seen: list[str] = []
         handler = type("Backend", (_Backend,), {"root": root, "auth": auth,
-                                                "seen": self.seen})
+                                                "seen": self.seen, "delay": delay})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
