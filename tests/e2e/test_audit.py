@@ -202,3 +202,38 @@ def test_github_organisation_paginated_rate_limited_filtered(
     assert api.pages_asked() == [1, 2, 2, 3]
     assert "rate limit reached; waiting 1 s" in run.stderr
     assert token not in run.stdout + run.stderr
+
+
+def test_ctrl_c_stops_cleanly_and_a_rerun_resumes_from_the_mirrors(
+        fleet: Fleet, dask_cluster: DaskProcesses, tmp_path: Path) -> None:
+    for name in "abc":
+        subprocess.run(["git", "clone", "-q", "--bare", str(fleet.served / f"{name}.git"),
+                        str(tmp_path / "slow" / f"{name}.git")], check=True,
+                       env={**os.environ, **GIT_ENV})
+    mirrors = tmp_path / "mirrors"
+    with HttpGitServer(tmp_path / "slow", delay=0.3) as server:
+        urls = [f"{server.url}/{name}.git" for name in "abc"]
+        args = [sys.executable, "-m", "psguard", "audit", *urls, "--scheduler",
+                dask_cluster.address, "--mirror-dir", str(mirrors), "--format", "json"]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env={**os.environ, "NO_COLOR": "1"})
+        deadline = time.monotonic() + 120
+        while not [p for p in _entries(mirrors) if p.suffix == ".git"
+                   and not p.name.startswith(".")]:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        done = {p.name: p.stat().st_ino for p in _entries(mirrors)
+                if p.suffix == ".git" and not p.name.startswith(".")}
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 130, err.decode()
+        assert out == b"" and b"Traceback" not in err  # no report from a stopped audit
+        assert err.decode().splitlines()[-2:] == [
+            "psguard: interrupted; run the same audit again to resume (mirrors and blob "
+            "caches are kept)", "psguard: interrupted"]
+        again = _audit(*urls, "--scheduler", dask_cluster.address, "--mirror-dir",
+                       str(mirrors), "--format", "json")
+    assert again.code == 1, again.stderr
+    assert [r["status"] for r in again.json()["repositories"]] == ["scanned"] * 3
+    # the mirrors cloned before the interrupt were fetched into, not cloned again
+    assert {name: (mirrors / name).stat().st_ino for name in done} == done

@@ -20,6 +20,11 @@ def _served(repo: Repo, root: Path, name: str = "app.git") -> Path:
     return bare
 
 
+def _mirrors(folder: Path) -> list[Path]:
+    """The mirrors in a mirror directory (not the lock files beside them)."""
+    return [p for p in folder.iterdir() if not p.name.startswith(".")]
+
+
 def _files_text(folder: Path) -> str:
     """Every file name and every byte under folder, as text (to look for a secret)."""
     out = []
@@ -47,7 +52,7 @@ def test_git_daemon_mirror_then_incremental_fetch(repo: Repo, tmp_path: Path) ->
         assert [f["secret"]["sha256"] for f in report["findings"]] == [
             report["findings"][0]["secret"]["sha256"]]
         assert report["findings"][0]["locations"][0]["path"] == "settings.py"
-        [mirror] = mirrors.iterdir()
+        [mirror] = _mirrors(mirrors)
         # a new commit on the server: the next run fetches it into the same mirror
         repo.write("deploy.sh", f"export POOLSIDE_API_KEY={second}\n")
         new = repo.commit("deploy")
@@ -57,7 +62,7 @@ def test_git_daemon_mirror_then_incremental_fetch(repo: Repo, tmp_path: Path) ->
         assert again.code == 1, again.stderr
         assert {f["secret"]["redacted"][-4:] for f in again.json()["findings"]} == {
             first[-4:], second[-4:]}
-        assert list(mirrors.iterdir()) == [mirror]
+        assert _mirrors(mirrors) == [mirror]
         assert new in subprocess.run(["git", "-C", str(mirror), "rev-parse", "main"],
                                      capture_output=True, text=True).stdout
         # a repository the server does not have: one line, exit 3, never clean

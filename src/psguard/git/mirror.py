@@ -14,9 +14,11 @@ names) and only over git's own transports.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 from psguard.errors import PsguardError, UsageError
@@ -109,24 +111,40 @@ def update_mirror(url: str, path: Path) -> Mirrored:
     fails returns Mirrored(fetched=False) with the reason, so the old mirror is scanned.
     """
     check_url(url)
-    if _is_mirror(path):
-        reason = _fetch(url, path)
-        if reason is None:
-            return Mirrored(path, True)
-        return Mirrored(path, False, reason[0], reason[1])
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        run_git(["init", "--quiet", "--bare", str(tmp)], path.parent)
-        reason = _fetch(url, tmp)
-        if reason is not None:
-            raise MirrorError(url, *reason)
-        if not _is_mirror(path):  # another process may have finished the same clone
-            os.replace(tmp, path)
-    finally:
+    # One fetch a mirror at a time: a task rerun elsewhere, or a cancelled one still
+    # running, must not race this one for the mirror's refs.
+    with _locked(path.with_name(f".{path.name}.lock")):
+        if _is_mirror(path):
+            reason = _fetch(url, path)
+            if reason is None:
+                return Mirrored(path, True)
+            return Mirrored(path, False, reason[0], reason[1])
+        tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            run_git(["init", "--quiet", "--bare", str(tmp)], path.parent)
+            reason = _fetch(url, tmp)
+            if reason is not None:
+                raise MirrorError(url, *reason)
+            os.replace(tmp, path)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     return Mirrored(path, True)
+
+
+@contextlib.contextmanager
+def _locked(lock: Path) -> Iterator[None]:
+    """An exclusive lock on a file beside the mirror, released when the holder exits
+    (even killed: the kernel drops it with the process)."""
+    import fcntl
+
+    with open(lock, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def _is_mirror(path: Path) -> bool:
