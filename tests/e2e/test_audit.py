@@ -19,7 +19,7 @@ import pytest
 
 from psguard.testing import init_repo, make_key, run_psguard
 from psguard.testing.daskproc import DaskProcesses
-from psguard.testing.gitserve import HttpGitServer, git_daemon
+from psguard.testing.gitserve import FlakyProxy, HttpGitServer, git_daemon
 from psguard.testing.hosting_fake import FakeHosting
 from psguard.testing.poolside_fake import FakePoolside
 from psguard.testing.repos import GIT_ENV
@@ -237,3 +237,19 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_resumes_from_the_mirrors(
     assert [r["status"] for r in again.json()["repositories"]] == ["scanned"] * 3
     # the mirrors cloned before the interrupt were fetched into, not cloned again
     assert {name: (mirrors / name).stat().st_ino for name in done} == done
+
+
+def test_network_failures_are_retried_then_reported(
+        fleet: Fleet, daemon: str, dask_cluster: DaskProcesses, tmp_path: Path) -> None:
+    """A connection dropped once is retried (the repository is scanned); one dropped
+    every time fails as `network` after the retries."""
+    port = int(daemon.rsplit(":", 1)[1])
+    with FlakyProxy(port, drop=1) as flaky, FlakyProxy(port, drop=1000) as dead:
+        urls = [f"git://127.0.0.1:{flaky.port}/a.git", f"git://127.0.0.1:{dead.port}/c.git"]
+        run = _audit(*urls, "--scheduler", dask_cluster.address, "--format", "json",
+                     "--mirror-dir", str(tmp_path / "m"))
+    assert run.code == 1, run.stderr
+    repos = run.json()["repositories"]
+    assert [(r["status"], r["detail"]) for r in repos] == [("scanned", None),
+                                                            ("failed", "network")]
+    assert dead.connections == 3  # one try and two retries

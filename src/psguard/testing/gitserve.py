@@ -169,3 +169,47 @@ def fake_ssh(bin_dir: Path, log: Path) -> Path:
         "exec sh -c \"$last\"\n", encoding="utf-8")
     script.chmod(0o755)
     return script
+
+
+class FlakyProxy:
+    """A TCP proxy on 127.0.0.1 to `port` that closes the first `drop` connections at
+    once (a network failure, as a client sees it) and forwards the rest."""
+
+    def __init__(self, port: int, drop: int) -> None:
+        self.target = port
+        self.drop = drop
+        self.connections = 0
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self.port: int = self._sock.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> FlakyProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._sock.close()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            if self.connections <= self.drop:
+                conn.close()
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            for a, b in ((conn, upstream), (upstream, conn)):
+                threading.Thread(target=_pipe, args=(a, b), daemon=True).start()
+
+
+def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := src.recv(65536):
+            dst.sendall(data)
+    with contextlib.suppress(OSError):
+        dst.shutdown(socket.SHUT_WR)
