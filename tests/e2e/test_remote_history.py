@@ -83,6 +83,8 @@ def test_file_url(repo: Repo, tmp_path: Path) -> None:
                       str(tmp_path / "m"), timeout=120)
     assert run.code == 1, run.stderr
     assert f"ps-…{key[-4:]}" in run.stdout and key not in run.stdout
+    # psguard's own mirror is published by definition: no "a mirror?" note
+    assert "no remote-tracking refs" not in run.stdout
 
 
 def test_credentials_never_reach_report_error_or_cache(repo: Repo, tmp_path: Path) -> None:

@@ -289,7 +289,8 @@ def _notes(d: ExposureDetail, level: str, mode: str, held: set[str]) -> list[str
         notes.append(f"the committed version of {', '.join(d.paths) or 'this file'} "
                      f"also holds this key, so it has travelled beyond the "
                      f"{'index' if mode == 'staged' else 'working tree'}")
-    if d.published_by == "no-remotes" and level == "pushed":
+    # (a remote's mirror, which psguard made itself, is published by definition)
+    if d.published_by == "no-remotes" and level == "pushed" and mode != "remote":
         notes.append("this repository has no remote-tracking refs (a CI checkout or a "
                      "mirror?): every commit is treated as published")
     if "stash" in d.only_in and len(d.only_in) == 1:
