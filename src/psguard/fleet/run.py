@@ -129,13 +129,15 @@ class _Progress:
     """Repositories done of total, bytes scanned, keys found, failures (rich, stderr)."""
 
     def __init__(self, total: int) -> None:
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         self.keys: set[str] = set()
         self.failures = 0
         self.bytes = 0
         self.bar = Progress(TextColumn("auditing"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("repositories  {task.fields[info]}"), transient=True)
+                            TextColumn("repositories  {task.fields[info]}"), transient=True,
+                            console=Console(stderr=True))  # the report owns stdout
         self.task = self.bar.add_task("audit", total=total, info="")
         self.bar.start()
 
