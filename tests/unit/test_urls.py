@@ -47,3 +47,7 @@ def test_failure_reasons() -> None:
                     ) == "network"
     assert classify("error: inflate: data stream error\nfatal: index-pack failed"
                     ) == "corrupt"
+    for dropped in ("fatal: packet write failed: Broken pipe",
+                    "fatal: read error: Connection reset by peer",
+                    "fatal: the remote end hung up unexpectedly"):
+        assert classify(dropped) == "network", dropped
