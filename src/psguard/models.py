@@ -120,11 +120,13 @@ class FrozenRecord(Record):
 class Origin(FrozenRecord):
     """Where a chunk of bytes came from."""
 
-    __slots__ = ("kind", "path", "commit", "blob", "author", "date", "decoded_from")
+    __slots__ = ("kind", "path", "commit", "blob", "author", "date", "decoded_from",
+                 "repository")
 
     def __init__(self, kind: str, path: str | None = None, commit: str | None = None,
                  blob: str | None = None, author: str | None = None,
-                 date: str | None = None, decoded_from: str | None = None) -> None:
+                 date: str | None = None, decoded_from: str | None = None,
+                 repository: str | None = None) -> None:
         self.kind = Kind(kind)
         self.path = path
         self.commit = commit
@@ -132,6 +134,7 @@ class Origin(FrozenRecord):
         self.author = author
         self.date = date
         self.decoded_from = decoded_from  # e.g. "base64", "utf-16le", "zip:member.txt"
+        self.repository = repository  # audits: the repository's URL, credentials stripped
 
 
 class Chunk(FrozenRecord):

@@ -147,7 +147,7 @@ def _locate_and_advise(findings: list[Finding], req: ScanRequest, repo: Reposito
 
 def _verify(req: ScanRequest, config: Config, findings: list[Finding]) -> list[Finding]:
     """Opt-in: --verify, `verify = true` in the config, or the user config's [verify]."""
-    if not findings and not req.endpoints:
+    if (not findings and not req.endpoints) or req.no_verify:
         return findings
     from psguard.verify.run import VerifyRequest, user_enabled, verify_findings
 

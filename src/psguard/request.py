@@ -18,6 +18,7 @@ class Mode(Name):
     STAGED = "staged"  # what the index adds to HEAD
     RANGE = "range"  # what the commits in A..B add
     HISTORY = "history"  # every object of the repository
+    REMOTE = "remote"  # a remote repository's history, read from its mirror clone
     STDIN = "stdin"
     # The hooks' own sources; reports call the first one "range".
     REVS = "revs"  # what `git rev-list REVS` adds (pre-push, the CI gate)
@@ -36,7 +37,7 @@ class ScanRequest(Record):
                  "fmt", "output", "verify", "endpoints", "show_secrets", "baseline",
                  "config", "min_confidence", "fail_on", "no_cache", "no_repo_config",
                  "no_baseline", "verify_timeout", "verify_deadline", "known_pushed",
-                 "policy_from", "exclude", "include", "quiet")
+                 "policy_from", "exclude", "include", "quiet", "url", "jobs", "no_verify")
 
     def __init__(self, *, path: Path = Path("."), mode: str = Mode.WORKTREE,
                  rev_range: str | None = None, since: str | None = None,
@@ -51,7 +52,8 @@ class ScanRequest(Record):
                  verify_deadline: float | None = None,
                  known_pushed: dict[str, str] | None = None,
                  policy_from: str | None = None, exclude: list[str] | None = None,
-                 include: list[str] | None = None, quiet: bool = False) -> None:
+                 include: list[str] | None = None, quiet: bool = False, url: str | None = None,
+                 jobs: int | None = None, no_verify: bool = False) -> None:
         self.path = path
         self.mode = Mode(mode)
         self.rev_range = rev_range  # Mode.RANGE: `A..B`; or since: everything after REV
@@ -85,3 +87,9 @@ class ScanRequest(Record):
         self.exclude: list[str] = exclude or []  # --exclude: added to the config's
         self.include: list[str] = include or []  # --include: only paths matching these
         self.quiet = quiet  # --quiet: no progress lines
+        # Mode.REMOTE: the repository's URL (credentials and all: only git sees it);
+        # `path` is then its mirror's directory (git/mirror.mirror_path)
+        self.url = url
+        self.jobs = jobs  # processes a history scan may use (None: one per core)
+        # audits verify once per key across repositories, never inside each one's scan
+        self.no_verify = no_verify

@@ -358,11 +358,27 @@ def test_clean_pre_commit_path_imports_no_heavy_modules(repo: Repo) -> None:
         "import sys\n"
         "from psguard.cli import main\n"
         "code = main(['hook', 'pre-commit'])\n"
-        "heavy = sorted(m for m in ('rich', 'git', 'httpx') if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('rich', 'git', 'httpx', 'dask', 'distributed')\n"
+        "               if m in sys.modules)\n"
         "print(code, ','.join(heavy) or '-')\n"
     )
     proc = run_python(repo, harness)
     assert proc.stdout.split() == ["0", "-"], proc.stdout + proc.stderr
+
+
+def test_blocking_pre_commit_path_never_imports_dask(repo: Repo) -> None:
+    """Dask (the audit's engine, an extra) is not on any hook's path, even when the
+    hook blocks and reports."""
+    repo.write("a.env", f"POOLSIDE_API_KEY={make_key()}\n")
+    repo.git("add", "a.env")
+    harness = (
+        "import sys\n"
+        "from psguard.cli import main\n"
+        "code = main(['hook', 'pre-commit'])\n"
+        "print(code, sorted(m for m in ('dask', 'distributed') if m in sys.modules))\n"
+    )
+    proc = run_python(repo, harness)
+    assert proc.stdout.split("\n")[-2] == "1 []", proc.stdout + proc.stderr
 
 
 def test_framework_run_all_files_scans_the_tree(fw_repo: Repo) -> None:

@@ -141,3 +141,18 @@ def test_layers_import_downwards_only() -> None:
             wrong += [f"{module} -> {d}" for d in deps
                       if d.startswith(("psguard.commands", "psguard.cli"))]
     assert wrong == []
+
+
+def test_only_the_fleet_cluster_imports_dask() -> None:
+    """Dask is an extra, and the hooks must never pay for it: one module imports it
+    (plus the test helper that starts real clusters)."""
+    allowed = {"psguard.fleet.cluster", "psguard.testing.daskproc"}
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        name = _module_name(path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            mods = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(m.split(".")[0] in ("dask", "distributed") for m in mods):
+                offenders.append(name)
+    assert set(offenders) <= allowed, offenders

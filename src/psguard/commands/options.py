@@ -69,10 +69,17 @@ def verify_kwargs(args: argparse.Namespace) -> dict[str, object]:
             "verify_deadline": getattr(args, "verify_deadline", None)}
 
 
-def add_target_options(p: argparse.ArgumentParser, *, stdin: bool) -> None:
-    """PATH and the mutually exclusive modes: what `scan` and `baseline` read."""
-    p.add_argument("path", nargs="?", type=local_path, default=Path("."),
-                   help="directory or repository to scan (default: .)")
+def add_target_options(p: argparse.ArgumentParser, *, stdin: bool,
+                       remote: bool = False) -> None:
+    """PATH and the mutually exclusive modes: what `scan` and `baseline` read. With
+    `remote`, PATH may be a URL (kept as the string given: a Path would fold `//`)."""
+    if remote:
+        p.add_argument("path", nargs="?", default=".", metavar="PATH|URL",
+                       help="directory or repository to scan (default: .); with --history "
+                            "also a remote repository's URL (https, ssh, git, file)")
+    else:
+        p.add_argument("path", nargs="?", type=local_path, default=Path("."),
+                       help="directory or repository to scan (default: .)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--staged", dest="mode", action="store_const", const="staged",
                       help="what the index would add to HEAD (a commit about to be made)")
@@ -157,3 +164,15 @@ def add_convention_options(p: argparse.ArgumentParser) -> None:
 def convention_kwargs(args: argparse.Namespace) -> dict[str, object]:
     """The ScanRequest fields add_convention_options sets."""
     return {"exclude": args.exclude, "include": args.include, "quiet": args.quiet}
+
+
+def add_mirror_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mirror-dir", type=Path, metavar="DIR",
+                   help="where remote repositories are mirror-cloned and fetched again on "
+                        "later runs (default: ~/.cache/psguard/mirrors)")
+
+
+def mirror_dir(given: Path | None) -> Path:
+    from psguard.usercache import cache_dir
+
+    return given if given is not None else cache_dir() / "mirrors"

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from psguard.commands.options import (
     add_convention_options,
+    add_mirror_option,
     add_scan_options,
     add_target_options,
     convention_kwargs,
+    mirror_dir,
     verify_kwargs,
 )
 from psguard.errors import UsageError
@@ -25,7 +27,8 @@ DESCRIPTION = ("Scan for Poolside API keys. Exit codes: 0 nothing to report, 1 f
 
 
 def add_arguments(scan: argparse.ArgumentParser) -> None:
-    add_target_options(scan, stdin=True)
+    add_target_options(scan, stdin=True, remote=True)
+    add_mirror_option(scan)
     scan.add_argument("--no-cache", action="store_true",
                       help="do not read or write the caches (history blobs, verification "
                            "results)")
@@ -48,8 +51,10 @@ def run(args: argparse.Namespace) -> int:
     from psguard.stages.policy import exit_code, parse_fail_on
 
     mode = args.mode or ("range" if args.rev_range or args.since else "worktree")
+    path, url = _target(args.path, mode, args.mirror_dir)
     req = ScanRequest(
-        path=args.path, mode=mode, rev_range=args.rev_range, since=args.since, fmt=args.fmt,
+        path=path, url=url, mode="remote" if url else mode, rev_range=args.rev_range,
+        since=args.since, fmt=args.fmt,
         output=args.output, show_secrets=args.show_secrets, config=args.config,
         min_confidence=args.min_confidence, fail_on=args.fail_on, no_cache=args.no_cache,
         no_repo_config=args.no_repo_config, baseline=args.baseline,
@@ -88,3 +93,18 @@ def _write_replacements(path: Path, findings: list[Finding], *, quiet: bool) -> 
         print(f"psguard: wrote {text.count(chr(10))} replacement(s) for {len(findings)} "
               f"key(s) to {path}; it holds the raw keys: delete it after the rewrite",
               file=sys.stderr)
+
+
+def _target(given: str, mode: str, mirrors: Path | None) -> tuple[Path, str | None]:
+    """A local path, or a URL and its mirror's directory (only for --history)."""
+    from psguard.urls import is_remote, strip_credentials
+
+    if not is_remote(given):
+        return Path(given), None
+    if mode != "history":
+        raise UsageError(f"{strip_credentials(given)} is a URL: only its history can be "
+                         "scanned (add --history)")
+    from psguard.git.mirror import check_url, mirror_path
+
+    check_url(given)
+    return mirror_path(given, mirror_dir(mirrors)), given

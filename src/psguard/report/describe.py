@@ -28,6 +28,8 @@ def describe_location(c: Candidate) -> str:
         where = f"{o.kind} {ref} {where}".strip()
     if o.decoded_from:
         where += f" (decoded from {o.decoded_from})"
+    if o.repository:  # an audit of many repositories
+        where = f"{o.repository}: {where}"
     return where
 
 

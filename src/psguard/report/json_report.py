@@ -13,7 +13,7 @@ SCHEMA = "psguard/v1"
 
 def location_json(c: Candidate) -> dict[str, Any]:
     o = c.origin
-    return {
+    out: dict[str, Any] = {
         "kind": o.kind,
         "path": o.path,
         "line": c.line,
@@ -24,13 +24,16 @@ def location_json(c: Candidate) -> dict[str, Any]:
         "date": o.date,
         "decoded_from": o.decoded_from,
     }
+    if o.repository is not None:  # audits
+        out["repository"] = o.repository
+    return out
 
 
 def finding_json(f: Finding, show_secrets: bool) -> dict[str, Any]:
     secret: dict[str, Any] = {"redacted": f.redacted, "sha256": f.sha256}
     if show_secrets:
         secret["value"] = f.secret
-    return {
+    out: dict[str, Any] = {
         "id": f.fingerprint,
         "rule": f.rule,
         "confidence": f.confidence,
@@ -48,10 +51,14 @@ def finding_json(f: Finding, show_secrets: bool) -> dict[str, Any]:
         "remediation": [r.to_json() for r in f.remediation],
         "notes": f.notes,
     }
+    repositories = getattr(f, "repositories", None)  # audits: every repository holding it
+    if repositories is not None:
+        out["repositories"] = repositories
+    return out
 
 
 def report_dict(result: ScanResult, show_secrets: bool) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "schema": SCHEMA,
         "tool": {"name": "psguard", "version": __version__},
         "scan": {
@@ -75,6 +82,10 @@ def report_dict(result: ScanResult, show_secrets: bool) -> dict[str, Any]:
         },
         "findings": [finding_json(f, show_secrets) for f in result.findings],
     }
+    repositories = getattr(result, "repositories", None)  # audits: each one accounted for
+    if repositories is not None:
+        out["repositories"] = [r.to_json() for r in repositories]
+    return out
 
 
 def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:

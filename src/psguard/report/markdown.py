@@ -88,6 +88,12 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
                  f"{stats.seconds:.2f} s"
                  + (f"; {result.suppressed} suppressed" if result.suppressed else "")
                  + "</sub>")
+    repositories = getattr(result, "repositories", None)  # audits
+    if repositories:
+        lines += ["", "| Repository | Status | Keys |", "| --- | --- | --- |"]
+        lines += [f"| {code(r.url, table=True)} | "
+                  f"{text_md(str(r.status) + (f' ({r.detail})' if r.detail else ''))} | "
+                  f"{r.findings} |" for r in repositories]
     if result.problems:
         lines += ["", "**The scan could not read everything:**", ""]
         lines += [f"- {text_md(p.kind)}: {code(p.target)}: {text_md(p.detail)}"

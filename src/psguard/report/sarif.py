@@ -107,6 +107,8 @@ def _location(c: Candidate, f: Finding, show_secrets: bool) -> dict[str, Any]:
         loc["logicalLocations"] = [{"name": name, "kind": o.kind,
                                     "fullyQualifiedName": f"{o.kind}:{name}"}]
     props: dict[str, Any] = {"kind": o.kind}
+    if o.repository:  # audits: the repository the path is in
+        props["repository"] = o.repository
     if o.commit:
         props["commit"] = o.commit
     if o.decoded_from:
@@ -135,7 +137,10 @@ def _message(f: Finding, c: Candidate, show_secrets: bool) -> str:
 
 
 def _fingerprint(f: Finding, c: Candidate, occurrence: int) -> str:
-    place = f"{f.fingerprint}:{c.origin.kind}:{c.origin.path or c.origin.commit or ''}:{occurrence}"
+    where = c.origin.path or c.origin.commit or ""
+    if c.origin.repository:
+        where = f"{c.origin.repository}:{where}"
+    place = f"{f.fingerprint}:{c.origin.kind}:{where}:{occurrence}"
     return hashlib.sha256(place.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
@@ -160,7 +165,8 @@ def sarif_dict(result: ScanResult, show_secrets: bool) -> dict[str, Any]:
     for f in result.findings:
         seen: dict[tuple[str, str], int] = {}
         for c in f.candidates:
-            place = (c.origin.kind, c.origin.path or c.origin.commit or "")
+            place = (c.origin.kind, (c.origin.repository or "") + ":"
+                     + (c.origin.path or c.origin.commit or ""))
             occurrence = seen.get(place, 0)
             seen[place] = occurrence + 1
             level = "note" if f.pre_existing else _LEVELS.get(f.verification.status, "error")
@@ -195,9 +201,16 @@ def sarif_dict(result: ScanResult, show_secrets: bool) -> dict[str, Any]:
         "results": results,
         "properties": {"mode": result.mode, "suppressed": result.suppressed,
                        "policyFrom": result.policy_from,
-                       "policyChanges": result.policy_changes},
+                       "policyChanges": result.policy_changes,
+                       **_repositories(result)},
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _repositories(result: ScanResult) -> dict[str, Any]:
+    repositories = getattr(result, "repositories", None)  # audits
+    return {} if repositories is None else {
+        "repositories": [r.to_json() for r in repositories]}
 
 
 def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:

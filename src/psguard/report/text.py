@@ -7,7 +7,7 @@ clean path about 25-65 ms, and there is nothing to style.
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from psguard.escape import terminal
 from psguard.models import Candidate, Finding, ScanResult
@@ -104,6 +104,9 @@ def summary_lines(result: ScanResult) -> list[tuple[str, str | None]]:
     else:
         head = f"psguard: no Poolside keys found; scanned {scanned} {size}"
     lines: list[tuple[str, str | None]] = [(head, None)]
+    repositories = getattr(result, "repositories", None)  # audits
+    if repositories is not None:
+        lines.append((f"  {repository_summary(repositories)}", None))
     if result.suppressed:
         names = {"inline": "allow comments", "ignore-file": ".psguardignore",
                  "baseline": "the baseline"}
@@ -120,6 +123,16 @@ def summary_lines(result: ScanResult) -> list[tuple[str, str | None]]:
     if changed:
         lines.append((terminal(f"  policy change: {changed}"), "yellow"))
     return lines
+
+
+def repository_summary(repositories: list[Any]) -> str:
+    """`audited 4 repositories: 3 scanned, 1 failed` (audits)."""
+    counts: dict[str, int] = {}
+    for repo in repositories:
+        counts[str(repo.status)] = counts.get(str(repo.status), 0) + 1
+    parts = ", ".join(f"{n} {status}" for status, n in counts.items())
+    noun = "repository" if len(repositories) == 1 else "repositories"
+    return f"audited {len(repositories)} {noun}: {parts}"
 
 
 def _render_summary(console: Console, result: ScanResult) -> None:

@@ -89,7 +89,7 @@ def scan_history(given: SourceInput) -> SourceResult:
     scanner = ObjectScanner(given.engine, max_size=given.config.max_file_size)
     scanned = _scan_objects(snap.root, todo, listed, scanner, search,
                             start_walk_on_hit=not caches.refs_unchanged,
-                            progress=not given.request.quiet)
+                            progress=not given.request.quiet, jobs=given.request.jobs)
     missing = search.result()
     listed.clear()  # the missing search has read it: free it before locating
     _add_problems(result, snap, scanned, missing)
@@ -159,8 +159,9 @@ def _list_objects(snap: RepoSnapshot, caches: HistoryCaches, search: MissingSear
 
 def _scan_objects(root: Path, todo: list[catfile.ObjectInfo], listed: set[bytes],
                   scanner: ObjectScanner, search: MissingSearch, *,
-                  start_walk_on_hit: bool, progress: bool = True) -> _Scanned:
-    par = ParallelScan(root, todo, scanner, delta_order=True)
+                  start_walk_on_hit: bool, progress: bool = True,
+                  jobs: int | None = None) -> _Scanned:
+    par = ParallelScan(root, todo, scanner, workers=jobs, delta_order=True)
     deferred = search.deferred
     if not deferred:
         search.watch(listed)  # after the fork: the workers must not inherit its thread

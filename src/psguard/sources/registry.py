@@ -32,6 +32,10 @@ def source_for(mode: Mode) -> Source:
         from psguard.sources.history import scan_history
 
         return scan_history
+    if mode is Mode.REMOTE:
+        from psguard.sources.remote import scan_remote
+
+        return scan_remote
     if mode is Mode.RANGE:
         from psguard.sources.revrange import scan_range
 

@@ -308,7 +308,8 @@ def _notes(d: ExposureDetail, level: str, mode: str, traced: Traced) -> list[str
         else:  # untracked now: only an earlier commit had the file
             notes.append(f"{', '.join(d.paths)} is not tracked now, but an earlier commit "
                          f"of it held this key, {beyond}")
-    if d.published_by == "no-remotes" and level == "pushed":
+    # (a remote's mirror, which psguard made itself, is published by definition)
+    if d.published_by == "no-remotes" and level == "pushed" and mode != "remote":
         notes.append("this repository has a remote (or is bare) but no remote-tracking "
                      "refs (a mirror, a CI checkout or a server's copy?): every commit is "
                      "treated as published")

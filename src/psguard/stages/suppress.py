@@ -107,7 +107,8 @@ def apply_suppressions(findings: list[Finding], inline: int, req: ScanRequest,
     mode = req.mode
     out = Suppressed(findings, inline, {"inline": inline} if inline else {}, [])
     baseline_path = None if req.no_baseline else (req.baseline or config.baseline)
-    if mode != Mode.STDIN:
+    # a mirror's ignore file is the remote's to write, not the auditor's
+    if mode not in (Mode.STDIN, Mode.REMOTE):
         judge = mode in STALE_MODES
         if findings or judge:
             kept, n, problems = apply_ignore_file(out.findings, config.policy,

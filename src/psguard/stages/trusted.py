@@ -26,8 +26,8 @@ from psguard.request import Mode, ScanRequest
 def policy_source(req: ScanRequest) -> PolicySource:
     """The work tree for local scans; the request's trusted commit when it names one
     (psguard ci: the base; pre-commit: HEAD); a range's base for `scan --range`;
-    nowhere for standard input."""
-    if req.mode is Mode.STDIN:
+    nowhere for standard input and a remote's mirror."""
+    if req.mode in (Mode.STDIN, Mode.REMOTE):  # a mirror's content is the remote's
         return PolicySource(None)
     root = repo_root(req.path)
     commit = req.policy_from

@@ -28,6 +28,7 @@ class _Backend(BaseHTTPRequestHandler):
     root: Path
     auth: str | None
     seen: list[str]
+    delay: float
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
@@ -52,6 +53,8 @@ class _Backend(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         self.seen.append(self.headers.get("Authorization") or "")
+        if self.delay:
+            time.sleep(self.delay)
         body = self._body() if self.command == "POST" else b""
         if self.auth is not None and self.headers.get("Authorization") != self.auth:
             self.send_response(401)
@@ -101,12 +104,13 @@ def _split_cgi(out: bytes) -> tuple[bytes, bytes]:
 class HttpGitServer:
     """Smart HTTP for the bare repositories under root; with `auth` (a header value
     from basic_auth) every request without it gets 401. `seen` records each request's
-    Authorization header."""
+    Authorization header. `delay`: seconds every answer waits (a slow server, so that
+    a test can act while clients are mid-fetch)."""
 
-    def __init__(self, root: Path, auth: str | None = None) -> None:
+    def __init__(self, root: Path, auth: str | None = None, delay: float = 0.0) -> None:
         self.seen: list[str] = []
         handler = type("Backend", (_Backend,), {"root": root, "auth": auth,
-                                                "seen": self.seen})
+                                                "seen": self.seen, "delay": delay})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -167,3 +171,47 @@ def fake_ssh(bin_dir: Path, log: Path) -> Path:
         "exec sh -c \"$last\"\n", encoding="utf-8")
     script.chmod(0o755)
     return script
+
+
+class FlakyProxy:
+    """A TCP proxy on 127.0.0.1 to `port` that closes the first `drop` connections at
+    once (a network failure, as a client sees it) and forwards the rest."""
+
+    def __init__(self, port: int, drop: int) -> None:
+        self.target = port
+        self.drop = drop
+        self.connections = 0
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self.port: int = self._sock.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> FlakyProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._sock.close()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            if self.connections <= self.drop:
+                conn.close()
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            for a, b in ((conn, upstream), (upstream, conn)):
+                threading.Thread(target=_pipe, args=(a, b), daemon=True).start()
+
+
+def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := src.recv(65536):
+            dst.sendall(data)
+    with contextlib.suppress(OSError):
+        dst.shutdown(socket.SHUT_WR)
