@@ -147,6 +147,7 @@ class Config(Record):
         # where this config, the ignore file, rule files and the baseline are read
         self.policy = policy or PolicySource()
         self.file: Path | None = None  # the config file named by --config
+        self.include: list[str] = []  # --include: when set, only paths matching one
 
     def policy_paths(self) -> list[str]:
         """The repository files (from the top) that make up this scan's policy: a
@@ -163,7 +164,6 @@ class Config(Record):
         """(label, text) of each rule file the config names, from the policy source."""
         return [(self.policy.label(p), self.policy.read_text(p, "rule file"))
                 for p in self.rules]
-        self.include: list[str] = []  # --include: when set, only paths matching one
 
     def not_excluded(self, paths: list[str], base: Path | None = None) -> list[str]:
         """paths without those the exclude patterns (gitignore syntax) match. Patterns
