@@ -244,7 +244,7 @@ class ExposureDetail(Record):
 
     __slots__ = ("only_in", "published_by", "local_commits", "commits", "head",
                  "root_commits", "staged_paths", "paths", "stashes", "tags", "notes_refs",
-                 "note_targets", "remote", "repo_dir", "remote_state", "tag_oids")
+                 "note_targets", "remote", "repo_dir", "remote_state", "tag_oids", "url")
 
     def __init__(self, *, remote: str | None = None, repo_dir: str | None = None) -> None:
         self.only_in: list[str] = []  # stash|tag|note|reflog|unreachable
@@ -266,6 +266,7 @@ class ExposureDetail(Record):
         # local repository with no remote: nothing was pushed from it; "outside-git"
         self.remote_state = "tracked"
         self.tag_oids: dict[str, str] = {}  # tag name -> its object here (not in JSON)
+        self.url: str | None = None  # a remote scan's repository (credentials stripped)
 
     def to_json(self) -> dict[str, Any]:
         return {"only_in": self.only_in or None, "published_by": self.published_by,

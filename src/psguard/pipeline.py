@@ -142,7 +142,17 @@ def _locate_and_advise(findings: list[Finding], req: ScanRequest, repo: Reposito
 
     snapshot = None if req.mode is Mode.STDIN else repo.find()
     findings = assess(findings, mode=req.mode, snapshot=snapshot, scanned=req.path)
+    if req.mode is Mode.REMOTE and req.url:  # advice names the repository, not the mirror
+        findings = [_with_url(f, req.url) for f in findings]
     return attach(findings, show_secrets=req.show_secrets)
+
+
+def _with_url(f: Finding, url: str) -> Finding:
+    from psguard.models import ExposureDetail
+    from psguard.urls import strip_credentials
+
+    detail = (f.exposure_detail or ExposureDetail()).replace(url=strip_credentials(url))
+    return f.replace(exposure_detail=detail)
 
 
 def _verify(req: ScanRequest, config: Config, findings: list[Finding]) -> list[Finding]:

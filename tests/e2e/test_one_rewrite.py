@@ -109,3 +109,39 @@ def _finding(key: str):  # type: ignore[no-untyped-def]
     from psguard.models import Finding
 
     return Finding("poolside-api-key", key, "high", [])
+
+
+def test_procedure_for_a_remote_scan_starts_from_the_url(tmp_path: Path,
+                                                         git_home: Path) -> None:
+    """`scan --history URL` (and audits) read a mirror psguard keeps: the steps clone the
+    URL itself and push back to it; followed literally from an empty directory, the
+    remote ends up clean."""
+    key = make_key()
+    work = init_repo(tmp_path / "work", git_home)
+    remote = work.add_origin(tmp_path / "remote.git")
+    work.write("app.env", f"POOLSIDE_API_KEY={key}\n")
+    work.commit("add app.env")
+    work.git("push", "-q", "-u", "origin", "main")
+    url = f"file://{remote.path}"
+
+    report = run_psguard("scan", "--history", "--format", "json", "--mirror-dir",
+                         str(tmp_path / "mirrors"), url).json()
+    [finding] = report["findings"]
+    commands = [s["command"] for s in finding["remediation"] if s["command"]]
+    start = next(i for i, c in enumerate(commands) if c.startswith("git clone "))
+    script = commands[start:]
+    assert script[0] == f"git clone {url} psguard-rewrite && cd psguard-rewrite"
+    assert not any("--no-local" in c or "git -C .." in c for c in script)
+    assert script[-1].startswith(f"git remote add origin {url} && git push --force --all")
+
+    empty = tmp_path / "elsewhere"
+    empty.mkdir()
+    env = {**work.env, **_psguard_on_path(tmp_path)}
+    proc = subprocess.run(["bash", "-e", "-c", "\n".join(script)], cwd=empty, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert key not in proc.stdout + proc.stderr
+    check = tmp_path / "check.git"
+    work.git("clone", "-q", "--mirror", "--no-local", str(remote.path), str(check))
+    assert key not in Repo(check, git_home).git("log", "--all", "-p")
+    assert run_psguard("scan", "--history", str(check)).code == 0

@@ -206,7 +206,7 @@ class Gate:
 
     def _rejection(self, blocking: list[Finding], refs_of: dict[str, list[str]]
                    ) -> list[str]:
-        from psguard.stages.remediation import NOTHING_RECEIVED
+        from psguard.stages.remediation_server import NOTHING_RECEIVED
 
         n = len(blocking)
         lines = [f"psguard: push rejected: {n} Poolside API key{'s' if n > 1 else ''} in "
@@ -219,13 +219,11 @@ class Gate:
         return lines
 
     def _steps(self, blocking: list[Finding]) -> list[Remediation]:
-        from psguard.stages.remediation import (
-            REVOKE_IF_SHARED,
+        from psguard.stages.remediation import REVOKE_IF_SHARED, move_step, rewrite_local
+        from psguard.stages.remediation_server import (
             SERVER_TEST_VALUE,
-            move_step,
             retag_step,
             reword_local,
-            rewrite_local,
         )
 
         tips = {u.new for u in self.pushed}

@@ -321,44 +321,6 @@ def rewrite_local(d: ExposureDetail, paths: list[str]) -> Remediation:
         "run git add, git commit --amend --no-edit and git rebase --continue:", cmd)
 
 
-# A push the server rejected (hooks/prereceive.py): the server reads no ignore or config
-# file from a push, so only the inline marker accepts a test value.
-SERVER_TEST_VALUE = ("A test value rather than a real key? Add `psguard:allow` in a comment on "
-                     "its line and push again (the server reads no .psguardignore or config "
-                     "file from a push)")
-NOTHING_RECEIVED = ("The server kept none of this push: no branch or tag moved, and the "
-                    "commits are still only in your clone, where you can rewrite them.")
-
-
-def reword_local(d: ExposureDetail) -> Remediation:
-    """The key is in the message of unpushed commits: reword them before pushing."""
-    local = d.local_commits
-    if not local:
-        return Remediation(UNPUSHED)
-    first = local[0]
-    if d.head and local == [d.head]:
-        return Remediation(
-            f"Do not push yet: the key is in the message of your last commit "
-            f"({_short(first)}), which no remote has. Take it out of the message:",
-            "git commit --amend")
-    count = f"{len(local)} commit message{'s' if len(local) != 1 else ''}"
-    cmd = ("git rebase -i --root" if first in d.root_commits
-           else f"git rebase -i {_short(first)}^")
-    return Remediation(
-        f"Do not push yet: the key is in {count} (first: {_short(first)}), which no remote "
-        "has. Mark each as 'reword' in the rebase and take the key out of the message "
-        "(for your last commit alone: git commit --amend):", cmd)
-
-
-def retag_step(tag: str, target: str | None) -> Remediation:
-    """The key is in an annotated tag's message: make the tag again without it."""
-    name = shlex.quote(tag)
-    return Remediation(
-        f"The key is in the message of the annotated tag {tag}: delete the tag in your clone "
-        "and make it again with a message that holds no key, then push it:",
-        f"git tag -d {name} && git tag -a {name} {_short(target) if target else '<commit>'}")
-
-
 def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
             show_secrets: bool) -> list[Remediation]:
     d = d or ExposureDetail()
@@ -376,14 +338,21 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
     optional = "Optional for a dead key: " if dead else ""
     remote = shlex.quote(d.remote or "origin")
     here = shlex.quote(d.repo_dir or "<this-repository>")
-    published = d.published_by != "no-remotes"
+    published = d.published_by != "no-remotes" or d.url is not None
     source = f'"$(git remote get-url {remote})"' if published else "."
+    if d.url:  # a remote scan (audit): there is no local checkout to start from
+        out.append(Remediation(
+            f"{optional}Rewrite the history in a fresh clone of {d.url}; from a directory "
+            "outside any repository, clone it and work inside the clone from here on:",
+            f"git clone {shlex.quote(d.url)} psguard-rewrite && cd psguard-rewrite"))
+    else:
+        out.append(Remediation(
+            f"{optional}Rewrite the history in a fresh clone next to this repository (git "
+            "filter-repo refuses to rewrite other checkouts without --force). From the top "
+            "of this repository:", f"git clone --no-local {source} {REWRITE_DIR}"))
     out.append(Remediation(
-        f"{optional}Rewrite the history in a fresh clone next to this repository (git "
-        "filter-repo refuses to rewrite other checkouts without --force). From the top of "
-        "this repository:", f"git clone --no-local {source} {REWRITE_DIR}"))
-    out.append(Remediation(
-        "Still at the top of this repository, let psguard write one replacements file "
+        f"Still {'in the clone' if d.url else 'at the top of this repository'}, let psguard "
+        "write one replacements file "
         "beside the clone: it covers every key in the history, plain and base64-encoded, "
         "so one rewrite removes them all however many were pushed (do this once). The "
         "file holds the raw keys (hence --show-secrets; nothing is printed), readable "
@@ -397,11 +366,13 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
         f"Still in {REWRITE_DIR}: check the rewritten history before it goes anywhere; this "
         "must find no Poolside key:", "psguard scan --history"))
     if published:
+        back = (shlex.quote(d.url) if d.url
+                else f'"$(git -C ../{here} remote get-url {remote})"')
         out.append(Remediation(
             f"Still in {REWRITE_DIR}: filter-repo removed the {remote} remote so nothing is "
             "pushed by accident; add it back and force-push every branch and tag:",
-            f'git remote add {remote} "$(git -C ../{here} remote get-url {remote})" && '
-            f"git push --force --all {remote} && git push --force --tags {remote}"))
+            f"git remote add {remote} {back} && git push --force --all {remote} && "
+            f"git push --force --tags {remote}"))
     else:
         out.append(Remediation(
             f"Replace every copy of this repository (mirrors, CI caches) with {REWRITE_DIR}: "
