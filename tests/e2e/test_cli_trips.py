@@ -82,15 +82,17 @@ def test_range_without_dots_is_a_usage_error_with_a_hint(repo: Repo) -> None:
 
 
 def test_a_url_is_named_as_typed(tmp_path: Path) -> None:
-    run = run_psguard("scan", "--history", "https://github.com/example/project",
+    # nothing listens on port 9 of the loopback: the fetch fails at once, offline
+    url = "https://127.0.0.1:9/example/project"
+    run = run_psguard("scan", "--history", "--mirror-dir", str(tmp_path / "m"), url,
                       cwd=tmp_path)
-    assert run.code == 2
-    assert "https://github.com/example/project is a URL" in run.stderr
-    assert "https:/github" not in run.stderr
-    assert "git clone --mirror https://github.com/example/project" in run.stderr
-    # credentials in a URL are not echoed
-    run = run_psguard("scan", "https://user:s3cret-token@example.com/r.git", cwd=tmp_path)
+    assert run.code == 3  # not read: incomplete, never clean
+    assert f"cannot fetch {url}: network" in run.stderr
+    assert "https:/127" not in run.stderr
+    # credentials in a URL are not echoed, and without --history a URL is a usage error
+    run = run_psguard("scan", "https://user:s3cret-token@127.0.0.1:9/r.git", cwd=tmp_path)
     assert run.code == 2 and "s3cret-token" not in run.stderr
+    assert "add --history" in run.stderr
 
 
 def test_unknown_flag_points_at_the_commands_help(tmp_path: Path) -> None:
