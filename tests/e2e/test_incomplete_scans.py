@@ -75,7 +75,7 @@ def test_an_oversized_file_with_nothing_found_is_an_incomplete_scan(repo: Repo) 
     hidden = make_key()
     repo.write("dump.sql", with_key_at(51 * MB, hidden, 0.5))
     repo.commit("dump")
-    for args in ([], ["--history"], ["--range", "HEAD"]):
+    for args in ([], ["--history"], ["--range", "HEAD^!"]):
         code, report = json_scan(*args, str(repo.path))
         assert code == 3, args
         assert report["findings"] == [] and report["scan"]["complete"] is False

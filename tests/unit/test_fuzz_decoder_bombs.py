@@ -80,7 +80,7 @@ def _scan(data: bytes) -> None:
         assert cand.secret.startswith("ps-") and len(cand.secret) <= 3 + 256, cand.secret
 
 
-@settings(max_examples=60)  # each example is a bomb: fewer, bigger inputs
+@settings(max_examples=30)  # each example is a bomb: fewer, bigger inputs
 @given(_CORES, _STACK)
 def test_stacked_encodings_scan_within_bounds(core: bytes, stack: list[tuple[str, int]]) -> None:
     data = _build(core, stack)
