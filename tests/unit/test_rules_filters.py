@@ -25,6 +25,7 @@ from psguard.rules.filters import (
     is_word_like,
     is_word_run,
     judge,
+    labelled_id,
 )
 from psguard.rules.loader import load_rules
 from psguard.testing import BASE62, BASE64URL, make_key
@@ -149,3 +150,21 @@ def test_random_bodies_are_rarely_taken_for_generated_names(alphabet: str) -> No
             dropped += (is_generated_name(body) or is_uuid_or_ulid(body)
                         or is_keyboard_runs(body))
         assert dropped <= allowed, (alphabet[:5], length, dropped)
+
+
+def test_labelled_digests_and_permission_sets_are_not_keys() -> None:
+    """Triaged from benchmarks/precision_packages.py: a wheel RECORD's `sha256=` digest
+    that starts `ps-`, and an AWS permission set id in an ARN."""
+    from psguard.engine.engine import Engine
+    from psguard.models import Origin
+
+    engine = Engine(load_rules())
+    key = make_key(43, BASE64URL)
+    lower = make_key(16, string.ascii_lowercase + string.digits)
+    labelled = (f"pkg/x.py,sha256={key},2119\n<script integrity=\"sha384-{key}\">\n"
+                f"arn:aws:sso:::permissionSet/ssoins-2938j0x8920sbj72/{lower}\n").encode()
+    assert engine.scan_bytes(labelled, Origin(kind="file", path="RECORD")) == []
+    plain = f"POOLSIDE_API_KEY={key}\nurl: https://x.invalid/v1/{lower}\n".encode()
+    found = {c.secret for c in engine.scan_bytes(plain, Origin(kind="file", path="x"))}
+    assert found == {key, lower}
+    assert labelled_id(b",sha256=") and not labelled_id(b"POOLSIDE_API_KEY=")

@@ -12,7 +12,7 @@ from psguard.engine.nested import NestedDecoding
 from psguard.engine.places import KeywordWindow, LineCursor, LocationCap
 from psguard.engine.preview import Previewer
 from psguard.models import Candidate, Chunk, Origin, Problem
-from psguard.rules.filters import judge
+from psguard.rules.filters import judge, labelled_id
 from psguard.rules.model import Rule, RuleSet
 
 _CONTEXT_WINDOW = 256  # bytes either side of a candidate searched for keywords
@@ -92,7 +92,7 @@ class Engine:
                     confidence = judge(rule, body, context)
                     if len(verdicts) < _VERDICTS:
                         verdicts[body, context] = confidence
-                if confidence is None:
+                if confidence is None or labelled_id(data[max(0, start - 48):start]):
                     continue
                 if binary is None:
                     binary = looks_binary(data)

@@ -334,6 +334,20 @@ def is_keyboard_runs(body: str) -> bool:
     return len(body) / runs >= 4.0
 
 
+# What a digest or a cloud id is labelled with, right before it: wheel RECORD files and
+# checksum lists (`sha256=<base64url>`), Subresource Integrity (`sha384-<base64>`), AWS
+# IAM Identity Center permission sets (`…:permissionSet/ssoins-<id>/ps-<16 chars>`).
+_ID_LABEL = re.compile(rb"(?:sha(?:1|256|384|512)[=-]|permissionSet/ssoins-[0-9a-z]+/)\Z",
+                       re.IGNORECASE)
+
+
+def labelled_id(before: bytes) -> bool:
+    """The text right before a candidate names it as a digest or an id: a random run
+    after `sha256=` is the file's hash (one in 262,144 sha256 digests starts `ps-`), so
+    real package metadata would otherwise hold keys by chance."""
+    return _ID_LABEL.search(before) is not None
+
+
 def char_classes(body: str) -> int:
     return (
         any(c.islower() for c in body)
