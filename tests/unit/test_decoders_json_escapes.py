@@ -28,8 +28,14 @@ def test_escaped_key_is_unescaped_and_maps_to_its_place_in_the_document() -> Non
     assert dec.to_parent(off + len(key)) == data.find(b'"}')
 
 
-def test_data_that_is_not_json_is_left_alone() -> None:
+def test_other_text_is_decoded_only_for_an_escaped_prefix() -> None:
+    """A .properties or source file with `ps\\u002d…` is decoded (the needle opens it);
+    other escapes outside JSON are left alone."""
     key = make_key()
     data = b"text: " + key.replace("-", "\\u002d").encode()
     assert not DECODER.triggered(data, 0)
-    assert list(DECODER(data, ORIGIN, Budget(DecodeLimits()))) == []
+    assert any(data.find(n) >= 0 for n in DECODER.needles)
+    [dec] = DECODER(data, ORIGIN, Budget(DecodeLimits()))
+    assert dec.data == b"text: " + key.encode()
+    plain = b"text: caf\\u00e9 " + key.encode()
+    assert list(DECODER(plain, ORIGIN, Budget(DecodeLimits()))) == []

@@ -4,20 +4,28 @@ rule file names, and random bodies of every alphabet pass all of them."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
+import uuid
+from collections.abc import Callable
 
 import pytest
 
 from psguard.rules.filters import (
     drop_reason,
     entropy_ratio,
+    is_generated_name,
     is_identifier,
+    is_keyboard_runs,
     is_placeholder,
     is_repeated,
     is_sequential,
+    is_uuid_or_ulid,
     is_word_like,
+    is_word_run,
     judge,
+    labelled_id,
 )
 from psguard.rules.loader import load_rules
 from psguard.testing import BASE62, BASE64URL, make_key
@@ -73,3 +81,90 @@ def test_confidence_needs_randomness_and_rises_with_context() -> None:
     assert judge(RULE, body, has_context=False) in ("medium", "high")
     assert judge(RULE, make_key(40)[3:], has_context=False) == "high"
     assert judge(RULE, "x" * 40, has_context=True) is None
+
+
+# -- generated names, ids and typed placeholders (issue 18) -----------------------------
+# Examples are drawn at run time from the tools' naming schemes (psguard.testing.lookalikes)
+# with a fresh seed; the seed is in the failure message.
+
+SEED = secrets.randbits(32)
+
+
+def _bodies(form: str, n: int = 400) -> list[str]:
+    import random
+
+    from psguard.testing.lookalikes import GENERATORS
+
+    rng = random.Random(SEED)
+    out = []
+    for _ in range(n):
+        token = re.match(r"[A-Za-z0-9_-]*", GENERATORS[form](rng)[3:])
+        assert token is not None
+        if len(token.group()) >= RULE.min_length:
+            out.append(token.group())
+    return out
+
+
+@pytest.mark.parametrize(("form", "predicate", "share"), [
+    ("css-modules", is_generated_name, 0.97),
+    ("css-in-js", is_generated_name, 0.97),
+    ("chunk-names", is_generated_name, 0.6),  # lowercase hex ones are identifiers too
+    ("cloudformation", is_generated_name, 0.97),
+    ("i18n-ids", is_generated_name, 0.9),  # most are word-like as well
+    ("ulid", is_uuid_or_ulid, 1.0),
+    ("uuid", is_uuid_or_ulid, 1.0),
+    ("placeholders", is_keyboard_runs, 0.9),
+])
+def test_generated_lookalikes_are_dropped(form: str, predicate: Callable[[str], bool],
+                                          share: float) -> None:
+    bodies = _bodies(form)
+    kept = [b for b in bodies if judge(RULE, b, has_context=True) is not None]
+    assert not kept, f"seed {SEED}: {kept[:5]}"
+    named = sum(predicate(b) for b in bodies)
+    assert named >= share * len(bodies), f"seed {SEED}"
+
+
+def test_each_new_predicate_alone() -> None:
+    assert is_generated_name("Button-primary-a3Xk9") and is_generated_name("dashboard-DwX3a9Qk")
+    assert is_generated_name("app-prod-WebServerF68F3FF0-1X2Y3Z4W5V6U")
+    assert is_generated_name("14ksm7b-StyledButtonRoot")
+    assert is_generated_name("checkoutPaymentError404Title")
+    assert not is_generated_name("Button-" + make_key(24)[3:])  # a long random run stays
+    assert is_uuid_or_ulid(str(uuid.uuid4())) and is_uuid_or_ulid(str(uuid.uuid4()).upper())
+    assert not is_uuid_or_ulid(make_key(26, string.ascii_uppercase + string.digits)[3:])
+    assert is_keyboard_runs("qwertyuiopasdfghjklzxcvbnm") and is_keyboard_runs("ABCDEF0123456789")
+    assert is_keyboard_runs("zyxwvutsrqponmlk") and not is_keyboard_runs(make_key()[3:])
+    assert is_word_run("Button") and is_word_run("admin") and not is_word_run("Ksmq")
+
+
+@pytest.mark.parametrize("alphabet", [BASE62, BASE64URL, string.ascii_lowercase + string.digits,
+                                      string.ascii_uppercase + string.digits])
+def test_random_bodies_are_rarely_taken_for_generated_names(alphabet: str) -> None:
+    """The new filters cost recall only by chance: under 0.5% of random 16-character
+    bodies, and none at 48 (the measured rates are in docs/rules.md)."""
+    rng = secrets.SystemRandom()
+    for length, allowed in ((16, 10), (48, 0)):
+        dropped = 0
+        for _ in range(2000):
+            body = "".join(rng.choice(alphabet) for _ in range(length))
+            dropped += (is_generated_name(body) or is_uuid_or_ulid(body)
+                        or is_keyboard_runs(body))
+        assert dropped <= allowed, (alphabet[:5], length, dropped)
+
+
+def test_labelled_digests_and_permission_sets_are_not_keys() -> None:
+    """Triaged from benchmarks/precision_packages.py: a wheel RECORD's `sha256=` digest
+    that starts `ps-`, and an AWS permission set id in an ARN."""
+    from psguard.engine.engine import Engine
+    from psguard.models import Origin
+
+    engine = Engine(load_rules())
+    key = make_key(43, BASE64URL)
+    lower = make_key(16, string.ascii_lowercase + string.digits)
+    labelled = (f"pkg/x.py,sha256={key},2119\n<script integrity=\"sha384-{key}\">\n"
+                f"arn:aws:sso:::permissionSet/ssoins-2938j0x8920sbj72/{lower}\n").encode()
+    assert engine.scan_bytes(labelled, Origin(kind="file", path="RECORD")) == []
+    plain = f"POOLSIDE_API_KEY={key}\nurl: https://x.invalid/v1/{lower}\n".encode()
+    found = {c.secret for c in engine.scan_bytes(plain, Origin(kind="file", path="x"))}
+    assert found == {key, lower}
+    assert labelled_id(b",sha256=") and not labelled_id(b"POOLSIDE_API_KEY=")

@@ -1,4 +1,4 @@
-"""Zip-family archives (zip, jar, whl, …), gzip streams and tar archives.
+"""Zip-family archives (zip, jar, whl, …), gzip, xz and bzip2 streams and tar archives.
 
 Archives are recognized by their magic bytes at the start of the data. Each member
 is decoded into its own coordinates: `decoded_from` names it (`zip:dir/file.txt`,
@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 
 ZIP_MAGIC = b"PK\x03\x04"
 GZIP_MAGIC = b"\x1f\x8b\x08"
-_MAGICS = (ZIP_MAGIC, GZIP_MAGIC)
+XZ_MAGIC = b"\xfd7zXZ\x00"
+BZIP2_MAGIC = b"BZh"  # then the block size digit and the block magic 1AY&SY
+_MAGICS = (ZIP_MAGIC, GZIP_MAGIC, XZ_MAGIC, BZIP2_MAGIC)
 
 
 def archive_kind(data: bytes) -> str | None:
@@ -36,6 +38,10 @@ def archive_kind(data: bytes) -> str | None:
         return "zip"
     if data.startswith(GZIP_MAGIC):
         return "gzip"
+    if data.startswith(XZ_MAGIC):
+        return "xz"
+    if data.startswith(BZIP2_MAGIC) and data[4:10] == b"1AY&SY":
+        return "bzip2"
     if len(data) >= 512 and data[257:262] == b"ustar":
         return "tar"
     return None
@@ -58,6 +64,8 @@ class ArchiveDecoder:
             yield from zip_members(data, origin, budget)
         elif kind == "gzip":
             yield from gunzip(data, origin, budget)
+        elif kind in ("xz", "bzip2"):
+            yield from decompress_stream(kind, data, origin, budget)
         elif kind == "tar":
             yield from tar_members(data, origin, budget)
 
@@ -148,6 +156,27 @@ def gunzip(data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
         rest = inflater.unused_data
     budget.expanded += len(out)
     yield Decoded(bytes(out), "gzip")
+
+
+def decompress_stream(kind: str, data: bytes, origin: Origin, budget: Budget
+                      ) -> Iterator[Decoded]:
+    """An xz or bzip2 stream, inflated at most to the budget (like gunzip)."""
+    import bz2  # only such streams pay for them
+    import lzma
+
+    room = budget.remaining
+    inflater = lzma.LZMADecompressor() if kind == "xz" else bz2.BZ2Decompressor()
+    try:
+        out = inflater.decompress(data, room + 1)
+    except (lzma.LZMAError, OSError, EOFError, ValueError) as exc:
+        budget.problem(origin, f"{kind} stream could not be read ({exc}); scanned as bytes")
+        return
+    if len(out) > room or (not inflater.needs_input and not inflater.eof):
+        budget.problem(origin, f"{kind} stream expands beyond the decode budget; only the "
+                               f"first {room} bytes were scanned")
+        out = out[:room]
+    budget.expanded += len(out)
+    yield Decoded(out, kind)
 
 
 def tar_members(data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:

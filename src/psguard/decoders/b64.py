@@ -31,8 +31,10 @@ from psguard.decoders.base64_blocks import (
 from psguard.models import Origin
 
 _TO_STD = bytes.maketrans(b"-_", b"+/")
-# base64 of the archive magics: a run that starts with one is decoded whole.
-B64_MAGICS = (b"UEsDB", b"H4sI")
+# base64 of the archive magics, and of a registry config's `{"auth` (a Kubernetes
+# Secret's .dockerconfigjson, which holds base64 `user:key` pairs in its turn): a run
+# that starts with one is decoded whole.
+B64_MAGICS = (b"UEsDB", b"H4sI", b"eyJhdXRo")
 LABEL = "base64"
 
 

@@ -25,14 +25,19 @@ def looks_json(data: bytes, start: int) -> bool:
 
 
 class JsonEscapeDecoder:
-    """Replaces a JSON document's escapes by what they stand for."""
+    """Replaces a JSON document's escapes by what they stand for; in any other text
+    too (Java `.properties`, JavaScript, Python sources) when a rule prefix's last
+    character is written as a `\\uXXXX` escape (`ps\\u002d…`, `\\u0070\\u0073\\u002d…`)."""
 
-    needles: tuple[bytes, ...] = ()
     anywhere: tuple[bytes, ...] = (b"\\u00",)  # triggered is False unless it occurs
     exclusive = False
 
     def __init__(self, prefixes: tuple[bytes, ...]) -> None:
         self.prefixes = prefixes
+        # `\\u002d` and `\\u002D` for `ps-`: the escape of the prefix's last character.
+        escapes = {f"\\u{p[-1]:04x}" for p in prefixes if p}
+        self.needles = tuple(sorted(form.encode() for e in escapes
+                                    for form in (e, e[:2] + e[2:].upper())))
 
     def triggered(self, data: bytes, start: int) -> bool:
         # looks_json, inline: this runs for every chunk.
@@ -40,7 +45,8 @@ class JsonEscapeDecoder:
 
     def __call__(self, data: bytes, origin: Origin, budget: Budget) -> Iterator[Decoded]:
         """JSON documents (notebooks included) with `\\uXXXX` escapes."""
-        if not looks_json(data, skip_space(data, 0)) or data.find(b"\\u00") < 0:
+        if ((not looks_json(data, skip_space(data, 0)) or data.find(b"\\u00") < 0)
+                and not any(data.find(n) >= 0 for n in self.needles)):
             return
         if len(data) > budget.remaining:
             budget.problem(origin, "JSON document larger than the decode budget; its "

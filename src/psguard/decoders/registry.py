@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from psguard.decoders.archives import ArchiveDecoder
 from psguard.decoders.b64 import Base64Decoder
+from psguard.decoders.hexes import HexDecoder
 from psguard.decoders.json_escapes import JsonEscapeDecoder
 from psguard.decoders.utf16 import Utf16Decoder
 
@@ -21,4 +22,4 @@ if TYPE_CHECKING:
 def decoders_for(prefixes: tuple[bytes, ...]) -> tuple[Decoder, ...]:
     """Every decoder, set up to look for these rule prefixes in encoded form."""
     return (ArchiveDecoder(), Utf16Decoder(prefixes), Base64Decoder(prefixes),
-            JsonEscapeDecoder(prefixes))
+            JsonEscapeDecoder(prefixes), HexDecoder(prefixes))

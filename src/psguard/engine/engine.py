@@ -13,7 +13,7 @@ from psguard.engine.nested import NestedDecoding
 from psguard.engine.places import KeywordWindow, LineCursor, LocationCap
 from psguard.engine.preview import Previewer
 from psguard.models import Candidate, Chunk, Origin, Problem
-from psguard.rules.filters import judge
+from psguard.rules.filters import judge, labelled_id
 from psguard.rules.model import Rule, RuleSet
 
 _CONTEXT_WINDOW = 256  # bytes either side of a candidate searched for keywords
@@ -95,9 +95,13 @@ class Engine:
             verdicts: dict[tuple[str, bool], str | None] = {}  # this rule's, per body
             for match in rule.candidate_re.finditer(data):
                 start, end = match.span()
-                if (start > 0 and data[start - 1] in rule.body_byte_set
-                        and not _after_escape(data, start)):
-                    continue  # part of a longer token: `maps-…`, `foo-ps-…`
+                if (start > 0 and data[start - 1] in rule.body_byte_set) or (
+                        start >= 5 and data[start - 5] == 0x58):
+                    if binary is None:
+                        binary = looks_binary(data)
+                    end = token_end(data, start, end, rule, binary)
+                    if end < 0:
+                        continue  # part of a longer token: `maps-…`, `foo-ps-…`
                 body_len = end - start - len(prefix)
                 if not rule.min_length <= body_len <= rule.max_length:
                     continue
@@ -109,7 +113,7 @@ class Engine:
                     confidence = judge(rule, body, context)
                     if len(verdicts) < _VERDICTS:
                         verdicts[body, context] = confidence
-                if confidence is None:
+                if confidence is None or labelled_id(data[max(0, start - 48):start]):
                     continue
                 if binary is None:
                     binary = looks_binary(data)
@@ -124,9 +128,74 @@ class Engine:
         return cap.finish(found)
 
 
-def _after_escape(data: bytes, start: int) -> bool:
-    """`\\nps-…` in a JSON, C or Python string: the `n` belongs to an escape."""
-    return start > 1 and data[start - 2] == 0x5C and data[start - 1] in b"nrt"
+_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+_GLUED_MAX = 64  # bytes looked back at for a field name glued to a key in binary data
+
+
+def _framing(byte: int) -> bool:
+    """A byte that text does not have: control bytes (not tab or line ends) and bytes
+    above ASCII (msgpack's str8 marker, pickle's opcodes)."""
+    return (byte < 0x20 and byte not in b"\t\n\r") or byte >= 0x7F
+
+
+def framed_end(data: bytes, start: int, end: int, least: int, binary: bool) -> int | None:
+    """Where a length-prefixed string starting at `start` ends, when its length is
+    written right before it: a pickle BINUNICODE (`X` and four bytes, then the memo
+    opcode `q` glued to the string), or one length byte with framing bytes just
+    before it (pickle, msgpack, protobuf strings): equal to the token's length with a
+    framing byte among the 32 before, or, in binary data, right after a framing byte
+    (then the token is cut to it). None when nothing frames it."""
+    if start >= 5 and data[start - 5] == 0x58 and binary:
+        n = int.from_bytes(data[start - 4:start], "little")
+        if least <= n <= end - start:
+            return start + n
+    n = data[start - 1] if start > 1 else 0
+    if not least <= n <= end - start:
+        return None
+    if n == end - start and any(_framing(b) for b in data[max(0, start - 33):start - 1]):
+        return end  # exactly the token, with framing bytes nearby (a protobuf field)
+    return start + n if binary and _framing(data[start - 2]) else None
+
+
+def token_end(data: bytes, start: int, end: int, rule: Rule, binary: bool) -> int:
+    """Where the token found at start..end ends, once framing is accounted for (a
+    length written before it may end it sooner), or -1 when it is not a token start."""
+    framed = framed_end(data, start, end, len(rule.prefix) + rule.min_length, binary)
+    if framed is not None:
+        return framed  # a length byte before it: binary framing
+    if data[start - 1] not in rule.body_byte_set or boundary_before(data, start, end,
+                                                                     rule, binary):
+        return end
+    return -1
+
+
+def boundary_before(data: bytes, start: int, end: int, rule: Rule, binary: bool) -> bool:
+    """The byte before the prefix is in the key alphabet, yet the token starts here:
+
+    - an escape: `\\nps-…` (JSON, C, Python), `%3Dps-…` / `%22ps-…` (percent-encoding),
+      `=3Dps-…` (quoted-printable);
+    - a diff marker: `-ps-…` at the start of a line (a removed line in a patch);
+    - binary framing (length bytes: see framed_end), and in binary data an SQLite
+      serial type for a text of the token's length, or a field name ending in one of
+      the rule's keywords (an SQLite row's columns
+      `POOLSIDE_API_KEY` and the key, stored back to back).
+
+    Text keeps the rule that a key is a whole token: `maps-…` and `foo-ps-…` never
+    match."""
+    before = data[start - 1]
+    if start > 1 and data[start - 2] == 0x5C and before in b"nrt":
+        return True
+    if (start > 2 and data[start - 3] in b"%=" and before in _HEX_DIGITS
+            and data[start - 2] in _HEX_DIGITS):
+        return True
+    if before == 0x2D and (start == 1 or data[start - 2] == 0x0A):
+        return True
+    if not binary:
+        return False
+    if before == 2 * (end - start) + 13:
+        return True  # an SQLite record's serial type for this text, just before it
+    glued = data[max(0, start - _GLUED_MAX):start].lower()
+    return any(glued.endswith(k) for k in rule.keywords_lower)
 
 
 def _candidate(rule: Rule, secret: str, origin: Origin, start: int, end: int,

@@ -8,7 +8,6 @@ blob of a history scan.
 
 from __future__ import annotations
 
-import itertools
 import string
 
 _GATE_SLICE = 8 * 1024 * 1024  # bytes translated at a time by the collapsed gate
@@ -38,22 +37,7 @@ class CollapsedGate:
     def __init__(self, needles: list[bytes]) -> None:
         self.needles = list(dict.fromkeys(needles))
         long = [n for n in self.needles if len(n) >= 3]
-        best: tuple[int, int, dict[int, int]] | None = None
-        choices = [range(len(n) - 2) for n in long]
-        for combo in itertools.islice(itertools.product(*choices), 20000):
-            cls: dict[int, int] = {}
-            placed = 0
-            for needle, off in zip(long, combo, strict=True):
-                window = needle[off:off + 3]
-                if all(cls.get(b, i + 1) == i + 1 for i, b in enumerate(window)):
-                    for i, b in enumerate(window):
-                        cls[b] = i + 1
-                    placed += 1
-            # `find` stops at every byte of the window's last class: those count double.
-            weight = sum(_GATE_WEIGHT.get(b, 1) * (2 if c == 3 else 1) for b, c in cls.items())
-            if best is None or (placed, -weight) > (best[0], -best[1]):
-                best = (placed, weight, cls)
-        cls = best[2] if best else {}
+        cls = _choose_windows(long)
         self.table = bytes(cls.get(b, 0) for b in range(256))
         # (needle, offset of a collapsed window) for confirming a hit in place
         self.windows = [(n, o) for n in long for o in range(len(n) - 2)
@@ -83,3 +67,47 @@ class CollapsedGate:
             if confirmed >= 32:
                 return any(data.find(n) >= 0 for n in self.needles)
         return any(data.find(n) >= 0 for n in self.extra)
+
+
+def _weight(cls: dict[int, int]) -> int:
+    # `find` stops at every byte of the window's last class: those count double.
+    return sum(_GATE_WEIGHT.get(b, 1) * (2 if c == 3 else 1) for b, c in cls.items())
+
+
+def _choose_windows(long: list[bytes], budget: int = 20000) -> dict[int, int]:
+    """The byte classes of one 3-byte window a needle, all windows agreeing: as many
+    needles placed as possible, then the rarest bytes. A depth-first search that
+    prunes a branch once its classes weigh no less than the best complete choice (the
+    weight only grows as windows are added): a whole product of window offsets cost
+    0.36 s for ten needles, paid by every engine built."""
+    best: list[tuple[int, int, dict[int, int]]] = []
+    visits = 0
+
+    def better(placed: int, cls: dict[int, int]) -> None:
+        weight = _weight(cls)
+        if not best or (placed, -weight) > (best[0][0], -best[0][1]):
+            best[:] = [(placed, weight, dict(cls))]
+
+    def visit(i: int, cls: dict[int, int], placed: int) -> None:
+        nonlocal visits
+        visits += 1
+        if best and placed + (len(long) - i) < best[0][0]:
+            return  # cannot place as many needles as the best already does
+        if best and placed + (len(long) - i) == best[0][0] and _weight(cls) >= best[0][1]:
+            return  # as many at best, and already no lighter
+        if i == len(long) or visits > budget:
+            better(placed, cls)
+            return
+        fitted = False
+        needle = long[i]
+        for off in range(len(needle) - 2):
+            window = needle[off:off + 3]
+            if all(cls.get(b, k + 1) == k + 1 for k, b in enumerate(window)):
+                fitted = True
+                visit(i + 1, {**cls, **{b: k + 1 for k, b in enumerate(window)}}, placed + 1)
+        if not fitted:  # no window of this needle agrees: it is searched on its own
+            visit(i + 1, cls, placed)
+
+    visit(0, {}, 0)
+    return best[0][2] if best else {}
+

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 
 from psguard.rules.model import Rule
+from psguard.rules.namewords import WORDS
 
 # Runs that people read as words: "deployment", "Account", "HTTP", "20240101".
 _WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
@@ -171,6 +172,182 @@ def is_identifier(body: str) -> bool:
     return any(len(s) >= 3 and s.isalpha() and is_pronounceable(s) for s in segments)
 
 
+# -- generated names: words plus a short hash ------------------------------------------
+
+SHORT_HASH = 13  # the longest random segment of a generated name (CloudFormation's suffix)
+_HEX_DIGEST = re.compile(r"[0-9a-f]+|[0-9A-F]+")
+
+
+def is_word_run(run: str) -> bool:
+    """A run of letters that reads as a word of a name: three or more letters, not all
+    capitals, and one of namewords.WORDS or else a vowel, no four consonants in a row,
+    and common letter pairs (all of
+    them under eight letters, three in four from eight on; a plural `s` aside).
+    `Button`, `nav`, `Api`, `chart`, `Tabs`; not `Ksm`, `Gp`, `TWEPQ`, `Zxjulq`."""
+    if len(run) < 3 or not run.isalpha() or run.isupper():
+        return False
+    low = run.lower()
+    if len(low) > 3 and low.endswith("s") and not low.endswith("ss"):
+        low = low[:-1]
+    if low in WORDS or run.lower() in WORDS:
+        return True
+    if not any(c in _VOWELS for c in low) or _CONSONANT_RUN.search(low) is not None:
+        return False
+    pairs = [low[i:i + 2] for i in range(len(low) - 1)]
+    common = sum(p in _COMMON_BIGRAMS for p in pairs)
+    return common == len(pairs) if len(low) < 8 else common >= 0.75 * len(pairs)
+
+
+# A CDK logical id's hash: 8 uppercase hex digits (fewer when CloudFormation cuts the id).
+_CDK_HASH = re.compile(r"[0-9A-F]{3,12}$")
+
+
+# Two or more capitalised (or a first lowercase) runs, each with a vowel: `FigureMasonry`,
+# `navItem`. A whole segment of that shape (seven letters or more, runs of three or more)
+# is rare in random text: about (26/64) ** 7 that the letters alone line up.
+_CAMEL = re.compile(r"(?:[a-z]*[aeiouy][a-z]*)?(?:[A-Z][a-z]*[aeiouy][a-z]*){1,}")
+
+
+def _words(segment: str) -> tuple[int, int] | None:
+    """(letters, word runs) when the segment is words: camelCase words (_CAMEL), one
+    long pronounceable word
+    (`scrollspy`), or word runs (is_word_run) with at most a
+    short capitalised head (`MyBucket`, `VpcSubnet`) and a short tail (`Subnet1`, a cut
+    `ApiGatewayR`); else None."""
+    runs = _WORD_RE.findall(segment)
+    if len(runs) >= 2 and len(segment) >= 7 and _CAMEL.fullmatch(segment) and all(
+            len(r) >= 3 for r in runs):
+        return len(segment), len(runs)
+    if len(runs) == 1 and len(segment) >= 7 and segment.isalpha() and is_pronounceable(segment):
+        return len(segment), 1
+    head = runs[0] if runs else ""
+    if len(runs) > 1 and head.isalpha() and (len(head) <= 2 or (len(head) == 3
+                                             and head[0].isupper())):
+        runs = runs[1:]  # `is`, `My`, `Vpc`, `SQS` before a word
+    tail = 0
+    while (len(runs) > 1 and not is_word_run(runs[-1])
+           and tail + len(runs[-1]) <= (5 if runs[-1].istitle() else 2)):
+        tail += len(runs.pop())  # `Subnet1`, a camel word cut short: `ApiGatewayR`, `PublicSubne`
+    if not runs or not all(is_word_run(r) for r in runs):
+        return None
+    return sum(map(len, runs)), len(runs)
+
+
+def _segment(segment: str) -> tuple[int, int, int] | None:
+    """(word letters, word runs, random characters) of a segment between separators:
+    words, words ending in a CDK logical id's hash (`WebServer3F9A2B1C`), or a short
+    hash (at most SHORT_HASH characters, or a hex digest of any length, counted as
+    SHORT_HASH). None for a long random run."""
+    words = _words(segment)
+    if words is not None:
+        return words[0], words[1], 0
+    cdk = _CDK_HASH.search(segment)
+    if cdk is not None and cdk.start() >= 3:
+        words = _words(segment[:cdk.start()])
+        if words is not None:
+            return words[0], words[1], min(cdk.end() - cdk.start(), SHORT_HASH)
+    if len(segment) <= SHORT_HASH:
+        return 0, 0, len(segment)
+    if _HEX_DIGEST.fullmatch(segment):
+        return 0, 0, SHORT_HASH
+    return None
+
+
+def is_generated_name(body: str) -> bool:
+    """Words plus short random segments: `Button-primary-a3Xk9` (CSS Modules),
+    `14ksm7b-StyledButton` (emotion), `dashboard-DwX3a9Qk` (Vite),
+    `app-prod-WebServerF68F3FF0-1X2Y3Z4W5V6U` (CloudFormation), and camelCase message
+    ids (`checkoutSaveButton404Label`).
+
+    A key is one long random run. A generated name is separated into segments (`-`,
+    `_`), and every stretch of non-words in it is a short hash (at most SHORT_HASH
+    characters, or a hex digest); words (is_word_run) make up at least 5 letters and
+    30% of it. Without a separator, only three or more words with at most a short
+    number between them (`errorCode404Message`) count: a random body starting with a
+    word-like run and a short tail must stay a key."""
+    if is_hex(body):
+        return False  # all-hex bodies: `hex_needs_context` decides
+    segments = [s for s in _SEPARATORS.split(body) if s]
+    if len(segments) < 2:
+        return _is_message_id(body)
+    letters = cost = 0
+    for segment in segments:
+        parts = _segment(segment)
+        if parts is None:
+            return False
+        letters, cost = letters + parts[0], cost + parts[2]
+    return letters >= 5 and letters >= 0.3 * (letters + cost)
+
+
+def _is_message_id(body: str) -> bool:
+    """camelCase words with at most short numbers between them: three or more word
+    runs, 75% of the body, nothing else longer than four characters in a row."""
+    letters = runs = 0
+    noise = 0
+    for run in _WORD_RE.findall(body):
+        if is_word_run(run):
+            letters, runs, noise = letters + len(run), runs + 1, 0
+        else:
+            noise += len(run)
+            if noise > 4:
+                return False
+    return runs >= 3 and letters >= 0.75 * len(body)
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                   re.IGNORECASE)
+# ULIDs of 2005-2039 start with `01` (48-bit milliseconds in Crockford base32).
+_ULID = re.compile(r"0[1-3][0-9A-HJKMNP-TV-Z]{24}|0[1-3][0-9a-hjkmnp-tv-z]{24}")
+
+
+def is_uuid_or_ulid(body: str) -> bool:
+    """A UUID (8-4-4-4-12 hex digits) or a ULID (26 Crockford base32 characters of
+    one case, starting with the timestamp's `01`..`03`): ids, never keys. A random
+    36-character body has that shape with negligible probability; a random 26-character
+    one of uppercase letters and digits about 4e-5 of the time."""
+    return _UUID.fullmatch(body) is not None or _ULID.fullmatch(body) is not None
+
+
+# -- placeholders typed from alphabet runs and keyboard rows -----------------------------
+
+_SEQUENCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiop", "asdfghjkl",
+              "zxcvbnm", "1234567890")
+_STEP: dict[str, set[str]] = {}
+for _seq in _SEQUENCES:
+    for _a, _b in itertools.pairwise(_seq):
+        for _x, _y in ((_a, _b), (_b, _a)):  # forwards and backwards
+            _STEP.setdefault(_x, set()).add(_y)
+            _STEP.setdefault(_x.upper(), set()).add(_y.upper())
+
+
+def is_keyboard_runs(body: str) -> bool:
+    """Typed rather than random: the body is a few runs along the alphabet, the digits
+    or a keyboard row, either way and in either case (`abcdefghijkl`, `ABCDEF012345`,
+    `qwertyuiopasdfghjkl`, `zxcvbnmzxcvbnm`). Runs average four or more characters;
+    in a random body two neighbours are such a step about one time in twenty."""
+    if len(body) < 8:
+        return False
+    runs = 1
+    for a, b in itertools.pairwise(body):
+        if b not in _STEP.get(a, ()):
+            runs += 1
+    return len(body) / runs >= 4.0
+
+
+# What a digest or a cloud id is labelled with, right before it: wheel RECORD files and
+# checksum lists (`sha256=<base64url>`), Subresource Integrity (`sha384-<base64>`), AWS
+# IAM Identity Center permission sets (`…:permissionSet/ssoins-<id>/ps-<16 chars>`).
+_ID_LABEL = re.compile(rb"(?:sha(?:1|256|384|512)[=-]|permissionSet/ssoins-[0-9a-z]+/)\Z",
+                       re.IGNORECASE)
+
+
+def labelled_id(before: bytes) -> bool:
+    """The text right before a candidate names it as a digest or an id: a random run
+    after `sha256=` is the file's hash (one in 262,144 sha256 digests starts `ps-`), so
+    real package metadata would otherwise hold keys by chance."""
+    return _ID_LABEL.search(before) is not None
+
+
 def char_classes(body: str) -> int:
     return (
         any(c.islower() for c in body)
@@ -188,12 +365,18 @@ def drop_reason(rule: Rule, body: str) -> str | None:
         return "reject_repeated"
     if f.reject_sequential and is_sequential(body):
         return "reject_sequential"
+    if f.reject_keyboard_runs and is_keyboard_runs(body):
+        return "reject_keyboard_runs"
     if f.reject_digits_only and is_digits_only(body):
         return "reject_digits_only"
     if f.reject_identifiers and is_identifier(body):
         return "reject_identifiers"
+    if f.reject_uuid_ulid and is_uuid_or_ulid(body):
+        return "reject_uuid_ulid"
     if f.reject_word_like and is_word_like(body, f.word_like_min_average):
         return "reject_word_like"
+    if f.reject_generated_names and is_generated_name(body):
+        return "reject_generated_names"
     if any(p.fullmatch(body) for p in f.allow_patterns):
         return "allow_patterns"
     return None

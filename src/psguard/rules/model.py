@@ -11,12 +11,15 @@ from psguard.rules.grammar import AllowPattern
 class RuleFilters(FrozenRecord):
     __slots__ = ("placeholder_words", "reject_word_like", "word_like_min_average",
                  "reject_repeated", "reject_sequential", "reject_digits_only",
-                 "reject_identifiers", "hex_needs_context", "allow_patterns")
+                 "reject_identifiers", "reject_keyboard_runs", "reject_uuid_ulid",
+                 "reject_generated_names", "hex_needs_context", "allow_patterns")
 
     def __init__(self, *, placeholder_words: tuple[str, ...] = (),
                  reject_word_like: bool = True, word_like_min_average: float = 4.0,
                  reject_repeated: bool = True, reject_sequential: bool = True,
                  reject_digits_only: bool = True, reject_identifiers: bool = True,
+                 reject_keyboard_runs: bool = True, reject_uuid_ulid: bool = True,
+                 reject_generated_names: bool = True,
                  hex_needs_context: bool = False,
                  allow_patterns: tuple[AllowPattern, ...] = ()) -> None:
         self.placeholder_words = placeholder_words
@@ -26,6 +29,9 @@ class RuleFilters(FrozenRecord):
         self.reject_sequential = reject_sequential
         self.reject_digits_only = reject_digits_only
         self.reject_identifiers = reject_identifiers
+        self.reject_keyboard_runs = reject_keyboard_runs
+        self.reject_uuid_ulid = reject_uuid_ulid
+        self.reject_generated_names = reject_generated_names
         self.hex_needs_context = hex_needs_context
         self.allow_patterns = allow_patterns
 

@@ -36,19 +36,50 @@ _PARALLEL_MIN_FILES = 16
 
 
 class WorktreeListing(Record):
-    __slots__ = ("root", "paths", "in_git")
+    __slots__ = ("root", "paths", "in_git", "problems")
 
-    def __init__(self, root: Path, paths: list[str], in_git: bool) -> None:
+    def __init__(self, root: Path, paths: list[str], in_git: bool,
+                 problems: list[Problem] | None = None) -> None:
         self.root = root
         self.paths = paths  # relative to root, '/'-separated
         self.in_git = in_git
+        self.problems = problems or []  # submodules that could not be listed
 
 
 def list_files(root: Path, snapshot: RepoSnapshot | None) -> WorktreeListing:
     """snapshot: the repository root is in, if any (a directory walk outside git)."""
     if snapshot is not None and snapshot.work_tree:
-        return WorktreeListing(root, tracked_and_untracked(root), in_git=True)
+        problems: list[Problem] = []
+        return WorktreeListing(root, _with_submodules(root, "", problems), in_git=True,
+                               problems=problems)
     return WorktreeListing(root, list(walk_with_gitignore(root)), in_git=False)
+
+
+_MAX_SUBMODULE_DEPTH = 8
+
+
+def _with_submodules(root: Path, base: str, problems: list[Problem], depth: int = 0
+                     ) -> list[str]:
+    """git's listing of root, with each checked-out submodule's own listing in place
+    of its directory (recursively). A submodule that is not checked out cannot be read:
+    it is a problem that makes the scan incomplete."""
+    out: list[str] = []
+    for listed in tracked_and_untracked(root):
+        rel = listed.rstrip("/")  # an untracked repository inside is listed as `dir/`
+        full = root / rel
+        if not full.is_dir() or full.is_symlink():
+            out.append(base + rel)
+            continue
+        if not (full / ".git").exists():
+            problems.append(Problem("not-scanned", display_path(base + rel),
+                                    "submodule not checked out; its files were not scanned "
+                                    "(git submodule update --init)"))
+        elif depth >= _MAX_SUBMODULE_DEPTH:
+            problems.append(Problem("not-scanned", display_path(base + rel),
+                                    "submodules nested too deep; not scanned"))
+        else:
+            out.extend(_with_submodules(full, f"{base}{rel}/", problems, depth + 1))
+    return out
 
 
 def walk_with_gitignore(root: Path) -> Iterator[str]:
@@ -241,16 +272,18 @@ def scan_worktree(given: SourceInput) -> SourceResult:
     root = given.path
     if not root.exists():
         raise UsageError(f"{root}: no such file or directory")
+    listing_problems: list[Problem] = []
     if root.is_file():
         listing_paths, base = [root.name], root.parent
     else:
         listing = list_files(root, given.repo.find())
         listing_paths, base = listing.paths, root
+        listing_problems = listing.problems
     scanned = scan_files(base, given.config.not_excluded(listing_paths, base),
                          given.config.max_file_size, given.engine)
     result = SourceResult(Mode.WORKTREE, str(root))
     result.stats.files = scanned.files
     result.stats.bytes = scanned.bytes
-    result.problems.extend(scanned.problems)
+    result.problems.extend(listing_problems + scanned.problems)
     result.candidates.extend(scanned.candidates)
     return result
