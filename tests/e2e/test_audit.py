@@ -140,15 +140,20 @@ def test_same_key_in_several_repositories_is_verified_once(
         assert status == {fleet.shared[-4:]: "live", fleet.single[-4:]: "rejected"}
 
 
+def _bare_copies(fleet: Fleet, into: Path, suffix: str = "") -> None:
+    """Bare copies of the served repositories a, b and c (named a{suffix}.git, …)."""
+    for name in "abc":
+        subprocess.run(["git", "clone", "-q", "--bare", str(fleet.served / f"{name}.git"),
+                        str(into / f"{name}{suffix}.git")], check=True,
+                       env={**os.environ, **GIT_ENV})
+
+
 def test_a_worker_killed_mid_audit_loses_nothing(
         fleet: Fleet, dask_cluster: DaskProcesses, tmp_path: Path) -> None:
     """Six repositories behind a slow server: both workers are mid-clone when one is
     killed; its repositories are rerun on the other, and every one is in the report."""
     for n in range(2):  # copies of a, b and c under other names
-        for name in "abc":
-            subprocess.run(["git", "clone", "-q", "--bare", str(fleet.served / f"{name}.git"),
-                            str(tmp_path / "slow" / f"{name}{n}.git")], check=True,
-                           env={**os.environ, **GIT_ENV})
+        _bare_copies(fleet, tmp_path / "slow", suffix=str(n))
     mirrors = tmp_path / "mirrors"
     with HttpGitServer(tmp_path / "slow", delay=0.3) as server:
         urls = [f"{server.url}/{name}{n}.git" for n in range(2) for name in "abc"]
@@ -206,10 +211,7 @@ def test_github_organisation_paginated_rate_limited_filtered(
 
 def test_ctrl_c_stops_cleanly_and_a_rerun_resumes_from_the_mirrors(
         fleet: Fleet, dask_cluster: DaskProcesses, tmp_path: Path) -> None:
-    for name in "abc":
-        subprocess.run(["git", "clone", "-q", "--bare", str(fleet.served / f"{name}.git"),
-                        str(tmp_path / "slow" / f"{name}.git")], check=True,
-                       env={**os.environ, **GIT_ENV})
+    _bare_copies(fleet, tmp_path / "slow")
     mirrors = tmp_path / "mirrors"
     with HttpGitServer(tmp_path / "slow", delay=0.3) as server:
         urls = [f"{server.url}/{name}.git" for name in "abc"]

@@ -8,13 +8,16 @@ whole token; boundaries, bounds, filters and context are then judged in Python.
 from __future__ import annotations
 
 from psguard.decoders.base import DecodeLimits
-from psguard.engine.fastgate import FastGate
 from psguard.engine.nested import NestedDecoding
 from psguard.engine.places import KeywordWindow, LineCursor, LocationCap
 from psguard.engine.preview import Previewer
 from psguard.models import Candidate, Chunk, Origin, Problem
 from psguard.rules.filters import judge, labelled_id
 from psguard.rules.model import Rule, RuleSet
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from psguard.engine.fastgate import FastGate
 
 _CONTEXT_WINDOW = 256  # bytes either side of a candidate searched for keywords
 _BINARY_SNIFF = 8000  # like git: a NUL byte in the first 8000 bytes means binary
@@ -54,6 +57,9 @@ class Engine:
         Hyperscan, one pass answers the prefilter's questions (fastgate.py); without
         it, the pure-Python gates do. Same candidates either way."""
         if not self.fast_built:
+            # only bulk scans get here: the hooks' path never imports the fast gate
+            from psguard.engine.fastgate import FastGate
+
             self.fast = FastGate.build(self.ruleset, self.nested)
             self.fast_built = True
         fast = self.fast

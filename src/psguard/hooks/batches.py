@@ -17,7 +17,6 @@ Only under the framework (PRE_COMMIT=1), and only on Linux (/proc gives the star
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -39,6 +38,8 @@ def run_id(path: Path, options: list[str]) -> str | None:
         return None
     if content is None:
         return None
+    import hashlib  # only under the framework: a native hook never pays for it
+
     digest = hashlib.sha256()
     for part in (str(parent), started, os.path.realpath(path), *options):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")

@@ -88,7 +88,7 @@ def _q(items: list[str]) -> str:
     return " ".join(shlex.quote(i) for i in items)
 
 
-def _short(commit: str) -> str:
+def short_commit(commit: str) -> str:
     return commit[:12]
 
 
@@ -304,7 +304,7 @@ def rewrite_local(d: ExposureDetail, paths: list[str]) -> Remediation:
     local = d.local_commits
     if d.head and local == [d.head]:
         return Remediation(
-            f"Do not push yet: the key is only in your last commit ({_short(d.head)}), which "
+            f"Do not push yet: the key is only in your last commit ({short_commit(d.head)}), which "
             f"no remote has. Take the key out of {', '.join(target)} (next step: where it "
             "goes), then fold the fix into that commit:",
             f"git add {_q(target)} && git commit --amend --no-edit")
@@ -313,10 +313,10 @@ def rewrite_local(d: ExposureDetail, paths: list[str]) -> Remediation:
     first = local[0]
     count = f"{len(local)} unpushed commit{'s' if len(local) != 1 else ''}"
     cmd = ("git rebase -i --root" if first in d.root_commits
-           else f"git rebase -i {_short(first)}^")
+           else f"git rebase -i {short_commit(first)}^")
     return Remediation(
-        f"Do not push yet: the key is in {count} (first: {_short(first)}), which no remote "
-        f"has; rewriting them now keeps it private. In the rebase, mark {_short(first)} and "
+        f"Do not push yet: the key is in {count} (first: {short_commit(first)}), which no remote "
+        f"has; rewriting them now keeps it private. In the rebase, mark {short_commit(first)} and "
         "every later commit that holds the key as 'edit'; at each stop remove the key, then "
         "run git add, git commit --amend --no-edit and git rebase --continue:", cmd)
 
@@ -380,9 +380,9 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
     if d.local_commits:  # a fresh clone does not have them
         out.append(Remediation(
             f"This clone also has {len(d.local_commits)} unpushed commit(s) holding the key "
-            f"(first: {_short(d.local_commits[0])}) that the fresh clone will not have: take "
+            f"(first: {short_commit(d.local_commits[0])}) that the fresh clone will not have: take "
             "the key out of them too before you push them onto the rewritten history:",
-            f"git rebase -i {_short(d.local_commits[0])}^"
+            f"git rebase -i {short_commit(d.local_commits[0])}^"
             if d.local_commits[0] not in d.root_commits else "git rebase -i --root"))
     if d.stashes:  # fresh clones have no stashes: clean your own clone too
         out.append(_stash_step(d))

@@ -7,10 +7,7 @@ import shlex
 
 from psguard.models import ExposureDetail, Remediation
 from psguard.stages.remediation import UNPUSHED
-
-
-def _short(commit: str) -> str:
-    return commit[:12]
+from psguard.stages.remediation import short_commit as _short
 
 # A push the server rejected (hooks/prereceive.py): the server reads no ignore or config
 # file from a push, so only the inline marker accepts a test value.
