@@ -13,7 +13,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NoReturn
 
-REPORT_FORMATS = ["text", "json", "sarif", "junit", "github", "markdown", "gitlab"]
+REPORT_FORMATS = ["text", "json", "sarif", "junit", "github", "markdown", "gitlab",
+                  "html"]
 CONFIDENCES = ["low", "medium", "high"]
 
 
