@@ -244,3 +244,18 @@ def test_a_clean_scan_and_a_scan_of_hundreds_of_keys(browser: str, repo: Repo) -
     sections = [a for _t, a in dom.elements if (a.get("class") or "") == "finding"]
     assert len(sections) == 300
     assert "300 Poolside API keys found in 300 places." in dom.text
+
+
+def test_the_ci_gate_writes_the_html_report(repo: Repo) -> None:
+    key = make_key()
+    repo.commit("start")
+    repo.write("app.env", f"POOLSIDE_API_KEY={key}\n")
+    repo.commit("add app settings")
+    out = repo.path.parent / "ci.html"
+    run = run_psguard("ci", "--range", "HEAD~1..HEAD", "--no-fetch", "--format", "html",
+                      "--output", str(out), str(repo.path))
+    assert run.code == 1, run.stderr
+    page = out.read_text(encoding="utf-8")
+    assert key not in page
+    dom = Dom(page)
+    assert "1 Poolside API key found in 1 place." in dom.text and "app.env:1:18" in dom.text
