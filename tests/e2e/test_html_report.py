@@ -259,3 +259,18 @@ def test_the_ci_gate_writes_the_html_report(repo: Repo) -> None:
     assert key not in page
     dom = Dom(page)
     assert "1 Poolside API key found in 1 place." in dom.text and "app.env:1:18" in dom.text
+
+
+def test_an_audit_with_show_secrets_writes_a_private_html_report(repo: Repo) -> None:
+    key = make_key()
+    repo.write("deploy.sh", f"export POOLSIDE_API_KEY={key}\n")
+    repo.commit("deploy script")
+    out = repo.path.parent / "audit.html"
+    run = run_psguard("audit", str(repo.path), "--workers", "1", "--show-secrets",
+                      "--format", "html", "--output", str(out),
+                      "--mirror-dir", str(repo.path.parent / "mirrors"), timeout=600)
+    assert run.code == 1, run.stderr
+    assert out.stat().st_mode & 0o777 == 0o600  # it holds the raw key
+    dom = Dom(out.read_text(encoding="utf-8"))
+    assert key in dom.text and "keep this file private" in dom.text
+    assert f"{repo.path} scanned 1" in dom.text  # the repositories and how each went
