@@ -34,6 +34,8 @@ IMG = "<img src=/leak-path onerror=\"document.title+=' PWNED-path'\">"
 STYLE_BREAK = "</style><script>document.title+=' PWNED-author'</script>"
 IFRAME = "\"><iframe src=\"/leak-message\"></iframe>"
 BRANCH = "x<svg/onload=document.title+='PWNED-branch'>"  # no space in a ref
+# the repository's own directory: the scan's target, shown in the page title
+TARGET = "r</title><script>document.title+=' PWNED-target'</script>"
 RULE_ID = "r<img src=/leak-rule onerror=document.title+=' PWNED-rule'>"
 INJECTED = ("script", "img", "iframe", "svg", "link", "object", "embed", "base", "form",
             "meta-refresh")
@@ -80,7 +82,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     from psguard.testing import init_repo
 
     base = tmp_path_factory.mktemp("html")
-    repo = init_repo(base / "repo", base / "home")
+    repo = init_repo(base / TARGET, base / "home")
     pushed, local, ruled = make_key(), make_key(), make_key()
     repo.write(".psguard.toml", 'rules = ["rules.toml"]\n')
     repo.write("rules.toml", f'[[rule]]\nid = "{RULE_ID}"\nprefix = "pz-"\n'
@@ -132,11 +134,13 @@ def test_hostile_repository_text_renders_as_text(browser: str,
     static = Dom(page)
     dom, requests = render(browser, page)
     assert requests == ["/report.html"]  # nothing fetched: no image, frame, style, font
-    assert "PWNED" not in dom.title and dom.title == static.title
+    # no script ran: each would have appended " PWNED-…" to the title the file holds
+    assert dom.title == static.title and dom.title.endswith(f"{TARGET})")
     assert dom.title.startswith("psguard report: 3 Poolside API keys found")
     assert injected(dom) == []
     # Every hostile string is on the page, as the words it is.
-    for text in (SCRIPT, IMG, STYLE_BREAK, IFRAME, BRANCH, RULE_ID):
+    assert TARGET in dom.title
+    for text in (SCRIPT, IMG, STYLE_BREAK, IFRAME, BRANCH, RULE_ID, TARGET):
         assert text in dom.text, text
 
 
@@ -203,7 +207,7 @@ def test_the_policy_stops_what_escaping_would_miss(browser: str,
     page = str(hostile["page"]).replace("<body>\n", f"<body>\n{raw}", 1)
     dom, requests = render(browser, page)
     assert dom.tags("script") and dom.tags("iframe")  # there, unescaped: the bug is real
-    assert "PWNED" not in dom.title
+    assert dom.title == Dom(str(hostile["page"])).title  # no script ran
     assert requests == ["/report.html"]
 
 

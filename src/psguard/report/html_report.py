@@ -39,7 +39,7 @@ INCOMPLETE = ("The scan is INCOMPLETE: some content could not be read (listed be
 
 def render(result: ScanResult, *, show_secrets: bool, color: bool = False) -> str:
     findings = sorted(result.findings, key=finding_order)
-    title = f"psguard report: {_headline(result, findings)}"
+    title = f"psguard report: {_headline(result, findings)} ({result.target})"
     parts = [
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n',
