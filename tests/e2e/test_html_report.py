@@ -278,3 +278,27 @@ def test_an_audit_with_show_secrets_writes_a_private_html_report(repo: Repo) -> 
     dom = Dom(out.read_text(encoding="utf-8"))
     assert key in dom.text and "keep this file private" in dom.text
     assert f"{repo.path} scanned 1" in dom.text  # the repositories and how each went
+
+
+def test_verification_results_are_on_the_page(browser: str, repo: Repo,
+                                              tmp_path: Path) -> None:
+    from psguard.testing.poolside_fake import FakePoolside
+
+    live, dead = make_key(), make_key()
+    repo.write("app.env", f"POOLSIDE_API_KEY={live}\nOLD_POOLSIDE_API_KEY={dead}\n")
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_CACHE_HOME": str(tmp_path / "c"),
+           "PSGUARD_ENDPOINTS": "", "PSGUARD_CA_BUNDLE": ""}
+    with FakePoolside() as api:
+        api.know(live)
+        run = run_psguard("scan", "--verify", "--endpoint", api.url, "--format", "html",
+                          str(repo.path), env=env)
+        assert run.code == 1, run.stderr
+        asked = api.count()
+        dom, requests = render(browser, run.stdout)
+        assert api.count() == asked  # the page names the endpoint; it never calls it
+    assert requests == ["/report.html"]
+    statuses = [a.get("class") for _t, a in dom.elements
+                if (a.get("class") or "").startswith("status ")]
+    assert sorted(set(statuses)) == ["status live", "status rejected"]
+    assert f"endpoint {api.url}" in dom.text  # the verification's own fields
+    assert "1 live" in dom.title
