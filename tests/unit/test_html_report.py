@@ -77,6 +77,10 @@ def test_an_incomplete_scan_never_reads_as_clean() -> None:
     dom = Dom(render("html", result, show_secrets=False, color=False))
     assert "INCOMPLETE" in dom.title and "The scan is INCOMPLETE" in dom.text
     assert "No Poolside API keys found" not in dom.text
+    key = make_key()
+    with_key = _result(_finding(key, [("c1" * 20, None, "a.env")]), *result.problems)
+    dom = Dom(render("html", with_key, show_secrets=False, color=False))
+    assert "1 Poolside API key found in 1 place. The scan is INCOMPLETE" in dom.text
     result.problems = [Problem("warning", "abc", "skipped on purpose", incomplete=False)]
     dom = Dom(render("html", result, show_secrets=False, color=False))
     assert "No Poolside API keys found in everything that was scanned." in dom.text

@@ -72,12 +72,12 @@ def _headline(result: ScanResult, findings: list[Finding]) -> str:
 
 def _header(result: ScanResult, findings: list[Finding]) -> str:
     stats = result.stats
-    if not result.complete:
-        verdict, text = "incomplete", INCOMPLETE
+    found = (f"{count(len(findings), 'Poolside API key')} found in "
+             f"{count(sum(f.places for f in findings), 'place')}. ")
+    if not result.complete:  # never "clean", and the keys found still count
+        verdict, text = "incomplete", (found if findings else "") + INCOMPLETE
     elif findings:
-        verdict = "found"
-        text = (f"{count(len(findings), 'Poolside API key')} found in "
-                f"{count(sum(f.places for f in findings), 'place')}.")
+        verdict, text = "found", found.rstrip()
     else:
         verdict, text = "clean", "No Poolside API keys found in everything that was scanned."
     scanned = (count(stats.files, "file") if result.mode in ("worktree", "staged")
