@@ -19,6 +19,9 @@ author name, so each writer passes such strings through one of these functions:
   as the runner unescapes them (% CR LF; in a property also `:` and `,`).
 - xml(): what XML 1.0 cannot hold at all, even as a character reference, made
   visible (ElementTree escapes the rest).
+- html(): HTML text and attribute values (the HTML report): what terminal() makes
+  visible, and `&`, `<`, `>`, `"`, `'` as character references, so no text can open
+  or close an element, a comment or an attribute.
 JSON and SARIF keep raw values: json.dumps escapes what JSON needs, and paths reach
 the reports without lone surrogates (models.display_path).
 
@@ -104,3 +107,12 @@ def xml(text: str) -> str:
     """Text XML 1.0 can hold: what it cannot is made visible as by terminal()."""
     return _XML.sub(_visible, text)
 
+
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+_HTML_SPECIAL = re.compile("[&<>\"']")
+
+
+def html(text: str) -> str:
+    """Text for an HTML element's content or a quoted attribute value: no markup, no
+    control characters, no bidirectional reordering."""
+    return _HTML_SPECIAL.sub(lambda m: _HTML[m.group()], terminal(text))

@@ -243,3 +243,18 @@ def test_installed_hooks_print_hostile_names_inert(repo: Repo, tmp_path: Path) -
         ("error:", "To ", " ! ")))
     _assert_inert(ours)
     assert "topic\\u202egnp.exe" in ours and "evil\\x1b[2J" in ours
+
+
+def test_html_report_shows_hostile_names_inert(hostile: tuple[Repo, str, str]) -> None:
+    from psguard.testing.browser import Dom
+
+    repo, key, _ = hostile
+    run = run_psguard("scan", "--history", "--format", "html", str(repo.path))
+    assert run.code == 1, run.stderr
+    _assert_inert(run.stdout)
+    assert key not in run.stdout and f"ps-…{key[-4:]}" in run.stdout
+    dom = Dom(run.stdout)
+    assert "evil\\x1b[2J\\x1b[H\\x0dpsguard: no Poolside keys found\\x0a###" in dom.text
+    assert "<!-- x.py" in dom.text and "<!--" not in run.stdout  # text, never a comment
+    assert "Mallory\\x1b[2J\\x0dpsguard clean" in dom.text
+    assert "topic\\u202egnp.exe" in dom.text

@@ -13,7 +13,7 @@ import pytest
 
 from psguard.testing import make_key, run_psguard
 
-FORMATS = ["text", "json", "sarif", "markdown", "github", "junit", "gitlab"]
+FORMATS = ["text", "json", "sarif", "markdown", "github", "junit", "gitlab", "html"]
 
 
 def u_escaped(key: str) -> str:

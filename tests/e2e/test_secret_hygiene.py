@@ -21,7 +21,7 @@ import pytest
 from psguard.testing import Run, init_repo, make_key, run_psguard
 from psguard.testing.poolside_fake import FakePoolside
 
-FORMATS = ["text", "json", "sarif", "junit", "github", "markdown", "gitlab"]
+FORMATS = ["text", "json", "sarif", "junit", "github", "markdown", "gitlab", "html"]
 
 
 @pytest.fixture

@@ -1,16 +1,26 @@
-"""psguard.escape: untrusted text made inert for terminals, Markdown, workflow commands
-and XML; checked by example and against a real CommonMark renderer for any text."""
+"""psguard.escape: untrusted text made inert for terminals, Markdown, workflow commands,
+XML and HTML; checked by example and against real parsers (CommonMark, the standard
+library's HTML parser) for any text."""
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 
 from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from psguard.escape import markdown, markdown_code, terminal, workflow_data, workflow_property, xml
+from psguard.escape import (
+    html,
+    markdown,
+    markdown_code,
+    terminal,
+    workflow_data,
+    workflow_property,
+    xml,
+)
 
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
                      "\u2066-\u2069\ud800-\udfff]")
@@ -80,3 +90,43 @@ def test_xml_text_is_always_well_formed(text: str) -> None:
     parsed = ET.fromstring(ET.tostring(element, encoding="unicode").encode("utf-8"))
     assert parsed.get("a") == xml(text)
     assert (parsed.text or "") == xml(text).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def test_html_escapes_markup_and_quotes() -> None:
+    assert html("<script>a='1'</script> & \"x\"") == \
+        "&lt;script&gt;a=&#39;1&#39;&lt;/script&gt; &amp; &quot;x&quot;"
+    assert html("a\u202eb\x1b[2J\nc") == "a\\u202eb\\x1b[2J\\x0ac"
+    assert html("päth/✅ 🔑") == "päth/✅ 🔑"
+
+
+class _Events(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.events: list[tuple[str, object]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.events.append(("start", (tag, attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.events.append(("end", tag))
+
+    def handle_data(self, data: str) -> None:
+        self.events.append(("data", data))
+
+    def handle_comment(self, data: str) -> None:
+        self.events.append(("comment", data))
+
+
+@given(hostile | st.text())
+def test_html_text_stays_one_text_node_and_one_attribute(text: str) -> None:
+    shown = html(text)
+    parser = _Events()
+    parser.feed(f'<p title="{shown}">{shown}</p><i>end</i>')
+    parser.close()
+    data = [e for e in parser.events if e[0] == "data"]
+    starts = [e for e in parser.events if e[0] == "start"]
+    assert [s[1][0] for s in starts] == ["p", "i"]  # type: ignore[index]
+    assert starts[0][1] == ("p", [("title", terminal(text))])
+    expected = [("data", terminal(text))] if terminal(text) else []
+    assert data == [*expected, ("data", "end")]
+    assert not [e for e in parser.events if e[0] == "comment"]

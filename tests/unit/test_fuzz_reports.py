@@ -5,7 +5,8 @@ supplies text (paths, archive member names, authors, ref and tag names, previews
 targets and details, the scan target). Whatever that text is, each writer:
 - never prints the raw key;
 - keeps its format well formed (JSON, SARIF and JUnit parse; a GitHub workflow command
-  stays one line; Markdown keeps the block structure psguard wrote);
+  stays one line; Markdown keeps the block structure psguard wrote; HTML the elements
+  psguard wrote, no more);
 - shows nothing a terminal would act on (text and hook output);
 - keeps raw values where the format is data (JSON).
 The search runs in a child process bounded in CPU time and memory.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -104,6 +106,28 @@ def _block_structure(markdown: str) -> list[str]:
     return [t.type for t in RENDERER.parse(markdown) if t.type != "inline"]
 
 
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(f"<{tag} {sorted(name for name, _value in attrs)}")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.tags.append(f"</{tag}")
+
+    def handle_comment(self, data: str) -> None:
+        self.tags.append("<!--")
+
+
+def _html_structure(page: str) -> list[str]:
+    parser = _Tags()
+    parser.feed(page)
+    parser.close()
+    return parser.tags
+
+
 def check_every_format(texts: Texts, seed: int, exposure: str, status: str) -> None:
     key = key_from_seed(seed, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
     result = build(texts, key, exposure, status)
@@ -125,6 +149,8 @@ def check_every_format(texts: Texts, seed: int, exposure: str, status: str) -> N
     plain = build(texts.benign(), key, exposure, status)
     assert _block_structure(out["markdown"]) == _block_structure(
         render("markdown", plain, show_secrets=False, color=False))
+    assert _html_structure(out["html"]) == _html_structure(
+        render("html", plain, show_secrets=False, color=False))
 
 
 @given(TEXTS, st.integers(0, 2**32), st.sampled_from(["pushed", "local", "working-tree"]),
@@ -145,3 +171,7 @@ def test_the_checks_see_a_format_break() -> None:
     shown = "x\n# ✅ no keys found\n"
     assert _block_structure(f"- {shown}") != _block_structure("- plain")
 
+
+
+def test_the_html_check_sees_injected_markup() -> None:
+    assert _html_structure("<p>x<img src=x onerror=y></p>") != _html_structure("<p>x</p>")

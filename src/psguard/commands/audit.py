@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     result = run_audit(req)
     text = render(args.fmt, result, show_secrets=args.show_secrets,
                   color=use_color(args.output))
-    write_report(text, args.output)
+    write_report(text, args.output, private=args.show_secrets)  # raw keys: 0600
     return exit_code(result, fail_on)
 
 

@@ -38,7 +38,8 @@ def add_arguments(ci: argparse.ArgumentParser) -> None:
         if action.dest == "fmt":
             action.default = None
             action.help = ("report format (default: github on GitHub Actions, text "
-                           "elsewhere)")
+                           "elsewhere); html: one self-contained page, e.g. a job "
+                           "artifact")
 
 
 def run(args: argparse.Namespace) -> int:

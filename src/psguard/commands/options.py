@@ -13,7 +13,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NoReturn
 
-REPORT_FORMATS = ["text", "json", "sarif", "junit", "github", "markdown", "gitlab"]
+REPORT_FORMATS = ["text", "json", "sarif", "junit", "github", "markdown", "gitlab",
+                  "html"]
 CONFIDENCES = ["low", "medium", "high"]
 
 
@@ -36,7 +37,9 @@ class Parser(argparse.ArgumentParser):
 
 def add_report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", "-f", dest="fmt", choices=REPORT_FORMATS, default="text",
-                   help="report format (default: text)")
+                   help="report format (default: text); html is one self-contained page "
+                        "to read offline or print (an audit: use it with --output "
+                        "report.html)")
     p.add_argument("--output", "-o", type=Path, metavar="FILE",
                    help="write the report to FILE instead of standard output")
     p.add_argument("--show-secrets", action="store_true",

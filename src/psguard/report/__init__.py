@@ -17,6 +17,7 @@ FORMATS: dict[str, str] = {
     "github": "psguard.report.github:render",
     "markdown": "psguard.report.markdown:render",
     "gitlab": "psguard.report.gitlab:render",
+    "html": "psguard.report.html_report:render",
 }
 
 
