@@ -3,7 +3,7 @@
 `psguard baseline create|update [PATH]` scans like `psguard scan` (working tree by
 default; --staged, --history, --range/--since select other sources) and writes JSON:
 
-    {"schema": "psguard-baseline/v1", "tool": "psguard 0.1.0", "mode": "history",
+    {"schema": "psguard-baseline/v1", "tool": "psguard 0.5.0", "mode": "history",
      "findings": [{"id": "…", "rule": "poolside-api-key", "sha256": "…",
                    "redacted": "ps-…Xy12",
                    "locations": [{"kind": "file", "path": "config/app.py"}]}]}
