@@ -103,6 +103,8 @@ def test_exit_zero_reports_but_does_not_fail(repo: Repo) -> None:
     run = run_psguard("scan", "--exit-zero", str(repo.path))
     assert run.code == 0
     assert "psguard: 2 Poolside keys in 2 places" in run.stdout
+    assert "Report only (--exit-zero): this run exits 0 whatever it finds" in run.stdout
+    assert run.stderr.startswith("psguard: warning: Report only (--exit-zero)")
     # a usage error still fails
     assert run_psguard("scan", "--exit-zero", "--range", "main", str(repo.path)).code == 2
 
