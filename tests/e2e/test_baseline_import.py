@@ -171,6 +171,14 @@ def test_ggshield_paths_become_path_ignores(repo: Repo, tmp_path: Path) -> None:
     assert data["paths"] == [{"pattern": "tests/fixtures/**", "from": "ggshield"}]
     code, report = scan(repo, "--baseline", str(repo.path / ".psguard-baseline.json"))
     assert code == 1 and tails(report) == {real[-4:]}
+    # `baseline update` records today's keys and keeps the imported path patterns
+    assert run_psguard("baseline", "update", str(repo.path)).code == 0
+    data = json.loads((repo.path / ".psguard-baseline.json").read_text())
+    assert data["paths"] == [{"pattern": "tests/fixtures/**"}]
+    new = make_key()
+    repo.write("tests/fixtures/more.env", f"K={new}\n")
+    code, report = scan(repo, "--baseline", str(repo.path / ".psguard-baseline.json"))
+    assert code == 0, report
 
 
 def test_import_adds_to_an_existing_baseline(repo: Repo, tmp_path: Path) -> None:
