@@ -73,7 +73,9 @@ def import_command(args: argparse.Namespace) -> int:
         _say(f"psguard: not imported: {len(plan.unmapped) - MAX_LISTED} more entries")
     if plan.unmapped:
         _say(f"psguard: {len(plan.unmapped)} of {plan.read} entries not imported "
-             "(psguard baselines Poolside keys only)")
+             "(psguard baselines Poolside keys only)"
+             + ("; a key only in past commits is found with --history"
+                if mode != "history" else ""))
     if not result.complete:
         _say("psguard: warning: the scan was incomplete; entries for keys in what it "
              "skipped were not matched")
