@@ -365,7 +365,7 @@ class ScanStats(Record):
 
 class ScanResult(Record):
     __slots__ = ("mode", "target", "findings", "problems", "stats", "suppressed",
-                 "suppressed_by", "policy_from", "policy_changes")
+                 "suppressed_by", "policy_from", "policy_changes", "report_only")
 
     def __init__(self, mode: str, target: str) -> None:
         self.mode = mode
@@ -380,6 +380,8 @@ class ScanResult(Record):
         # psguard's own files (config, ignore file, rules, baseline) the scanned change
         # modifies: reported in every format, never applied to the change itself
         self.policy_changes: list[str] = []
+        # --exit-zero: findings do not fail this run; every report says so
+        self.report_only = False
 
     @property
     def complete(self) -> bool:

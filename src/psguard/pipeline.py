@@ -80,6 +80,7 @@ def run_scan(req: ScanRequest, repo: Repository | None = None) -> ScanResult:
     result.suppressed_by = kept.by
     result.policy_from = config.policy.describe()
     result.policy_changes = changes
+    result.report_only = req.report_only
     result.stats.seconds = time.perf_counter() - started
     return result
 

@@ -37,7 +37,8 @@ class ScanRequest(Record):
                  "fmt", "output", "verify", "endpoints", "show_secrets", "baseline",
                  "config", "min_confidence", "fail_on", "no_cache", "no_repo_config",
                  "no_baseline", "verify_timeout", "verify_deadline", "known_pushed",
-                 "policy_from", "exclude", "include", "quiet", "url", "jobs", "no_verify")
+                 "policy_from", "exclude", "include", "quiet", "url", "jobs", "no_verify",
+                 "report_only")
 
     def __init__(self, *, path: Path = Path("."), mode: str = Mode.WORKTREE,
                  rev_range: str | None = None, since: str | None = None,
@@ -53,7 +54,8 @@ class ScanRequest(Record):
                  known_pushed: dict[str, str] | None = None,
                  policy_from: str | None = None, exclude: list[str] | None = None,
                  include: list[str] | None = None, quiet: bool = False, url: str | None = None,
-                 jobs: int | None = None, no_verify: bool = False) -> None:
+                 jobs: int | None = None, no_verify: bool = False,
+                 report_only: bool = False) -> None:
         self.path = path
         self.mode = Mode(mode)
         self.rev_range = rev_range  # Mode.RANGE: `A..B`; or since: everything after REV
@@ -93,3 +95,4 @@ class ScanRequest(Record):
         self.jobs = jobs  # processes a history scan may use (None: one per core)
         # audits verify once per key across repositories, never inside each one's scan
         self.no_verify = no_verify
+        self.report_only = report_only  # --exit-zero: the result says so

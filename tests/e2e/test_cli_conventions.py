@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
 
-from psguard.testing import GIT_ENV, Repo, make_key, run_psguard
+from psguard.testing import GIT_ENV, Repo, make_key, run_in_terminal, run_psguard
 
 _TIME = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"}
 _TOOL = {"type": "object", "required": ["id", "name", "version", "vendor"]}
@@ -106,39 +103,21 @@ def test_exit_zero_reports_but_does_not_fail(repo: Repo) -> None:
     run = run_psguard("scan", "--exit-zero", str(repo.path))
     assert run.code == 0
     assert "psguard: 2 Poolside keys in 2 places" in run.stdout
+    assert "Report only (--exit-zero): this run exits 0 whatever it finds" in run.stdout
+    assert run.stderr.startswith("psguard: warning: Report only (--exit-zero)")
     # a usage error still fails
     assert run_psguard("scan", "--exit-zero", "--range", "main", str(repo.path)).code == 2
-
-
-def _in_a_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> str:
-    """psguard's stdout when it is a terminal (a pseudo-terminal)."""
-    main, child = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "psguard", *args], cwd=cwd, env=env,
-                            stdin=subprocess.DEVNULL, stdout=child, stderr=subprocess.DEVNULL)
-    os.close(child)
-    chunks = []
-    while True:
-        try:
-            data = os.read(main, 65536)
-        except OSError:  # the child closed its end
-            break
-        if not data:
-            break
-        chunks.append(data)
-    proc.wait(timeout=120)
-    os.close(main)
-    return b"".join(chunks).decode("utf-8", "replace")
 
 
 def test_no_color_and_NO_COLOR_turn_colour_off_on_a_terminal(repo: Repo) -> None:
     _two_keys(repo)
     env = {**os.environ, **GIT_ENV, "TERM": "xterm-256color", "COLUMNS": "120"}
     env.pop("NO_COLOR", None)
-    coloured = _in_a_terminal(["scan", str(repo.path)], repo.path, env)
+    coloured = run_in_terminal(["scan", str(repo.path)], repo.path, env)
     assert "\x1b[" in coloured and "Poolside keys" in coloured
-    plain = _in_a_terminal(["scan", "--no-color", str(repo.path)], repo.path, env)
+    plain = run_in_terminal(["scan", "--no-color", str(repo.path)], repo.path, env)
     assert "Poolside keys" in plain and "\x1b[" not in plain
-    plain = _in_a_terminal(["scan", str(repo.path)], repo.path, {**env, "NO_COLOR": "1"})
+    plain = run_in_terminal(["scan", str(repo.path)], repo.path, {**env, "NO_COLOR": "1"})
     assert "Poolside keys" in plain and "\x1b[" not in plain
 
 

@@ -51,21 +51,31 @@ class Checkout(Record):
     """The CI checkout: where it is, whether psguard may fetch into it, and whether it
     is shallow (read when it is opened, then after each fetch: only a fetch changes it)."""
 
-    __slots__ = ("root", "may_fetch", "shallow")
+    __slots__ = ("root", "may_fetch", "shallow", "quiet")
 
-    def __init__(self, root: Path, may_fetch: bool, shallow: bool) -> None:
+    def __init__(self, root: Path, may_fetch: bool, shallow: bool,
+                 quiet: bool = False) -> None:
         self.root = root
         self.may_fetch = may_fetch
         self.shallow = shallow
+        self.quiet = quiet  # --quiet: no word of what runs, only warnings and errors
+
+    def say(self, text: str) -> None:
+        """A line of what the gate does (not a warning): left out with --quiet."""
+        if not self.quiet:
+            _say(text)
+
+    def _announce(self, args: list[str]) -> None:
+        self.say(f"psguard ci: git fetch {' '.join(args)}")
 
     def fetch_refs(self, refspecs: list[str]) -> bool:
-        return self._took(fetch(self.root, REMOTE, refspecs, announce=_announce))
+        return self._took(fetch(self.root, REMOTE, refspecs, announce=self._announce))
 
     def deepen(self, rev: str, depth: int) -> bool:
-        return self._took(deepen(self.root, REMOTE, rev, depth, announce=_announce))
+        return self._took(deepen(self.root, REMOTE, rev, depth, announce=self._announce))
 
     def unshallow(self) -> bool:
-        return self._took(unshallow(self.root, REMOTE, announce=_announce))
+        return self._took(unshallow(self.root, REMOTE, announce=self._announce))
 
     def _took(self, fetched: Fetched) -> bool:
         self.shallow = fetched.shallow
@@ -77,17 +87,13 @@ def _say(text: str) -> None:
     print(terminal(text), file=sys.stderr)
 
 
-def _announce(args: list[str]) -> None:
-    _say(f"psguard ci: git fetch {' '.join(args)}")
-
-
-def open_checkout(path: Path, may_fetch: bool) -> Checkout:
+def open_checkout(path: Path, may_fetch: bool, quiet: bool = False) -> Checkout:
     """The repository at path, or exit 2 (a file is not one, as `git -C FILE` says)."""
     if path.exists() and not path.is_dir():
         raise NotARepositoryError(f"{path}: not a git repository "
                                   "(run inside a repository or pass its path)")
     snap = open_snapshot(path)
-    return Checkout(snap.root, may_fetch, snap.shallow)
+    return Checkout(snap.root, may_fetch, snap.shallow, quiet)
 
 
 def _hint(system: str) -> str:
@@ -166,7 +172,7 @@ def prepare(co: Checkout, target: Target) -> list[str]:
                 raise
             # A force push can leave `before` unreachable on the server: judge the pushed
             # commits against the other branches instead, as for a new branch.
-            _say(f"psguard ci: the previous tip {target.base[:12]} is gone (force push?); "
+            co.say(f"psguard ci: the previous tip {target.base[:12]} is gone (force push?); "
                  "scanning the commits no other branch has")
             target.base = None
             target.new_branch = True
@@ -204,37 +210,43 @@ def _verify_options(args: argparse.Namespace) -> dict[str, Any]:
             if name in known and getattr(args, name, None) is not None}
 
 
-def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
+def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None,
+               conventions: dict[str, Any] | None = None) -> int:
+    """The gate. `conventions`: the ScanRequest fields of the options every scanning
+    command shares (commands/options.convention_kwargs: --quiet, --exclude, --include,
+    --exit-zero); --verbose and --exit-zero take effect through report.output."""
     from psguard.outfile import append_file
     from psguard.pipeline import run_scan
     from psguard.report import render
     from psguard.report.describe import count, policy_change_text
-    from psguard.report.output import use_color, write_report
+    from psguard.report.output import deliver, report_only_exit
     from psguard.request import Mode, ScanRequest
     from psguard.stages.policy import EXIT_INCOMPLETE, exit_code, parse_fail_on
 
     env = os.environ if env is None else env
+    conventions = conventions or {}
     fail_on = parse_fail_on(args.fail_on)
-    co = open_checkout(args.path, may_fetch=not args.no_fetch)
+    co = open_checkout(args.path, may_fetch=not args.no_fetch,
+                       quiet=bool(conventions.get("quiet")))
     target = detect(env, args.rev_range)
     on_github = env.get("GITHUB_ACTIONS") == "true"
     fmt = args.fmt or ("github" if on_github else "text")
     if target.nothing:
-        _say(f"psguard ci: {target.nothing}")
+        co.say(f"psguard ci: {target.nothing}")
         return 0
     revs = prepare(co, target)
     known = known_pushed(co.root, target.system, target.event, target.head, env,
                          event_payload(env) if target.system == "github" else {}, REMOTE)
-    _say(f"psguard ci: {target.system} {target.event}: scanning {target.describe()}")
+    co.say(f"psguard ci: {target.system} {target.event}: scanning {target.describe()}")
     opts = ScanRequest(path=co.root, mode=Mode.REVS, revs=revs, fmt=fmt, output=args.output,
                        show_secrets=args.show_secrets, config=args.config,
                        min_confidence=args.min_confidence, fail_on=args.fail_on,
                        no_repo_config=args.no_repo_config, baseline=args.baseline,
                        known_pushed=known, policy_from=trusted_commit(target),
-                       **_verify_options(args))
+                       **_verify_options(args), **conventions)
     result = run_scan(opts)
-    text = render(fmt, result, show_secrets=args.show_secrets, color=use_color(args.output))
-    write_report(text, args.output, private=args.show_secrets)
+    deliver(result, fmt, args.output, show_secrets=args.show_secrets, quiet=co.quiet,
+            verbose=getattr(args, "verbose", False), summary=False)
     summary = args.summary or (Path(env["GITHUB_STEP_SUMMARY"])
                                if on_github and env.get("GITHUB_STEP_SUMMARY") else None)
     if summary is not None:
@@ -253,6 +265,10 @@ def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None) -
             _say(f"psguard ci: not fully scanned: {p.kind}: {p.target}: {p.detail}")
     if code == EXIT_INCOMPLETE and args.allow_incomplete:
         code, verdict = 0, "incomplete, allowed by --allow-incomplete"
-    _say(f"psguard ci: {count(len(result.findings), 'Poolside API key')} in "
-         f"{count(places, 'place')}; {count(result.stats.commits, 'commit')} scanned; {verdict}")
+    code = report_only_exit(code, result, "psguard ci")
+    if result.report_only and verdict == "failed":
+        verdict = "would fail; passed by --exit-zero (report only)"
+    co.say(f"psguard ci: {count(len(result.findings), 'Poolside API key')} in "
+           f"{count(places, 'place')}; {count(result.stats.commits, 'commit')} scanned; "
+           f"{verdict}")
     return code

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from psguard.commands.options import (
     CONFIDENCES,
+    add_convention_options,
     add_mirror_option,
     add_report_options,
     add_verify_options,
+    convention_kwargs,
     mirror_dir,
 )
 from psguard.errors import UsageError
@@ -60,12 +62,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="verification statuses that fail the run (default: any)")
     p.add_argument("--no-cache", action="store_true",
                    help="do not read or write the blob and verification caches")
+    add_convention_options(p)
 
 
 def run(args: argparse.Namespace) -> int:
     from psguard.fleet.run import AuditRequest, run_audit
-    from psguard.report import render
-    from psguard.report.output import use_color, write_report
+    from psguard.report.output import deliver, report_only_exit
     from psguard.stages.policy import exit_code, parse_fail_on, require_satisfiable
 
     if args.workers is not None and args.workers < 1:
@@ -79,12 +81,12 @@ def run(args: argparse.Namespace) -> int:
         min_confidence=args.min_confidence, no_cache=args.no_cache,
         config=args.config.absolute() if args.config else None, verify=args.verify,
         endpoints=args.endpoints, verify_timeout=args.verify_timeout,
-        verify_deadline=args.verify_deadline, show_secrets=args.show_secrets)
+        verify_deadline=args.verify_deadline, show_secrets=args.show_secrets,
+        **convention_kwargs(args))  # type: ignore[arg-type]
     result = run_audit(req)
-    text = render(args.fmt, result, show_secrets=args.show_secrets,
-                  color=use_color(args.output))
-    write_report(text, args.output, private=args.show_secrets)  # raw keys: 0600
-    return exit_code(result, fail_on)
+    deliver(result, args.fmt, args.output, show_secrets=args.show_secrets,
+            quiet=args.quiet, verbose=args.verbose)
+    return report_only_exit(exit_code(result, fail_on), result)
 
 
 def _sources(args: argparse.Namespace) -> list[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from psguard.commands.options import CONFIDENCES, Parser, add_target_options
 from psguard.errors import UsageError
 from psguard.escape import terminal
+from psguard.stages.peers import FORMATS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,6 +21,16 @@ DESCRIPTION = (
     "Scan like 'psguard scan' and write the findings (sha256 of each key and where it was "
     "seen; never a raw key) to a JSON baseline. 'psguard scan --baseline FILE' then reports "
     "only keys, or places, that are not in it.")
+IMPORT_HELP = "bring in another scanner's ignore list or baseline"
+IMPORT_DESCRIPTION = (
+    "Import gitleaks' .gitleaksignore or JSON report, kingfisher's JSON report or baseline, "
+    "detect-secrets' .secrets.baseline or ggshield's .gitguardian.yaml into psguard's "
+    "baseline (created, or added to). psguard scans first (the history when FILE names "
+    "commits, else the working tree; --staged, --history, --range choose): an entry "
+    "becomes a baseline entry only when it is a Poolside key psguard finds; path "
+    "patterns become path ignores; every entry that cannot be mapped is listed. No raw "
+    "key is written. Exit codes: 0 imported, 2 usage error or unreadable FILE, 3 the "
+    "scan was incomplete.")
 
 
 def add_arguments(base: argparse.ArgumentParser) -> None:
@@ -29,6 +40,14 @@ def add_arguments(base: argparse.ArgumentParser) -> None:
                          ("update", "rewrite the baseline with today's findings")):
         _add_baseline_options(actions.add_parser(
             action, help=text, description=f"{DESCRIPTION} {text}."))
+    imp = actions.add_parser("import", help=IMPORT_HELP, description=IMPORT_DESCRIPTION)
+    imp.add_argument("peer_file", type=Path, metavar="FILE",
+                     help="the other scanner's file: .gitleaksignore, a gitleaks or "
+                          "kingfisher JSON report, a kingfisher baseline, a detect-secrets "
+                          ".secrets.baseline, a ggshield .gitguardian.yaml")
+    imp.add_argument("--from", dest="peer", choices=FORMATS,
+                     help="which scanner wrote FILE (default: told from its name and shape)")
+    _add_baseline_options(imp)
 
 
 def _add_baseline_options(p: argparse.ArgumentParser) -> None:
@@ -48,6 +67,10 @@ def _add_baseline_options(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from psguard.request import ScanRequest
 
+    if args.action == "import":
+        from psguard.commands.baseline_import import import_command
+
+        return import_command(args)
     mode = args.mode or ("range" if args.rev_range or args.since else "worktree")
     req = ScanRequest(path=args.path, mode=mode, rev_range=args.rev_range, since=args.since,
                       config=args.config, min_confidence=args.min_confidence,
@@ -70,17 +93,19 @@ def baseline_command(action: str, opts: ScanRequest, output: Path | None) -> int
     target = output or top / DEFAULT_FILE
     if action == "create" and os.path.lexists(target):  # a dangling link exists too
         raise UsageError(f"{target} exists; use 'psguard baseline update' to refresh it")
-    previous: Baseline = {}
+    previous = Baseline()
     if action == "update" and target.exists():
         previous = load_baseline(target)
     result = run_scan(opts)
     data = build(result.findings, result.mode, top, opts.path)
+    if previous.paths:  # imported path ignores are not findings: keep them
+        data["paths"] = [{"pattern": p} for p in previous.paths]
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     write_file(target, text, what="baseline")  # never through a link (psguard.outfile)
     now = {(e["rule"], e["sha256"]) for e in data["findings"]}
     message = f"psguard: wrote {target}: {len(now)} key(s)"
     if action == "update":
-        added, gone = len(now - set(previous)), len(set(previous) - now)
+        added, gone = len(now - set(previous.keys)), len(set(previous.keys) - now)
         message += f" ({added} new, {gone} no longer found)"
     print(terminal(message))
     try:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from psguard.commands.options import add_scan_options, local_path
+from psguard.commands.options import (
+    add_convention_options,
+    add_scan_options,
+    convention_kwargs,
+    local_path,
+)
 
 DESCRIPTION = (
     "Scan what a pull request, merge request or push adds. The range is found from GitHub "
@@ -34,6 +39,7 @@ def add_arguments(ci: argparse.ArgumentParser) -> None:
                          "everything and found nothing blocking; by default that fails "
                          "(exit 3)")
     add_scan_options(ci)
+    add_convention_options(ci)
     for action in ci._actions:
         if action.dest == "fmt":
             action.default = None
@@ -45,4 +51,4 @@ def add_arguments(ci: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from psguard.ci.gate import ci_command
 
-    return ci_command(args)
+    return ci_command(args, conventions=convention_kwargs(args))

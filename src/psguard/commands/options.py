@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from pathlib import Path
 
@@ -143,7 +144,9 @@ def add_scan_options(p: argparse.ArgumentParser) -> None:
 # --- the conventions users bring from other scanners (issue 20) ------------------------
 
 def add_convention_options(p: argparse.ArgumentParser) -> None:
-    """-q/-v, colour, path globs and a report-only exit: what `scan` users expect."""
+    """-q/-v, colour, path globs and a report-only exit: what users of other scanners
+    expect, on every command that scans a repository (`scan`, `ci`); report.output's
+    deliver() and report_only_exit() give them their effect."""
     talk = p.add_mutually_exclusive_group()
     talk.add_argument("--quiet", "-q", action="store_true",
                       help="print nothing but errors and warnings: the exit code (and "
@@ -161,12 +164,17 @@ def add_convention_options(p: argparse.ArgumentParser) -> None:
                         "messages and objects with no path are still scanned")
     p.add_argument("--exit-zero", action="store_true",
                    help="report only: exit 0 even when findings would fail the run "
-                        "(usage errors still exit 2, an incomplete scan 3)")
+                        "(usage errors still exit 2, an incomplete scan 3); stderr and "
+                        "the report say so")
 
 
 def convention_kwargs(args: argparse.Namespace) -> dict[str, object]:
-    """The ScanRequest fields add_convention_options sets."""
-    return {"exclude": args.exclude, "include": args.include, "quiet": args.quiet}
+    """The ScanRequest fields add_convention_options sets; --no-color also turns colour
+    off for what is not a report (rich's progress bar on stderr)."""
+    if args.no_color:
+        os.environ["NO_COLOR"] = "1"
+    return {"exclude": args.exclude, "include": args.include, "quiet": args.quiet,
+            "report_only": args.exit_zero}
 
 
 def add_mirror_option(p: argparse.ArgumentParser) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -45,8 +44,7 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from psguard.pipeline import run_scan
-    from psguard.report import render
-    from psguard.report.output import tell_everything, tell_written, use_color, write_report
+    from psguard.report.output import deliver, report_only_exit
     from psguard.request import ScanRequest
     from psguard.stages.policy import exit_code, parse_fail_on
 
@@ -60,8 +58,6 @@ def run(args: argparse.Namespace) -> int:
         no_repo_config=args.no_repo_config, baseline=args.baseline,
         **verify_kwargs(args), **convention_kwargs(args),  # type: ignore[arg-type]
     )
-    if args.no_color:
-        os.environ["NO_COLOR"] = "1"  # also for rich's progress bar on stderr
     fail_on = parse_fail_on(req.fail_on)
     if args.write_replacements is not None and not args.show_secrets:
         raise UsageError("--write-replacements writes the raw keys (an encoded key is the "
@@ -69,16 +65,9 @@ def run(args: argparse.Namespace) -> int:
     result = run_scan(req)
     if args.write_replacements is not None:
         _write_replacements(args.write_replacements, result.findings, quiet=args.quiet)
-    text = render(req.fmt, result, show_secrets=req.show_secrets,
-                  color=use_color(req.output))
-    if req.output is not None or not args.quiet:
-        write_report(text, req.output, private=req.show_secrets)
-    if not args.quiet:
-        tell_written(result, req.output)
-    if args.verbose:
-        tell_everything(result, req.output)
-    code = exit_code(result, fail_on)
-    return 0 if args.exit_zero and code == 1 else code
+    deliver(result, req.fmt, req.output, show_secrets=req.show_secrets, quiet=args.quiet,
+            verbose=args.verbose)
+    return report_only_exit(exit_code(result, fail_on), result)
 
 
 def _write_replacements(path: Path, findings: list[Finding], *, quiet: bool) -> None:

@@ -26,14 +26,17 @@ from psguard.urls import scrub_credentials, strip_credentials
 class AuditRequest(Record):
     __slots__ = ("sources", "mirror_dir", "scheduler", "workers", "keys_stay",
                  "min_confidence", "no_cache", "config", "verify", "endpoints",
-                 "verify_timeout", "verify_deadline", "show_secrets")
+                 "verify_timeout", "verify_deadline", "show_secrets", "exclude", "include",
+                 "quiet", "report_only")
 
     def __init__(self, sources: list[str], mirror_dir: Path, *, scheduler: str | None = None,
                  workers: int | None = None, keys_stay: bool = False,
                  min_confidence: str | None = None, no_cache: bool = False,
                  config: Path | None = None, verify: bool = False,
                  endpoints: list[str] | None = None, verify_timeout: float | None = None,
-                 verify_deadline: float | None = None, show_secrets: bool = False) -> None:
+                 verify_deadline: float | None = None, show_secrets: bool = False,
+                 exclude: list[str] | None = None, include: list[str] | None = None,
+                 quiet: bool = False, report_only: bool = False) -> None:
         self.sources = sources
         self.mirror_dir = mirror_dir
         self.scheduler = scheduler
@@ -47,6 +50,10 @@ class AuditRequest(Record):
         self.verify_timeout = verify_timeout
         self.verify_deadline = verify_deadline
         self.show_secrets = show_secrets
+        self.exclude: list[str] = exclude or []  # --exclude / --include, in every repository
+        self.include: list[str] = include or []
+        self.quiet = quiet  # --quiet: no progress bar
+        self.report_only = report_only  # --exit-zero
 
 
 def run_audit(req: AuditRequest) -> AuditResult:
@@ -58,8 +65,9 @@ def run_audit(req: AuditRequest) -> AuditResult:
     sources = list(dict.fromkeys(req.sources))  # the same repository once
     jobs = [RepoJob(i, src, str(req.mirror_dir), min_confidence=req.min_confidence,
                     no_cache=req.no_cache, config=str(req.config) if req.config else None,
-                    send_raw=send_raw) for i, src in enumerate(sources)]
-    progress = _Progress(len(jobs)) if cluster.is_terminal() else None
+                    send_raw=send_raw, exclude=req.exclude, include=req.include)
+            for i, src in enumerate(sources)]
+    progress = _Progress(len(jobs)) if cluster.is_terminal() and not req.quiet else None
     with cluster.connect(req.scheduler, req.workers) as client:
         try:
             outcomes = cluster.run_all(client, scan_repository, jobs,
@@ -81,6 +89,7 @@ def run_audit(req: AuditRequest) -> AuditResult:
     result.findings = sorted(attach(result.findings, show_secrets=req.show_secrets),
                              key=finding_order)
     result.stats.seconds = time.perf_counter() - started
+    result.report_only = req.report_only
     return result
 
 

@@ -32,11 +32,12 @@ class RepoJob(Record):
     """One repository to audit, and how (plain values: it travels to a worker)."""
 
     __slots__ = ("index", "source", "mirror_dir", "min_confidence", "no_cache", "config",
-                 "send_raw")
+                 "send_raw", "exclude", "include")
 
     def __init__(self, index: int, source: str, mirror_dir: str, *,
                  min_confidence: str | None = None, no_cache: bool = False,
-                 config: str | None = None, send_raw: bool = True) -> None:
+                 config: str | None = None, send_raw: bool = True,
+                 exclude: list[str] | None = None, include: list[str] | None = None) -> None:
         self.index = index  # its place in the audit's list: results merge in this order
         self.source = source  # a URL (credentials and all: git alone sees it) or a path
         self.mirror_dir = mirror_dir
@@ -44,6 +45,8 @@ class RepoJob(Record):
         self.no_cache = no_cache
         self.config = config  # the auditor's --config, never one inside a repository
         self.send_raw = send_raw
+        self.exclude: list[str] = exclude or []  # the auditor's --exclude / --include
+        self.include: list[str] = include or []
 
     @property
     def url(self) -> str:
@@ -58,7 +61,8 @@ def request_for(job: RepoJob) -> ScanRequest:
                        url=job.source if remote else None, fmt="json",
                        min_confidence=job.min_confidence, no_cache=job.no_cache,
                        config=Path(job.config) if job.config else None,
-                       no_repo_config=True, jobs=1, no_verify=True)
+                       no_repo_config=True, jobs=1, no_verify=True,
+                       exclude=job.exclude, include=job.include)
 
 
 def scan_repository(job: RepoJob) -> dict[str, Any]:

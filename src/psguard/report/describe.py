@@ -57,6 +57,20 @@ def policy_change_text(result: ScanResult, files: str | None = None) -> str | No
             f"{result.policy_from}. Review the policy change itself.")
 
 
+REPORT_ONLY_TITLE = "psguard: report only (--exit-zero)"
+
+
+def report_only_text(result: ScanResult) -> str | None:
+    """What every format says of a run with --exit-zero (a gate that cannot fail must
+    say so where its result is read); None without it."""
+    if not result.report_only:
+        return None
+    found = count(len(result.findings), "Poolside API key")
+    return (f"Report only (--exit-zero): this run exits 0 whatever it finds; {found} "
+            "found here would otherwise fail it." if result.findings else
+            "Report only (--exit-zero): this run exits 0 whatever it finds.")
+
+
 def count(n: int, noun: str) -> str:
     """"1 blob", "2 blobs"."""
     return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -13,9 +13,11 @@ from psguard.escape import terminal, workflow_data, workflow_property
 from psguard.models import Candidate, Finding, ScanResult
 from psguard.report.describe import (
     POLICY_CHANGE_TITLE,
+    REPORT_ONLY_TITLE,
     count,
     describe_location,
     policy_change_text,
+    report_only_text,
 )
 from psguard.report.guidance import (
     accept_line,
@@ -77,6 +79,9 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
         for path in result.policy_changes:
             out.append(command("warning", terminal(changed), file=path,
                                title=POLICY_CHANGE_TITLE))
+    report_only = report_only_text(result)
+    if report_only:
+        out.append(command("warning", report_only, title=REPORT_ONLY_TITLE))
     places = sum(f.places for f in result.findings)
     if result.findings:
         out.append(command("notice", f"psguard: {count(len(result.findings), 'Poolside API key')} "

@@ -79,6 +79,7 @@ def report_dict(result: ScanResult, show_secrets: bool) -> dict[str, Any]:
             # the scanned change modifies (never applied to the change itself)
             "policy_from": result.policy_from,
             "policy_changes": result.policy_changes,
+            "report_only": result.report_only,  # --exit-zero: findings do not fail the run
         },
         "findings": [finding_json(f, show_secrets) for f in result.findings],
     }

@@ -14,6 +14,7 @@ from psguard.report.describe import (
     count,
     describe_location,
     policy_change_text,
+    report_only_text,
     scanned_size,
 )
 from psguard.report.guidance import (
@@ -82,6 +83,9 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
         files = ", ".join(code(p) for p in result.policy_changes)
         lines += ["#### ⚠️ This change modifies psguard's policy", "",
                   text_md(changed).replace(_FILES, files, 1), ""]
+    report_only = report_only_text(result)
+    if report_only:
+        lines += ["#### ⚠️ Report only", "", text_md(report_only), ""]
     scanned = (count(stats.files, "file") if result.mode in ("worktree", "staged")
                else f"{count(stats.blobs, 'blob')} in {count(stats.commits, 'commit')}")
     lines.append(f"<sub>{result.mode} scan of {scanned} ({scanned_size(stats)}) in "

@@ -68,3 +68,33 @@ def tell_everything(result: ScanResult, output: Path | None) -> None:
         f"{count(len(result.problems), 'problem')}") + "\n")
     if output is None:
         tell_written(result, None, force=True)
+
+
+def deliver(result: ScanResult, fmt: str, output: Path | None, *, show_secrets: bool,
+            quiet: bool, verbose: bool, summary: bool = True) -> None:
+    """The report and the words around it, the same for every command that scans
+    (`scan`, `ci`): the report to stdout, or only to --output with --quiet; the summary
+    on stderr when the report went to a file (`summary=False`: the command says its
+    own); with --verbose, what was scanned."""
+    from psguard.report import render
+
+    text = render(fmt, result, show_secrets=show_secrets, color=use_color(output))
+    if output is not None or not quiet:
+        write_report(text, output, private=show_secrets)
+    if summary and not quiet:
+        tell_written(result, output)
+    if verbose:
+        tell_everything(result, output)
+
+
+def report_only_exit(code: int, result: ScanResult, who: str = "psguard") -> int:
+    """--exit-zero: findings exit 0 (a usage error still 2, an incomplete scan 3), and
+    stderr says so, even with --quiet: a gate that cannot fail must not look like one
+    that passed."""
+    from psguard.report.describe import report_only_text
+
+    text = report_only_text(result)
+    if text is None:
+        return code
+    _say(f"{who}: warning: {text}\n")
+    return 0 if code == 1 else code

@@ -15,6 +15,7 @@ from psguard.report.describe import (
     count,
     describe_location,
     policy_change_text,
+    report_only_text,
     scanned_size,
 )
 from psguard.stages.remediation import ACCEPT
@@ -122,6 +123,9 @@ def summary_lines(result: ScanResult) -> list[tuple[str, str | None]]:
     changed = policy_change_text(result)
     if changed:
         lines.append((terminal(f"  policy change: {changed}"), "yellow"))
+    report_only = report_only_text(result)
+    if report_only:
+        lines.append((f"  {report_only}", "yellow"))
     return lines
 
 

@@ -3,7 +3,7 @@
 `psguard baseline create|update [PATH]` scans like `psguard scan` (working tree by
 default; --staged, --history, --range/--since select other sources) and writes JSON:
 
-    {"schema": "psguard-baseline/v1", "tool": "psguard 0.1.0", "mode": "history",
+    {"schema": "psguard-baseline/v1", "tool": "psguard 0.5.0", "mode": "history",
      "findings": [{"id": "…", "rule": "poolside-api-key", "sha256": "…",
                    "redacted": "ps-…Xy12",
                    "locations": [{"kind": "file", "path": "config/app.py"}]}]}
@@ -24,23 +24,45 @@ findings (keys no longer found are dropped) and says what changed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
 
 from psguard.errors import ConfigError
-from psguard.models import Candidate, Finding
+from psguard.models import Candidate, Finding, Record
 from psguard.readfile import BASELINE_LIMIT, MissingFileError, read_capped
 from psguard.version import __version__
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 SCHEMA = "psguard-baseline/v1"
 DEFAULT_FILE = ".psguard-baseline.json"
 
-Baseline = dict[tuple[str, str], set[str]]  # (rule, sha256) -> location keys
+HASH_KINDS = ("sha256", "sha1")
+
+
+class Baseline(Record):
+    """Known keys by (rule, hash) with the places each was known at, and path patterns
+    (gitignore syntax, imported from ggshield) whose findings are all known."""
+
+    __slots__ = ("keys", "sha1", "paths")
+
+    def __init__(self) -> None:
+        self.keys: dict[tuple[str, str], set[str]] = {}  # (rule, sha256) -> places
+        self.sha1: dict[tuple[str, str], set[str]] = {}  # (rule, sha1) -> places
+        self.paths: list[str] = []
+
+    def path_matcher(self) -> Callable[[str], bool] | None:
+        if not self.paths:
+            return None
+        import pathspec
+
+        spec = pathspec.GitIgnoreSpec.from_lines(self.paths)
+        return spec.match_file
 
 
 def _top_relative(path: str, top: Path | None, scanned: Path | None) -> str:
@@ -110,20 +132,37 @@ def parse_baseline(raw: bytes, path: str) -> Baseline:
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise ConfigError(f"baseline {path}: not a psguard baseline "
                           f"(expected \"schema\": \"{SCHEMA}\")")
-    out: Baseline = {}
+    out = Baseline()
     items = data.get("findings")
     if not isinstance(items, list):
         raise ConfigError(f"baseline {path}: 'findings' must be a list")
     for item in items:
-        if not (isinstance(item, dict) and isinstance(item.get("sha256"), str)
-                and isinstance(item.get("rule"), str)
-                and isinstance(item.get("locations", []), list)):
-            raise ConfigError(f"baseline {path}: each finding needs 'rule', 'sha256' and "
-                              "'locations'")
-        keys = out.setdefault((item["rule"], item["sha256"].lower()), set())
+        kind = _hash_kind(item)
+        if kind is None or not (isinstance(item.get("rule"), str)
+                                and isinstance(item.get("locations", []), list)):
+            raise ConfigError(f"baseline {path}: each finding needs 'rule', 'sha256' (or "
+                              "'sha1') and 'locations'")
+        table = out.keys if kind == "sha256" else out.sha1
+        keys = table.setdefault((item["rule"], item[kind].lower()), set())
         keys.update(_entry_keys(loc) for loc in item.get("locations", [])
                     if isinstance(loc, dict))
+    patterns = data.get("paths", [])
+    if not isinstance(patterns, list) or not all(
+            isinstance(p, dict) and isinstance(p.get("pattern"), str) for p in patterns):
+        raise ConfigError(f"baseline {path}: 'paths' must be a list of "
+                          "{\"pattern\": GLOB} objects")
+    out.paths = [p["pattern"] for p in patterns]
     return out
+
+
+def _hash_kind(item: object) -> str | None:
+    """Which hash names the key: psguard's sha256, or an imported detect-secrets sha1."""
+    if not isinstance(item, dict):
+        return None
+    for kind in HASH_KINDS:
+        if isinstance(item.get(kind), str):
+            return kind
+    return None
 
 
 def apply_baseline(findings: list[Finding], base: Baseline, *, top: Path | None,
@@ -131,12 +170,23 @@ def apply_baseline(findings: list[Finding], base: Baseline, *, top: Path | None,
     """Findings that are new (key or place), and how many the baseline covered."""
     kept: list[Finding] = []
     covered = 0
+    ignored = base.path_matcher()
     for f in findings:
-        known = base.get((f.rule, f.sha256))
+        places = {location_key(c, top, scanned) for c in f.candidates
+                  if ignored is None or not c.origin.path
+                  or not ignored(location_key(c, top, scanned))}
+        if not places:  # every place is under an ignored path
+            covered += 1
+            continue
+        known = base.keys.get((f.rule, f.sha256))
+        if known is None and base.sha1:
+            # hashed in memory, as detect-secrets did; the raw key is never written
+            digest = hashlib.sha1(f.secret.encode("utf-8")).hexdigest()
+            known = base.sha1.get((f.rule, digest))
         if known is None:
             kept.append(f)
             continue
-        new = sorted({location_key(c, top, scanned) for c in f.candidates} - known)
+        new = sorted(places - known)
         if not new:
             covered += 1
             continue

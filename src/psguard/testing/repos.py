@@ -111,3 +111,25 @@ def run_psguard(*args: str, cwd: Path | None = None, input: str | bytes | None =
                           capture_output=True, env=full_env, timeout=timeout)
     return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"),
                proc.stderr.decode("utf-8", "replace"))
+
+
+def run_in_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> str:
+    """psguard's stdout when it is a terminal (a pseudo-terminal), as a user sees it."""
+    import pty
+
+    main, child = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "psguard", *args], cwd=cwd, env=env,
+                            stdin=subprocess.DEVNULL, stdout=child, stderr=subprocess.DEVNULL)
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # the child closed its end
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(main)
+    return b"".join(chunks).decode("utf-8", "replace")
