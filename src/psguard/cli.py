@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import argparse
 import signal
 import sys
 import threading
 from importlib import import_module
 
 from psguard.commands import COMMANDS
-from psguard.commands.options import Parser
+from psguard.commands.namespace import quick_parse
 from psguard.errors import PsguardError, Terminated
 from psguard.escape import terminal
 from psguard.models import scrub_keys
-from psguard.version import __version__
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from types import ModuleType
+
+    from psguard.commands.options import Parser
 
 
 def _command(name: str) -> ModuleType:
@@ -27,6 +28,9 @@ def _command(name: str) -> ModuleType:
 def build_parser(only: str | None = None) -> Parser:
     """The command line. With `only`, the other commands are listed but their modules
     are not imported and get no arguments: a commit hook should not pay for them all."""
+    from psguard.commands.options import Parser
+    from psguard.version import __version__
+
     parser = Parser(prog="psguard",
                     description="Find Poolside API keys (ps-…) in files and git history.")
     parser.add_argument("--version", action="version", version=f"psguard {__version__}")
@@ -87,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             # a command may need to read its own argv first (hook: file names as options)
             prepare = getattr(_command(given[0]), "prepare_argv", None)
             given = prepare(given) if prepare else given
-        args = parse(given)
+        # the hooks' common command lines without argparse (commands/namespace.py)
+        args = quick_parse(given) or parse(given)
         code: int = _command(args.command).run(args)
         return code
     except PsguardError as exc:

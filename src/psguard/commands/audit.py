@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from psguard.commands.namespace import mirror_dir
 from psguard.commands.options import (
     CONFIDENCES,
     add_mirror_option,
     add_report_options,
     add_verify_options,
-    mirror_dir,
 )
 from psguard.errors import UsageError
 

@@ -61,14 +61,6 @@ def add_verify_options(p: argparse.ArgumentParser, *, switch: bool = True) -> No
                         "unknown (default: 60)")
 
 
-def verify_kwargs(args: argparse.Namespace) -> dict[str, object]:
-    """The ScanRequest fields set by _add_verify_options (for every scanning command)."""
-    return {"verify": getattr(args, "verify", False),
-            "endpoints": getattr(args, "endpoints", []),
-            "verify_timeout": getattr(args, "verify_timeout", None),
-            "verify_deadline": getattr(args, "verify_deadline", None)}
-
-
 def add_target_options(p: argparse.ArgumentParser, *, stdin: bool,
                        remote: bool = False) -> None:
     """PATH and the mutually exclusive modes: what `scan` and `baseline` read. With
@@ -161,18 +153,7 @@ def add_convention_options(p: argparse.ArgumentParser) -> None:
                         "(usage errors still exit 2, an incomplete scan 3)")
 
 
-def convention_kwargs(args: argparse.Namespace) -> dict[str, object]:
-    """The ScanRequest fields add_convention_options sets."""
-    return {"exclude": args.exclude, "include": args.include, "quiet": args.quiet}
-
-
 def add_mirror_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mirror-dir", type=Path, metavar="DIR",
                    help="where remote repositories are mirror-cloned and fetched again on "
                         "later runs (default: ~/.cache/psguard/mirrors)")
-
-
-def mirror_dir(given: Path | None) -> Path:
-    from psguard.usercache import cache_dir
-
-    return given if given is not None else cache_dir() / "mirrors"

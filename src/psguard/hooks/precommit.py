@@ -24,7 +24,6 @@ from psguard.hooks.common import (
     revoke_steps,
 )
 from psguard.models import Finding, ScanResult
-from psguard.stages.remediation import staged_steps
 
 
 def check(path: Path, *, fail_on: list[str], config: Path | None = None,
@@ -98,6 +97,8 @@ def _pre_existing_note(result: ScanResult) -> list[str]:
 
 def blocked_message(result: ScanResult, blocking: list[Finding], show_secrets: bool,
                     checked_files: bool = False) -> list[str]:
+    from psguard.stages.remediation import staged_steps  # blocked only: off the clean path
+
     n = len(blocking)
     paths = sorted({c.origin.path for f in blocking for c in f.candidates if c.origin.path})
     where = "in the files checked" if checked_files else "in the staged changes"
