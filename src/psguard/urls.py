@@ -26,6 +26,8 @@ _QUERY_SECRET = (r"(?i)([?&][^=&\s]*(?:token|key|secret|password|passwd|auth|sig
 
 def is_remote(text: str) -> bool:
     """Whether a SOURCE argument names a remote repository rather than a local path."""
+    if ":" not in text:
+        return False  # both forms have one; most paths (".") have none
     match = re.match(_SCHEME, text)
     if match:
         return True
