@@ -50,3 +50,16 @@ def test_no_descriptor_left_open() -> None:
     run_captured([sys.executable, "-c", "print(1)"], ENV, b"abc")
     run_captured([sys.executable, "-c", "import sys; sys.exit(1)"], ENV, None)
     assert set(os.listdir("/proc/self/fd")) <= before
+
+
+def test_another_path_in_the_environment_is_searched_as_subprocess_does(tmp_path: object
+                                                                         ) -> None:
+    """The program is looked up on the PATH of the environment given, as before."""
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    tool = folder / "psguard-spawn-probe"
+    tool.write_text("#!/bin/sh\necho found\n")
+    tool.chmod(0o755)
+    done = run_captured(["psguard-spawn-probe"], {**ENV, "PATH": str(folder)}, None)
+    assert done.stdout == b"found\n"

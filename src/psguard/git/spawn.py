@@ -4,8 +4,9 @@
 subprocess brings selectors, threading, locale, signal and warnings with it: measured
 on the pre-commit hook's clean path (two git calls), about 5 ms of a run that is
 mostly Python's own start-up. posix_spawn and one poll loop do the same job here;
-where they cannot (no posix_spawnp, or this process started with 0, 1 or 2 closed,
-so that a pipe could land on one of them), subprocess does it as before.
+where they cannot (no posix_spawnp, another PATH in the child's environment, or this
+process started with 0, 1 or 2 closed, so that a pipe could land on one of them),
+subprocess does it as before.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def run_captured(command: list[str], env: dict[str, str], input: bytes | None
     """command run with env; input on its standard input (else psguard's own, as
     subprocess passes it), standard output and error captured. FileNotFoundError
     when the program is not on PATH."""
-    if not hasattr(os, "posix_spawnp"):
+    if not hasattr(os, "posix_spawnp") or env.get("PATH") != os.environ.get("PATH"):
+        # posix_spawnp looks the program up on this process's PATH, subprocess on env's
         return _with_subprocess(command, env, input)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
