@@ -90,10 +90,35 @@ def bench_repo(repo: Path, psguards: list[tuple[str, str | None]], rounds: int,
     return rows
 
 
+def _staged_commands(clone: Path, files: list[str], psguards: list[tuple[str, str | None]]
+                     ) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """Each psguard three ways: `python -m psguard scan --staged`, the native hook
+    (`python -m psguard hook pre-commit --`, what `psguard install` writes) and the
+    framework's entry (the `psguard` console script with the staged file names, under
+    PRE_COMMIT=1, started from a shell so that each run is a new framework run and
+    not a later batch of the first)."""
+    cmds: dict[str, tuple[list[str], dict[str, str]]] = {}
+    script = Path(sys.executable).parent / "psguard"
+    for name, src in psguards:
+        env = user_env()
+        if src:
+            env["PYTHONPATH"] = src
+        cmds[f"psguard {name} --staged"] = (
+            [sys.executable, "-m", "psguard", "scan", "--staged", str(clone)], env)
+        cmds[f"psguard {name} native hook"] = (
+            [sys.executable, "-m", "psguard", "hook", "pre-commit", "--"], env)
+        if script.exists():
+            cmds[f"psguard {name} framework"] = (
+                ["sh", "-c", '"$0" "$@"; exit $?', str(script), "hook", "pre-commit",
+                 *files], {**env, "PRE_COMMIT": "1"})
+    return cmds
+
+
 def staged(clone: Path, psguards: list[tuple[str, str | None]], runs: int, work: Path) -> None:
     """The pre-commit path: a 10-file change staged in a clone (a work tree), then
-    `psguard scan --staged` for each psguard, `kingfisher scan --staged` and a bare
-    Python start, interleaved run by run; medians. The change is undone after."""
+    for each psguard its three ways in (_staged_commands), `kingfisher scan --staged`
+    and a bare Python start, interleaved run by run, in the clone's top directory (as
+    git runs hooks); medians. The change is undone after."""
     import subprocess
 
     kf_rule, _ = write_peer_rules(work)
@@ -104,13 +129,7 @@ def staged(clone: Path, psguards: list[tuple[str, str | None]], runs: int, work:
         with open(clone / f, "a") as fh:
             fh.write("\n# a staged change\nVALUE = 42\n")
     subprocess.run(["git", "-C", str(clone), "add", "--", *files], check=True)
-    cmds: dict[str, tuple[list[str], dict[str, str]]] = {}
-    for name, src in psguards:
-        env = user_env()
-        if src:
-            env["PYTHONPATH"] = src
-        cmds[f"psguard {name} --staged"] = (
-            [sys.executable, "-m", "psguard", "scan", "--staged", str(clone)], env)
+    cmds = _staged_commands(clone, files, psguards)
     kf = find_tool("kingfisher")
     if kf:
         cmds["kingfisher --staged"] = ([kf, "scan", str(clone), "--staged",
@@ -135,7 +154,7 @@ def staged(clone: Path, psguards: list[tuple[str, str | None]], runs: int, work:
         if name.startswith("psguard"):
             extra = (f"  {value / kf_med:.2f}x kingfisher" if kf_med else "") + \
                 f"  {value / bare:.1f}x a bare Python start"
-        print(f"  {name:<28} {value * 1000:7.0f} ms  exit {sorted(codes[name])}{extra}")
+        print(f"  {name:<32} {value * 1000:7.0f} ms  exit {sorted(codes[name])}{extra}")
 
 
 def print_rows(rows: list[Run]) -> None:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from psguard.git.trees import TreeFile
 
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
-_SIZE_RE = re.compile(r"^\s*(\d+)\s*([KMG]i?B|B)?\s*$", re.IGNORECASE)
+_SIZE_RE = r"(?i)^\s*(\d+)\s*([KMG]i?B|B)?\s*$"
 _UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3,
           "kib": 1024, "mib": 1024**2, "gib": 1024**3}
 
@@ -186,7 +186,7 @@ def parse_size(value: Any, where: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
     if isinstance(value, str):
-        m = _SIZE_RE.match(value)
+        m = re.match(_SIZE_RE, value)
         if m:
             return int(m.group(1)) * _UNITS[(m.group(2) or "b").lower()]
     raise ConfigError(f"{where}: 'max_file_size' must be a positive number of bytes or "

@@ -215,12 +215,12 @@ def sha256_hex(secret: str) -> str:
 
 # Anything shaped like a key, in text we did not write ourselves (exception messages,
 # config values, argparse errors).
-_KEYISH = re.compile(r"ps-[A-Za-z0-9_-]{6,}")
+_KEYISH = r"ps-[A-Za-z0-9_-]{6,}"
 
 
 def scrub_keys(text: str) -> str:
     """Redact anything key-shaped: for messages that might quote scanned content."""
-    return _KEYISH.sub(lambda m: redact(m.group(0)), text)
+    return re.sub(_KEYISH, lambda m: redact(m.group(0)), text)
 
 
 def display_path(path: str) -> str:

@@ -10,37 +10,40 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+# Patterns, compiled by re's cache at first use (not at import: the pre-commit hook
+# imports this module and would pay for all five).
 # scheme://…, and scp-like `user@host:path` (what ssh clones use)
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-_SCP_LIKE = re.compile(r"^[A-Za-z0-9._~-]+@[A-Za-z0-9.-]+:(?!//)")
+_SCHEME = r"^([A-Za-z][A-Za-z0-9+.-]*)://"
+_SCP_LIKE = r"^[A-Za-z0-9._~-]+@[A-Za-z0-9.-]+:(?!//)"
 REMOTE_SCHEMES = ("https", "http", "ssh", "git", "file", "git+ssh", "ssh+git")
 # Query parameters that hold a secret on some host (GitLab, Gitea, presigned URLs).
-_SECRET_PARAMS = re.compile(r"token|key|secret|password|passwd|auth|sig|credential",
-                            re.IGNORECASE)
+_SECRET_PARAMS = r"(?i)token|key|secret|password|passwd|auth|sig|credential"
 # userinfo in any URL-shaped text (git's own messages quote the URL it was given)
-_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
-_QUERY_SECRET = re.compile(r"([?&][^=&\s]*(?:token|key|secret|password|passwd|auth|sig|"
-                           r"credential)[^=&\s]*=)[^&\s]*", re.IGNORECASE)
+_USERINFO = r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@"
+_QUERY_SECRET = (r"(?i)([?&][^=&\s]*(?:token|key|secret|password|passwd|auth|sig|"
+                 r"credential)[^=&\s]*=)[^&\s]*")
 
 
 def is_remote(text: str) -> bool:
     """Whether a SOURCE argument names a remote repository rather than a local path."""
-    match = _SCHEME.match(text)
+    if ":" not in text:
+        return False  # both forms have one; most paths (".") have none
+    match = re.match(_SCHEME, text)
     if match:
         return True
-    return bool(_SCP_LIKE.match(text))
+    return bool(re.match(_SCP_LIKE, text))
 
 
 def scheme(url: str) -> str:
     """The transport a URL names: its scheme, or "ssh" for `user@host:path`."""
-    match = _SCHEME.match(url)
+    match = re.match(_SCHEME, url)
     return match.group(1).lower() if match else "ssh"
 
 
 def strip_credentials(url: str) -> str:
     """The URL without user:password@ (an ssh user name is kept: it is no secret)
     and without query parameters that look like tokens."""
-    if not _SCHEME.match(url):
+    if not re.match(_SCHEME, url):
         return url  # scp-like ssh or a path: no password can be written there
     parts = urlsplit(url)
     netloc = parts.netloc
@@ -50,19 +53,19 @@ def strip_credentials(url: str) -> str:
         keep_user = parts.scheme in ("ssh", "git+ssh", "ssh+git") and not has_password
         netloc = f"{name}@{host}" if keep_user and name else host
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if not _SECRET_PARAMS.search(k)])
+                       if not re.search(_SECRET_PARAMS, k)])
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def scrub_credentials(text: str) -> str:
     """Any URL credentials inside free text (git's error messages) replaced by ***."""
-    text = _USERINFO.sub(lambda m: m.group(1) + "***@", text)
-    return _QUERY_SECRET.sub(lambda m: m.group(1) + "***", text)
+    text = re.sub(_USERINFO, lambda m: m.group(1) + "***@", text)
+    return re.sub(_QUERY_SECRET, lambda m: m.group(1) + "***", text)
 
 
 def slug(url: str) -> str:
     """A short, filesystem-safe name for a credential-free URL: host and path."""
-    parts = urlsplit(url) if _SCHEME.match(url) else None
+    parts = urlsplit(url) if re.match(_SCHEME, url) else None
     if parts is not None:
         base = f"{parts.hostname or 'local'}{parts.path}"
     else:

@@ -74,11 +74,9 @@ def write_atomic(path: Path, data: bytes, dir_mode: int = 0o777) -> bool:
     """Replace path's content in one step (a private, 0600 temporary file renamed over
     it), creating its directory with dir_mode (less the umask) if needed. False when it
     could not be written: every cache psguard keeps treats that as "no cache"."""
-    import tempfile  # only when a cache is written: not on the hook's clean path
-
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=dir_mode)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+        fd, tmp = _private_file(path.parent, f".{path.name}-")
     except OSError:
         return False
     try:
@@ -90,3 +88,18 @@ def write_atomic(path: Path, data: bytes, dir_mode: int = 0o777) -> bool:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         return False
+
+
+def _private_file(folder: Path, prefix: str) -> tuple[int, str]:
+    """A new file only this user can read, opened for writing: tempfile.mkstemp's
+    guarantees (created here, never through a link, 0600) without importing tempfile,
+    which brings shutil and random with it into every framework pre-commit run (its
+    batch record)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        name = os.path.join(folder, prefix + os.urandom(6).hex())
+        try:
+            return os.open(name, flags | getattr(os, "O_CLOEXEC", 0), 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")

@@ -262,7 +262,7 @@ def test_hook_crash_blocks_with_a_clear_message(repo: Repo) -> None:
     repo.git("add", "a.txt")
     harness = (
         "import sys, psguard.pipeline as app\n"
-        "def boom(opts):\n"
+        "def boom(*_args, **_kwargs):\n"
         f"    raise RuntimeError('parser exploded near {key}')\n"
         "app.run_scan = boom\n"
         "from psguard.cli import main\n"

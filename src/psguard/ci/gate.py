@@ -213,7 +213,7 @@ def _verify_options(args: argparse.Namespace) -> dict[str, Any]:
 def ci_command(args: argparse.Namespace, env: Mapping[str, str] | None = None,
                conventions: dict[str, Any] | None = None) -> int:
     """The gate. `conventions`: the ScanRequest fields of the options every scanning
-    command shares (commands/options.convention_kwargs: --quiet, --exclude, --include,
+    command shares (commands/namespace.convention_kwargs: --quiet, --exclude, --include,
     --exit-zero); --verbose and --exit-zero take effect through report.output."""
     from psguard.outfile import append_file
     from psguard.pipeline import run_scan

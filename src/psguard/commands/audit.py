@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from psguard.commands.namespace import convention_kwargs, mirror_dir
 from psguard.commands.options import (
     CONFIDENCES,
     add_convention_options,
     add_mirror_option,
     add_report_options,
     add_verify_options,
-    convention_kwargs,
-    mirror_dir,
 )
 from psguard.errors import UsageError
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from psguard.commands.namespace import convention_kwargs
 from psguard.commands.options import (
     add_convention_options,
     add_scan_options,
-    convention_kwargs,
     local_path,
 )
 

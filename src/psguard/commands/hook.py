@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
 
 from psguard.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 CLIENT_HOOKS = ("pre-commit", "pre-push", "commit-msg")
 HOOK_NAMES = (*CLIENT_HOOKS, "pre-receive")

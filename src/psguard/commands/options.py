@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import re
 from pathlib import Path
 
@@ -63,14 +62,6 @@ def add_verify_options(p: argparse.ArgumentParser, *, switch: bool = True) -> No
     p.add_argument("--verify-deadline", type=float, metavar="SECONDS",
                    help="time for the whole verification; keys not answered by then are "
                         "unknown (default: 60)")
-
-
-def verify_kwargs(args: argparse.Namespace) -> dict[str, object]:
-    """The ScanRequest fields set by _add_verify_options (for every scanning command)."""
-    return {"verify": getattr(args, "verify", False),
-            "endpoints": getattr(args, "endpoints", []),
-            "verify_timeout": getattr(args, "verify_timeout", None),
-            "verify_deadline": getattr(args, "verify_deadline", None)}
 
 
 def add_target_options(p: argparse.ArgumentParser, *, stdin: bool,
@@ -168,22 +159,7 @@ def add_convention_options(p: argparse.ArgumentParser) -> None:
                         "the report say so")
 
 
-def convention_kwargs(args: argparse.Namespace) -> dict[str, object]:
-    """The ScanRequest fields add_convention_options sets; --no-color also turns colour
-    off for what is not a report (rich's progress bar on stderr)."""
-    if args.no_color:
-        os.environ["NO_COLOR"] = "1"
-    return {"exclude": args.exclude, "include": args.include, "quiet": args.quiet,
-            "report_only": args.exit_zero}
-
-
 def add_mirror_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mirror-dir", type=Path, metavar="DIR",
                    help="where remote repositories are mirror-cloned and fetched again on "
                         "later runs (default: ~/.cache/psguard/mirrors)")
-
-
-def mirror_dir(given: Path | None) -> Path:
-    from psguard.usercache import cache_dir
-
-    return given if given is not None else cache_dir() / "mirrors"

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from psguard.commands.options import (
-    add_convention_options,
-    add_mirror_option,
-    add_scan_options,
-    add_target_options,
-    convention_kwargs,
-    mirror_dir,
-    verify_kwargs,
-)
+from psguard.commands.namespace import convention_kwargs, mirror_dir, verify_kwargs
 from psguard.errors import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
+
     from psguard.models import Finding
 
 DESCRIPTION = ("Scan for Poolside API keys. Exit codes: 0 nothing to report, 1 findings "
@@ -26,6 +19,13 @@ DESCRIPTION = ("Scan for Poolside API keys. Exit codes: 0 nothing to report, 1 f
 
 
 def add_arguments(scan: argparse.ArgumentParser) -> None:
+    from psguard.commands.options import (
+        add_convention_options,
+        add_mirror_option,
+        add_scan_options,
+        add_target_options,
+    )
+
     add_target_options(scan, stdin=True, remote=True)
     add_mirror_option(scan)
     scan.add_argument("--no-cache", action="store_true",

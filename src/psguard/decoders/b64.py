@@ -16,7 +16,6 @@ Two ways in, both reported at the encoded text in the outer content:
 
 from __future__ import annotations
 
-import base64
 import binascii
 from collections.abc import Iterator
 
@@ -46,7 +45,8 @@ def b64_needles(token: bytes) -> list[tuple[bytes, int]]:
     """
     needles = []
     for lead in range(3):
-        enc = base64.b64encode(b"\0" * lead + token + b"\0\0")
+        # binascii, not the base64 module (not imported by every hook run)
+        enc = binascii.b2a_base64(b"\0" * lead + token + b"\0\0", newline=False)
         first = -(-8 * lead // 6)  # first char whose 6 bits all come from the token
         last = (8 * (lead + len(token))) // 6  # one past the last such char
         needle = enc[first:last]

@@ -8,13 +8,14 @@ to the escapes' place in the outer text, so line and column point there.
 from __future__ import annotations
 
 import re
-from array import array
 from collections.abc import Iterator
 
 from psguard.decoders.base import Budget, Decoded, OffsetMap, skip_space
 from psguard.models import Origin
 
-_JSON_ESCAPE = re.compile(rb'\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))')
+# Patterns compiled at first use (re's cache), not at import: every hook run imports
+# the decoders, few decode anything.
+_JSON_ESCAPE = rb'\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))'
 _JSON_SIMPLE = {b'"': '"', b"\\": "\\", b"/": "/", b"b": " ", b"f": " ", b"n": " ",
                 b"r": " ", b"t": " "}
 LABEL = "json-escape"
@@ -56,11 +57,13 @@ class JsonEscapeDecoder:
         # document of 8 million `\\u0000` once took 2.8 GB): the output grows in place,
         # and one breakpoint an escape, where it ends. Its start needs none: the map
         # extrapolates from the previous breakpoint over the literal text between.
+        from array import array  # here: few runs decode JSON escapes
+
         out = bytearray()
         child_offs = array("q", [0])
         parent_offs = array("q", [0])
         cursor = 0
-        for m in _JSON_ESCAPE.finditer(data):
+        for m in re.compile(_JSON_ESCAPE).finditer(data):
             s, e = m.span()
             out += data[cursor:s]
             if m.group(1) is not None:

@@ -8,11 +8,9 @@ whole token; boundaries, bounds, filters and context are then judged in Python.
 from __future__ import annotations
 
 from psguard.decoders.base import DecodeLimits
-from psguard.engine.nested import NestedDecoding
+from psguard.engine.nested import NestedDecoding, Previews
 from psguard.engine.places import KeywordWindow, LineCursor, LocationCap
-from psguard.engine.preview import Previewer
 from psguard.models import Candidate, Chunk, Origin, Problem
-from psguard.rules.filters import judge, labelled_id
 from psguard.rules.model import Rule, RuleSet
 
 TYPE_CHECKING = False
@@ -38,7 +36,7 @@ class Engine:
             ruleset = ruleset.replace(texts=(*ruleset.texts, "nodecode"))
         self.ruleset = ruleset
         self.rules = ruleset.rules
-        self.previewer = Previewer(self.rules)
+        self.previewer = Previews(self.rules)
         self.fast: FastGate | None = None  # built by scan_gated's first call
         self.fast_built = False
 
@@ -96,6 +94,9 @@ class Engine:
             prefix = rule.prefix.encode()
             if data.find(prefix) < 0:
                 continue
+            # here, not at the top: the filters' patterns cost a clean scan ~3 ms
+            from psguard.rules.filters import judge, labelled_id
+
             lines = LineCursor(data)
             near = KeywordWindow(data, rule.keywords_lower, _CONTEXT_WINDOW)
             verdicts: dict[tuple[str, bool], str | None] = {}  # this rule's, per body

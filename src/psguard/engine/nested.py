@@ -23,12 +23,35 @@ from psguard.decoders.json_escapes import LABEL as JSON_ESCAPE
 from psguard.decoders.registry import decoders_for
 from psguard.engine.places import LineCursor, cap_places
 from psguard.engine.prefilter import CollapsedGate
-from psguard.engine.preview import Previewer
 from psguard.models import Candidate, Origin, Problem
-from psguard.rules.model import RuleSet
+from psguard.rules.model import Rule, RuleSet
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from psguard.engine.preview import Previewer
 
 PlainScan = Callable[[bytes, Origin], list[Candidate]]
 Found = list[tuple[Candidate, bool]]  # each with True when in an archive member's coordinates
+
+
+class Previews:
+    """The Previewer (psguard.engine.preview), built at the first candidate: importing
+    it compiles its patterns, which a clean scan (every hook run) never needs."""
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+        self.built: Previewer | None = None
+
+    def fill(self, data: bytes, todo: list[Candidate], found: list[Candidate]
+             ) -> list[Candidate]:
+        """Previewer.fill; nothing to fill costs nothing."""
+        if not todo:
+            return todo
+        if self.built is None:
+            from psguard.engine.preview import Previewer
+
+            self.built = Previewer(self.rules)
+        return self.built.fill(data, todo, found)
 
 
 class NestedDecoding:
@@ -37,7 +60,7 @@ class NestedDecoding:
     def __init__(self, ruleset: RuleSet, limits: DecodeLimits | None = None) -> None:
         self.limits = limits or DecodeLimits()
         self.prefixes = ruleset.prefixes
-        self.previewer = Previewer(ruleset.rules)
+        self.previewer = Previews(ruleset.rules)
         self.decoders = decoders_for(self.prefixes)
         self.triggers = tuple(d.triggered for d in self.decoders)
         # For may_match: containers (the exclusive decoders, known by magic bytes at

@@ -26,11 +26,13 @@ def _not_a_work_tree(cwd: Path, path: Path) -> NotARepositoryError:
 
 
 def staged_changes(path: Path, submodules: list[str] | None = None,
-                   deleted: list[str] | None = None) -> list[tuple[str, str, str]]:
+                   deleted: list[str] | None = None, every: set[str] | None = None
+                   ) -> list[tuple[str, str, str]]:
     """(path from the top, HEAD blob or '', staged blob) for each added or modified
     file under PATH. One git call on the common path (HEAD exists). Staged submodule
     updates (gitlinks) are appended to `submodules`: their content is another repo;
-    staged deletions to `deleted`."""
+    staged deletions to `deleted`; every path git listed (any change) to `every`, what
+    staged_paths would answer, without asking git again."""
     if not path.exists():
         raise NotARepositoryError(f"{path}: no such directory")
     cwd = path if path.is_dir() else path.parent
@@ -44,11 +46,13 @@ def staged_changes(path: Path, submodules: list[str] | None = None,
     if proc.returncode != 0:
         if run_git(["rev-parse", "--show-toplevel"], cwd, check=False).returncode != 0:
             raise _not_a_work_tree(cwd, path)
-        return _index_entries(cwd, pathspec)  # an unborn branch: the whole index is new
+        return _index_entries(cwd, pathspec, every)  # unborn branch: the whole index is new
     out: list[tuple[str, str, str]] = []
     tokens = proc.stdout.split(b"\0")
     for i in range(0, len(tokens) - 1, 2):
         meta, name = tokens[i], tokens[i + 1]
+        if every is not None:
+            every.add(os.fsdecode(name))
         parts = meta.lstrip(b":").split(b" ")
         if len(parts) < 5:
             continue
@@ -76,13 +80,16 @@ def staged_paths(path: Path) -> set[str]:
             if name}
 
 
-def _index_entries(cwd: Path, pathspec: list[str]) -> list[tuple[str, str, str]]:
+def _index_entries(cwd: Path, pathspec: list[str], every: set[str] | None
+                   ) -> list[tuple[str, str, str]]:
     proc = run_git(["ls-files", "-s", "-z", "--full-name", *pathspec], cwd)
     out = []
     for entry in proc.stdout.split(b"\0"):
         if not entry:
             continue
         meta, _, path = entry.partition(b"\t")
+        if every is not None:
+            every.add(os.fsdecode(path))
         mode, oid, stage = meta.split(b" ")
         if mode == _GITLINK or stage != b"0":
             continue

@@ -196,6 +196,9 @@ class Repository:
         self._known = dict(known_pushed or {})  # remote-tracking name -> commit id
         self._snapshot: RepoSnapshot | None = None
         self._looked = False
+        # every path the index changes against HEAD (git/index.py staged_changes),
+        # once a staged scan has asked git: the hook then need not ask again
+        self.staged_names: set[str] | None = None
 
     def snapshot(self) -> RepoSnapshot:
         """The snapshot, or NotARepositoryError (exit 2) outside a repository."""

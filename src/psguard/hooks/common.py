@@ -14,7 +14,6 @@ from pathlib import Path
 
 from psguard.escape import terminal
 from psguard.models import Candidate, Finding, Record, Remediation, ScanResult, scrub_keys
-from psguard.stages.remediation import REVOKE_IF_SHARED, TEST_VALUE, rejected_note, revoke_first
 
 BYPASS = {
     "pre-commit": ("git commit --no-verify", "SKIP=psguard git commit"),
@@ -84,6 +83,9 @@ def numbered(steps: list[Remediation]) -> list[str]:
 def revoke_steps(blocking: list[Finding]) -> list[Remediation]:
     """Whether to revoke, as remediation says it: a pushed key first, named; otherwise
     in case the key was shared; a key Poolside rejected has nothing to revoke."""
+    # remediation's words only when a change is blocked: not on the clean path
+    from psguard.stages.remediation import REVOKE_IF_SHARED, rejected_note, revoke_first
+
     alive = [f for f in blocking if f.verification.status != "rejected"]
     if not alive:
         return [_keyed(f, rejected_note(f)) for f in blocking]
@@ -108,6 +110,8 @@ def fingerprint_lines(blocking: list[Finding]) -> list[str]:
 
 
 def allow_step() -> Remediation:
+    from psguard.stages.remediation import TEST_VALUE
+
     return Remediation(TEST_VALUE + ":")
 
 

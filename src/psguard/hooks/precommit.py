@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from psguard.git.index import staged_paths
+from psguard.git.snapshot import Repository
 from psguard.hooks import batches
 from psguard.hooks.common import (
     Verdict,
@@ -24,7 +25,6 @@ from psguard.hooks.common import (
     revoke_steps,
 )
 from psguard.models import Finding, ScanResult
-from psguard.stages.remediation import staged_steps
 
 
 def check(path: Path, *, fail_on: list[str], config: Path | None = None,
@@ -39,22 +39,25 @@ def check(path: Path, *, fail_on: list[str], config: Path | None = None,
     from psguard.stages.policy import is_blocking, parse_fail_on
 
     statuses = parse_fail_on(fail_on)
-    extra = _not_staged(path, files) if files else []
     # A later batch of the same framework run: the staged changes were judged (and
     # reported) by the first; only this batch's own unstaged files are left.
     run = batches.run_id(path, [*fail_on, str(config), str(show_secrets),
                                 str(allow_incomplete), str(no_repo_config)])
     earlier = batches.recorded(run)
     if earlier is not None:
+        extra = _not_staged(path, files, None) if files else []
         if not extra:
             return Verdict(earlier, [])
         result = run_scan(ScanRequest(path=path, mode=Mode.FILES, config=config,
                                       files=extra, no_repo_config=no_repo_config))
         verdict = _verdict(path, result, statuses, show_secrets, True, allow_incomplete)
         return Verdict(max(earlier, verdict.code), verdict.lines)
+    repo = Repository(path)
     result = run_scan(ScanRequest(path=path, mode=Mode.STAGED, config=config,
-                                  fail_on=fail_on, no_repo_config=no_repo_config))
+                                  fail_on=fail_on, no_repo_config=no_repo_config), repo)
     batches.record(run, int(any(is_blocking(f, statuses) for f in result.findings)))
+    # which file names are not staged changes: the staged scan's own git call told
+    extra = _not_staged(path, files, repo.staged_names) if files else []
     if extra:
         more = run_scan(ScanRequest(path=path, mode=Mode.FILES, config=config, files=extra,
                                     no_repo_config=no_repo_config,
@@ -81,10 +84,11 @@ def _verdict(path: Path, result: ScanResult, statuses: set[str], show_secrets: b
                    + policy_note(result))
 
 
-def _not_staged(path: Path, files: list[str]) -> list[str]:
+def _not_staged(path: Path, files: list[str], staged: set[str] | None) -> list[str]:
     """The given paths (relative to the top level, as the framework passes them) that
-    are not among the staged changes."""
-    staged = staged_paths(path)
+    are not among the staged changes (`staged`, when a staged scan listed them)."""
+    if staged is None:
+        staged = staged_paths(path)
     return [f for f in dict.fromkeys(files) if f and f not in staged]  # "" names no file
 
 
@@ -98,6 +102,8 @@ def _pre_existing_note(result: ScanResult) -> list[str]:
 
 def blocked_message(result: ScanResult, blocking: list[Finding], show_secrets: bool,
                     checked_files: bool = False) -> list[str]:
+    from psguard.stages.remediation import staged_steps  # blocked only: off the clean path
+
     n = len(blocking)
     paths = sorted({c.origin.path for f in blocking for c in f.candidates if c.origin.path})
     where = "in the files checked" if checked_files else "in the staged changes"

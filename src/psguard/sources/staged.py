@@ -27,7 +27,9 @@ def scan_staged(given: SourceInput) -> SourceResult:
     result = SourceResult(Mode.STAGED, str(path))
     submodules: list[str] = []
     deleted: list[str] = []
-    changes = staged_changes(path, submodules, deleted)
+    every: set[str] = set()
+    changes = staged_changes(path, submodules, deleted, every)
+    given.repo.staged_names = every  # the pre-commit hook's question, answered
     # what the commit touches: a change to psguard's own files must not judge itself
     result.changed_paths = {p for p, _, _ in changes} | set(deleted)
     for sub in submodules:
