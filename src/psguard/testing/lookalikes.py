@@ -183,3 +183,45 @@ GENERATORS: dict[str, Callable[[random.Random], str]] = {
     "i18n-ids": i18n_id,
     "placeholders": placeholder,
 }
+
+
+def heldout_words() -> list[str]:
+    """Words nobody chose for psguard: English from the docstrings of Python's own
+    standard library (a vocabulary the filters were not tuned on), 4..12 letters."""
+    import argparse
+    import collections
+    import json
+    import pathlib
+    import re
+    import subprocess
+
+    words: set[str] = set()
+    for module in (argparse, collections, json, pathlib, subprocess, string, random):
+        for name in dir(module):
+            doc = getattr(getattr(module, name), "__doc__", None)
+            if isinstance(doc, str):
+                words.update(w.lower() for w in re.findall(r"\b[a-zA-Z]{4,12}\b", doc))
+    return sorted(words)
+
+
+def heldout_name(rng: random.Random, words: list[str]) -> str:
+    """A generated name in one of the schemes above, from any vocabulary: CSS Modules,
+    emotion, styled-components, a chunk, a CDK physical id, a message id."""
+    def camel(n: int, upper: bool) -> str:
+        text = "".join(w.capitalize() for w in rng.sample(words, n))
+        return text if upper else text[:1].lower() + text[1:]
+
+    style = rng.randrange(6)
+    if style == 0:
+        return f"{P}-{camel(rng.randint(1, 2), True)}-{camel(1, False)}-{draw(rng, B64URL, 6)}"
+    if style == 1:
+        return f"{P}-{draw(rng, BASE36, 6)}-{camel(rng.randint(1, 3), True)}"
+    if style == 2:
+        digest = draw(rng, BASE36, 6)
+        return f"{P}-{camel(1, True)}__{camel(1, True)}-sc-{digest}-{rng.randint(0, 9)}"
+    if style == 3:
+        return f"{P}-{rng.choice(words)}-{draw(rng, B64URL, 8)}.js"
+    if style == 4:
+        return (f"{P}-{rng.choice(words)}-{camel(2, True)}{draw(rng, '0123456789ABCDEF', 8)}"
+                f"-{draw(rng, UPPER36, 12)}")
+    return f"{P}-{camel(rng.randint(3, 4), False)}{rng.choice(['', '404'])}{camel(1, True)}"
