@@ -185,3 +185,33 @@ def test_generated_names_from_words_nobody_listed_are_dropped() -> None:
     tokens = [m.group() for m in bodies if m is not None and len(m.group()) >= RULE.min_length]
     kept = [b for b in tokens if judge(RULE, b, has_context=False) is not None]
     assert len(kept) <= 0.025 * len(tokens), f"seed {SEED}: {len(kept)} {kept[:8]}"
+
+
+@pytest.mark.parametrize("form", ["jwt-segments", "base64-blobs", "aws-arns", "named-digests"])
+def test_ps_inside_other_tokens_is_not_a_key(form: str) -> None:
+    """A JWT segment, standard base64, an ARN's resource name or a named digest that
+    starts `ps-` is reported nowhere (a fresh seed each run); the same key-shaped body
+    after a key's usual neighbours (`=`, a URL path, `Bearer `) still is."""
+    import random
+
+    from psguard.engine.engine import Engine
+    from psguard.models import Origin
+    from psguard.testing.lookalikes import CONTEXT_GENERATORS
+
+    engine = Engine(load_rules())
+    rng = random.Random(SEED)
+    lines = [CONTEXT_GENERATORS[form](rng) for _ in range(200)]
+    found = engine.scan_bytes("\n".join(lines).encode(), Origin(kind="file", path="x.txt"))
+    assert [c.confidence for c in found if c.confidence != "low"] == [], f"seed {SEED}"
+    key = make_key(40)
+    plain = (f"POOLSIDE_API_KEY={key}\nurl: https://x.invalid/v1/{key}\n"
+             f"Authorization: Bearer {key}\n").encode()
+    assert {c.secret for c in engine.scan_bytes(plain, Origin(kind="file", path="y"))} == {key}
+
+
+def test_test_placeholders_and_low_vowel_kebab_names() -> None:
+    """`ps-test<random>` is a placeholder; a lowercase Azure-style name whose word has
+    one vowel in five letters (`bunch`, `shrink`) is an identifier."""
+    assert drop_reason(RULE, "test" + make_key(16)[3:]) == "placeholder_words"
+    suffix = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(13))
+    assert drop_reason(RULE, f"shrink-{suffix}") is not None

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 
 from psguard.rules.model import Rule
-from psguard.rules.shapes import is_generated_name, is_pronounceable
+from psguard.rules.shapes import is_generated_name, is_pronounceable, is_word_run
 
 # Runs that people read as words: "deployment", "Account", "HTTP", "20240101".
 _WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
@@ -118,6 +118,28 @@ def is_hex(body: str) -> bool:
     return _HEX_RE.fullmatch(body) is not None
 
 
+# A short label and a hex digest: `sha256-<hex>`, `vendor-<contenthash:20>`, `v2_<md5>`.
+_LABELLED_HEX = re.compile(r"(?:[A-Za-z][A-Za-z0-9]{0,9}[-_]+)+(?:[0-9a-f]{16,}|[0-9A-F]{16,})")
+
+
+def is_hexlike(body: str) -> bool:
+    """Hex digits only (and separators), or a short label and a hex digest: digests and
+    ids as often as keys. A random base64url body holds 16 hex digits in a row about
+    once in 25 million."""
+    return is_hex(body) or _LABELLED_HEX.fullmatch(body) is not None
+
+
+_NAMED_DIGEST = re.compile(r"(?:sha(?:1|224|256|384|512)|sha3|md5|blake2[bs]?|xxh(?:32|64|128)"
+                           r"|crc32|hash|digest|checksum)[-_]*(?:[0-9a-f]{16,}|[0-9A-F]{16,})",
+                           re.IGNORECASE)
+
+
+def is_named_digest(body: str) -> bool:
+    """A digest named by its algorithm: `sha256-<hex>`, `md5_<hex>`, `xxh64-<hex>`: a
+    hash of something (a key's fingerprint, a file), never the key itself."""
+    return _NAMED_DIGEST.fullmatch(body) is not None
+
+
 def is_digits_only(body: str) -> bool:
     return _SEPARATORS.sub("", body).isdigit()
 
@@ -135,7 +157,8 @@ def is_identifier(body: str) -> bool:
     segments = [s for s in _SEPARATORS.split(body) if s]
     if all(len(s) <= 12 for s in segments):
         return True
-    return any(len(s) >= 3 and s.isalpha() and is_pronounceable(s) for s in segments)
+    return any(len(s) >= 3 and s.isalpha() and (is_pronounceable(s) or is_word_run(s))
+               for s in segments)
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
@@ -180,15 +203,23 @@ def is_keyboard_runs(body: str) -> bool:
 
 # What a digest or a cloud id is labelled with, right before it: wheel RECORD files and
 # checksum lists (`sha256=<base64url>`), Subresource Integrity (`sha384-<base64>`), AWS
-# IAM Identity Center permission sets (`…:permissionSet/ssoins-<id>/ps-<16 chars>`).
-_ID_LABEL = re.compile(rb"(?:sha(?:1|256|384|512)[=-]|permissionSet/ssoins-[0-9a-z]+/)\Z",
-                       re.IGNORECASE)
+# IAM Identity Center permission sets (`…:permissionSet/ssoins-<id>/ps-<16 chars>`),
+# AWS resource names in an ARN (`:123456789012:function:ps-…`, `…:role/ps-…`); and what
+# a random run inside a longer token follows: a JWT's (or any dotted token's) previous
+# segment (`<16+ base64url>.ps-…`), and standard base64 (`<24+ base64>/ps-…`), whose
+# `/` and `+` are data, not a boundary.
+_ID_LABEL = re.compile(rb"(?:(?i:sha(?:1|256|384|512)[=-]|permissionSet/ssoins-[0-9a-z]+/)"
+                       rb"|:\d{12}:[A-Za-z0-9/_.:-]*[:/]"
+                       rb"|(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[0-9])(?=[A-Za-z0-9_-]*[A-Z])"
+                       rb"[A-Za-z0-9_-]{16,}\.|(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]*[0-9])"
+                       rb"(?=[A-Za-z0-9+/]*[A-Z])(?=[A-Za-z0-9+/]*[a-z])[A-Za-z0-9+/]{24,}[/+])\Z")
 
 
 def labelled_id(before: bytes) -> bool:
-    """The text right before a candidate names it as a digest or an id: a random run
-    after `sha256=` is the file's hash (one in 262,144 sha256 digests starts `ps-`), so
-    real package metadata would otherwise hold keys by chance."""
+    """The text right before a candidate names it as a digest or an id, or makes it the
+    middle of a longer token: a random run after `sha256=` is the file's hash (one in
+    262,144 sha256 digests starts `ps-`), so real package metadata would otherwise hold
+    keys by chance; a JWT segment or a base64 blob holds `ps-` by chance as often."""
     return _ID_LABEL.search(before) is not None
 
 
@@ -217,6 +248,8 @@ def drop_reason(rule: Rule, body: str) -> str | None:
         return "reject_identifiers"
     if f.reject_uuid_ulid and is_uuid_or_ulid(body):
         return "reject_uuid_ulid"
+    if f.reject_named_digests and is_named_digest(body):
+        return "reject_named_digests"
     if f.reject_word_like and is_word_like(body, f.word_like_min_average):
         return "reject_word_like"
     if f.reject_generated_names and is_generated_name(body):
@@ -231,7 +264,7 @@ def judge(rule: Rule, body: str, has_context: bool) -> str | None:
     if drop_reason(rule, body) is not None:
         return None
     random_enough = entropy_ratio(body) >= rule.min_entropy_ratio
-    if rule.filters.hex_needs_context and is_hex(body):
+    if rule.filters.hex_needs_context and is_hexlike(body):
         # Digests and ids (`ps-` + a git sha, an md5, a UUID) look exactly like a hex
         # key; only a keyword nearby tells them apart.
         return "medium" if has_context and random_enough else "low"
