@@ -215,3 +215,12 @@ def test_test_placeholders_and_low_vowel_kebab_names() -> None:
     assert drop_reason(RULE, "test" + make_key(16)[3:]) == "placeholder_words"
     suffix = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(13))
     assert drop_reason(RULE, f"shrink-{suffix}") is not None
+
+
+def test_words_with_a_rare_letter_pair_and_plurals_are_words() -> None:
+    """Shape, not a list: `Radius` (a plural-looking word), `bunch` (one vowel in five
+    letters) in a lowercase Azure-style name."""
+    assert is_word_run("Radius") and is_word_run("Tabs") and is_word_run("Offcanvas")
+    assert is_generated_name("1025-Radius-Fill")
+    suffix = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(13))
+    assert drop_reason(RULE, f"bunch-{suffix}") == "reject_identifiers"

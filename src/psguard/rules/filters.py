@@ -13,7 +13,12 @@ import re
 from collections import Counter
 
 from psguard.rules.model import Rule
-from psguard.rules.shapes import is_generated_name, is_pronounceable, is_word_run
+from psguard.rules.shapes import (
+    is_generated_name,
+    is_pronounceable,
+    is_word_run,
+    uncommon_pairs,
+)
 
 # Runs that people read as words: "deployment", "Account", "HTTP", "20240101".
 _WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
@@ -157,8 +162,16 @@ def is_identifier(body: str) -> bool:
     segments = [s for s in _SEPARATORS.split(body) if s]
     if all(len(s) <= 12 for s in segments):
         return True
-    return any(len(s) >= 3 and s.isalpha() and (is_pronounceable(s) or is_word_run(s))
-               for s in segments)
+    return any(len(s) >= 3 and s.isalpha() and (is_pronounceable(s) or is_word_run(s)
+                                                 or _loose_word(s)) for s in segments)
+
+
+def _loose_word(segment: str) -> bool:
+    """A lowercase segment of four or more letters with a vowel and at most one rare
+    letter pair (`cyan`, `bunch`): in a body that is already lowercase and separated,
+    which a random base64url key of 16+ characters almost never is."""
+    return (len(segment) >= 4 and any(c in "aeiouy" for c in segment)
+            and uncommon_pairs(segment) <= 1)
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",

@@ -69,11 +69,13 @@ def is_word_run(run: str) -> bool:
     if len(run) < 3 or not run.isalpha() or not run[1:].islower():
         return False
     low = run.lower()
-    if len(low) > 3 and low.endswith("s") and not low.endswith("ss"):
-        low = low[:-1]  # a plural: `Tabs`, `Items`
-    if not any(c in VOWELS for c in low):
-        return False
-    if _CLUSTER.search(low) is not None:
+    if len(low) > 3 and low.endswith("s") and not low.endswith("ss") and _word_shaped(low[:-1]):
+        return True  # a plural: `Tabs`, `Items`
+    return _word_shaped(low)
+
+
+def _word_shaped(low: str) -> bool:
+    if not any(c in VOWELS for c in low) or _CLUSTER.search(low) is not None:
         return False
     return uncommon_pairs(low) <= (0 if len(low) < 6 else 1 if len(low) < 12 else 2)
 
