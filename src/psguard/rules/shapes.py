@@ -97,6 +97,14 @@ _CAMEL = re.compile(r"(?:[a-z]*[aeiouy][a-z]*)?(?:[A-Z][a-z]*[aeiouy][a-z]*){1,}
 NOISE = 6  # the longest non-word run between two words of a name (`Webkit`, `404`)
 
 
+def _whole_segment_word(segment: str) -> bool:
+    """A word that is a whole segment (`Emoji`, `Quota`, `Inbox`) may have one rare pair
+    from five letters on: a separator on each side is already evidence of a name."""
+    low = segment.lower()
+    return (5 <= len(low) <= 11 and segment[1:].islower() and any(c in VOWELS for c in low)
+            and uncommon_pairs(low) <= 1)
+
+
 def _words(segment: str) -> tuple[int, int] | None:
     """(letters, word runs) when the segment is words: camelCase words (_CAMEL), one
     long pronounceable word (`scrollspy`), or word runs (is_word_run) with at most a
@@ -109,12 +117,16 @@ def _words(segment: str) -> tuple[int, int] | None:
         return len(segment), len(runs)
     if len(runs) == 1 and len(segment) >= 7 and segment.isalpha() and is_pronounceable(segment):
         return len(segment), 1
+    if len(runs) == 1 and runs[0] == segment and _whole_segment_word(segment):
+        return len(segment), 1
     head = 0
     if len(runs) > 1 and runs[0].isalpha() and len(runs[0]) <= 3:
         head = len(runs.pop(0))  # `is`, `My`, `Vpc`, `SQS`, `btn` before a word
+    junk = head == 1  # a lone letter glued on, as around a chance word in a key
     tail = 0
     while (len(runs) > 1 and not is_word_run(runs[-1])
            and tail + len(runs[-1]) <= (5 if runs[-1].istitle() else 2)):
+        junk |= len(runs[-1]) == 1 and runs[-1].isalpha()
         tail += len(runs.pop())  # `Subnet1`, a camel word cut short: `ApiGatewayR`, `PublicSubne`
     if not runs or not is_word_run(runs[0]) or not is_word_run(runs[-1]):
         return None
@@ -128,7 +140,7 @@ def _words(segment: str) -> tuple[int, int] | None:
                 return None
     if letters < 0.6 * (len(segment) - head - tail):
         return None  # words must make most of a word segment
-    return letters, count
+    return letters, count if count > 1 or not junk else -1  # -1: one word in noise
 
 
 def _segment(segment: str) -> tuple[int, int, int] | None:
@@ -170,12 +182,16 @@ def is_generated_name(body: str) -> bool:
     segments = [s for s in _SEPARATORS.split(body) if s]
     if len(segments) < 2:
         return _is_message_id(body)
-    letters = cost = 0
+    letters = cost = words = 0
+    alone_in_noise = False
     for segment in segments:
         parts = _segment(segment)
         if parts is None:
             return False
-        letters, cost = letters + parts[0], cost + parts[2]
+        letters, cost, words = letters + parts[0], cost + parts[2], words + abs(parts[1])
+        alone_in_noise |= parts[1] < 0
+    if words == 1 and alone_in_noise:
+        return False  # one word with random letters glued on: how chance words in keys look
     return letters >= 5 and letters >= 0.3 * (letters + cost)
 
 
