@@ -173,7 +173,7 @@ def test_labelled_digests_and_permission_sets_are_not_keys() -> None:
 def test_generated_names_from_words_nobody_listed_are_dropped() -> None:
     """The generated-name model judges words by their shape, not by a word list: names
     built from a vocabulary psguard was never tuned on (English from the standard
-    library's docstrings) are dropped: at most 2.5% kept (measured 1.3-1.4%; the
+    library's docstrings) are dropped: at most 2.5% kept (measured 0.5-0.9%; the
     model that looked words up in a list kept 4.4-4.7%)."""
     import random
 
