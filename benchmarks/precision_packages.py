@@ -44,6 +44,8 @@ NPM = [
     "tailwindcss", "daisyui", "flowbite", "@radix-ui/themes", "@coreui/react",
     "perfect-scrollbar", "@fortawesome/fontawesome-free", "swiper", "vuetify", "quasar",
     "element-plus", "@primer/css", "@primer/react", "@atlaskit/css-reset", "rsuite",
+    # packages named `ps-…` or built around perfect-scrollbar's `ps__`/`ps--` classes
+    "ps-tree", "ps-list", "ps-node", "react-perfect-scrollbar", "vue3-perfect-scrollbar",
 ]
 # PyPI packages with static assets (compiled CSS, JS bundles, templates).
 PYPI = [
@@ -120,7 +122,12 @@ def psguard_findings(root: Path) -> list[dict[str, object]]:
     return findings
 
 
-def peer_distinct(name: str, root: Path, work: Path) -> int | None:
+def redact(secret: str) -> str:
+    return secret[:3] + "…" + secret[-4:] if len(secret) > 8 else "…"
+
+
+def peer_findings(name: str, root: Path, work: Path) -> set[tuple[str, str]] | None:
+    """(redacted secret, path) of each finding of a peer, or None when it is missing."""
     tool = find_tool(name)
     if tool is None:
         print(f"{name}: not found; skipped", file=sys.stderr)
@@ -131,12 +138,13 @@ def peer_distinct(name: str, root: Path, work: Path) -> int | None:
         subprocess.run([tool, "scan", str(root), *kingfisher_args(kf_rule),
                         "--no-update-check", "-o", str(out)], capture_output=True)
         data = json.loads(out.read_text() or "{}") if out.exists() else {}
-        return len({f["finding"]["snippet"] for f in data.get("findings", [])})
+        return {(f["finding"]["snippet"], str(f["finding"].get("path", "")))
+                for f in data.get("findings", [])}
     subprocess.run([tool, "dir", str(root), "-c", str(gl_rule), "--report-format", "json",
                     "--report-path", str(out), "--no-banner", "--exit-code", "0",
                     "--max-archive-depth", "4"], capture_output=True)
     rows = json.loads(out.read_text() or "[]") if out.exists() else []
-    return len({r["Secret"] for r in rows})
+    return {(r["Secret"], str(r.get("File", ""))) for r in rows}
 
 
 def main() -> int:
@@ -156,11 +164,13 @@ def main() -> int:
     rows = [("psguard high", by_conf["high"]),
             ("psguard medium+ (default)", by_conf["high"] + by_conf["medium"]),
             ("psguard low+", len(findings))]
+    peers: dict[str, set[tuple[str, str]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("kingfisher", "gitleaks"):
-            n = peer_distinct(name, root, Path(tmp))
-            if n is not None:
-                rows.append((name, n))
+            got = peer_findings(name, root, Path(tmp))
+            if got is not None:
+                peers[name] = got
+                rows.append((name, len({secret for secret, _ in got})))
     print(f"{'tool':<28} {'distinct findings':>18} {'per GB':>10}")
     for name, n in rows:
         print(f"{name:<28} {n:>18} {n / gb if gb else 0:>10.2f}")
@@ -172,6 +182,10 @@ def main() -> int:
         assert isinstance(locs, list)
         where = ", ".join(str(loc["path"]) for loc in locs[:3])
         print(f"  {f['confidence']:<7} {secret['redacted']:<14} {where}")
+    for name, got in peers.items():
+        print(f"\n{name} findings (redacted, with the path):")
+        for secret, path in sorted(got, key=lambda sp: sp[1]):
+            print(f"  {redact(secret):<14} {os.path.relpath(path, root) if path else '?'}")
     return 0
 
 

@@ -13,14 +13,17 @@ import re
 from collections import Counter
 
 from psguard.rules.model import Rule
-from psguard.rules.namewords import WORDS
+from psguard.rules.shapes import (
+    is_generated_name,
+    is_pronounceable,
+    is_word_run,
+    uncommon_pairs,
+)
 
 # Runs that people read as words: "deployment", "Account", "HTTP", "20240101".
 _WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 
 
-_VOWELS = frozenset("aeiouyAEIOUY")
-_CONSONANT_RUN = re.compile(r"[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]{4,}")
 _HEX_RE = re.compile(r"[0-9a-fA-F_-]+")
 _SEPARATORS = re.compile(r"[-_]+")
 
@@ -96,38 +99,6 @@ def is_sequential(body: str) -> bool:
     return steps >= 0.6 * (len(body) - 1)
 
 
-# Letter pairs common in English and in the words of identifiers (about a third of
-# all 676 pairs). Random letters hit this set about a third of the time, words
-# almost always.
-_BIGRAM_TEXT = """
-th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as ou
-io le ve co me de hi ri ro ic ne ea ra ce li ch ll be ma si om ur ca el ta la ns di
-fo ho pe ec pr no ct us ac ot il tr ly nc et ut ss so rs un lo wa ge ie wh ee wi em
-ad ol rt po we na ul ni ts mo ow pa im mi ai sh ir su id os iv ia am fi ci vi pl ig
-tu ev ld ry mp fe bl ab gh ty op wo sa ay ex ke fr oo av ag if ap gr od bo sp rd do
-uc bu ei ov by rm ep tt oc fa ef cu rn sc gi da yo cr cl du ga qu ue ff ba ey ls va
-um pp ua up lu go ht ru ug ds lt pi rc rr eg au ck ew mu br bi pt ak pu ui rg ib tl
-ny ki rk ys ob mm fu ph og ms ye ud mb ip ub oi rl gu dr hr cc tw ft wn nu af hu nn
-eo vo rv nf xp gn sm fl iz ok nl my gl aw ju oa eq sy sl ps jo lf nv je nk kn gs dy
-hy ze ks xt ym oy ku za zi ja ka ko ev ix ax sk ti nx ov ue ua ec
-"""
-_COMMON_BIGRAMS = frozenset(_BIGRAM_TEXT.split())
-
-
-def is_pronounceable(run: str) -> bool:
-    """Could this run of letters be a word? Short runs are given the benefit of the
-    doubt; longer ones need vowels, no cluster of four or more consonants, and
-    mostly common letter pairs (random letters fail at least one almost always)."""
-    if len(run) <= 3 or run.isdigit():
-        return True
-    vowels = sum(1 for c in run if c in _VOWELS)
-    if vowels < 0.25 * len(run) or _CONSONANT_RUN.search(run) is not None:
-        return False
-    low = run.lower()
-    pairs = [low[i:i + 2] for i in range(len(low) - 1)]
-    return sum(p in _COMMON_BIGRAMS for p in pairs) >= 0.6 * len(pairs)
-
-
 def is_word_like(body: str, min_average: float) -> bool:
     """Reads as words: few, long runs (`deployment`, `Account`, `HTTP`, `20240101`).
 
@@ -152,6 +123,28 @@ def is_hex(body: str) -> bool:
     return _HEX_RE.fullmatch(body) is not None
 
 
+# A short label and a hex digest: `sha256-<hex>`, `vendor-<contenthash:20>`, `v2_<md5>`.
+_LABELLED_HEX = re.compile(r"(?:[A-Za-z][A-Za-z0-9]{0,9}[-_]+)+(?:[0-9a-f]{16,}|[0-9A-F]{16,})")
+
+
+def is_hexlike(body: str) -> bool:
+    """Hex digits only (and separators), or a short label and a hex digest: digests and
+    ids as often as keys. A random base64url body holds 16 hex digits in a row about
+    once in 25 million."""
+    return is_hex(body) or _LABELLED_HEX.fullmatch(body) is not None
+
+
+_NAMED_DIGEST = re.compile(r"(?:sha(?:1|224|256|384|512)|sha3|md5|blake2[bs]?|xxh(?:32|64|128)"
+                           r"|crc32|hash|digest|checksum)[-_]*(?:[0-9a-f]{16,}|[0-9A-F]{16,})",
+                           re.IGNORECASE)
+
+
+def is_named_digest(body: str) -> bool:
+    """A digest named by its algorithm: `sha256-<hex>`, `md5_<hex>`, `xxh64-<hex>`: a
+    hash of something (a key's fingerprint, a file), never the key itself."""
+    return _NAMED_DIGEST.fullmatch(body) is not None
+
+
 def is_digits_only(body: str) -> bool:
     return _SEPARATORS.sub("", body).isdigit()
 
@@ -169,129 +162,16 @@ def is_identifier(body: str) -> bool:
     segments = [s for s in _SEPARATORS.split(body) if s]
     if all(len(s) <= 12 for s in segments):
         return True
-    return any(len(s) >= 3 and s.isalpha() and is_pronounceable(s) for s in segments)
+    return any(len(s) >= 3 and s.isalpha() and (is_pronounceable(s) or is_word_run(s)
+                                                 or _loose_word(s)) for s in segments)
 
 
-# -- generated names: words plus a short hash ------------------------------------------
-
-SHORT_HASH = 13  # the longest random segment of a generated name (CloudFormation's suffix)
-_HEX_DIGEST = re.compile(r"[0-9a-f]+|[0-9A-F]+")
-
-
-def is_word_run(run: str) -> bool:
-    """A run of letters that reads as a word of a name: three or more letters, not all
-    capitals, and one of namewords.WORDS or else a vowel, no four consonants in a row,
-    and common letter pairs (all of
-    them under eight letters, three in four from eight on; a plural `s` aside).
-    `Button`, `nav`, `Api`, `chart`, `Tabs`; not `Ksm`, `Gp`, `TWEPQ`, `Zxjulq`."""
-    if len(run) < 3 or not run.isalpha() or run.isupper():
-        return False
-    low = run.lower()
-    if len(low) > 3 and low.endswith("s") and not low.endswith("ss"):
-        low = low[:-1]
-    if low in WORDS or run.lower() in WORDS:
-        return True
-    if not any(c in _VOWELS for c in low) or _CONSONANT_RUN.search(low) is not None:
-        return False
-    pairs = [low[i:i + 2] for i in range(len(low) - 1)]
-    common = sum(p in _COMMON_BIGRAMS for p in pairs)
-    return common == len(pairs) if len(low) < 8 else common >= 0.75 * len(pairs)
-
-
-# A CDK logical id's hash: 8 uppercase hex digits (fewer when CloudFormation cuts the id).
-_CDK_HASH = re.compile(r"[0-9A-F]{3,12}$")
-
-
-# Two or more capitalised (or a first lowercase) runs, each with a vowel: `FigureMasonry`,
-# `navItem`. A whole segment of that shape (seven letters or more, runs of three or more)
-# is rare in random text: about (26/64) ** 7 that the letters alone line up.
-_CAMEL = re.compile(r"(?:[a-z]*[aeiouy][a-z]*)?(?:[A-Z][a-z]*[aeiouy][a-z]*){1,}")
-
-
-def _words(segment: str) -> tuple[int, int] | None:
-    """(letters, word runs) when the segment is words: camelCase words (_CAMEL), one
-    long pronounceable word
-    (`scrollspy`), or word runs (is_word_run) with at most a
-    short capitalised head (`MyBucket`, `VpcSubnet`) and a short tail (`Subnet1`, a cut
-    `ApiGatewayR`); else None."""
-    runs = _WORD_RE.findall(segment)
-    if len(runs) >= 2 and len(segment) >= 7 and _CAMEL.fullmatch(segment) and all(
-            len(r) >= 3 for r in runs):
-        return len(segment), len(runs)
-    if len(runs) == 1 and len(segment) >= 7 and segment.isalpha() and is_pronounceable(segment):
-        return len(segment), 1
-    head = runs[0] if runs else ""
-    if len(runs) > 1 and head.isalpha() and (len(head) <= 2 or (len(head) == 3
-                                             and head[0].isupper())):
-        runs = runs[1:]  # `is`, `My`, `Vpc`, `SQS` before a word
-    tail = 0
-    while (len(runs) > 1 and not is_word_run(runs[-1])
-           and tail + len(runs[-1]) <= (5 if runs[-1].istitle() else 2)):
-        tail += len(runs.pop())  # `Subnet1`, a camel word cut short: `ApiGatewayR`, `PublicSubne`
-    if not runs or not all(is_word_run(r) for r in runs):
-        return None
-    return sum(map(len, runs)), len(runs)
-
-
-def _segment(segment: str) -> tuple[int, int, int] | None:
-    """(word letters, word runs, random characters) of a segment between separators:
-    words, words ending in a CDK logical id's hash (`WebServer3F9A2B1C`), or a short
-    hash (at most SHORT_HASH characters, or a hex digest of any length, counted as
-    SHORT_HASH). None for a long random run."""
-    words = _words(segment)
-    if words is not None:
-        return words[0], words[1], 0
-    cdk = _CDK_HASH.search(segment)
-    if cdk is not None and cdk.start() >= 3:
-        words = _words(segment[:cdk.start()])
-        if words is not None:
-            return words[0], words[1], min(cdk.end() - cdk.start(), SHORT_HASH)
-    if len(segment) <= SHORT_HASH:
-        return 0, 0, len(segment)
-    if _HEX_DIGEST.fullmatch(segment):
-        return 0, 0, SHORT_HASH
-    return None
-
-
-def is_generated_name(body: str) -> bool:
-    """Words plus short random segments: `Button-primary-a3Xk9` (CSS Modules),
-    `14ksm7b-StyledButton` (emotion), `dashboard-DwX3a9Qk` (Vite),
-    `app-prod-WebServerF68F3FF0-1X2Y3Z4W5V6U` (CloudFormation), and camelCase message
-    ids (`checkoutSaveButton404Label`).
-
-    A key is one long random run. A generated name is separated into segments (`-`,
-    `_`), and every stretch of non-words in it is a short hash (at most SHORT_HASH
-    characters, or a hex digest); words (is_word_run) make up at least 5 letters and
-    30% of it. Without a separator, only three or more words with at most a short
-    number between them (`errorCode404Message`) count: a random body starting with a
-    word-like run and a short tail must stay a key."""
-    if is_hex(body):
-        return False  # all-hex bodies: `hex_needs_context` decides
-    segments = [s for s in _SEPARATORS.split(body) if s]
-    if len(segments) < 2:
-        return _is_message_id(body)
-    letters = cost = 0
-    for segment in segments:
-        parts = _segment(segment)
-        if parts is None:
-            return False
-        letters, cost = letters + parts[0], cost + parts[2]
-    return letters >= 5 and letters >= 0.3 * (letters + cost)
-
-
-def _is_message_id(body: str) -> bool:
-    """camelCase words with at most short numbers between them: three or more word
-    runs, 75% of the body, nothing else longer than four characters in a row."""
-    letters = runs = 0
-    noise = 0
-    for run in _WORD_RE.findall(body):
-        if is_word_run(run):
-            letters, runs, noise = letters + len(run), runs + 1, 0
-        else:
-            noise += len(run)
-            if noise > 4:
-                return False
-    return runs >= 3 and letters >= 0.75 * len(body)
+def _loose_word(segment: str) -> bool:
+    """A lowercase segment of four or more letters with a vowel and at most one rare
+    letter pair (`cyan`, `bunch`): in a body that is already lowercase and separated,
+    which a random base64url key of 16+ characters almost never is."""
+    return (len(segment) >= 4 and any(c in "aeiouy" for c in segment)
+            and uncommon_pairs(segment) <= 1)
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
@@ -336,15 +216,23 @@ def is_keyboard_runs(body: str) -> bool:
 
 # What a digest or a cloud id is labelled with, right before it: wheel RECORD files and
 # checksum lists (`sha256=<base64url>`), Subresource Integrity (`sha384-<base64>`), AWS
-# IAM Identity Center permission sets (`…:permissionSet/ssoins-<id>/ps-<16 chars>`).
-_ID_LABEL = re.compile(rb"(?:sha(?:1|256|384|512)[=-]|permissionSet/ssoins-[0-9a-z]+/)\Z",
-                       re.IGNORECASE)
+# IAM Identity Center permission sets (`…:permissionSet/ssoins-<id>/ps-<16 chars>`),
+# AWS resource names in an ARN (`:123456789012:function:ps-…`, `…:role/ps-…`); and what
+# a random run inside a longer token follows: a JWT's (or any dotted token's) previous
+# segment (`<16+ base64url>.ps-…`), and standard base64 (`<24+ base64>/ps-…`), whose
+# `/` and `+` are data, not a boundary.
+_ID_LABEL = re.compile(rb"(?:(?i:sha(?:1|256|384|512)[=-]|permissionSet/ssoins-[0-9a-z]+/)"
+                       rb"|:\d{12}:[A-Za-z0-9/_.:-]*[:/]"
+                       rb"|(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[0-9])(?=[A-Za-z0-9_-]*[A-Z])"
+                       rb"[A-Za-z0-9_-]{16,}\.|(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]*[0-9])"
+                       rb"(?=[A-Za-z0-9+/]*[A-Z])(?=[A-Za-z0-9+/]*[a-z])[A-Za-z0-9+/]{24,}[/+])\Z")
 
 
 def labelled_id(before: bytes) -> bool:
-    """The text right before a candidate names it as a digest or an id: a random run
-    after `sha256=` is the file's hash (one in 262,144 sha256 digests starts `ps-`), so
-    real package metadata would otherwise hold keys by chance."""
+    """The text right before a candidate names it as a digest or an id, or makes it the
+    middle of a longer token: a random run after `sha256=` is the file's hash (one in
+    262,144 sha256 digests starts `ps-`), so real package metadata would otherwise hold
+    keys by chance; a JWT segment or a base64 blob holds `ps-` by chance as often."""
     return _ID_LABEL.search(before) is not None
 
 
@@ -373,6 +261,8 @@ def drop_reason(rule: Rule, body: str) -> str | None:
         return "reject_identifiers"
     if f.reject_uuid_ulid and is_uuid_or_ulid(body):
         return "reject_uuid_ulid"
+    if f.reject_named_digests and is_named_digest(body):
+        return "reject_named_digests"
     if f.reject_word_like and is_word_like(body, f.word_like_min_average):
         return "reject_word_like"
     if f.reject_generated_names and is_generated_name(body):
@@ -387,7 +277,7 @@ def judge(rule: Rule, body: str, has_context: bool) -> str | None:
     if drop_reason(rule, body) is not None:
         return None
     random_enough = entropy_ratio(body) >= rule.min_entropy_ratio
-    if rule.filters.hex_needs_context and is_hex(body):
+    if rule.filters.hex_needs_context and is_hexlike(body):
         # Digests and ids (`ps-` + a git sha, an md5, a UUID) look exactly like a hex
         # key; only a keyword nearby tells them apart.
         return "medium" if has_context and random_enough else "low"

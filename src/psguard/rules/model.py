@@ -12,14 +12,15 @@ class RuleFilters(FrozenRecord):
     __slots__ = ("placeholder_words", "reject_word_like", "word_like_min_average",
                  "reject_repeated", "reject_sequential", "reject_digits_only",
                  "reject_identifiers", "reject_keyboard_runs", "reject_uuid_ulid",
-                 "reject_generated_names", "hex_needs_context", "allow_patterns")
+                 "reject_generated_names", "reject_named_digests", "hex_needs_context",
+                 "allow_patterns")
 
     def __init__(self, *, placeholder_words: tuple[str, ...] = (),
                  reject_word_like: bool = True, word_like_min_average: float = 4.0,
                  reject_repeated: bool = True, reject_sequential: bool = True,
                  reject_digits_only: bool = True, reject_identifiers: bool = True,
                  reject_keyboard_runs: bool = True, reject_uuid_ulid: bool = True,
-                 reject_generated_names: bool = True,
+                 reject_generated_names: bool = True, reject_named_digests: bool = True,
                  hex_needs_context: bool = False,
                  allow_patterns: tuple[AllowPattern, ...] = ()) -> None:
         self.placeholder_words = placeholder_words
@@ -32,6 +33,7 @@ class RuleFilters(FrozenRecord):
         self.reject_keyboard_runs = reject_keyboard_runs
         self.reject_uuid_ulid = reject_uuid_ulid
         self.reject_generated_names = reject_generated_names
+        self.reject_named_digests = reject_named_digests
         self.hex_needs_context = hex_needs_context
         self.allow_patterns = allow_patterns
 

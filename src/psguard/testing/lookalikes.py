@@ -10,6 +10,7 @@ segment. A key is one long random run (rules/filters.py tells them apart).
 
 from __future__ import annotations
 
+import base64
 import random
 import string
 import uuid
@@ -183,3 +184,90 @@ GENERATORS: dict[str, Callable[[random.Random], str]] = {
     "i18n-ids": i18n_id,
     "placeholders": placeholder,
 }
+
+
+def heldout_words() -> list[str]:
+    """Words nobody chose for psguard: English from the docstrings of Python's own
+    standard library (a vocabulary the filters were not tuned on), 4..12 letters."""
+    import argparse
+    import collections
+    import json
+    import pathlib
+    import re
+    import subprocess
+
+    words: set[str] = set()
+    for module in (argparse, collections, json, pathlib, subprocess, string, random):
+        for name in dir(module):
+            doc = getattr(getattr(module, name), "__doc__", None)
+            if isinstance(doc, str):
+                words.update(w.lower() for w in re.findall(r"\b[a-zA-Z]{4,12}\b", doc))
+    return sorted(words)
+
+
+def heldout_name(rng: random.Random, words: list[str]) -> str:
+    """A generated name in one of the schemes above, from any vocabulary: CSS Modules,
+    emotion, styled-components, a chunk, a CDK physical id, a message id."""
+    def camel(n: int, upper: bool) -> str:
+        text = "".join(w.capitalize() for w in rng.sample(words, n))
+        return text if upper else text[:1].lower() + text[1:]
+
+    style = rng.randrange(6)
+    if style == 0:
+        return f"{P}-{camel(rng.randint(1, 2), True)}-{camel(1, False)}-{draw(rng, B64URL, 6)}"
+    if style == 1:
+        return f"{P}-{draw(rng, BASE36, 6)}-{camel(rng.randint(1, 3), True)}"
+    if style == 2:
+        digest = draw(rng, BASE36, 6)
+        return f"{P}-{camel(1, True)}__{camel(1, True)}-sc-{digest}-{rng.randint(0, 9)}"
+    if style == 3:
+        return f"{P}-{rng.choice(words)}-{draw(rng, B64URL, 8)}.js"
+    if style == 4:
+        return (f"{P}-{rng.choice(words)}-{camel(2, True)}{draw(rng, '0123456789ABCDEF', 8)}"
+                f"-{draw(rng, UPPER36, 12)}")
+    return f"{P}-{camel(rng.randint(3, 4), False)}{rng.choice(['', '404'])}{camel(1, True)}"
+
+
+# -- `ps-` in the middle of other tokens: only the text before it tells -------------------
+
+def jwt_segment(rng: random.Random) -> str:
+    """A JWT (or any dotted token) whose payload or signature segment starts `ps-`."""
+    header = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+    if rng.random() < 0.5:
+        return f"{header}.{draw(rng, B64URL, 60)}.{P}-{draw(rng, B64URL, 40)}"
+    return f"{header}.{P}-{draw(rng, B64URL, 50)}.{draw(rng, B64URL, 43)}"
+
+
+def base64_blob(rng: random.Random) -> str:
+    """`/ps-…` inside standard base64, where `/` and `+` are data."""
+    head = base64.b64encode(rng.randbytes(rng.randint(30, 90))).decode().rstrip("=")
+    return f"{head}/{P}-{draw(rng, string.ascii_letters + string.digits, rng.randint(16, 40))}+x"
+
+
+def aws_arn(rng: random.Random) -> str:
+    """A resource in an ARN, a Lambda function or an IAM role, whatever its name: here a
+    generated one no word list knows (`ps-<base36>-<20 random characters>`)."""
+    account = rng.randint(10**11, 10**12 - 1)
+    random_part = draw(rng, string.ascii_letters + string.digits, 20)
+    name = f"{P}-{draw(rng, BASE36, 6)}-{random_part}"
+    if rng.random() < 0.5:
+        return f"arn:aws:lambda:us-east-1:{account}:function:{name}"
+    return f"arn:aws:iam::{account}:role/{name}"
+
+
+def named_digest(rng: random.Random) -> str:
+    """A key's fingerprint or a file's hash, named by its algorithm or after a short
+    label: `ps-sha256-<hex>`, `ps-md5_<hex>`, `ps-vendor-<contenthash:20>`."""
+    algo = rng.choice(["sha256", "sha1", "md5", "sha512", "xxh64", rng.choice(CHUNKS[:4])])
+    digest = draw(rng, HEX, rng.choice((20, 32, 40)))
+    return f"{P}-{algo}{rng.choice('-_')}{digest if rng.random() < 0.8 else digest.upper()}"
+
+
+CONTEXT_GENERATORS: dict[str, Callable[[random.Random], str]] = {
+    "jwt-segments": jwt_segment,
+    "base64-blobs": base64_blob,
+    "aws-arns": aws_arn,
+    "named-digests": named_digest,
+}
+"""Harmless strings whose body alone looks like a key: the text before it tells (or, for
+digests, the algorithm's name in it). Each returns the whole line."""
