@@ -219,13 +219,17 @@ def is_keyboard_runs(body: str) -> bool:
 # IAM Identity Center permission sets (`…:permissionSet/ssoins-<id>/ps-<16 chars>`),
 # AWS resource names in an ARN (`:123456789012:function:ps-…`, `…:role/ps-…`); and what
 # a random run inside a longer token follows: a JWT's (or any dotted token's) previous
-# segment (`<16+ base64url>.ps-…`), and standard base64 (`<24+ base64>/ps-…`), whose
-# `/` and `+` are data, not a boundary.
+# segment (`<16+ base64url>.ps-…`), and standard base64 (`<24+ base64>/ps-…` with a digit,
+# or 40+ without), whose `/` and `+` are data, not a boundary.
 _ID_LABEL = re.compile(rb"(?:(?i:sha(?:1|256|384|512)[=-]|permissionSet/ssoins-[0-9a-z]+/)"
                        rb"|:\d{12}:[A-Za-z0-9/_.:-]*[:/]"
                        rb"|(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[0-9])(?=[A-Za-z0-9_-]*[A-Z])"
                        rb"[A-Za-z0-9_-]{16,}\.|(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]*[0-9])"
-                       rb"(?=[A-Za-z0-9+/]*[A-Z])(?=[A-Za-z0-9+/]*[a-z])[A-Za-z0-9+/]{24,}[/+])\Z")
+                       rb"(?=[A-Za-z0-9+/]*[A-Z])(?=[A-Za-z0-9+/]*[a-z])[A-Za-z0-9+/]{24,}[/+]"
+                       # a random 40-character base64 run lacks a digit about once in
+                       # a thousand: past 40, upper and lower case are enough
+                       rb"|(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]*[A-Z])(?=[A-Za-z0-9+/]*[a-z])"
+                       rb"[A-Za-z0-9+/]{40,}[/+])\Z")
 
 
 def labelled_id(before: bytes) -> bool:
