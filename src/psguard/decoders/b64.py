@@ -31,10 +31,10 @@ from psguard.decoders.base64_blocks import (
 from psguard.models import Origin
 
 _TO_STD = bytes.maketrans(b"-_", b"+/")
-# base64 of the archive magics, and of a registry config's `{"auth` (a Kubernetes
-# Secret's .dockerconfigjson, which holds base64 `user:key` pairs in its turn): a run
-# that starts with one is decoded whole.
-B64_MAGICS = (b"UEsDB", b"H4sI", b"eyJhdXRo")
+# base64 of the archive magics (zip, gzip, xz, bzip2), and of a registry config's
+# `{"auth` (a Kubernetes Secret's .dockerconfigjson, which holds base64 `user:key` pairs
+# in its turn): a run that starts with one is decoded whole.
+B64_MAGICS = (b"UEsDB", b"H4sI", b"/Td6WFo", b"QlpoO", b"eyJhdXRo")
 LABEL = "base64"
 
 
@@ -76,12 +76,19 @@ class Base64Decoder:
     anywhere: tuple[bytes, ...] = ()  # its trigger looks at the start only
 
     def __init__(self, prefixes: tuple[bytes, ...]) -> None:
-        # Only the prefixes themselves: each needle is a full pass over every chunk,
-        # so base64 of UTF-16 text is found only inside base64 decoded whole.
+        # The prefixes, their UTF-16 form (PowerShell's -EncodedCommand is base64 of
+        # UTF-16LE), and base64 of the prefixes' own needles: two layers of base64 (a
+        # config file base64-encoded into a Kubernetes Secret that a CI variable holds
+        # in base64 again). A window around a second-layer needle decodes to text
+        # holding a first-layer needle, which the next level decodes in its turn.
         needles: dict[bytes, int] = {}
         for t in prefixes:
-            for needle, phase in b64_needles(t):
-                needles.setdefault(needle, phase)
+            for form in (t, b"\0".join(bytes([c]) for c in t)):
+                for needle, phase in b64_needles(form):
+                    needles.setdefault(needle, phase)
+                    if form is t:
+                        for outer, outer_phase in b64_needles(needle):
+                            needles.setdefault(outer, outer_phase)
         self.phased = tuple(needles.items())  # (needle, its position in its group)
         self.needles = tuple(needles) + B64_MAGICS
 

@@ -102,7 +102,8 @@ class Engine:
             for match in rule.candidate_re.finditer(data):
                 start, end = match.span()
                 if (start > 0 and data[start - 1] in rule.body_byte_set) or (
-                        start >= 5 and data[start - 5] == 0x58):
+                        start >= 5 and data[start - 5] == 0x58) or (
+                        start >= 2 and data[start - 2] in _MARSHAL_SHORT):
                     if binary is None:
                         binary = looks_binary(data)
                     end = token_end(data, start, end, rule, binary)
@@ -135,6 +136,7 @@ class Engine:
 
 
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+_MARSHAL_SHORT = b"zZ"  # marshal's short ASCII strings (.pyc): the type, one length byte
 _GLUED_MAX = 64  # bytes looked back at for a field name glued to a key in binary data
 
 
@@ -150,7 +152,8 @@ def framed_end(data: bytes, start: int, end: int, least: int, binary: bool) -> i
     opcode `q` glued to the string), or one length byte with framing bytes just
     before it (pickle, msgpack, protobuf strings): equal to the token's length with a
     framing byte among the 32 before, or, in binary data, right after a framing byte
-    (then the token is cut to it). None when nothing frames it."""
+    or a marshal short-string type (a .pyc's constants; then the token is cut to it).
+    None when nothing frames it."""
     if start >= 5 and data[start - 5] == 0x58 and binary:
         n = int.from_bytes(data[start - 4:start], "little")
         if least <= n <= end - start:
@@ -160,7 +163,8 @@ def framed_end(data: bytes, start: int, end: int, least: int, binary: bool) -> i
         return None
     if n == end - start and any(_framing(b) for b in data[max(0, start - 33):start - 1]):
         return end  # exactly the token, with framing bytes nearby (a protobuf field)
-    return start + n if binary and _framing(data[start - 2]) else None
+    framing = _framing(data[start - 2]) or data[start - 2] in _MARSHAL_SHORT
+    return start + n if binary and framing else None
 
 
 def token_end(data: bytes, start: int, end: int, rule: Rule, binary: bool) -> int:

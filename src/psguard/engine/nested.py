@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 
 from psguard.decoders.archives import archive_kind
 from psguard.decoders.base import Budget, Decoded, DecodeLimits, skip_space
+from psguard.decoders.escapes import LABELS as ESCAPES
 from psguard.decoders.json_escapes import LABEL as JSON_ESCAPE
 from psguard.decoders.registry import decoders_for
 from psguard.engine.places import LineCursor, cap_places
@@ -138,6 +139,8 @@ class NestedDecoding:
                     moving.append(c)
             if moving:
                 decoded += [(c, False) for c in _relocate(moving, dec, data, bool(binary))]
+        if decoded:
+            found = _uncut(found, decoded)
         if decoded and archive_kind(data) is not None:
             # Stored (uncompressed) members also match in the archive's own bytes;
             # the member is the better location.
@@ -203,6 +206,21 @@ def _relocate(cands: list[Candidate], dec: Decoded, parent: bytes, parent_binary
     return out
 
 
+def _uncut(found: Found, decoded: Found) -> Found:
+    """found without the plain tokens that are a key cut short: a decoded key starts
+    at the same place and goes on (a quoted-printable soft break, an escaped
+    character inside the body)."""
+    longer: dict[int, list[str]] = {}
+    for c, anchored in decoded:
+        if not anchored:
+            longer.setdefault(c.offset, []).append(c.secret)
+    if not longer:
+        return found
+    return [(c, a) for c, a in found
+            if a or not any(s != c.secret and s.startswith(c.secret)
+                            for s in longer.get(c.offset, ()))]
+
+
 def _dedup(found: Found) -> Found:
     """One candidate per place: a key seen plain and through an escape decoder at the
     same offset is one occurrence (kept plain, at the higher confidence)."""
@@ -212,7 +230,8 @@ def _dedup(found: Found) -> Found:
     for c, anchored in found:
         how = c.origin.decoded_from
         if how:  # an escape decoder does not move a key: same place, same occurrence
-            how = " > ".join(p for p in how.split(" > ") if p != JSON_ESCAPE) or None
+            how = " > ".join(p for p in how.split(" > ")
+                             if p != JSON_ESCAPE and p not in ESCAPES) or None
         key = (c.rule, c.secret, c.offset, c.origin.replace(decoded_from=how), anchored)
         have = best.get(key)
         if have is None:

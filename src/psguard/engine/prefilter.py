@@ -44,6 +44,12 @@ class CollapsedGate:
                         if n[o:o + 3].translate(self.table) == b"\1\2\3"]
         placed_needles = {n for n, _ in self.windows}
         self.extra = [n for n in self.needles if n not in placed_needles]
+        # Needles whose windows cannot agree with these get a gate of their own (one
+        # more translate and find) rather than a `find` each.
+        self.rest: CollapsedGate | None = None
+        if placed_needles and sum(len(n) >= 3 for n in self.extra) >= 2:
+            self.rest = CollapsedGate(self.extra)
+            self.extra = []
 
     def hits(self, data: bytes) -> bool:
         """True when any needle occurs in data."""
@@ -66,6 +72,8 @@ class CollapsedGate:
                 pos = mapped.find(b"\1\2\3", pos + 1)
             if confirmed >= 32:
                 return any(data.find(n) >= 0 for n in self.needles)
+        if self.rest is not None:
+            return self.rest.hits(data)
         return any(data.find(n) >= 0 for n in self.extra)
 
 
@@ -102,7 +110,8 @@ def _choose_windows(long: list[bytes], budget: int = 20000) -> dict[int, int]:
         needle = long[i]
         for off in range(len(needle) - 2):
             window = needle[off:off + 3]
-            if all(cls.get(b, k + 1) == k + 1 for k, b in enumerate(window)):
+            if len(set(window)) == 3 and all(cls.get(b, k + 1) == k + 1
+                                             for k, b in enumerate(window)):
                 fitted = True
                 visit(i + 1, {**cls, **{b: k + 1 for k, b in enumerate(window)}}, placed + 1)
         if not fitted:  # no window of this needle agrees: it is searched on its own
