@@ -66,3 +66,18 @@ def test_base64_inside_base64_at_every_alignment(inner: str, outer: str) -> None
     found = Engine(load_rules()).scan_bytes(data, Origin(kind="file", path="ci.yml"))
     assert [(c.secret, c.origin.decoded_from, c.line) for c in found] == [
         (key, "base64 > base64", 2)]
+
+
+def test_a_text_with_every_kind_of_escape_is_decoded_once_each(tmp_path: Path) -> None:
+    """Each escape decoder undoes its own escapes; their output is not unescaped again,
+    or a page holding several kinds (documentation about escapes) would be decoded in
+    every order and hit the depth limit: an incomplete scan for an ordinary file."""
+    key = make_key()
+    text = ("JSON writes \\u002d, HTML &#45; and &#x2d;, C \\x2d and \\055, URLs %2D, "
+            f"and quoted-printable cuts lines with =\nthe key: {key[:2]}&#45;{key[3:]}\n")
+    (tmp_path / "escapes.md").write_text(text)
+    run = run_psguard("scan", str(tmp_path), "--format", "json")
+    assert run.code == 1, run.stderr
+    report = run.json()
+    assert report["scan"]["complete"], report["scan"]["problems"]
+    assert [f["secret"]["sha256"] for f in report["findings"]] == [_digest(key)]

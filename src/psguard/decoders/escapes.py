@@ -35,7 +35,7 @@ _PERCENT = re.compile(rb"%([0-9a-fA-F]{2})")
 _NAMED = {b"quot": b'"', b"amp": b"&", b"lt": b"<", b"gt": b">", b"apos": b"'"}
 
 
-class _Unescaper:
+class Unescaper:
     """Replaces every match of `pattern` in the chunk by what it stands for."""
 
     exclusive = False
@@ -89,7 +89,7 @@ class _Unescaper:
                       lines_from_parent=True)
 
 
-class QuotedPrintableDecoder(_Unescaper):
+class QuotedPrintableDecoder(Unescaper):
     """Soft line breaks (`=` before a line end) and `=XX` bytes, in e-mails and MIME
     parts of any line length: a key longer than what is left of a 76-character line
     is cut in two."""
@@ -119,7 +119,7 @@ def _html_forms(c: int) -> tuple[bytes, ...]:
     return (b"&#%d;" % c, b"&#0%d;" % c, b"&#x%x;" % c, b"&#x%X;" % c)
 
 
-class HtmlEntityDecoder(_Unescaper):
+class HtmlEntityDecoder(Unescaper):
     """Numeric character references, decimal or hex, and the five XML entities."""
 
     label = HTML_LABEL
@@ -138,7 +138,7 @@ class HtmlEntityDecoder(_Unescaper):
         return chr(code).encode("utf-8")
 
 
-class BackslashEscapeDecoder(_Unescaper):
+class BackslashEscapeDecoder(Unescaper):
     """`\\xHH` and three-digit octal `\\ooo` byte escapes (C, JavaScript, Python, shell
     `$'…'`); a NUL byte stays a NUL byte, so the repr of UTF-16 bytes decodes to
     UTF-16, which the UTF-16 decoder reads at the next level."""
@@ -160,7 +160,7 @@ class BackslashEscapeDecoder(_Unescaper):
         return bytes([int(m.group(2), 8) & 0xFF])
 
 
-class PercentDecoder(_Unescaper):
+class PercentDecoder(Unescaper):
     """Percent-encoding of every byte, `-` included (`%70%73%2D…`): what encoders that
     escape all but letters and digits, or everything, write."""
 

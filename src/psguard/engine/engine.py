@@ -7,6 +7,8 @@ whole token; boundaries, bounds, filters and context are then judged in Python.
 
 from __future__ import annotations
 
+import re
+
 from psguard.decoders.base import DecodeLimits
 from psguard.engine.nested import NestedDecoding
 from psguard.engine.places import KeywordWindow, LineCursor, LocationCap
@@ -136,6 +138,13 @@ class Engine:
 
 
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+# Escapes that end right before a key (searched in the 16 bytes before it): `\u003e`
+# (Go's JSON writes `<>&` so, in log lines too), `\x0a`, `%253D` (percent-encoded
+# twice: a callback URL inside a URL), and a terminal colour code (`ESC[1m`, written
+# raw in CI logs or as `\033[`, `\x1b[`, `\e[` in scripts).
+_ESCAPE_BEFORE = re.compile(
+    rb"(?:\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|%25[0-9a-fA-F]{2}"
+    rb"|(?:\x1b|\\033|\\x1[bB]|\\e|\\u001[bB])\[[0-9;]{0,12}m)\Z")
 _MARSHAL_SHORT = b"zZ"  # marshal's short ASCII strings (.pyc): the type, one length byte
 _GLUED_MAX = 64  # bytes looked back at for a field name glued to a key in binary data
 
@@ -182,8 +191,9 @@ def token_end(data: bytes, start: int, end: int, rule: Rule, binary: bool) -> in
 def boundary_before(data: bytes, start: int, end: int, rule: Rule, binary: bool) -> bool:
     """The byte before the prefix is in the key alphabet, yet the token starts here:
 
-    - an escape: `\\nps-…` (JSON, C, Python), `%3Dps-…` / `%22ps-…` (percent-encoding),
-      `=3Dps-…` (quoted-printable);
+    - an escape: `\\nps-…` (JSON, C, Python; `` `n `` PowerShell), `%3Dps-…` / `%22ps-…`
+      (percent-encoding, also twice: `%253D`), `=3Dps-…` (quoted-printable), `\\u003e`
+      and `\\x0a`, a terminal colour code (`ESC[1m`);
     - a diff marker: `-ps-…` at the start of a line (a removed line in a patch);
     - binary framing (length bytes: see framed_end), and in binary data an SQLite
       serial type for a text of the token's length, or a field name ending in one of
@@ -193,10 +203,12 @@ def boundary_before(data: bytes, start: int, end: int, rule: Rule, binary: bool)
     Text keeps the rule that a key is a whole token: `maps-…` and `foo-ps-…` never
     match."""
     before = data[start - 1]
-    if start > 1 and data[start - 2] == 0x5C and before in b"nrt":
-        return True
+    if start > 1 and data[start - 2] in b"\\`" and before in b"nrt":
+        return True  # `\n` (JSON, C, Python), `` `n `` (PowerShell)
     if (start > 2 and data[start - 3] in b"%=" and before in _HEX_DIGITS
             and data[start - 2] in _HEX_DIGITS):
+        return True
+    if _ESCAPE_BEFORE.search(data, max(0, start - 16), start):
         return True
     if before == 0x2D and (start == 1 or data[start - 2] == 0x0A):
         return True

@@ -20,7 +20,9 @@ from collections.abc import Callable, Iterator
 from psguard.decoders.archives import archive_kind
 from psguard.decoders.base import Budget, Decoded, DecodeLimits, skip_space
 from psguard.decoders.escapes import LABELS as ESCAPES
+from psguard.decoders.escapes import Unescaper
 from psguard.decoders.json_escapes import LABEL as JSON_ESCAPE
+from psguard.decoders.json_escapes import JsonEscapeDecoder
 from psguard.decoders.registry import decoders_for
 from psguard.engine.places import LineCursor, cap_places
 from psguard.engine.prefilter import CollapsedGate
@@ -40,6 +42,11 @@ class NestedDecoding:
         self.prefixes = ruleset.prefixes
         self.previewer = Previewer(ruleset.rules)
         self.decoders = decoders_for(self.prefixes)
+        # Escape decoders undo text escapes in place. Their output is not unescaped
+        # again: it still holds the other kinds' escapes, and every order of them would
+        # be decoded (n! chains) for one text that holds several kinds.
+        self.escape_free = tuple(d for d in self.decoders
+                                 if not isinstance(d, (JsonEscapeDecoder, Unescaper)))
         self.triggers = tuple(d.triggered for d in self.decoders)
         # For may_match: containers (the exclusive decoders, known by magic bytes at
         # the start) before the collapsed gate, the other triggers only when the gate
@@ -165,7 +172,10 @@ class NestedDecoding:
             budget.problem(origin, f"nested encodings deeper than {self.limits.max_depth} "
                                    "levels; not decoded further")
             return
-        for decoder in self.decoders:
+        decoders = self.decoders
+        if origin.decoded_from and origin.decoded_from.rpartition(" > ")[2] in _ESCAPED:
+            decoders = self.escape_free
+        for decoder in decoders:
             if not decoder.exclusive:
                 yield from decoder(data, origin, budget)
                 continue
@@ -178,6 +188,9 @@ class NestedDecoding:
             # Not readable as an archive after all (cut short, corrupt, or only made to
             # look like one): decode it like any other content, so that a few magic
             # bytes in front cannot hide an encoded key.
+
+
+_ESCAPED = ESCAPES | {JSON_ESCAPE}
 
 
 def _relocate(cands: list[Candidate], dec: Decoded, parent: bytes, parent_binary: bool
@@ -231,7 +244,7 @@ def _dedup(found: Found) -> Found:
         how = c.origin.decoded_from
         if how:  # an escape decoder does not move a key: same place, same occurrence
             how = " > ".join(p for p in how.split(" > ")
-                             if p != JSON_ESCAPE and p not in ESCAPES) or None
+                             if p not in _ESCAPED) or None
         key = (c.rule, c.secret, c.offset, c.origin.replace(decoded_from=how), anchored)
         have = best.get(key)
         if have is None:

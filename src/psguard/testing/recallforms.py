@@ -9,7 +9,9 @@ Built at run time with the real libraries (quopri, email, marshal, base64):
   of xz and bzip2 streams;
 - HTML and XML character references, C/JavaScript `\\x` and octal escapes, the repr of
   UTF-16 bytes, percent-encoding of every byte;
-- a compiled Python module (`.pyc`: marshal's short strings).
+- a compiled Python module (`.pyc`: marshal's short strings);
+- escapes right before the key: a terminal colour code in a CI log, Go's `\\u003e` in
+  a JSON log line, `%253D` (a URL inside a URL), PowerShell's `` `n ``.
 
 Each builder takes the key and returns (file name, bytes).
 """
@@ -119,4 +121,13 @@ POSITIVE: dict[str, Callable[[str], tuple[str, bytes]]] = {
     "percent-every-byte": lambda k: ("redirect.log", (
         "GET /cb?token=" + "".join(f"%{b:02X}" for b in k.encode()) + " 302\n").encode()),
     "pyc": lambda k: ("settings.cpython-312.pyc", pyc(k)),
+    # Escapes right before the key (boundaries, not glue).
+    "ansi-log": lambda k: ("ci-job.log", f"\x1b[32mINFO\x1b[0m using key \x1b[1m{k}\x1b[0m\n"
+                           .encode()),
+    "go-json-log": lambda k: ("server.log", (
+        '2026-12-07T10:00:00Z level=info msg={"html":"\\u003ccode\\u003e'
+        f'{k}\\u003c/code\\u003e"}}\n').encode()),
+    "percent-twice": lambda k: ("access2.log", f"GET /login?next=%2Fcb%253Fkey%253D{k} 302\n"
+                                .encode()),
+    "powershell-newline": lambda k: ("notify.ps1", f'Write-Host "Key:`n{k}"\n'.encode()),
 }
