@@ -81,3 +81,34 @@ def test_a_text_with_every_kind_of_escape_is_decoded_once_each(tmp_path: Path) -
     report = run.json()
     assert report["scan"]["complete"], report["scan"]["problems"]
     assert [f["secret"]["sha256"] for f in report["findings"]] == [_digest(key)]
+
+
+def test_a_zlib_bomb_in_a_pdf_is_cut_at_the_budget_and_makes_the_scan_incomplete(
+        tmp_path: Path) -> None:
+    """A FlateDecode stream that inflates past the budget: the bytes that fit are
+    scanned (the key at the start is found), the rest is reported as not scanned."""
+    import zlib
+
+    key = make_key()
+    bomb = zlib.compress(f"POOLSIDE_API_KEY={key}\n".encode() + bytes(200 << 20), 9)
+    (tmp_path / "bomb.pdf").write_bytes(
+        b"%PDF-1.4\n1 0 obj\n<< /Length 1 /Filter /FlateDecode >>\nstream\n" + bomb
+        + b"\nendstream\nendobj\n")
+    run = run_psguard("scan", str(tmp_path), "--format", "json")
+    assert run.code == 1, run.stderr
+    report = run.json()
+    assert [f["secret"]["sha256"] for f in report["findings"]] == [_digest(key)]
+    assert [f["locations"][0]["decoded_from"] for f in report["findings"]] == ["pdf-stream:1"]
+    assert not report["scan"]["complete"]
+    assert any("beyond the decode budget" in p["detail"] for p in report["scan"]["problems"])
+
+
+def test_an_encrypted_pdf_stream_is_a_warning_not_a_gap(tmp_path: Path) -> None:
+    (tmp_path / "locked.pdf").write_bytes(
+        b"%PDF-1.4\n1 0 obj\n<< /Length 64 /Filter /FlateDecode >>\nstream\n"
+        + bytes(range(64)) + b"\nendstream\nendobj\n")
+    run = run_psguard("scan", str(tmp_path), "--format", "json")
+    assert run.code == 0, run.stderr
+    report = run.json()
+    assert report["scan"]["complete"]
+    assert [p["kind"] for p in report["scan"]["problems"]] == ["warning"]

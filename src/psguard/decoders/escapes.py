@@ -6,11 +6,11 @@ repr of UTF-16 bytes), and percent-encoding of every byte (`%70%73%2D…`).
 
 Each is gated by needles that the escaped form of a rule prefix must contain: the
 escape of the prefix's last character (what an encoder that escapes everything, or
-only punctuation, writes), or for quoted-printable the prefix cut by a soft break,
-or a soft break in text that holds the prefix whole (the body is cut). Data without
-them costs nothing here. The whole chunk is then decoded at once, within the decode
-budget, and the decoded text maps back to the escapes, so line and column point at
-the escaped text in the outer content, as for JSON escapes.
+only punctuation, writes), or for quoted-printable a `Content-Transfer-Encoding:
+quoted-printable` header and a soft break. Data without them costs nothing here. The
+whole chunk is then decoded at once, within the decode budget, and the decoded text
+maps back to the escapes, so line and column point at the escaped text in the outer
+content, as for JSON escapes.
 """
 
 from __future__ import annotations
@@ -96,17 +96,19 @@ class QuotedPrintableDecoder(Unescaper):
 
     label = QP_LABEL
     pattern = _QP
-    # With a prefix whole, a soft break may cut the body.
-    anywhere: tuple[bytes, ...] = (b"=\n", b"=\r\n")
+    # The part's header: a soft break alone (`=` at a line end) is in every
+    # reStructuredText heading, so it cannot open the gate on its own.
+    anywhere: tuple[bytes, ...] = (b"uoted-printable", b"UOTED-PRINTABLE")
 
     def __init__(self, prefixes: tuple[bytes, ...]) -> None:
-        cut = tuple(p[:i] + brk + p[i:] for p in prefixes for i in range(1, len(p))
-                    for brk in (b"=\n", b"=\r\n"))
-        super().__init__(prefixes, cut)
+        # No needles: the forms of a prefix cut by a soft break hold `=` and a line end,
+        # bytes too common for the prefilter's collapsed gates.
+        super().__init__(prefixes, ())
 
     def triggered(self, data: bytes, start: int) -> bool:
-        return ((data.find(b"=\n") >= 0 or data.find(b"=\r\n") >= 0)
-                and any(data.find(p) >= 0 for p in self.prefixes))
+        """A quoted-printable header and a soft break."""
+        return ((data.find(b"uoted-printable") >= 0 or data.find(b"UOTED-PRINTABLE") >= 0)
+                and (data.find(b"=\n") >= 0 or data.find(b"=\r\n") >= 0))
 
     def wanted(self, data: bytes) -> bool:
         return super().wanted(data) or self.triggered(data, 0)
@@ -116,7 +118,7 @@ class QuotedPrintableDecoder(Unescaper):
 
 
 def _html_forms(c: int) -> tuple[bytes, ...]:
-    return (b"&#%d;" % c, b"&#0%d;" % c, b"&#x%x;" % c, b"&#x%X;" % c)
+    return (b"&#%d;" % c, b"&#x%x;" % c, b"&#x%X;" % c)
 
 
 class HtmlEntityDecoder(Unescaper):

@@ -9,7 +9,8 @@ Built at run time with the real libraries (quopri, email, marshal, base64):
   of xz and bzip2 streams;
 - HTML and XML character references, C/JavaScript `\\x` and octal escapes, the repr of
   UTF-16 bytes, percent-encoding of every byte;
-- a compiled Python module (`.pyc`: marshal's short strings);
+- a compiled Python module (`.pyc`: marshal's short strings); zlib streams in a PDF
+  (FlateDecode), in PNG text chunks, and a file that is one zlib stream;
 - escapes right before the key: a terminal colour code in a CI log, Go's `\\u003e` in
   a JSON log line, `%253D` (a URL inside a URL), PowerShell's `` `n ``.
 
@@ -25,6 +26,8 @@ import json
 import lzma
 import marshal
 import quopri
+import struct
+import zlib
 from collections.abc import Callable
 from email import charset
 from email.mime.text import MIMEText
@@ -81,6 +84,26 @@ def pyc(key: str) -> bytes:
     return importlib.util.MAGIC_NUMBER + bytes(12) + marshal.dumps(code)
 
 
+def pdf(key: str) -> bytes:
+    """A one-page PDF whose content stream is compressed (FlateDecode), as exporters write."""
+    stream = zlib.compress(f"BT /F1 11 Tf 72 700 Td (POOLSIDE_API_KEY={key}) Tj ET".encode())
+    return (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+            b"4 0 obj\n<< /Length " + str(len(stream)).encode() + b" /Filter /FlateDecode >>\n"
+            b"stream\n" + stream + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+
+
+def png(key: str, chunk: bytes) -> bytes:
+    """A 1x1 PNG with the key in a compressed text chunk (zTXt, or iTXt compressed)."""
+    def part(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+    text = zlib.compress(f"POOLSIDE_API_KEY={key}".encode())
+    body = (b"Comment\0\0" + text if chunk == b"zTXt"
+            else b"Comment\0\x01\0en\0Comment\0" + text)
+    return (b"\x89PNG\r\n\x1a\n" + part(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+            + part(chunk, body) + part(b"IDAT", zlib.compress(b"\0\0")) + part(b"IEND", b""))
+
+
 def html_all(key: str, hexa: bool) -> bytes:
     chars = "".join(f"&#x{ord(c):x};" if hexa else f"&#{ord(c)};" for c in key)
     return f"<p>Your key: <code>{chars}</code></p>\n".encode()
@@ -121,6 +144,10 @@ POSITIVE: dict[str, Callable[[str], tuple[str, bytes]]] = {
     "percent-every-byte": lambda k: ("redirect.log", (
         "GET /cb?token=" + "".join(f"%{b:02X}" for b in k.encode()) + " 302\n").encode()),
     "pyc": lambda k: ("settings.cpython-312.pyc", pyc(k)),
+    "pdf-flate": lambda k: ("runbook.pdf", pdf(k)),
+    "png-ztxt": lambda k: ("screenshot.png", png(k, b"zTXt")),
+    "png-itxt": lambda k: ("screenshot2.png", png(k, b"iTXt")),
+    "zlib": lambda k: ("settings.z", zlib.compress(ENV.format(k=k).encode())),
     # Escapes right before the key (boundaries, not glue).
     "ansi-log": lambda k: ("ci-job.log", f"\x1b[32mINFO\x1b[0m using key \x1b[1m{k}\x1b[0m\n"
                            .encode()),
