@@ -106,7 +106,7 @@ class Base64Decoder:
                       done: list[tuple[int, int]]) -> Iterator[Decoded]:
         """Each whole block decoded at once; their outer spans are added to `done`."""
         limit = budget.limits.max_whole_run
-        for start in _whole_block_starts(data):
+        for start in _whole_block_starts(data, budget.needles_in(data, B64_MAGICS)):
             if _covered(done, start):
                 continue
             width = wrapped_block_at(data, start)
@@ -133,7 +133,7 @@ class Base64Decoder:
         """A window around each hit of an encoded prefix outside the spans in `done`."""
         window = budget.limits.window
         prev: tuple[Block, int] | None = None
-        for pos, phase in self._hits(data, done):
+        for pos, phase in self._hits(data, done, budget):
             if prev is not None and pos < prev[0].outer_end - 1024:
                 at = prev[0].joined_offset(pos)
                 if (at - phase) % 4 == prev[1]:
@@ -152,10 +152,14 @@ class Base64Decoder:
                 prev = (block, align)
                 yield dec
 
-    def _hits(self, data: bytes, done: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    def _hits(self, data: bytes, done: list[tuple[int, int]], budget: Budget
+              ) -> list[tuple[int, int]]:
         """(offset, phase) of every needle outside `done`, in order."""
         hits: list[tuple[int, int]] = []
+        wanted = set(budget.needles_in(data, [n for n, _ in self.phased]))
         for needle, phase in self.phased:
+            if needle not in wanted:
+                continue
             pos = data.find(needle)
             while pos >= 0:
                 if not _covered(done, pos):
@@ -169,14 +173,14 @@ def _covered(done: list[tuple[int, int]], pos: int) -> bool:
     return any(lo <= pos < hi for lo, hi in done)
 
 
-def _whole_block_starts(data: bytes) -> list[int]:
+def _whole_block_starts(data: bytes, magics: list[bytes]) -> list[int]:
     """Where whole blocks start: wrapped base64 lines starting the data, and runs
     that begin with the base64 of an archive's magic bytes."""
     starts = []
     first = skip_space(data, 0)
     if wrapped_block_at(data, first) is not None:
         starts.append(first)
-    for magic in B64_MAGICS:
+    for magic in magics:
         pos = data.find(magic)
         while pos >= 0:
             if pos == 0 or data[pos - 1] not in B64_SET:

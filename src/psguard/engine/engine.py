@@ -81,9 +81,10 @@ class Engine:
             if not self.may_match(data):
                 return []
             return self.scan_bytes(data, origin, problems)
-        plain, decode = fast.triage(data)
-        if decode and self.nested is not None:
-            return self.nested.scan(self.find_plain, data, origin, problems, gate_open=True)
+        plain, which, needles = fast.triage_decoders(data)
+        if which and self.nested is not None:
+            return self.nested.scan(self.find_plain, data, origin, problems, gate_open=True,
+                                    only=which, needles=needles)
         return self.scan_plain(data, origin) if plain else []
 
     def scan_bytes(self, data: bytes, origin: Origin,

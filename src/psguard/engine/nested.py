@@ -100,17 +100,22 @@ class NestedDecoding:
     # -- the recursive scan -------------------------------------------------------
 
     def scan(self, plain: PlainScan, data: bytes, origin: Origin,
-             problems: list[Problem] | None = None, *, gate_open: bool = False
+             problems: list[Problem] | None = None, *, gate_open: bool = False,
+             only: frozenset[int] | None = None, needles: frozenset[bytes] | None = None
              ) -> list[Candidate]:
         """Candidates in data and in what it decodes to, with their previews; `plain`
         finds candidates in bytes without previews (Engine.find_plain). gate_open:
-        the caller knows may_match(data) is True."""
+        the caller knows may_match(data) is True. only: the indices of the decoders
+        that may find something in data itself, and needles: the needles that occur
+        in it (FastGate.triage_decoders)."""
         if not gate_open and not self.may_match(data):
             # The common case: nothing to decode (plain's own prefilter finds the rest).
             found = plain(data, origin)
             return self.previewer.fill(data, found, found)
         budget = Budget(self.limits)
-        pairs = _dedup(self._scan(plain, data, origin, 0, budget, gate_open=True))
+        if needles is not None:
+            budget.needles = (data, needles)
+        pairs = _dedup(self._scan(plain, data, origin, 0, budget, gate_open=True, only=only))
         if problems is not None:
             problems.extend(budget.problems)
         here = [c for c, anchored in pairs if not anchored]
@@ -119,14 +124,15 @@ class NestedDecoding:
         return self.previewer.fill(data, cap_places(here), here) + cap_places(members)
 
     def _scan(self, plain: PlainScan, data: bytes, origin: Origin, depth: int,
-              budget: Budget, *, gate_open: bool = False) -> Found:
+              budget: Budget, *, gate_open: bool = False,
+              only: frozenset[int] | None = None) -> Found:
         """Candidates, each with True when its position is inside an archive member
         (its own coordinates, which outer levels must not remap). Previews are left
         to the level whose lines a candidate is reported at."""
         found = [(c, False) for c in plain(data, origin)]
         binary: bool | None = None
         decoded: Found = []
-        for dec in self.decode(data, origin, depth, budget, gate_open=gate_open):
+        for dec in self.decode(data, origin, depth, budget, gate_open=gate_open, only=only):
             label = dec.label
             if origin.decoded_from:
                 label = f"{origin.decoded_from} > {label}"
@@ -163,7 +169,8 @@ class NestedDecoding:
     # -- which decoders apply -----------------------------------------------------
 
     def decode(self, data: bytes, origin: Origin, depth: int, budget: Budget, *,
-               gate_open: bool = False) -> Iterator[Decoded]:
+               gate_open: bool = False, only: frozenset[int] | None = None
+               ) -> Iterator[Decoded]:
         """Everything worth decoding in `data`, one level deep, within the budget
         (gate_open: may_match(data) is known to be True)."""
         if not gate_open and not self.may_match(data):
@@ -173,7 +180,9 @@ class NestedDecoding:
                                    "levels; not decoded further")
             return
         decoders = self.decoders
-        if origin.decoded_from and origin.decoded_from.rpartition(" > ")[2] in _ESCAPED:
+        if only is not None:
+            decoders = tuple(d for i, d in enumerate(self.decoders) if i in only)
+        elif origin.decoded_from and origin.decoded_from.rpartition(" > ")[2] in _ESCAPED:
             decoders = self.escape_free
         for decoder in decoders:
             if not decoder.exclusive:
