@@ -21,8 +21,11 @@ def decode(data: bytes, limits: DecodeLimits | None = None) -> tuple[list[Decode
 
 
 def test_needles_are_the_documented_alignments_and_the_archive_magics() -> None:
-    # base64 of the prefix at its three alignments: cHMt, BzL, wcy (URL-safe alike).
-    assert set(DECODER.needles) == {b"cHMt", b"BzL", b"wcy", *B64_MAGICS}
+    # base64 of the prefix at its three alignments: cHMt, BzL, wcy (URL-safe alike);
+    # of its UTF-16 form; and of those three needles again (two layers of base64).
+    utf16 = {b"cABzAC", b"AAcwAt", b"wAHMAL"}
+    second = {b"Y0hNd", b"NITX", b"jSE10", b"QnpM", b"J6T", b"Cek", b"d2N5", b"dje", b"3Y3"}
+    assert set(DECODER.needles) == {b"cHMt", b"BzL", b"wcy", *utf16, *second, *B64_MAGICS}
 
 
 def test_a_run_decodes_with_an_offset_map_back_to_the_encoded_text() -> None:

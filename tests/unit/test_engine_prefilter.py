@@ -30,3 +30,21 @@ def test_a_needle_across_a_slice_boundary_is_found(monkeypatch: pytest.MonkeyPat
         data = b"." * (1024 - shift) + b"UEsDB" + b"." * 3000
         assert gate.hits(data), shift
     assert not gate.hits(b"." * 5000)
+
+
+def test_every_needle_of_the_engine_opens_its_gate_chain() -> None:
+    """With every decoder's needles (more than one gate's byte classes can hold, and
+    some, such as `3Y3`, with a repeated byte that no window can take), each needle
+    still opens the gate, and text without any does not."""
+    from psguard.engine.nested import NestedDecoding
+    from psguard.rules.loader import load_rules
+
+    gate = NestedDecoding(load_rules()).any_gate
+    assert gate.rest is not None  # they did not fit one gate
+    rng = random.Random(1)
+    noise = bytes(rng.choice(b"0123456789 .,;:\n") for _ in range(20_000))
+    assert not gate.hits(noise)
+    for needle in gate.needles:
+        at = rng.randrange(len(noise))
+        assert gate.hits(noise[:at] + needle + noise[at:]), needle
+

@@ -9,7 +9,10 @@ recursively. One decoder a module, listed in order by `registry`:
 - `utf16`: UTF-16 text, little or big endian, with or without a byte-order mark;
 - `archives`: zip-family archives (zip, jar, whl, …), gzip streams and tar archives;
 - `json_escapes`: JSON string escapes (`\\u002d`, `\\/`): keys written by
-  serializers that escape.
+  serializers that escape;
+- `hexes`: hex-encoded keys;
+- `escapes`: quoted-printable soft breaks, HTML/XML character references, `\\x` and
+  octal byte escapes, percent-encoding of every byte.
 
 `base` holds what they share: the `Decoded` record, `DecodeLimits` and the
 `Budget`, offset maps and the decoder protocol. Decoders never import the engine.

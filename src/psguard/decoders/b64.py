@@ -30,10 +30,10 @@ from psguard.decoders.base64_blocks import (
 from psguard.models import Origin
 
 _TO_STD = bytes.maketrans(b"-_", b"+/")
-# base64 of the archive magics, and of a registry config's `{"auth` (a Kubernetes
-# Secret's .dockerconfigjson, which holds base64 `user:key` pairs in its turn): a run
-# that starts with one is decoded whole.
-B64_MAGICS = (b"UEsDB", b"H4sI", b"eyJhdXRo")
+# base64 of the archive magics (zip, gzip, xz, bzip2), and of a registry config's
+# `{"auth` (a Kubernetes Secret's .dockerconfigjson, which holds base64 `user:key` pairs
+# in its turn): a run that starts with one is decoded whole.
+B64_MAGICS = (b"UEsDB", b"H4sI", b"/Td6WFo", b"QlpoO", b"eyJhdXRo")
 LABEL = "base64"
 
 
@@ -76,12 +76,19 @@ class Base64Decoder:
     anywhere: tuple[bytes, ...] = ()  # its trigger looks at the start only
 
     def __init__(self, prefixes: tuple[bytes, ...]) -> None:
-        # Only the prefixes themselves: each needle is a full pass over every chunk,
-        # so base64 of UTF-16 text is found only inside base64 decoded whole.
+        # The prefixes, their UTF-16 form (PowerShell's -EncodedCommand is base64 of
+        # UTF-16LE), and base64 of the prefixes' own needles: two layers of base64 (a
+        # config file base64-encoded into a Kubernetes Secret that a CI variable holds
+        # in base64 again). A window around a second-layer needle decodes to text
+        # holding a first-layer needle, which the next level decodes in its turn.
         needles: dict[bytes, int] = {}
         for t in prefixes:
-            for needle, phase in b64_needles(t):
-                needles.setdefault(needle, phase)
+            for form in (t, b"\0".join(bytes([c]) for c in t)):
+                for needle, phase in b64_needles(form):
+                    needles.setdefault(needle, phase)
+                    if form is t:
+                        for outer, outer_phase in b64_needles(needle):
+                            needles.setdefault(outer, outer_phase)
         self.phased = tuple(needles.items())  # (needle, its position in its group)
         self.needles = tuple(needles) + B64_MAGICS
 
@@ -99,7 +106,7 @@ class Base64Decoder:
                       done: list[tuple[int, int]]) -> Iterator[Decoded]:
         """Each whole block decoded at once; their outer spans are added to `done`."""
         limit = budget.limits.max_whole_run
-        for start in _whole_block_starts(data):
+        for start in _whole_block_starts(data, budget.needles_in(data, B64_MAGICS)):
             if _covered(done, start):
                 continue
             width = wrapped_block_at(data, start)
@@ -126,7 +133,7 @@ class Base64Decoder:
         """A window around each hit of an encoded prefix outside the spans in `done`."""
         window = budget.limits.window
         prev: tuple[Block, int] | None = None
-        for pos, phase in self._hits(data, done):
+        for pos, phase in self._hits(data, done, budget):
             if prev is not None and pos < prev[0].outer_end - 1024:
                 at = prev[0].joined_offset(pos)
                 if (at - phase) % 4 == prev[1]:
@@ -145,10 +152,14 @@ class Base64Decoder:
                 prev = (block, align)
                 yield dec
 
-    def _hits(self, data: bytes, done: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    def _hits(self, data: bytes, done: list[tuple[int, int]], budget: Budget
+              ) -> list[tuple[int, int]]:
         """(offset, phase) of every needle outside `done`, in order."""
         hits: list[tuple[int, int]] = []
+        wanted = set(budget.needles_in(data, [n for n, _ in self.phased]))
         for needle, phase in self.phased:
+            if needle not in wanted:
+                continue
             pos = data.find(needle)
             while pos >= 0:
                 if not _covered(done, pos):
@@ -162,14 +173,14 @@ def _covered(done: list[tuple[int, int]], pos: int) -> bool:
     return any(lo <= pos < hi for lo, hi in done)
 
 
-def _whole_block_starts(data: bytes) -> list[int]:
+def _whole_block_starts(data: bytes, magics: list[bytes]) -> list[int]:
     """Where whole blocks start: wrapped base64 lines starting the data, and runs
     that begin with the base64 of an archive's magic bytes."""
     starts = []
     first = skip_space(data, 0)
     if wrapped_block_at(data, first) is not None:
         starts.append(first)
-    for magic in B64_MAGICS:
+    for magic in magics:
         pos = data.find(magic)
         while pos >= 0:
             if pos == 0 or data[pos - 1] not in B64_SET:

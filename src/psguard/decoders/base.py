@@ -84,13 +84,23 @@ class DecodeLimits(FrozenRecord):
 class Budget(Record):
     """What is left of the limits while one chunk is decoded."""
 
-    __slots__ = ("limits", "expanded", "members", "problems")
+    __slots__ = ("limits", "expanded", "members", "problems", "needles")
 
     def __init__(self, limits: DecodeLimits) -> None:
         self.limits = limits
         self.expanded = 0
         self.members = 0
         self.problems: list[Problem] = []
+        # (the chunk, the needles known to occur in it): a decoder may search only
+        # these in that chunk (Hyperscan found them in its one pass).
+        self.needles: tuple[bytes, frozenset[bytes]] | None = None
+
+    def needles_in(self, data: bytes, needles: Sequence[bytes]) -> list[bytes]:
+        """Those of needles that may occur in data (all, unless known)."""
+        known = self.needles
+        if known is None or known[0] is not data:
+            return list(needles)
+        return [n for n in needles if n in known[1]]
 
     @property
     def remaining(self) -> int:

@@ -10,6 +10,13 @@ from __future__ import annotations
 
 from psguard.decoders.archives import ArchiveDecoder
 from psguard.decoders.b64 import Base64Decoder
+from psguard.decoders.deflate import DeflateDecoder
+from psguard.decoders.escapes import (
+    BackslashEscapeDecoder,
+    HtmlEntityDecoder,
+    PercentDecoder,
+    QuotedPrintableDecoder,
+)
 from psguard.decoders.hexes import HexDecoder
 from psguard.decoders.json_escapes import JsonEscapeDecoder
 from psguard.decoders.utf16 import Utf16Decoder
@@ -21,5 +28,7 @@ if TYPE_CHECKING:
 
 def decoders_for(prefixes: tuple[bytes, ...]) -> tuple[Decoder, ...]:
     """Every decoder, set up to look for these rule prefixes in encoded form."""
-    return (ArchiveDecoder(), Utf16Decoder(prefixes), Base64Decoder(prefixes),
-            JsonEscapeDecoder(prefixes), HexDecoder(prefixes))
+    return (ArchiveDecoder(), DeflateDecoder(), Utf16Decoder(prefixes), Base64Decoder(prefixes),
+            JsonEscapeDecoder(prefixes), HexDecoder(prefixes), QuotedPrintableDecoder(prefixes),
+            HtmlEntityDecoder(prefixes), BackslashEscapeDecoder(prefixes),
+            PercentDecoder(prefixes))

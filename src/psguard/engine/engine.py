@@ -7,6 +7,8 @@ whole token; boundaries, bounds, filters and context are then judged in Python.
 
 from __future__ import annotations
 
+import re
+
 from psguard.decoders.base import DecodeLimits
 from psguard.engine.nested import NestedDecoding, Previews
 from psguard.engine.places import KeywordWindow, LineCursor, LocationCap
@@ -49,25 +51,38 @@ class Engine:
             return self.nested.may_match_any(data)
         return any(data.find(r.prefix.encode()) >= 0 for r in self.rules)
 
-    def scan_gated(self, data: bytes, origin: Origin,
-                   problems: list[Problem] | None = None) -> list[Candidate]:
-        """scan_bytes behind the prefilter, for bulk scans (history, ranges): with
-        Hyperscan, one pass answers the prefilter's questions (fastgate.py); without
-        it, the pure-Python gates do. Same candidates either way."""
+    def may_match_bulk(self, data: bytes) -> bool:
+        """may_match for bulk scans (commit messages in a history): with Hyperscan,
+        the fast gate's one pass instead of the pure-Python gates."""
+        fast = self._fast()
+        if fast is None:
+            return self.may_match(data)
+        plain, decode = fast.triage(data)
+        return plain or decode
+
+    def _fast(self) -> FastGate | None:
         if not self.fast_built:
             # only bulk scans get here: the hooks' path never imports the fast gate
             from psguard.engine.fastgate import FastGate
 
             self.fast = FastGate.build(self.ruleset, self.nested)
             self.fast_built = True
-        fast = self.fast
+        return self.fast
+
+    def scan_gated(self, data: bytes, origin: Origin,
+                   problems: list[Problem] | None = None) -> list[Candidate]:
+        """scan_bytes behind the prefilter, for bulk scans (history, ranges): with
+        Hyperscan, one pass answers the prefilter's questions (fastgate.py); without
+        it, the pure-Python gates do. Same candidates either way."""
+        fast = self._fast()
         if fast is None:
             if not self.may_match(data):
                 return []
             return self.scan_bytes(data, origin, problems)
-        plain, decode = fast.triage(data)
-        if decode and self.nested is not None:
-            return self.nested.scan(self.find_plain, data, origin, problems, gate_open=True)
+        plain, which, needles = fast.triage_decoders(data)
+        if which and self.nested is not None:
+            return self.nested.scan(self.find_plain, data, origin, problems, gate_open=True,
+                                    only=which, needles=needles)
         return self.scan_plain(data, origin) if plain else []
 
     def scan_bytes(self, data: bytes, origin: Origin,
@@ -103,7 +118,8 @@ class Engine:
             for match in rule.candidate_re.finditer(data):
                 start, end = match.span()
                 if (start > 0 and data[start - 1] in rule.body_byte_set) or (
-                        start >= 5 and data[start - 5] == 0x58):
+                        start >= 5 and data[start - 5] == 0x58) or (
+                        start >= 2 and data[start - 2] in _MARSHAL_SHORT):
                     if binary is None:
                         binary = looks_binary(data)
                     end = token_end(data, start, end, rule, binary)
@@ -136,6 +152,14 @@ class Engine:
 
 
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+# Escapes that end right before a key (searched in the 16 bytes before it): `\u003e`
+# (Go's JSON writes `<>&` so, in log lines too), `\x0a`, `%253D` (percent-encoded
+# twice: a callback URL inside a URL), and a terminal colour code (`ESC[1m`, written
+# raw in CI logs or as `\033[`, `\x1b[`, `\e[` in scripts).
+_ESCAPE_BEFORE = re.compile(
+    rb"(?:\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|%25[0-9a-fA-F]{2}"
+    rb"|(?:\x1b|\\033|\\x1[bB]|\\e|\\u001[bB])\[[0-9;]{0,12}m)\Z")
+_MARSHAL_SHORT = b"zZ"  # marshal's short ASCII strings (.pyc): the type, one length byte
 _GLUED_MAX = 64  # bytes looked back at for a field name glued to a key in binary data
 
 
@@ -151,7 +175,8 @@ def framed_end(data: bytes, start: int, end: int, least: int, binary: bool) -> i
     opcode `q` glued to the string), or one length byte with framing bytes just
     before it (pickle, msgpack, protobuf strings): equal to the token's length with a
     framing byte among the 32 before, or, in binary data, right after a framing byte
-    (then the token is cut to it). None when nothing frames it."""
+    or a marshal short-string type (a .pyc's constants; then the token is cut to it).
+    None when nothing frames it."""
     if start >= 5 and data[start - 5] == 0x58 and binary:
         n = int.from_bytes(data[start - 4:start], "little")
         if least <= n <= end - start:
@@ -161,7 +186,8 @@ def framed_end(data: bytes, start: int, end: int, least: int, binary: bool) -> i
         return None
     if n == end - start and any(_framing(b) for b in data[max(0, start - 33):start - 1]):
         return end  # exactly the token, with framing bytes nearby (a protobuf field)
-    return start + n if binary and _framing(data[start - 2]) else None
+    framing = _framing(data[start - 2]) or data[start - 2] in _MARSHAL_SHORT
+    return start + n if binary and framing else None
 
 
 def token_end(data: bytes, start: int, end: int, rule: Rule, binary: bool) -> int:
@@ -179,8 +205,9 @@ def token_end(data: bytes, start: int, end: int, rule: Rule, binary: bool) -> in
 def boundary_before(data: bytes, start: int, end: int, rule: Rule, binary: bool) -> bool:
     """The byte before the prefix is in the key alphabet, yet the token starts here:
 
-    - an escape: `\\nps-…` (JSON, C, Python), `%3Dps-…` / `%22ps-…` (percent-encoding),
-      `=3Dps-…` (quoted-printable);
+    - an escape: `\\nps-…` (JSON, C, Python; `` `n `` PowerShell), `%3Dps-…` / `%22ps-…`
+      (percent-encoding, also twice: `%253D`), `=3Dps-…` (quoted-printable), `\\u003e`
+      and `\\x0a`, a terminal colour code (`ESC[1m`);
     - a diff marker: `-ps-…` at the start of a line (a removed line in a patch);
     - binary framing (length bytes: see framed_end), and in binary data an SQLite
       serial type for a text of the token's length, or a field name ending in one of
@@ -190,10 +217,12 @@ def boundary_before(data: bytes, start: int, end: int, rule: Rule, binary: bool)
     Text keeps the rule that a key is a whole token: `maps-…` and `foo-ps-…` never
     match."""
     before = data[start - 1]
-    if start > 1 and data[start - 2] == 0x5C and before in b"nrt":
-        return True
+    if start > 1 and data[start - 2] in b"\\`" and before in b"nrt":
+        return True  # `\n` (JSON, C, Python), `` `n `` (PowerShell)
     if (start > 2 and data[start - 3] in b"%=" and before in _HEX_DIGITS
             and data[start - 2] in _HEX_DIGITS):
+        return True
+    if _ESCAPE_BEFORE.search(data, max(0, start - 16), start):
         return True
     if before == 0x2D and (start == 1 or data[start - 2] == 0x0A):
         return True

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 _PLAIN = 0  # pattern ids: a rule's candidate; a decoder needle; a trigger literal
 _NEEDLE = 1
 _TRIGGER_BASE = 2  # + index of the decoder whose trigger literal it is
+_NEEDLE_BASE = 1000  # + index of the decoder whose needle it is
 
 
 def available() -> bool:
@@ -70,9 +71,13 @@ class FastGate:
         # (decoder's trigger, needs a literal seen first): start-only ones are asked always
         self.triggers: list[tuple[Callable[[bytes, int], bool], bool]] = []
         if nested is not None:
-            for needle in {n for d in nested.decoders for n in d.needles}:
-                exprs.append(_literal(needle))
-                ids.append(_NEEDLE)
+            # One id a needle: triage_decoders says which decoders and which needles.
+            self.needle_of: list[tuple[int, bytes]] = []
+            for i, dec in enumerate(nested.decoders):
+                for needle in dict.fromkeys(dec.needles):
+                    exprs.append(_literal(needle))
+                    ids.append(_NEEDLE_BASE + len(self.needle_of))
+                    self.needle_of.append((i, needle))
             for i, dec in enumerate(nested.decoders):
                 anywhere = dec.anywhere
                 for lit in anywhere:
@@ -117,19 +122,29 @@ class FastGate:
     def triage(self, data: bytes) -> tuple[bool, bool]:
         """(can a rule match data plainly, should the decoders look at it): exactly
         what the rules' candidate patterns and NestedDecoding.may_match would say."""
+        plain, which, _ = self.triage_decoders(data)
+        return plain, bool(which)
+
+    def triage_decoders(self, data: bytes) -> tuple[bool, frozenset[int], frozenset[bytes]]:
+        """(can a rule match data plainly, the indices of the decoders that may find
+        something in it: their needles occur or their trigger says yes). A decoder left
+        out would yield nothing: each decodes only around its needles or on its trigger,
+        so running only these saves their own searches (a pass each over the data).
+        Third: the needles that occur."""
         db, scratch = self._database()
         seen: set[int] = set()
         db.scan(data, match_event_handler=_collect, context=seen, scratch=scratch)
         plain = _PLAIN in seen
         if self.nested is None or len(data) < 8:
-            return plain, False
-        if _NEEDLE in seen:
-            return plain, True
+            return plain, frozenset(), frozenset()
+        found = [self.needle_of[pid - _NEEDLE_BASE] for pid in seen if pid >= _NEEDLE_BASE]
+        which = {i for i, _ in found}
         start = skip_space(data, 0) if data[:1] in (b" ", b"\t", b"\r", b"\n") else 0
         for i, (triggered, needs_literal) in enumerate(self.triggers):
-            if (not needs_literal or _TRIGGER_BASE + i in seen) and triggered(data, start):
-                return plain, True
-        return plain, False
+            if i not in which and (not needs_literal or _TRIGGER_BASE + i in seen) and \
+                    triggered(data, start):
+                which.add(i)
+        return plain, frozenset(which), frozenset(n for _, n in found)
 
 
 def _collect(pid: int, start: int, end: int, flags: int, seen: set[int]) -> None:

@@ -19,7 +19,10 @@ from collections.abc import Callable, Iterator
 
 from psguard.decoders.archives import archive_kind
 from psguard.decoders.base import Budget, Decoded, DecodeLimits, skip_space
+from psguard.decoders.escapes import LABELS as ESCAPES
+from psguard.decoders.escapes import Unescaper
 from psguard.decoders.json_escapes import LABEL as JSON_ESCAPE
+from psguard.decoders.json_escapes import JsonEscapeDecoder
 from psguard.decoders.registry import decoders_for
 from psguard.engine.places import LineCursor, cap_places
 from psguard.engine.prefilter import CollapsedGate
@@ -62,6 +65,11 @@ class NestedDecoding:
         self.prefixes = ruleset.prefixes
         self.previewer = Previews(ruleset.rules)
         self.decoders = decoders_for(self.prefixes)
+        # Escape decoders undo text escapes in place. Their output is not unescaped
+        # again: it still holds the other kinds' escapes, and every order of them would
+        # be decoded (n! chains) for one text that holds several kinds.
+        self.escape_free = tuple(d for d in self.decoders
+                                 if not isinstance(d, (JsonEscapeDecoder, Unescaper)))
         self.triggers = tuple(d.triggered for d in self.decoders)
         # For may_match: containers (the exclusive decoders, known by magic bytes at
         # the start) before the collapsed gate, the other triggers only when the gate
@@ -115,17 +123,22 @@ class NestedDecoding:
     # -- the recursive scan -------------------------------------------------------
 
     def scan(self, plain: PlainScan, data: bytes, origin: Origin,
-             problems: list[Problem] | None = None, *, gate_open: bool = False
+             problems: list[Problem] | None = None, *, gate_open: bool = False,
+             only: frozenset[int] | None = None, needles: frozenset[bytes] | None = None
              ) -> list[Candidate]:
         """Candidates in data and in what it decodes to, with their previews; `plain`
         finds candidates in bytes without previews (Engine.find_plain). gate_open:
-        the caller knows may_match(data) is True."""
+        the caller knows may_match(data) is True. only: the indices of the decoders
+        that may find something in data itself, and needles: the needles that occur
+        in it (FastGate.triage_decoders)."""
         if not gate_open and not self.may_match(data):
             # The common case: nothing to decode (plain's own prefilter finds the rest).
             found = plain(data, origin)
             return self.previewer.fill(data, found, found)
         budget = Budget(self.limits)
-        pairs = _dedup(self._scan(plain, data, origin, 0, budget, gate_open=True))
+        if needles is not None:
+            budget.needles = (data, needles)
+        pairs = _dedup(self._scan(plain, data, origin, 0, budget, gate_open=True, only=only))
         if problems is not None:
             problems.extend(budget.problems)
         here = [c for c, anchored in pairs if not anchored]
@@ -134,14 +147,15 @@ class NestedDecoding:
         return self.previewer.fill(data, cap_places(here), here) + cap_places(members)
 
     def _scan(self, plain: PlainScan, data: bytes, origin: Origin, depth: int,
-              budget: Budget, *, gate_open: bool = False) -> Found:
+              budget: Budget, *, gate_open: bool = False,
+              only: frozenset[int] | None = None) -> Found:
         """Candidates, each with True when its position is inside an archive member
         (its own coordinates, which outer levels must not remap). Previews are left
         to the level whose lines a candidate is reported at."""
         found = [(c, False) for c in plain(data, origin)]
         binary: bool | None = None
         decoded: Found = []
-        for dec in self.decode(data, origin, depth, budget, gate_open=gate_open):
+        for dec in self.decode(data, origin, depth, budget, gate_open=gate_open, only=only):
             label = dec.label
             if origin.decoded_from:
                 label = f"{origin.decoded_from} > {label}"
@@ -161,6 +175,8 @@ class NestedDecoding:
                     moving.append(c)
             if moving:
                 decoded += [(c, False) for c in _relocate(moving, dec, data, bool(binary))]
+        if decoded:
+            found = _uncut(found, decoded)
         if decoded and archive_kind(data) is not None:
             # Stored (uncompressed) members also match in the archive's own bytes;
             # the member is the better location.
@@ -176,7 +192,8 @@ class NestedDecoding:
     # -- which decoders apply -----------------------------------------------------
 
     def decode(self, data: bytes, origin: Origin, depth: int, budget: Budget, *,
-               gate_open: bool = False) -> Iterator[Decoded]:
+               gate_open: bool = False, only: frozenset[int] | None = None
+               ) -> Iterator[Decoded]:
         """Everything worth decoding in `data`, one level deep, within the budget
         (gate_open: may_match(data) is known to be True)."""
         if not gate_open and not self.may_match(data):
@@ -185,7 +202,12 @@ class NestedDecoding:
             budget.problem(origin, f"nested encodings deeper than {self.limits.max_depth} "
                                    "levels; not decoded further")
             return
-        for decoder in self.decoders:
+        decoders = self.decoders
+        if only is not None:
+            decoders = tuple(d for i, d in enumerate(self.decoders) if i in only)
+        elif origin.decoded_from and origin.decoded_from.rpartition(" > ")[2] in _ESCAPED:
+            decoders = self.escape_free
+        for decoder in decoders:
             if not decoder.exclusive:
                 yield from decoder(data, origin, budget)
                 continue
@@ -198,6 +220,9 @@ class NestedDecoding:
             # Not readable as an archive after all (cut short, corrupt, or only made to
             # look like one): decode it like any other content, so that a few magic
             # bytes in front cannot hide an encoded key.
+
+
+_ESCAPED = ESCAPES | {JSON_ESCAPE}
 
 
 def _relocate(cands: list[Candidate], dec: Decoded, parent: bytes, parent_binary: bool
@@ -226,6 +251,21 @@ def _relocate(cands: list[Candidate], dec: Decoded, parent: bytes, parent_binary
     return out
 
 
+def _uncut(found: Found, decoded: Found) -> Found:
+    """found without the plain tokens that are a key cut short: a decoded key starts
+    at the same place and goes on (a quoted-printable soft break, an escaped
+    character inside the body)."""
+    longer: dict[int, list[str]] = {}
+    for c, anchored in decoded:
+        if not anchored:
+            longer.setdefault(c.offset, []).append(c.secret)
+    if not longer:
+        return found
+    return [(c, a) for c, a in found
+            if a or not any(s != c.secret and s.startswith(c.secret)
+                            for s in longer.get(c.offset, ()))]
+
+
 def _dedup(found: Found) -> Found:
     """One candidate per place: a key seen plain and through an escape decoder at the
     same offset is one occurrence (kept plain, at the higher confidence)."""
@@ -235,7 +275,8 @@ def _dedup(found: Found) -> Found:
     for c, anchored in found:
         how = c.origin.decoded_from
         if how:  # an escape decoder does not move a key: same place, same occurrence
-            how = " > ".join(p for p in how.split(" > ") if p != JSON_ESCAPE) or None
+            how = " > ".join(p for p in how.split(" > ")
+                             if p not in _ESCAPED) or None
         key = (c.rule, c.secret, c.offset, c.origin.replace(decoded_from=how), anchored)
         have = best.get(key)
         if have is None:

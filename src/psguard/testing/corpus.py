@@ -1,20 +1,19 @@
 """A labelled corpus of Poolside-key positives and harmless `ps-` negatives, by form.
 
-Generated at run time: no key (and no key-shaped string) is written in this file.
-The prefix is spelled apart and every key body is drawn at random when the corpus is
-built. `build_corpus(seed)` returns `Sample`s; `write_corpus(root, samples)` writes
-them as files, one directory per label and form:
+Generated at run time: no key (and no key-shaped string) is written in this file. The
+prefix is spelled apart and every key body is drawn at random when the corpus is built.
+`build_corpus(seed)` returns `Sample`s; `write_corpus(root, samples)` writes them:
 
     positive/<form>/<file>     holds exactly the keys in Sample.keys
     negative/<form>/<file>     holds no key at all
 
-Key shapes: the key alphabet and length are not published, so positives rotate
+Forms that take only the key live in `leakforms.py` and `recallforms.py`: add new ones
+there. Key shapes: the key alphabet and length are not published, so positives rotate
 through base62, base64url and lowercase alphanumerics at lengths 16 to 128, plus hex
-bodies (next to a keyword: see `hex_needs_context` in rules/poolside.toml). Bodies
-are drawn uniformly at random and redrawn when psguard's filters would drop them;
-how often that happens per alphabet and length is measured and printed by
-benchmarks/corpus_report.py (well under 1% of draws, and 0 for most shapes), so the
-corpus measures forms and encodings, not those rare draws.
+bodies (next to a keyword: see `hex_needs_context` in rules/poolside.toml). Bodies are
+drawn uniformly at random and redrawn when psguard's filters would drop them; how often
+is printed by benchmarks/corpus_report.py (well under 1% of draws, 0 for most shapes),
+so the corpus measures forms and encodings, not those rare draws.
 
 Decisions on the negatives: a hex body after `ps-` with no keyword nearby (`ps-` +
 a git sha, an md5, a UUID) is treated as an id, not a key: such strings occur in
@@ -38,6 +37,8 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from psguard.testing import leakforms, recallforms
 
 P = "p" + "s-"  # the prefix, spelled apart so this file holds no key-shaped literal
 
@@ -376,6 +377,10 @@ def build_corpus(seed: int) -> list[Sample]:
             key = new_key(rng, ("hex", length))
             name, data = builder(rng, key)
             samples.append(Sample(form, f"{length}-{name}", data, (key,)))
+    # Issue 18's forms, each builder taking the key (leakforms.py, recallforms.py).
+    for i, (form, build) in enumerate({**leakforms.POSITIVE, **recallforms.POSITIVE}.items()):
+        key = new_key(rng, SHAPES[i % len(SHAPES)])
+        samples.append(Sample(form, *build(key), (key,)))
     # Every shape in one form, bare (no keyword), so the table shows each alphabet.
     for name, length in sorted({*SHAPES, ("base62", 24), ("base64url", 128),
                                 ("lower36", 128)}):
