@@ -11,7 +11,7 @@ import re
 from array import array
 from collections.abc import Iterator
 
-from psguard.decoders.base import Budget, Decoded, OffsetMap, skip_space
+from psguard.decoders.base import NO_CHECKS, Budget, Decoded, OffsetMap, skip_space
 from psguard.models import Origin
 
 _JSON_ESCAPE = re.compile(rb'\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))')
@@ -31,6 +31,7 @@ class JsonEscapeDecoder:
 
     anywhere: tuple[bytes, ...] = (b"\\u00",)  # triggered is False unless it occurs
     exclusive = False
+    checks = NO_CHECKS  # every needle counts wherever it occurs
 
     def __init__(self, prefixes: tuple[bytes, ...]) -> None:
         self.prefixes = prefixes

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 _PLAIN = 0  # pattern ids: a rule's candidate; a decoder needle; a trigger literal
 _NEEDLE = 1
 _TRIGGER_BASE = 2  # + index of the decoder whose trigger literal it is
+_CHECKED_BASE = 1 << 16  # + index of a checked needle (its matches are kept, not just seen)
 
 
 def available() -> bool:
@@ -70,9 +71,13 @@ class FastGate:
         # (decoder's trigger, needs a literal seen first): start-only ones are asked always
         self.triggers: list[tuple[Callable[[bytes, int], bool], bool]] = []
         if nested is not None:
-            for needle in {n for d in nested.decoders for n in d.needles}:
+            checks = nested.checks
+            for needle in {n for d in nested.decoders for n in d.needles} - set(checks):
                 exprs.append(_literal(needle))
                 ids.append(_NEEDLE)
+            for j, check in enumerate(checks.values()):
+                exprs.append(check.pattern)
+                ids.append(_CHECKED_BASE + j)
             for i, dec in enumerate(nested.decoders):
                 anywhere = dec.anywhere
                 for lit in anywhere:
@@ -81,6 +86,7 @@ class FastGate:
                 self.triggers.append((dec.triggered, bool(anywhere)))
         self.exprs = exprs
         self.ids = ids
+        self.checked = list(nested.checks.items()) if nested is not None else []
         self._local = threading.local()
         self._db: Any = None
 
@@ -92,7 +98,7 @@ class FastGate:
 
     def __getstate__(self) -> dict[str, Any]:
         return {"exprs": self.exprs, "ids": self.ids, "nested": self.nested,
-                "triggers": self.triggers}
+                "triggers": self.triggers, "checked": self.checked}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -104,8 +110,11 @@ class FastGate:
 
         if self._db is None:
             db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            db.compile(expressions=self.exprs, ids=self.ids,
-                       flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(self.exprs))
+            # Checked needles report where they start (to be checked there), so they
+            # match more than once; every other pattern's first match is enough.
+            flags = [hyperscan.HS_FLAG_SOM_LEFTMOST if i >= _CHECKED_BASE
+                     else hyperscan.HS_FLAG_SINGLEMATCH for i in self.ids]
+            db.compile(expressions=self.exprs, ids=self.ids, flags=flags)
             self._db = db
         scratch = getattr(self._local, "scratch", None)
         if scratch is None or self._local.pid != os.getpid():
@@ -119,11 +128,12 @@ class FastGate:
         what the rules' candidate patterns and NestedDecoding.may_match would say."""
         db, scratch = self._database()
         seen: set[int] = set()
-        db.scan(data, match_event_handler=_collect, context=seen, scratch=scratch)
+        spans: list[tuple[int, int, int]] = []
+        db.scan(data, match_event_handler=_collect, context=(seen, spans), scratch=scratch)
         plain = _PLAIN in seen
         if self.nested is None or len(data) < 8:
             return plain, False
-        if _NEEDLE in seen:
+        if _NEEDLE in seen or (spans and self._checked_open(data, spans)):
             return plain, True
         start = skip_space(data, 0) if data[:1] in (b" ", b"\t", b"\r", b"\n") else 0
         for i, (triggered, needs_literal) in enumerate(self.triggers):
@@ -132,5 +142,23 @@ class FastGate:
         return plain, False
 
 
-def _collect(pid: int, start: int, end: int, flags: int, seen: set[int]) -> None:
-    seen.add(pid)
+    def _checked_open(self, data: bytes, spans: list[tuple[int, int, int]]) -> bool:
+        """Does a checked needle count somewhere in these matches? Each match is
+        checked at every place its needle occurs in it (the pattern reports its
+        leftmost start only), so the answer is the Python gate's."""
+        for pid, start, end in spans:
+            needle, check = self.checked[pid - _CHECKED_BASE]
+            pos = data.find(needle, start, end)
+            while pos >= 0:
+                if check(data, pos):
+                    return True
+                pos = data.find(needle, pos + 1, end)
+        return False
+
+
+def _collect(pid: int, start: int, end: int, flags: int,
+             context: tuple[set[int], list[tuple[int, int, int]]]) -> None:
+    if pid >= _CHECKED_BASE:
+        context[1].append((pid, start, end))
+    else:
+        context[0].add(pid)

@@ -38,7 +38,7 @@ class NestedDecoding:
         self.limits = limits or DecodeLimits()
         self.prefixes = ruleset.prefixes
         self.previewer = Previewer(ruleset.rules)
-        self.decoders = decoders_for(self.prefixes)
+        self.decoders = decoders_for(self.prefixes, _bodies(ruleset))
         self.triggers = tuple(d.triggered for d in self.decoders)
         # For may_match: containers (the exclusive decoders, known by magic bytes at
         # the start) before the collapsed gate, the other triggers only when the gate
@@ -46,10 +46,11 @@ class NestedDecoding:
         self.container_triggers = tuple(d.triggered for d in self.decoders if d.exclusive)
         self.other_triggers = tuple(d.triggered for d in self.decoders if not d.exclusive)
         encoded = [n for d in self.decoders for n in d.needles]
-        self.gate = CollapsedGate(encoded)
+        self.checks = {n: c for d in self.decoders for n, c in d.checks.items()}
+        self.gate = CollapsedGate(encoded, self.checks)
         # The engine's prefilter asks about plain prefixes too: one translate for all
         # (a `find` of the prefix alone costs about as much as the whole gate).
-        self.any_gate = CollapsedGate(list(self.prefixes) + encoded)
+        self.any_gate = CollapsedGate(list(self.prefixes) + encoded, self.checks)
 
     def may_match(self, data: bytes) -> bool:
         """False when nothing in data can be decoded into a key (the cheap gate).
@@ -175,6 +176,17 @@ class NestedDecoding:
             # Not readable as an archive after all (cut short, corrupt, or only made to
             # look like one): decode it like any other content, so that a few magic
             # bytes in front cannot hide an encoded key.
+
+
+def _bodies(ruleset: RuleSet) -> dict[bytes, tuple[int, bytes]]:
+    """For each prefix: the fewest body bytes of its rules' keys, and every byte a
+    body may hold (what the base64 decoder's needle check asks)."""
+    shapes: dict[bytes, tuple[int, frozenset[int]]] = {}
+    for rule in ruleset.rules:
+        prefix = rule.prefix.encode()
+        least, body = shapes.get(prefix, (rule.min_length, frozenset()))
+        shapes[prefix] = (min(least, rule.min_length), body | rule.body_byte_set)
+    return {p: (least, bytes(sorted(body))) for p, (least, body) in shapes.items()}
 
 
 def _relocate(cands: list[Candidate], dec: Decoded, parent: bytes, parent_binary: bool
