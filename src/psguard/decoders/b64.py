@@ -4,7 +4,10 @@ whole base64 files. (Named b64 so as not to shadow the standard library's base64
 The gate: base64 of `ps-` has only three possible alignments, whose fully
 determined characters are `cHMt`, `BzL` and `wcy` (identical in the URL-safe
 alphabet). Those needles, and the base64 of the archive magics, are what the
-engine's collapsed gate looks for; text without any of them costs no decoding.
+engine's gates look for; text without any of them costs no decoding. The encoded
+prefixes are short and occur by chance (in identifiers, in base64 hashes), so each
+counts only where a key's body can follow it (KeyCheck): on the gates' paths and for
+the windows decoded here alike.
 
 Two ways in, both reported at the encoded text in the outer content:
 - whole blocks: a file (or block) of wrapped base64 lines starting the data, and
