@@ -183,21 +183,3 @@ def test_a_key_wrapped_right_after_its_encoded_prefix_is_found(
             assert [c.secret for c in got] == [key], pad
             found += 1
     assert found >= 6
-
-
-@pytest.mark.parametrize("fast", [True, False])
-def test_the_bulk_prefilter_says_no_only_where_nothing_is_found(
-        monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
-    # commit messages of a history go through may_match_bulk (one Hyperscan pass)
-    seed = secrets.randbits(32)
-    engine = _engine(monkeypatch, fast)
-    origin = Origin(kind="commit-message", commit="0" * 40)
-    passed = 0
-    for data in _inputs(seed):
-        if engine.may_match_bulk(data):
-            passed += 1
-        else:
-            assert engine.scan_bytes(data, origin) == [], (seed, data[:80])
-        if not fast:
-            assert engine.may_match_bulk(data) == engine.may_match(data)
-    assert passed > 50

@@ -51,32 +51,18 @@ class Engine:
             return self.nested.may_match_any(data)
         return any(data.find(r.prefix.encode()) >= 0 for r in self.rules)
 
-    def fast_gate(self) -> FastGate | None:
-        """The Hyperscan gate (built on first use), None without Hyperscan."""
+    def scan_gated(self, data: bytes, origin: Origin,
+                   problems: list[Problem] | None = None) -> list[Candidate]:
+        """scan_bytes behind the prefilter, for bulk scans (history, ranges): with
+        Hyperscan, one pass answers the prefilter's questions (fastgate.py); without
+        it, the pure-Python gates do. Same candidates either way."""
         if not self.fast_built:
             # only bulk scans get here: the hooks' path never imports the fast gate
             from psguard.engine.fastgate import FastGate
 
             self.fast = FastGate.build(self.ruleset, self.nested)
             self.fast_built = True
-        return self.fast
-
-    def may_match_bulk(self, data: bytes) -> bool:
-        """may_match for bulk scans (commit messages of a history): one Hyperscan pass
-        when installed. It says no where may_match says yes only when scan_bytes finds
-        nothing: a prefix without a candidate's body after it, decoders' gate shut."""
-        fast = self.fast_gate()
-        if fast is None:
-            return self.may_match(data)
-        plain, decode = fast.triage(data)
-        return plain or decode
-
-    def scan_gated(self, data: bytes, origin: Origin,
-                   problems: list[Problem] | None = None) -> list[Candidate]:
-        """scan_bytes behind the prefilter, for bulk scans (history, ranges): with
-        Hyperscan, one pass answers the prefilter's questions (fastgate.py); without
-        it, the pure-Python gates do. Same candidates either way."""
-        fast = self.fast_gate()
+        fast = self.fast
         if fast is None:
             if not self.may_match(data):
                 return []

@@ -90,7 +90,7 @@ class ObjectScanner(Record):
         if kind not in ("commit", "tag"):
             return []
         head, message = split_object(data)
-        if not self.engine.may_match_bulk(message):
+        if not self.engine.may_match(message):
             return []
         info = parse_header(head, kind)
         if kind == "commit":

@@ -42,7 +42,7 @@ def scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectSca
     missing: list[str] = []
     if not objects:  # a range that adds nothing (a new branch of existing commits)
         return cands, missing
-    may_match = scanner.engine.may_match_bulk
+    may_match = scanner.engine.may_match
     n = nbytes = shown = 0
     ends: dict[str, tuple[int, bytes, bytes]] = {}
     for oid, kind, data in catfile.read_objects(root, (o.oid for o in objects),
