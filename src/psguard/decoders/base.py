@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from types import MappingProxyType
 
 from psguard.models import FrozenRecord, Origin, Problem, Record, scrub_keys
 
@@ -75,7 +74,7 @@ if TYPE_CHECKING:
         def __call__(self, data: bytes, pos: int) -> bool: ...
 
 
-NO_CHECKS: Mapping[bytes, NeedleCheck] = MappingProxyType({})
+NO_CHECKS: Mapping[bytes, NeedleCheck] = {}  # read-only by its type
 
 
 class DecodeLimits(FrozenRecord):
