@@ -10,11 +10,12 @@ run and interleaved round by round, so that the machine's load falls on all alik
 - `kingfisher scan REPO --git-history full` and `gitleaks git --log-opts=--all REPO`,
   each with one rule equivalent to psguard's (peers.py).
 
-Prints wall time, peak RSS of the whole process tree (sampled from /proc every
-100 ms, so git children and workers count) and each tool's time as a ratio of the
-first psguard's; the load average before and after each repository. Generated
-histories (gen_history.py) are for tests and scaling curves only: their content is
-far smaller against their pack than a real history's.
+Prints wall time, CPU time (user + system of the tool and the children it waited
+for), peak RSS of the whole process tree (sampled from /proc every 100 ms, so git
+children and workers count) and each tool's time as a ratio of the first psguard's;
+the load average before and after each repository. Generated histories
+(gen_history.py) are for tests and scaling curves only: their content is far
+smaller against their pack than a real history's.
 
     python benchmarks/bench_real.py [--repo PATH ...] [--psguard main=/tmp/main/src]
         [--rounds 1] [--no-gitleaks | --gitleaks-timeout 300]
@@ -161,12 +162,13 @@ def print_rows(rows: list[Run]) -> None:
     names = list(dict.fromkeys(r.name for r in rows))
     med = {n: statistics.median(r.seconds for r in rows if r.name == n) for n in names}
     peak = {n: max(r.tree_rss_mb for r in rows if r.name == n) for n in names}
+    cpu = {n: statistics.median(r.cpu_s for r in rows if r.name == n) for n in names}
     base = med[names[0]]
-    print(f"  {'tool':<20} {'wall s':>8} {'peak tree RSS MB':>17} {'exit':>5} "
+    print(f"  {'tool':<20} {'wall s':>8} {'cpu s':>7} {'peak tree RSS MB':>17} {'exit':>5} "
           f"{'findings':>9} {'time / ' + names[0]:>22}")
     for n in names:
         last = [r for r in rows if r.name == n][-1]
-        print(f"  {n:<20} {med[n]:>8.2f} {peak[n]:>17.0f} {last.code:>5} "
+        print(f"  {n:<20} {med[n]:>8.2f} {cpu[n]:>7.2f} {peak[n]:>17.0f} {last.code:>5} "
               f"{last.findings!s:>9} {med[n] / base:>22.2f}")
     for n in names[1:]:
         print(f"  {names[0]} / {n}: {base / med[n]:.2f}x the time")

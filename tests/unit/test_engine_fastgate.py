@@ -29,7 +29,16 @@ def _fragments(rng: random.Random) -> list[bytes]:
     bodies, keys in every encoding the decoders read, their triggers' literals."""
     key = make_key(rng.choice([16, 24, 40])).encode()
     short = P + b"a" * 15  # one body byte short of a candidate
+    # The encoded prefix followed by what is not a key's body (random bytes, a short
+    # body, a non-body byte), cut short, or cut at a line end (wrapped base64).
+    lead = b"x" * rng.randrange(3)
+    not_body = base64.b64encode(lead + P + rng.randbytes(rng.randrange(8, 30)))
+    near = base64.b64encode(lead + P + key[:rng.randrange(4, 15)] + b"\x01" + key)
+    whole = base64.b64encode(lead + b"k=" + key)
+    cut = rng.randrange(4, 40)
     return [
+        not_body, near, whole[:cut], whole[:cut] + b"\n" + whole[cut:],
+        whole[:cut] + b"\r\n  " + whole[cut:], base64.urlsafe_b64encode(lead + P + key),
         key, short, P + b"3", P + b"md-4", b"x" + key, key[:-1],
         base64.b64encode(b"k=" + key), base64.b64encode(b"x" + key)[:30],
         base64.b64encode(key)[:12], b"UEsDB", b"H4sI",
@@ -120,3 +129,57 @@ def test_the_gate_survives_pickling_into_another_process_shape() -> None:
     key = make_key(32).encode()
     assert copy.triage(b"token = " + key) == (True, False)
     assert copy.triage(b"p-adding: " + P + b"3") == (False, False)
+
+
+def _gates(monkeypatch: pytest.MonkeyPatch, data: bytes) -> tuple[bool, bool]:
+    """(Hyperscan's answer, the Python gate's) to: should the decoders look at data?"""
+    engine = _engine(monkeypatch, True)
+    assert engine.fast is not None and engine.nested is not None
+    return engine.fast.triage(data)[1], engine.nested.may_match(data)
+
+
+def test_an_encoded_prefix_in_base64_data_without_a_key_body_keeps_the_gates_shut(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # package-lock.json: thousands of sha512 hashes in base64, where `BzL`, `wcy` and
+    # `cHMt` (base64 of `ps-` at its three alignments) occur by chance; decoded, what
+    # follows `ps-` there is random bytes, not a key's body. The lines also hold
+    # identifiers where the needles end a word (`ObzL`).
+    rng = random.Random(secrets.randbits(32))
+    lines = []
+    for needle in (b"BzL", b"wcy", b"cHMt") * 30:
+        digest = bytearray(base64.b64encode(rng.randbytes(64)))
+        at = rng.randrange(0, 40)
+        digest[at:at + len(needle)] = needle
+        lines.append(b'      "integrity": "sha512-' + bytes(digest) + b'",')
+        lines.append(b"  var ObzL = twcy(cHMt);")
+    data = b"\n".join(lines) + b"\n"
+    # the draw can make a real key's start (odds about 1e-6 a line): look again
+    assert _gates(monkeypatch, data) == (False, False)
+    # and one real base64-encoded key among them opens both
+    key = make_key().encode()
+    lines.insert(rng.randrange(len(lines)), b"  token: " + base64.b64encode(b"k=" + key))
+    assert _gates(monkeypatch, b"\n".join(lines)) == (True, True)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_key_wrapped_right_after_its_encoded_prefix_is_found(
+        monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    # Base64 wrapped at 64 columns inside a YAML file (not at its start, so no whole
+    # block: a window around the needle): the line break falls just after the needle,
+    # the key's body is on the next line.
+    engine = _engine(monkeypatch, fast)
+    key = make_key(40)
+    found = 0
+    for pad in range(64):
+        enc = base64.b64encode(("x" * pad + f"POOLSIDE_API_KEY={key}").encode())
+        at, needle = min((enc.find(n), n) for n in (b"cHMt", b"BzL", b"wcy")
+                         if enc.find(n) >= 0)
+        rows = [enc[i:i + 64] for i in range(0, len(enc), 64)]
+        end = at + len(needle)  # the needle on one line, the break within the next 12
+        if (end - 1) // 64 == at // 64 and end // 64 != (end + 12) // 64:
+            data = b"kind: Secret\ndata:\n  key: |\n" + b"".join(
+                b"    " + r + b"\n" for r in rows) + b"other: 1\n"
+            got = engine.scan_gated(data, Origin(kind="blob", blob="0" * 40))
+            assert [c.secret for c in got] == [key], pad
+            found += 1
+    assert found >= 6

@@ -18,7 +18,7 @@ import io
 import zlib
 from collections.abc import Iterator
 
-from psguard.decoders.base import Budget, Decoded
+from psguard.decoders.base import NO_CHECKS, Budget, Decoded
 from psguard.models import Origin
 
 TYPE_CHECKING = False
@@ -53,6 +53,7 @@ class ArchiveDecoder:
     needles: tuple[bytes, ...] = ()  # magic bytes are looked for at the start only
     anywhere: tuple[bytes, ...] = ()
     exclusive = True  # the members are the better location than the archive's bytes
+    checks = NO_CHECKS  # every needle counts wherever it occurs
 
     def triggered(self, data: bytes, start: int) -> bool:
         # archive_kind(data) is not None, without the call: this runs for every chunk.

@@ -4,7 +4,10 @@ whole base64 files. (Named b64 so as not to shadow the standard library's base64
 The gate: base64 of `ps-` has only three possible alignments, whose fully
 determined characters are `cHMt`, `BzL` and `wcy` (identical in the URL-safe
 alphabet). Those needles, and the base64 of the archive magics, are what the
-engine's collapsed gate looks for; text without any of them costs no decoding.
+engine's gates look for; text without any of them costs no decoding. The encoded
+prefixes are short and occur by chance (in identifiers, in base64 hashes), so each
+counts only where a key's body can follow it (KeyCheck): on the gates' paths and for
+the windows decoded here alike.
 
 Two ways in, both reported at the encoded text in the outer content:
 - whole blocks: a file (or block) of wrapped base64 lines starting the data, and
@@ -21,13 +24,14 @@ from collections.abc import Iterator
 
 from psguard.decoders.base import Budget, Decoded, skip_space
 from psguard.decoders.base64_blocks import (
+    B64_RUN,
     B64_SET,
     Block,
     collect_block,
     collect_wrapped,
     wrapped_block_at,
 )
-from psguard.models import Origin
+from psguard.models import Origin, Record
 
 _TO_STD = bytes.maketrans(b"-_", b"+/")
 # base64 of the archive magics (zip, gzip, xz, bzip2), and of a registry config's
@@ -35,6 +39,7 @@ _TO_STD = bytes.maketrans(b"-_", b"+/")
 # in its turn): a run that starts with one is decoded whole.
 B64_MAGICS = (b"UEsDB", b"H4sI", b"/Td6WFo", b"QlpoO", b"eyJhdXRo")
 LABEL = "base64"
+_CLASS = b"[A-Za-z0-9+/_-]"
 
 
 def b64_needles(token: bytes) -> list[tuple[bytes, int]]:
@@ -43,6 +48,13 @@ def b64_needles(token: bytes) -> list[tuple[bytes, int]]:
     A needle is the run of base64 characters that are fully determined by `token`
     when it starts 0, 1 or 2 bytes into a 3-byte group.
     """
+    return [(needle, first % 4) for needle, first, _ in _aligned(token)]
+
+
+def _aligned(token: bytes) -> list[tuple[bytes, int, int]]:
+    """(needle, index of its first character, lead) for each alignment: `lead` bytes
+    of the 3-byte group come before the token; characters counted from the group's
+    start."""
     needles = []
     for lead in range(3):
         # binascii, not the base64 module (not imported by every hook run)
@@ -51,11 +63,46 @@ def b64_needles(token: bytes) -> list[tuple[bytes, int]]:
         last = (8 * (lead + len(token))) // 6  # one past the last such char
         needle = enc[first:last]
         if len(needle) >= 3:
-            needles.append((needle, first % 4))
+            needles.append((needle, first, lead))
             urlsafe = needle.translate(bytes.maketrans(b"+/", b"-_"))
             if urlsafe != needle:
-                needles.append((urlsafe, first % 4))
+                needles.append((urlsafe, first, lead))
     return needles
+
+
+class KeyCheck(Record):
+    """Can the needle at a position start an encoded key? The key's body follows the
+    prefix: `count` characters from `skip` past the needle's start (whole groups, so
+    they decode alone) must be base64 decoding to body bytes only. A run that stops
+    short at a line end may go on on the next line (wrapped base64): it may."""
+
+    __slots__ = ("skip", "count", "body", "pattern")
+
+    def __init__(self, needle: bytes, token: bytes, first: int, lead: int, min_body: int,
+                 body: bytes) -> None:
+        start = lead + len(token)  # the body's first byte in the aligned bytes
+        group = -(-start // 3)  # the first group of body bytes only
+        self.skip = 4 * group - first
+        self.count = 4 * max(0, (start + min_body - 3 * group) // 3)
+        self.body = body  # body bytes, deleted to see what else the groups hold
+        # Where it may say yes (fastgate.py): the needle, then as many base64
+        # characters as it decodes, or fewer and a line end.
+        lit = b"".join(b"\\x%02x" % b for b in needle)
+        after = self.skip + self.count - len(needle)
+        self.pattern = lit + (b"(?:%s{%d}|%s{0,%d}[\\r\\n])"
+                              % (_CLASS, after, _CLASS, after - 1) if self.count else b"")
+
+    def __call__(self, data: bytes, pos: int) -> bool:
+        if not self.count:
+            return True
+        begin = pos + self.skip
+        end = begin + self.count
+        run = B64_RUN.match(data, pos, end)
+        run_end = run.end() if run else pos
+        if run_end < end:
+            return data[run_end:run_end + 1] in (b"\n", b"\r")
+        groups = binascii.a2b_base64(data[begin:end].translate(_TO_STD))
+        return not groups.translate(None, self.body)
 
 
 class B64Map:
@@ -75,22 +122,39 @@ class Base64Decoder:
     exclusive = False
     anywhere: tuple[bytes, ...] = ()  # its trigger looks at the start only
 
-    def __init__(self, prefixes: tuple[bytes, ...]) -> None:
+    def __init__(self, prefixes: tuple[bytes, ...],
+                 bodies: dict[bytes, tuple[int, bytes]] | None = None) -> None:
+        """bodies: for each prefix, the fewest body bytes a key has and the bytes a
+        body may hold (the rules'); without, every needle's window is decoded."""
         # The prefixes, their UTF-16 form (PowerShell's -EncodedCommand is base64 of
         # UTF-16LE), and base64 of the prefixes' own needles: two layers of base64 (a
         # config file base64-encoded into a Kubernetes Secret that a CI variable holds
         # in base64 again). A window around a second-layer needle decodes to text
         # holding a first-layer needle, which the next level decodes in its turn.
+        # Only the plain prefixes' needles are checked (KeyCheck reads a key's body
+        # after them); the others count wherever they occur.
         needles: dict[bytes, int] = {}
+        checks: dict[bytes, KeyCheck | None] = {}
         for t in prefixes:
-            for form in (t, b"\0".join(bytes([c]) for c in t)):
-                for needle, phase in b64_needles(form):
-                    needles.setdefault(needle, phase)
-                    if form is t:
-                        for outer, outer_phase in b64_needles(needle):
-                            needles.setdefault(outer, outer_phase)
+            shape = (bodies or {}).get(t)
+            for needle, first, lead in _aligned(t):
+                needles.setdefault(needle, first % 4)
+                check = KeyCheck(needle, t, first, lead, *shape) if shape else None
+                # a needle two prefixes share is checked for neither (never wrongly shut)
+                checks[needle] = None if needle in checks else check
+                for outer, outer_phase in b64_needles(needle):
+                    needles.setdefault(outer, outer_phase)
+                    checks[outer] = None
+            for needle, phase in b64_needles(b"\0".join(bytes([c]) for c in t)):
+                needles.setdefault(needle, phase)
+                checks[needle] = None
         self.phased = tuple(needles.items())  # (needle, its position in its group)
         self.needles = tuple(needles) + B64_MAGICS
+        # The encoded prefixes: 3-4 characters that occur by chance in text and in
+        # base64 data (package-lock.json's hashes). Each counts only where a key's
+        # body can follow it (KeyCheck), on the gates' paths and here alike.
+        self.checks: dict[bytes, KeyCheck] = {
+            n: c for n, c in checks.items() if c is not None and c.count}
 
     def triggered(self, data: bytes, start: int) -> bool:
         if data.startswith(B64_MAGICS, start):
@@ -160,9 +224,10 @@ class Base64Decoder:
         for needle, phase in self.phased:
             if needle not in wanted:
                 continue
+            check = self.checks.get(needle)
             pos = data.find(needle)
             while pos >= 0:
-                if not _covered(done, pos):
+                if not _covered(done, pos) and (check is None or check(data, pos)):
                     hits.append((pos, phase))
                 pos = data.find(needle, pos + 1)
         hits.sort()

@@ -19,7 +19,7 @@ scanned.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from psguard.models import FrozenRecord, Origin, Problem, Record, scrub_keys
 
@@ -42,6 +42,11 @@ if TYPE_CHECKING:
         # decoder's (psguard.engine.prefilter.CollapsedGate): each separate `find`
         # would be a full pass over every chunk.
         needles: tuple[bytes, ...]
+        @property
+        def checks(self) -> Mapping[bytes, NeedleCheck]:
+            """Those of the needles that count only where their check says so (short
+            needles common by chance: base64 of a prefix); the gates and the decoder
+            ask alike."""
         # Literals one of which must occur in the data for `triggered` to say yes
         # beyond its look at the start (psguard.engine.fastgate finds them in its one
         # pass and asks `triggered` only then); empty: `triggered` looks only at the
@@ -59,6 +64,17 @@ if TYPE_CHECKING:
 
         def __call__(self, data: bytes, origin: Origin, budget: Budget
                      ) -> Iterator[Decoded]: ...
+
+    class NeedleCheck(Protocol):
+        """Does a needle found at `pos` count? `pattern`: a regular expression
+        (Hyperscan's syntax) matching from the needle's start wherever it may."""
+
+        pattern: bytes
+
+        def __call__(self, data: bytes, pos: int) -> bool: ...
+
+
+NO_CHECKS: Mapping[bytes, NeedleCheck] = {}  # read-only by its type
 
 
 class DecodeLimits(FrozenRecord):

@@ -16,7 +16,7 @@ from psguard.models import Record
 
 _B64_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_"
 B64_SET = frozenset(_B64_CHARS)
-_B64_RUN = re.compile(rb"[A-Za-z0-9+/_-]*")
+B64_RUN = re.compile(rb"[A-Za-z0-9+/_-]*")
 _B64_LINE = re.compile(rb"[ \t]*([A-Za-z0-9+/_-]+)(=*)\r?\n")
 
 
@@ -71,9 +71,9 @@ def _run_bounds(data: bytes, pos: int, back: int | None, forward: int) -> tuple[
     lo = pos
     if back:
         window = data[max(0, pos - back):pos][::-1]
-        m = _B64_RUN.match(window)
+        m = B64_RUN.match(window)
         lo = pos - (m.end() if m else 0)
-    m = _B64_RUN.match(data, pos, min(len(data), pos + forward))
+    m = B64_RUN.match(data, pos, min(len(data), pos + forward))
     hi = m.end() if m else pos
     return lo, hi
 

@@ -19,7 +19,7 @@ import struct
 import zlib
 from collections.abc import Iterator
 
-from psguard.decoders.base import Budget, Decoded
+from psguard.decoders.base import NO_CHECKS, Budget, Decoded
 from psguard.models import Origin
 
 PDF_MAGIC = b"%PDF-"
@@ -42,6 +42,7 @@ class DeflateDecoder:
     needles: tuple[bytes, ...] = ()  # recognized at the start only
     anywhere: tuple[bytes, ...] = ()
     exclusive = False  # a PDF's own bytes hold text too
+    checks = NO_CHECKS  # every needle counts wherever it occurs
 
     def triggered(self, data: bytes, start: int) -> bool:
         if data.startswith(PNG_MAGIC):  # most PNGs have no compressed text

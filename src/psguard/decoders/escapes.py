@@ -19,7 +19,7 @@ import re
 from array import array
 from collections.abc import Iterator
 
-from psguard.decoders.base import Budget, Decoded, OffsetMap
+from psguard.decoders.base import NO_CHECKS, Budget, Decoded, OffsetMap
 from psguard.models import Origin
 
 QP_LABEL = "quoted-printable"
@@ -40,6 +40,7 @@ class Unescaper:
 
     exclusive = False
     anywhere: tuple[bytes, ...] = ()
+    checks = NO_CHECKS  # every needle counts wherever it occurs
     label = ""
     pattern: re.Pattern[bytes] = _PERCENT
 

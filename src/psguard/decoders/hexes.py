@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from psguard.decoders.base import Budget, Decoded
+from psguard.decoders.base import NO_CHECKS, Budget, Decoded
 from psguard.models import Origin
 
 LABEL = "hex"
@@ -33,6 +33,7 @@ class HexDecoder:
 
     anywhere: tuple[bytes, ...] = ()  # its trigger never fires: the needles alone open it
     exclusive = False
+    checks = NO_CHECKS  # every needle counts wherever it occurs
 
     def __init__(self, prefixes: tuple[bytes, ...]) -> None:
         self.needles = tuple(form for p in prefixes

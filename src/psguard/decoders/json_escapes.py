@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from psguard.decoders.base import Budget, Decoded, OffsetMap, skip_space
+from psguard.decoders.base import NO_CHECKS, Budget, Decoded, OffsetMap, skip_space
 from psguard.models import Origin
 
 # Patterns compiled at first use (re's cache), not at import: every hook run imports
@@ -32,6 +32,7 @@ class JsonEscapeDecoder:
 
     anywhere: tuple[bytes, ...] = (b"\\u00",)  # triggered is False unless it occurs
     exclusive = False
+    checks = NO_CHECKS  # every needle counts wherever it occurs
 
     def __init__(self, prefixes: tuple[bytes, ...]) -> None:
         self.prefixes = prefixes

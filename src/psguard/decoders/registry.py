@@ -26,9 +26,13 @@ if TYPE_CHECKING:
     from psguard.decoders.base import Decoder
 
 
-def decoders_for(prefixes: tuple[bytes, ...]) -> tuple[Decoder, ...]:
-    """Every decoder, set up to look for these rule prefixes in encoded form."""
-    return (ArchiveDecoder(), DeflateDecoder(), Utf16Decoder(prefixes), Base64Decoder(prefixes),
-            JsonEscapeDecoder(prefixes), HexDecoder(prefixes), QuotedPrintableDecoder(prefixes),
+def decoders_for(prefixes: tuple[bytes, ...],
+                 bodies: dict[bytes, tuple[int, bytes]] | None = None
+                 ) -> tuple[Decoder, ...]:
+    """Every decoder, set up to look for these rule prefixes in encoded form (bodies:
+    each prefix's fewest body bytes and body alphabet, Base64Decoder's)."""
+    return (ArchiveDecoder(), DeflateDecoder(), Utf16Decoder(prefixes),
+            Base64Decoder(prefixes, bodies), JsonEscapeDecoder(prefixes),
+            HexDecoder(prefixes), QuotedPrintableDecoder(prefixes),
             HtmlEntityDecoder(prefixes), BackslashEscapeDecoder(prefixes),
             PercentDecoder(prefixes))

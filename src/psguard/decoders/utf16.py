@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from psguard.decoders.base import Budget, Decoded
+from psguard.decoders.base import NO_CHECKS, Budget, Decoded
 from psguard.models import Origin
 
 _BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -44,6 +44,7 @@ class Utf16Decoder:
 
     needles: tuple[bytes, ...] = ()  # the forms hold NUL: a memchr rules them out first
     exclusive = False
+    checks = NO_CHECKS  # every needle counts wherever it occurs
 
     def __init__(self, prefixes: tuple[bytes, ...]) -> None:
         self.forms = tuple(utf16_form(p) for p in prefixes)

@@ -26,12 +26,14 @@ from psguard.rules.model import RuleSet
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from psguard.decoders.base import NeedleCheck
     from psguard.engine.nested import NestedDecoding
 
 _PLAIN = 0  # pattern ids: a rule's candidate; a decoder needle; a trigger literal
 _NEEDLE = 1
 _TRIGGER_BASE = 2  # + index of the decoder whose trigger literal it is
-_NEEDLE_BASE = 1000  # + index of the decoder whose needle it is
+_NEEDLE_BASE = 1000  # + index of an unchecked decoder needle (which decoder, which needle)
+_CHECKED_BASE = 1 << 16  # + index of a checked needle (its matches are kept, not just seen)
 
 
 def available() -> bool:
@@ -70,14 +72,23 @@ class FastGate:
         self.nested = nested
         # (decoder's trigger, needs a literal seen first): start-only ones are asked always
         self.triggers: list[tuple[Callable[[bytes, int], bool], bool]] = []
+        self.needle_of: list[tuple[int, bytes]] = []
+        self.checked: list[tuple[int, bytes, NeedleCheck]] = []
         if nested is not None:
             # One id a needle: triage_decoders says which decoders and which needles.
-            self.needle_of: list[tuple[int, bytes]] = []
+            # A checked needle (nested.checks) is a pattern reaching past it, whose
+            # matches are checked where they start.
             for i, dec in enumerate(nested.decoders):
                 for needle in dict.fromkeys(dec.needles):
-                    exprs.append(_literal(needle))
-                    ids.append(_NEEDLE_BASE + len(self.needle_of))
-                    self.needle_of.append((i, needle))
+                    check = nested.checks.get(needle)
+                    if check is not None:
+                        exprs.append(check.pattern)
+                        ids.append(_CHECKED_BASE + len(self.checked))
+                        self.checked.append((i, needle, check))
+                    else:
+                        exprs.append(_literal(needle))
+                        ids.append(_NEEDLE_BASE + len(self.needle_of))
+                        self.needle_of.append((i, needle))
             for i, dec in enumerate(nested.decoders):
                 anywhere = dec.anywhere
                 for lit in anywhere:
@@ -97,7 +108,8 @@ class FastGate:
 
     def __getstate__(self) -> dict[str, Any]:
         return {"exprs": self.exprs, "ids": self.ids, "nested": self.nested,
-                "triggers": self.triggers}
+                "triggers": self.triggers, "needle_of": self.needle_of,
+                "checked": self.checked}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -109,8 +121,11 @@ class FastGate:
 
         if self._db is None:
             db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            db.compile(expressions=self.exprs, ids=self.ids,
-                       flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(self.exprs))
+            # Checked needles report where they start (to be checked there), so they
+            # match more than once; every other pattern's first match is enough.
+            flags = [hyperscan.HS_FLAG_SOM_LEFTMOST if i >= _CHECKED_BASE
+                     else hyperscan.HS_FLAG_SINGLEMATCH for i in self.ids]
+            db.compile(expressions=self.exprs, ids=self.ids, flags=flags)
             self._db = db
         scratch = getattr(self._local, "scratch", None)
         if scratch is None or self._local.pid != os.getpid():
@@ -133,11 +148,15 @@ class FastGate:
         Third: the needles that occur."""
         db, scratch = self._database()
         seen: set[int] = set()
-        db.scan(data, match_event_handler=_collect, context=seen, scratch=scratch)
+        spans: list[tuple[int, int, int]] = []
+        db.scan(data, match_event_handler=_collect, context=(seen, spans), scratch=scratch)
         plain = _PLAIN in seen
         if self.nested is None or len(data) < 8:
             return plain, frozenset(), frozenset()
-        found = [self.needle_of[pid - _NEEDLE_BASE] for pid in seen if pid >= _NEEDLE_BASE]
+        found = [self.needle_of[pid - _NEEDLE_BASE] for pid in seen
+                 if _NEEDLE_BASE <= pid < _CHECKED_BASE]
+        if spans:
+            found += self._checked_found(data, spans)
         which = {i for i, _ in found}
         start = skip_space(data, 0) if data[:1] in (b" ", b"\t", b"\r", b"\n") else 0
         for i, (triggered, needs_literal) in enumerate(self.triggers):
@@ -146,6 +165,28 @@ class FastGate:
                 which.add(i)
         return plain, frozenset(which), frozenset(n for _, n in found)
 
+    def _checked_found(self, data: bytes, spans: list[tuple[int, int, int]]
+                       ) -> list[tuple[int, bytes]]:
+        """(decoder, needle) of each checked needle that counts somewhere in these
+        matches. Each match is checked at every place its needle occurs in it (the
+        pattern reports its leftmost start only), so the answer is the Python gate's."""
+        found: dict[tuple[int, bytes], None] = {}
+        for pid, start, end in spans:
+            i, needle, check = self.checked[pid - _CHECKED_BASE]
+            if (i, needle) in found:
+                continue
+            pos = data.find(needle, start, end)
+            while pos >= 0:
+                if check(data, pos):
+                    found[(i, needle)] = None
+                    break
+                pos = data.find(needle, pos + 1, end)
+        return list(found)
 
-def _collect(pid: int, start: int, end: int, flags: int, seen: set[int]) -> None:
-    seen.add(pid)
+
+def _collect(pid: int, start: int, end: int, flags: int,
+             context: tuple[set[int], list[tuple[int, int, int]]]) -> None:
+    if pid >= _CHECKED_BASE:
+        context[1].append((pid, start, end))
+    else:
+        context[0].add(pid)

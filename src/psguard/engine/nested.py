@@ -64,7 +64,7 @@ class NestedDecoding:
         self.limits = limits or DecodeLimits()
         self.prefixes = ruleset.prefixes
         self.previewer = Previews(ruleset.rules)
-        self.decoders = decoders_for(self.prefixes)
+        self.decoders = decoders_for(self.prefixes, _bodies(ruleset))
         # Escape decoders undo text escapes in place. Their output is not unescaped
         # again: it still holds the other kinds' escapes, and every order of them would
         # be decoded (n! chains) for one text that holds several kinds.
@@ -77,10 +77,15 @@ class NestedDecoding:
         self.container_triggers = tuple(d.triggered for d in self.decoders if d.exclusive)
         self.other_triggers = tuple(d.triggered for d in self.decoders if not d.exclusive)
         encoded = [n for d in self.decoders for n in d.needles]
-        self.gate = CollapsedGate(encoded)
+        # A needle counts only where its check says (KeyCheck), unless some decoder
+        # looks for it unchecked: a gate must never shut on what a decoder wants.
+        unchecked = {n for d in self.decoders for n in d.needles if n not in d.checks}
+        self.checks = {n: c for d in self.decoders for n, c in d.checks.items()
+                       if n not in unchecked}
+        self.gate = CollapsedGate(encoded, self.checks)
         # The engine's prefilter asks about plain prefixes too: one translate for all
         # (a `find` of the prefix alone costs about as much as the whole gate).
-        self.any_gate = CollapsedGate(list(self.prefixes) + encoded)
+        self.any_gate = CollapsedGate(list(self.prefixes) + encoded, self.checks)
 
     def may_match(self, data: bytes) -> bool:
         """False when nothing in data can be decoded into a key (the cheap gate).
@@ -223,6 +228,17 @@ class NestedDecoding:
 
 
 _ESCAPED = ESCAPES | {JSON_ESCAPE}
+
+
+def _bodies(ruleset: RuleSet) -> dict[bytes, tuple[int, bytes]]:
+    """For each prefix: the fewest body bytes of its rules' keys, and every byte a
+    body may hold (what the base64 decoder's needle check asks)."""
+    shapes: dict[bytes, tuple[int, frozenset[int]]] = {}
+    for rule in ruleset.rules:
+        prefix = rule.prefix.encode()
+        least, body = shapes.get(prefix, (rule.min_length, frozenset()))
+        shapes[prefix] = (min(least, rule.min_length), body | rule.body_byte_set)
+    return {p: (least, bytes(sorted(body))) for p, (least, body) in shapes.items()}
 
 
 def _relocate(cands: list[Candidate], dec: Decoded, parent: bytes, parent_binary: bool

@@ -8,6 +8,10 @@ blob of a history scan.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
+Check = Callable[[bytes, int], bool]  # does the needle found at this offset count?
+
 _GATE_SLICE = 8 * 1024 * 1024  # bytes translated at a time by the collapsed gate
 
 # How common a byte is in source text: the gate's windows prefer rare bytes.
@@ -40,8 +44,12 @@ class CollapsedGate:
     prefix followed by the decoders' gate (2.2-2.5 vs 3.2 ns/byte on Python sources).
     """
 
-    def __init__(self, needles: list[bytes]) -> None:
+    def __init__(self, needles: list[bytes], checks: Mapping[bytes, Check] | None = None
+                 ) -> None:
+        """checks: needles that count only where their check says so (the base64 of
+        a prefix, where a key's body can follow it)."""
         self.needles = list(dict.fromkeys(needles))
+        self.checks = checks or {}
         long = [n for n in self.needles if len(n) >= 3]
         cls = _choose_windows(long)
         self.table = bytes(cls.get(b, 0) for b in range(256))
@@ -54,13 +62,13 @@ class CollapsedGate:
         # more translate and find) rather than a `find` each.
         self.rest: CollapsedGate | None = None
         if placed_needles and sum(len(n) >= 3 for n in self.extra) >= 2:
-            self.rest = CollapsedGate(self.extra)
+            self.rest = CollapsedGate(self.extra, self.checks)
             self.extra = []
 
     def hits(self, data: bytes) -> bool:
         """True when any needle occurs in data."""
         if not self.windows:
-            return any(data.find(n) >= 0 for n in self.extra)
+            return any(self._occurs(data, n) for n in self.extra)
         confirmed = 0
         # Big data is translated in slices so the copy stays small.
         for base in range(0, max(len(data), 1), _GATE_SLICE):
@@ -72,15 +80,32 @@ class CollapsedGate:
             while pos >= 0 and confirmed < 32:
                 at = base + pos
                 if any(at >= off and data.startswith(needle, at - off)
+                       and self._counts(needle, data, at - off)
                        for needle, off in self.windows):
                     return True
                 confirmed += 1
                 pos = mapped.find(b"\1\2\3", pos + 1)
             if confirmed >= 32:
-                return any(data.find(n) >= 0 for n in self.needles)
+                return any(self._occurs(data, n) for n in self.needles)
         if self.rest is not None:
             return self.rest.hits(data)
-        return any(data.find(n) >= 0 for n in self.extra)
+        return any(self._occurs(data, n) for n in self.extra)
+
+    def _counts(self, needle: bytes, data: bytes, pos: int) -> bool:
+        check = self.checks.get(needle)
+        return check is None or check(data, pos)
+
+    def _occurs(self, data: bytes, needle: bytes) -> bool:
+        """needle occurs in data where it counts."""
+        check = self.checks.get(needle)
+        pos = data.find(needle)
+        if check is None:
+            return pos >= 0
+        while pos >= 0:
+            if check(data, pos):
+                return True
+            pos = data.find(needle, pos + 1)
+        return False
 
 
 def _weight(cls: dict[int, int]) -> int:

@@ -147,14 +147,17 @@ def _skip(out: IO[bytes], size: int, edge: int) -> tuple[bytes, bytes]:
 
 
 def read_objects(cwd: Path, oids: Iterable[str], max_size: int | None = None,
-                 ends: dict[str, tuple[int, bytes, bytes]] | None = None, edge: int = 0
-                 ) -> Iterator[tuple[str, str, bytes]]:
+                 ends: dict[str, tuple[int, bytes, bytes]] | None = None, edge: int = 0,
+                 *, delta_order: bool = False) -> Iterator[tuple[str, str, bytes]]:
     """(oid, type, data) for each id, in order; type "missing" when not readable and
     "too-large" (data empty) for a blob above max_size, which is never held in memory:
     its size and its first and last `edge` bytes go to `ends` (when given), kept as
-    they stream past."""
+    they stream past. delta_order: the ids come in list_objects' order."""
+    # In delta order each base was rebuilt just before: an 8 MB delta base cache
+    # reads as fast as 32 or 96 MB (git CPU on sqlalchemy's and coreui's slices) and
+    # keeps each reader 25-35 MB smaller. Backwards, a chain's bases must all fit.
     proc = popen_git(["cat-file", "--batch", "--buffer"], cwd, stdin=True, stderr=False,
-                     pack_limit_mb=64)
+                     pack_limit_mb=64, delta_cache_mb=8 if delta_order else 32)
     assert proc.stdin is not None and proc.stdout is not None
     _grow_pipe(proc.stdout.fileno())
     stdin = proc.stdin

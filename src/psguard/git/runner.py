@@ -86,13 +86,13 @@ _WALK_WINDOW = "1m"
 _WALK_DELTA_CACHE = "48m"
 
 
-def memory_options(pack_limit_mb: int | None) -> tuple[str, ...]:
+def memory_options(pack_limit_mb: int | None, delta_cache_mb: int = 32) -> tuple[str, ...]:
     """Bound how much of the packs one git process maps (and so its resident memory).
 
     None: the limits for walks (WALK_PACK_LIMIT_MB, 1 MB windows). A number: readers
     in (reverse) pack order (sequential, so larger windows); they run as fast with 64 MB as
     without limits. 0: no limits, for short listings that git would slow down by
-    remapping (types of deltas).
+    remapping (types of deltas). delta_cache_mb: the readers' delta base cache.
     """
     if pack_limit_mb == 0:
         return ()
@@ -103,13 +103,13 @@ def memory_options(pack_limit_mb: int | None) -> tuple[str, ...]:
     window = max(8, pack_limit_mb // 4)
     return ("-c", f"core.packedGitWindowSize={window}m",
             "-c", f"core.packedGitLimit={pack_limit_mb}m",
-            "-c", "core.deltaBaseCacheLimit=32m")
+            "-c", f"core.deltaBaseCacheLimit={delta_cache_mb}m")
 
 
 def git_command(args: list[str], cwd: Path | str, *, no_fetch: bool = False,
-                pack_limit_mb: int | None = None) -> list[str]:
+                pack_limit_mb: int | None = None, delta_cache_mb: int = 32) -> list[str]:
     extra: tuple[str, ...] = NO_FETCH_OPTIONS if no_fetch else ()
-    extra += memory_options(pack_limit_mb)
+    extra += memory_options(pack_limit_mb, delta_cache_mb)
     return ["git", *SAFE_OPTIONS, *extra, "-C", str(cwd), *args]
 
 
@@ -120,8 +120,8 @@ def no_fetch_env() -> dict[str, str]:
 
 
 def popen_git(args: list[str], cwd: Path | str, *, stdin: bool = False,
-              stderr: bool = True, pack_limit_mb: int | None = None
-              ) -> subprocess.Popen[bytes]:
+              stderr: bool = True, pack_limit_mb: int | None = None,
+              delta_cache_mb: int = 32) -> subprocess.Popen[bytes]:
     """A long-lived git process (cat-file readers, log walks); never fetches."""
     import subprocess
 
@@ -129,7 +129,8 @@ def popen_git(args: list[str], cwd: Path | str, *, stdin: bool = False,
 
     try:
         proc = subprocess.Popen(
-            git_command(args, cwd, no_fetch=True, pack_limit_mb=pack_limit_mb),
+            git_command(args, cwd, no_fetch=True, pack_limit_mb=pack_limit_mb,
+                        delta_cache_mb=delta_cache_mb),
             env=no_fetch_env(),
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +30,8 @@ _NO_EXTRA: tuple[Any, ...] = ({}, set(), [], [], 0, set())
 
 
 def scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
-               counters: Any, index: int) -> tuple[list[Candidate], list[str]]:
+               counters: Any, index: int, *, delta_order: bool = False
+               ) -> tuple[list[Candidate], list[str]]:
     """Read and scan one slice with its own cat-file reader: candidates, unreadable ids.
 
     Blobs above max_file_size are scanned at their ends only; their ids go to
@@ -44,7 +46,8 @@ def scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectSca
     n = nbytes = shown = 0
     ends: dict[str, tuple[int, bytes, bytes]] = {}
     for oid, kind, data in catfile.read_objects(root, (o.oid for o in objects),
-                                                scanner.max_size, ends, scanner.edge):
+                                                scanner.max_size, ends, scanner.edge,
+                                                delta_order=delta_order):
         if kind == "missing":
             missing.append(oid)
             continue
@@ -72,9 +75,10 @@ def scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectSca
 
 
 def _worker_main(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
-                 counters: Any, index: int, conn: Any) -> None:
+                 counters: Any, index: int, conn: Any, delta_order: bool) -> None:
     try:
-        cands, missing = scan_slice(root, objects, scanner, counters, index)
+        cands, missing = scan_slice(root, objects, scanner, counters, index,
+                                    delta_order=delta_order)
         nbytes_read = counters[3 * index + 1]
         conn.send(("ok", cands, missing, (scanner.commit_times, scanner.hits,
                                           scanner.problems, scanner.too_large, nbytes_read,
@@ -86,12 +90,14 @@ def _worker_main(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectS
 
 
 class ParallelScan:
-    """One worker process per slice of the pack order, each with its own cat-file
-    reader: git inflates and Python filters on every core (threads would serialize
-    the Python side on the GIL). Small jobs run inline.
+    """One slice of the pack order per core, each with its own cat-file reader: git
+    inflates and Python filters on every core (threads would serialize the Python side
+    on the GIL). The parent reads the first slice itself and a worker process each of
+    the others: one Python process fewer than slices, each of which holds the listing
+    and the engine (about 60 MB resident on a large history). Small jobs run inline.
 
-    The workers start (fork) when this is made; `run` waits for them and collects
-    what they found."""
+    The workers start (fork) when this is made; `run` reads the first slice while
+    they read theirs, and collects what they found."""
 
     def __init__(self, root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
                  workers: int | None = None, *, delta_order: bool = False) -> None:
@@ -105,19 +111,22 @@ class ParallelScan:
         big = self.total_bytes >= _PARALLEL_MIN_BYTES
         if workers is None:
             workers = max(1, min(_MAX_WORKERS, os.cpu_count() or 1))
+        self.delta_order = delta_order
         self.slices = catfile.shard(objects, workers if big else 1, backwards=not delta_order)
         self.procs: list[Any] = []
         self.conns: list[Any] = []
         self.counters: Any = None
+        self.own: tuple[list[Candidate], list[str]] | None = None  # the parent's slice's
         if len(self.slices) > 1:
             import multiprocessing  # 20-30 ms: only when there are workers to start
 
             ctx = multiprocessing.get_context("fork")
             self.counters = ctx.Array("q", 3 * len(self.slices), lock=False)
-            for i, part in enumerate(self.slices):
+            for i, part in enumerate(self.slices[1:], start=1):
                 recv, send = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=_worker_main, daemon=True,
-                                   args=(root, part, scanner, self.counters, i, send))
+                                   args=(root, part, scanner, self.counters, i, send,
+                                         delta_order))
                 proc.start()
                 send.close()
                 self.procs.append(proc)
@@ -125,13 +134,37 @@ class ParallelScan:
 
     def run(self, on_first_hit: Callable[[], None] | None = None, *,
             progress: bool = False) -> tuple[list[Candidate], list[str]]:
-        """Wait for the workers (with a progress bar when asked and stderr is a
-        terminal), calling on_first_hit once as soon as one hits; then collect.
-        Inline, on_first_hit is never called: the scan is over before it could help."""
-        if self.procs and progress and sys.stderr.isatty():
-            show_progress(self, on_first_hit)
-        elif self.procs:
-            self.wait(on_first_hit, PlainProgress(self) if progress else None)
+        """Read the first slice while a thread watches everyone's progress (a progress
+        bar when asked and stderr is a terminal) and calls on_first_hit once as soon as
+        one hits; then collect. Inline, on_first_hit is never called: the scan is over
+        before it could help."""
+        if not self.procs:
+            return self.collect()
+        failed: list[BaseException] = []
+
+        def watch() -> None:
+            try:
+                if progress and sys.stderr.isatty():
+                    show_progress(self, on_first_hit)
+                else:
+                    self.wait(on_first_hit, PlainProgress(self) if progress else None)
+            except BaseException as exc:  # raised in the caller's thread, below
+                failed.append(exc)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            self.own = scan_slice(self.root, self.slices[0], self.scanner, self.counters, 0,
+                                  delta_order=self.delta_order)
+        except BaseException:
+            for proc in self.procs:  # no one is left to collect them
+                proc.kill()
+            raise
+        finally:
+            self.own = self.own or ([], [])  # the watcher stops once this is set
+            watcher.join()
+        if failed:
+            raise failed[0]
         return self.collect()
 
     def done(self) -> tuple[int, int]:
@@ -160,18 +193,21 @@ class ParallelScan:
             plain.close()
 
     def finished(self) -> bool:
-        return all(c.poll() for c in self.conns)
+        """The parent's slice and every worker's are read."""
+        return (self.own is not None or not self.procs) and all(c.poll() for c in self.conns)
 
     def collect(self) -> tuple[list[Candidate], list[str]]:
         """Candidates and unreadable ids of every slice; the workers' scanner state
         (commit times, hits, problems, oversized blobs) merged into self.scanner."""
         if not self.procs:
             counters = [0, 0, 0]
-            result = scan_slice(self.root, self.slices[0], self.scanner, counters, 0)
+            result = scan_slice(self.root, self.slices[0], self.scanner, counters, 0,
+                                delta_order=self.delta_order)
             self.bytes_read = counters[1]
             return result
-        cands_all: list[Candidate] = []
-        missing_all: list[str] = []
+        assert self.own is not None, "run() reads the parent's slice"
+        cands_all, missing_all = list(self.own[0]), list(self.own[1])
+        self.bytes_read = self.counters[1]
         errors: list[str] = []
         for conn in self.conns:
             try:
