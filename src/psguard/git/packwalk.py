@@ -200,14 +200,17 @@ def _varint(delta: bytes, pos: int) -> tuple[int, int]:
 
 def apply_delta_fresh(base: bytes, delta: bytes, window: int
                       ) -> tuple[bytes, list[tuple[int, int]]]:
-    """(the delta applied to base, the result's fresh ranges widened by window);
-    window < 0: the ranges are not wanted."""
+    """(the delta applied to base, the result's fresh ranges widened by window, merged
+    as they come); window < 0: the ranges are not wanted."""
     base_size, pos = _varint(delta, 0)
     size, pos = _varint(delta, pos)
     if base_size != len(base):
         raise Unsupported("delta base size mismatch")
     out: list[bytes] = []
-    marks: list[tuple[int, int]] = []  # (start, end) before widening, in order
+    append = out.append
+    fresh: list[tuple[int, int]] = []
+    fa = fb = -1  # the fresh range being grown
+    w = window
     t = 0
     copied_to = -1  # where in the base the previous copy ended (-1: not a copy)
     end = len(delta)
@@ -215,47 +218,65 @@ def apply_delta_fresh(base: bytes, delta: bytes, window: int
         c = delta[pos]
         pos += 1
         if c & 0x80:
-            off = n = 0
-            for i in range(4):
-                if c & (1 << i):
-                    off |= delta[pos] << (8 * i)
-                    pos += 1
-            for i in range(3):
-                if c & (0x10 << i):
-                    n |= delta[pos] << (8 * i)
-                    pos += 1
-            n = n or 0x10000
+            off, n, pos = _copy_args(delta, pos, c)
             if off + n > base_size:
                 raise Unsupported("delta copies past its base")
-            out.append(base[off:off + n])
-            if t and off != copied_to:
-                marks.append((t, t))  # a splice: new neighbours meet here
+            append(base[off:off + n])
+            if t and off != copied_to and w >= 0:  # a splice: new neighbours meet
+                if t - w <= fb:
+                    fb = t + w
+                else:
+                    if fa >= 0 or fb >= 0:
+                        fresh.append((fa, fb))
+                    fa, fb = t - w, t + w
             copied_to = off + n
             t += n
         elif c:
-            out.append(delta[pos:pos + c])
+            append(delta[pos:pos + c])
             pos += c
-            marks.append((t, t + c))
+            if w >= 0:
+                if t - w <= fb:
+                    fb = max(fb, t + c + w)
+                else:
+                    if fa >= 0 or fb >= 0:
+                        fresh.append((fa, fb))
+                    fa, fb = t - w, t + c + w
             copied_to = -1
             t += c
         else:
             raise Unsupported("delta opcode 0")
     if t != size:
         raise Unsupported("delta result size mismatch")
-    data = b"".join(out)
-    if window < 0:
-        return data, []
-    return data, _widen(marks, window, t)
+    if fb >= 0:
+        fresh.append((fa, fb))
+    if fresh:  # clip to the result
+        fresh[0] = (max(0, fresh[0][0]), fresh[0][1])
+        fresh[-1] = (fresh[-1][0], min(t, fresh[-1][1]))
+    return b"".join(out), fresh
 
 
-def _widen(marks: list[tuple[int, int]], window: int, size: int) -> list[tuple[int, int]]:
-    fresh: list[tuple[int, int]] = []
-    for a, b in marks:
-        a = max(0, a - window)
-        b = min(size, b + window)
-        if fresh and a <= fresh[-1][1]:
-            if b > fresh[-1][1]:
-                fresh[-1] = (fresh[-1][0], b)
-        else:
-            fresh.append((a, b))
-    return fresh
+def _copy_args(delta: bytes, pos: int, c: int) -> tuple[int, int, int]:
+    """A copy instruction's base offset and size (bytes present per bit of c)."""
+    off = n = 0
+    if c & 1:
+        off = delta[pos]
+        pos += 1
+    if c & 2:
+        off |= delta[pos] << 8
+        pos += 1
+    if c & 4:
+        off |= delta[pos] << 16
+        pos += 1
+    if c & 8:
+        off |= delta[pos] << 24
+        pos += 1
+    if c & 0x10:
+        n = delta[pos]
+        pos += 1
+    if c & 0x20:
+        n |= delta[pos] << 8
+        pos += 1
+    if c & 0x40:
+        n |= delta[pos] << 16
+        pos += 1
+    return off, n or 0x10000, pos
