@@ -44,6 +44,7 @@ class Run:
     tree_rss_mb: float  # peak of the summed process tree
     code: int
     findings: int | None = None
+    cpu_s: float | None = None  # user + system, the process and the children it waited for
 
 
 def _children_map() -> dict[int, list[int]]:
@@ -106,7 +107,8 @@ def run(name: str, cmd: list[str], cwd: Path | None = None, sample: bool = True,
     if sample or timeout is not None:
         thread.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(name, elapsed, usage.ru_maxrss / 1024, peak[0] / 1024, proc.returncode)
+    return Run(name, elapsed, usage.ru_maxrss / 1024, peak[0] / 1024, proc.returncode,
+               cpu_s=usage.ru_utime + usage.ru_stime)
 
 
 def count_json(path: Path, kind: str) -> int | None:

@@ -6,18 +6,20 @@ run and interleaved round by round, so that the machine's load falls on all alik
 
 - `psguard scan --history --no-cache REPO` for every --psguard NAME=SRC given (a
   psguard source tree run with PYTHONPATH=SRC: compare a branch with main in the same
-  run); by default the psguard this Python imports;
+  run); by default the psguard this Python imports; with --pack-reader, each also
+  with PSGUARD_HISTORY_READER=pack (a row NAME-pack: the delta-aware pack reader);
 - `kingfisher scan REPO --git-history full` and `gitleaks git --log-opts=--all REPO`,
   each with one rule equivalent to psguard's (peers.py).
 
-Prints wall time, peak RSS of the whole process tree (sampled from /proc every
-100 ms, so git children and workers count) and each tool's time as a ratio of the
+Prints wall time, CPU time (user + system, children included), peak RSS of the
+whole process tree (sampled from /proc every 100 ms, so git children and workers
+count) and each tool's time as a ratio of the
 first psguard's; the load average before and after each repository. Generated
 histories (gen_history.py) are for tests and scaling curves only: their content is
 far smaller against their pack than a real history's.
 
     python benchmarks/bench_real.py [--repo PATH ...] [--psguard main=/tmp/main/src]
-        [--rounds 1] [--no-gitleaks | --gitleaks-timeout 300]
+        [--rounds 1] [--no-gitleaks | --gitleaks-timeout 300] [--pack-reader]
     python benchmarks/bench_real.py --staged CLONE [--psguard ...] [--staged-runs 10]
 """
 
@@ -46,6 +48,8 @@ def _psguard(name: str, src: str | None, repo: Path, out: Path) -> Run:
     env = user_env()
     if src:
         env["PYTHONPATH"] = src
+    if name.endswith("-pack"):
+        env["PSGUARD_HISTORY_READER"] = "pack"
     cmd = [sys.executable, "-m", "psguard", "scan", "--history", "--no-cache",
            "--format", "json", "--output", str(out), str(repo)]
     r = run(f"psguard {name}", cmd, env=env)
@@ -143,11 +147,12 @@ def print_rows(rows: list[Run]) -> None:
     med = {n: statistics.median(r.seconds for r in rows if r.name == n) for n in names}
     peak = {n: max(r.tree_rss_mb for r in rows if r.name == n) for n in names}
     base = med[names[0]]
-    print(f"  {'tool':<20} {'wall s':>8} {'peak tree RSS MB':>17} {'exit':>5} "
+    print(f"  {'tool':<20} {'wall s':>8} {'cpu s':>7} {'peak tree RSS MB':>17} {'exit':>5} "
           f"{'findings':>9} {'time / ' + names[0]:>22}")
     for n in names:
         last = [r for r in rows if r.name == n][-1]
-        print(f"  {n:<20} {med[n]:>8.2f} {peak[n]:>17.0f} {last.code:>5} "
+        cpu = statistics.median(r.cpu_s or 0.0 for r in rows if r.name == n)
+        print(f"  {n:<20} {med[n]:>8.2f} {cpu:>7.2f} {peak[n]:>17.0f} {last.code:>5} "
               f"{last.findings!s:>9} {med[n] / base:>22.2f}")
     for n in names[1:]:
         print(f"  {names[0]} / {n}: {base / med[n]:.2f}x the time")
@@ -161,6 +166,8 @@ def main() -> int:
                     help="a psguard source tree to measure (repeatable; first is the base)")
     ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds (median shown)")
     ap.add_argument("--no-gitleaks", action="store_true", help="skip gitleaks (slowest)")
+    ap.add_argument("--pack-reader", action="store_true",
+                    help="also run each psguard with PSGUARD_HISTORY_READER=pack")
     ap.add_argument("--staged", type=Path, metavar="CLONE",
                     help="instead: the pre-commit path in CLONE (a work tree)")
     ap.add_argument("--staged-runs", type=int, default=10)
@@ -176,6 +183,8 @@ def main() -> int:
             return 2
         psguards.append((name, str(Path(src).resolve())))
     psguards = psguards or [("psguard", None)]
+    if args.pack_reader:
+        psguards += [(f"{name}-pack", src) for name, src in psguards]
     repos = args.repo or [Path.home() / "bench" / f"{m}.git" for m in MIRRORS]
     print(f"machine: {os.cpu_count()} cores; load average {_load()}", flush=True)
     if args.staged:
