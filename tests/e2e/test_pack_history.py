@@ -195,3 +195,38 @@ def test_random_histories(repo: Repo, seed: int) -> None:
     _repack(repo, rng.random() < 0.5, depth=rng.choice([1, 5, 50]))
     max_size = rng.choice([None, 8000])
     _same(repo.path, max_size=max_size)
+
+
+def _report(run: Any) -> list[dict[str, Any]]:
+    findings: list[dict[str, Any]] = run.json()["findings"]
+    return findings
+
+
+def test_switch_and_fallback_through_the_cli(tmp_path: Path, git_home: Path,
+                                             psguard: Any) -> None:
+    """PSGUARD_HISTORY_READER picks the reader; a repository the pack reader does not
+    read (here: alternates) is read through cat-file, saying so, with the same
+    findings."""
+    origin = init_repo(tmp_path / "origin", git_home)
+    rng = random.Random(11)
+    lines = _filler(rng, 300)
+    for step in range(6):
+        lines.insert(rng.randrange(len(lines)), f"v{step} = {make_key()}\n"
+                     if step % 2 else f"v{step} = none\n")
+        origin.write("conf.txt", "".join(lines))
+        origin.commit(f"step {step}")
+    _repack(origin, True)
+    args = ("scan", "--history", "--no-cache", "--format", "json")
+    by_reader = {}
+    for reader in ("catfile", "pack"):
+        result = psguard(*args, str(origin.path), env={"PSGUARD_HISTORY_READER": reader})
+        assert result.code == 1 and "cat-file" not in result.stderr
+        by_reader[reader] = _report(result)
+    assert len(by_reader["pack"]) == 3 and by_reader["pack"] == by_reader["catfile"]
+
+    shared = tmp_path / "shared"  # objects borrowed through objects/info/alternates
+    origin.git("clone", "-q", "--shared", str(origin.path), str(shared))
+    result = psguard(*args, str(shared), env={"PSGUARD_HISTORY_READER": "pack"})
+    assert result.code == 1
+    assert "psguard: history read through git cat-file (alternates)" in result.stderr
+    assert len(_report(result)) == 3
