@@ -148,8 +148,8 @@ class PackWalk:
                 continue
             try:
                 item = self._one(pos, oid)
-            except Unsupported:
-                failed.append(oid)
+            except (Unsupported, IndexError, ValueError, OverflowError):
+                failed.append(oid)  # damage reads as a short or odd delta: ask git
                 continue
             if item is not None:
                 yield item

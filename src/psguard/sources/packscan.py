@@ -49,7 +49,7 @@ def history_reader(root: Path, git_dir: Path | None, hash_len: int,
             reason = unsupported_reason(root, git_dir, hash_len)
             if reason is None:
                 return PackScan(root, git_dir, todo, scanner, jobs)
-        except Unsupported as exc:
+        except (Unsupported, OSError) as exc:
             reason = str(exc)
         print(f"psguard: history read through git cat-file ({reason})", file=sys.stderr)
     return ParallelScan(root, todo, scanner, workers=jobs, delta_order=True)
@@ -163,7 +163,11 @@ def scan_pack_slice(scan: PackScan, part: _Slice, counters: Any, index: int
             if n & 255 == 0:
                 counters[3 * index] = n
                 counters[3 * index + 1] = nbytes
-            found = _scan_item(scan, walk, item, failed, part)
+            try:
+                found = _scan_item(scan, walk, item, failed, part)
+            except Unsupported:  # its base, rebuilt again after leaving the cache
+                failed.append(item.oid)
+                continue
             if found:
                 cands.extend(found)
                 counters[3 * index + 2] += 1
