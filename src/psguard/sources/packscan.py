@@ -128,6 +128,7 @@ class PackScan(ParallelScan):
                 send.close()
                 self.procs.append(proc)
                 self.conns.append(recv)
+            self.plan = []  # the workers have their shares: free the parent's copy
 
     def collect(self) -> tuple[list[Candidate], list[str]]:
         if self.procs:
