@@ -30,7 +30,7 @@ from psguard.git.packread import _TYPES, Entry, PackReader, Unsupported
 
 _TREE = 2
 _CHAIN_MAX = 10000
-_DROP_PAGES = 16 << 20  # pack bytes walked between dropping the mapping's pages
+_DROP_PAGES = 4 << 20  # pack bytes walked between dropping the mapping's pages
 
 
 class Walked(NamedTuple):
@@ -69,7 +69,7 @@ def pack_indexes(git_dir: Path) -> list[Path]:
 class PackWalk:
     """One pack: its objects in offset order, rebuilt with a bounded base cache."""
 
-    def __init__(self, idx_path: Path, window: int, cache_bytes: int = 32 << 20) -> None:
+    def __init__(self, idx_path: Path, window: int, cache_bytes: int = 16 << 20) -> None:
         self.reader = PackReader(idx_path)
         r = self.reader
         order = sorted(range(r.n), key=r.offsets.__getitem__)
