@@ -18,6 +18,7 @@ import pytest
 
 from psguard.engine.engine import Engine
 from psguard.git import catfile
+from psguard.git.packwalk import PackWalk, pack_indexes
 from psguard.rules.loader import load_rules
 from psguard.sources import packscan
 from psguard.sources.objects import ObjectScanner
@@ -160,11 +161,23 @@ def test_fetched_pack_loose_objects_and_two_workers(tmp_path: Path, git_home: Pa
     mirror.git("-c", "transfer.unpackLimit=1", "-c", "fetch.unpackLimit=1", "fetch", "-q",
                "origin", "+refs/heads/*:refs/remotes/origin/*")
     assert len(list((clone / ".git" / "objects" / "pack").glob("*.idx"))) == 2
+    assert _ref_deltas_on_later_bases(clone) > 0  # the thin pack, completed at its end
     lines.append("loose " + make_key() + "\n")
     mirror.write("data.txt", "".join(lines))
     mirror.commit("loose")
     found, _ = _same(clone, workers=2)
     assert len({row[1] for row in found}) == 7
+
+
+def _ref_deltas_on_later_bases(root: Path) -> int:
+    count = 0
+    for idx in pack_indexes(root / ".git"):
+        walk = PackWalk(idx, 0)
+        for pos in range(walk.n):
+            entry = walk.reader.entry(walk.offs[pos])
+            count += entry.kind == 7 and entry.base_at > walk.offs[pos]
+        walk.close()
+    return count
 
 
 @pytest.mark.parametrize("seed", range(6))
