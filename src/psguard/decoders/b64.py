@@ -76,7 +76,7 @@ class KeyCheck(Record):
     they decode alone) must be base64 decoding to body bytes only. A run that stops
     short at a line end may go on on the next line (wrapped base64): it may."""
 
-    __slots__ = ("skip", "count", "body", "pattern")
+    __slots__ = ("skip", "count", "body", "pattern", "span")
 
     def __init__(self, needle: bytes, token: bytes, first: int, lead: int, min_body: int,
                  body: bytes) -> None:
@@ -91,6 +91,7 @@ class KeyCheck(Record):
         after = self.skip + self.count - len(needle)
         self.pattern = lit + (b"(?:%s{%d}|%s{0,%d}[\\r\\n])"
                               % (_CLASS, after, _CLASS, after - 1) if self.count else b"")
+        self.span = max(len(needle), self.skip + self.count)  # the longest match
 
     def __call__(self, data: bytes, pos: int) -> bool:
         if not self.count:

@@ -70,6 +70,7 @@ if TYPE_CHECKING:
         (Hyperscan's syntax) matching from the needle's start wherever it may."""
 
         pattern: bytes
+        span: int  # the most bytes a match of pattern covers
 
         def __call__(self, data: bytes, pos: int) -> bool: ...
 

@@ -48,6 +48,7 @@ from psguard.sources.objects import (
     expand_located,
     name_blobs,
 )
+from psguard.sources.packscan import history_reader
 from psguard.sources.parallel import ParallelScan
 from psguard.version import __version__
 
@@ -89,7 +90,8 @@ def scan_history(given: SourceInput) -> SourceResult:
     scanner = ObjectScanner(given.engine, max_size=given.config.max_file_size)
     scanned = _scan_objects(snap.root, todo, listed, scanner, search,
                             start_walk_on_hit=not caches.refs_unchanged,
-                            progress=not given.request.quiet, jobs=given.request.jobs)
+                            progress=not given.request.quiet, jobs=given.request.jobs,
+                            pack_store=(snap.common_dir, snap.hash_len))
     missing = search.result()
     listed.clear()  # the missing search has read it: free it before locating
     _add_problems(result, snap, scanned, missing)
@@ -160,8 +162,11 @@ def _list_objects(snap: RepoSnapshot, caches: HistoryCaches, search: MissingSear
 def _scan_objects(root: Path, todo: list[catfile.ObjectInfo], listed: set[bytes],
                   scanner: ObjectScanner, search: MissingSearch, *,
                   start_walk_on_hit: bool, progress: bool = True,
-                  jobs: int | None = None) -> _Scanned:
-    par = ParallelScan(root, todo, scanner, workers=jobs, delta_order=True)
+                  jobs: int | None = None,
+                  pack_store: tuple[Path, int] | None = None) -> _Scanned:
+    # pack_store (git dir, id length): the packs the delta-aware reader may read
+    par = (history_reader(root, *pack_store, todo, scanner, jobs) if pack_store
+           else ParallelScan(root, todo, scanner, workers=jobs, delta_order=True))
     deferred = search.deferred
     if not deferred:
         search.watch(listed)  # after the fork: the workers must not inherit its thread
