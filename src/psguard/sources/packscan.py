@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,13 @@ from psguard.git.packread import Unsupported
 from psguard.git.packwalk import PackWalk, Walked, pack_indexes, unsupported_reason
 from psguard.models import Candidate
 from psguard.sources.objects import ObjectScanner
-from psguard.sources.parallel import _NO_EXTRA, ParallelScan, scan_slice
+from psguard.sources.parallel import (
+    _NO_EXTRA,
+    ParallelScan,
+    PlainProgress,
+    scan_slice,
+    show_progress,
+)
 
 _ENV = "PSGUARD_HISTORY_READER"
 _PARALLEL_MIN_BYTES = 16 << 20
@@ -119,8 +126,9 @@ class PackScan(ParallelScan):
             import multiprocessing
 
             ctx = multiprocessing.get_context("fork")
-            self.counters = ctx.Array("q", 3 * len(self.plan), lock=False)
-            for i, part in enumerate(self.plan):
+            # slot 0 is the parent's, which reads nothing here (ParallelScan's own slice)
+            self.counters = ctx.Array("q", 3 * (len(self.plan) + 1), lock=False)
+            for i, part in enumerate(self.plan, start=1):
                 recv, send = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=_worker_main, daemon=True,
                                    args=(self, part, i, send))
@@ -129,6 +137,17 @@ class PackScan(ParallelScan):
                 self.procs.append(proc)
                 self.conns.append(recv)
             self.plan = []  # the workers have their shares: free the parent's copy
+
+    def run(self, on_first_hit: Callable[[], None] | None = None, *,
+            progress: bool = False) -> tuple[list[Candidate], list[str]]:
+        """Every slice is a worker's here (the parent holds no reader): wait for them,
+        with progress as ParallelScan.run shows it, then collect."""
+        self.own = ([], [])
+        if self.procs and progress and sys.stderr.isatty():
+            show_progress(self, on_first_hit)
+        elif self.procs:
+            self.wait(on_first_hit, PlainProgress(self) if progress else None)
+        return self.collect()
 
     def collect(self) -> tuple[list[Candidate], list[str]]:
         if self.procs:
