@@ -14,6 +14,7 @@ from psguard.report.describe import (
     count,
     describe_location,
     policy_change_text,
+    reach_line,
     scanned_size,
 )
 from psguard.report.guidance import (
@@ -68,6 +69,8 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
                          f"({text_md(status_label(f.verification.status))}, "
                          f"{text_md(exposure_label(f))}):")
             lines.append("")
+            if reach_line(f):
+                lines += [text_md(f"{reach_line(f)}."), ""]
             for i, step in enumerate(steps(f), 1):
                 text = f"{i}. {text_md(step_text(step) if step.command else step.text)}"
                 if step.command:

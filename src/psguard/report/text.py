@@ -15,6 +15,7 @@ from psguard.report.describe import (
     count,
     describe_location,
     policy_change_text,
+    reach_line,
     scanned_size,
 )
 from psguard.stages.remediation import ACCEPT
@@ -55,6 +56,9 @@ def _render_finding(console: Console, f: Finding, show_secrets: bool) -> None:
     console.print(head)
     if f.verification.detail:
         console.print(f"  verification: {escape(f.verification.detail)}")
+    reach = reach_line(f)
+    if reach:  # the words come from a network peer: escaped like repository text
+        console.print(f"  [bold]{escape(reach)}[/]")
     if f.first_seen and f.first_seen.get("commit"):
         fs = f.first_seen
         # A malformed commit header can leave either unknown (the scan warns about it).
