@@ -38,6 +38,9 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
                       help="also write a git filter-repo --replace-text file covering "
                            "every key found, plain and base64-encoded, for one history "
                            "rewrite (it holds the raw keys: needs --show-secrets)")
+    scan.add_argument("--explain", action="store_true",
+                      help="text report: every step for every key (by default several "
+                           "pushed keys share one rewrite procedure, printed once)")
     scan.add_argument("--baseline", type=Path, metavar="FILE",
                       help="report only findings not recorded in this baseline "
                            "(see 'psguard baseline')")
@@ -70,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if args.write_replacements is not None:
         _write_replacements(args.write_replacements, result.findings, quiet=args.quiet)
     text = render(req.fmt, result, show_secrets=req.show_secrets,
-                  color=use_color(req.output))
+                  color=use_color(req.output), explain=args.explain)
     if req.output is not None or not args.quiet:
         write_report(text, req.output, private=req.show_secrets)
     if not args.quiet:
