@@ -36,7 +36,7 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
     add_convention_options(scan)
     scan.add_argument("--write-replacements", type=Path, metavar="FILE",
                       help="also write a git filter-repo --replace-text file covering "
-                           "every key found, plain and base64-encoded, for one history "
+                           "every key found, plain, hex and base64, for one history "
                            "rewrite (it holds the raw keys: needs --show-secrets)")
     scan.add_argument("--explain", action="store_true",
                       help="text report: every step for every key (by default several "

@@ -20,11 +20,9 @@ TEST_VALUE and the step builders), and `general_steps` is the advice for a key w
 facts are not known (SARIF rule help). Nothing here imports report/ or hooks/.
 
 Commands never hold the raw key: for a pushed key, psguard itself writes the
-`git filter-repo --replace-text` file (stages/rewrite.py: every key of the history, plain
-and base64-encoded, so one rewrite removes them all), and the steps scan the rewritten
-clone before it is pushed. `replacement_line` (a `regex:` line matching a token of the
-key's length ending in its last four characters) serves where only the redacted form may
-be shown.
+`git filter-repo --replace-text` file (stages/rewrite.py: every key, plain, hex and
+base64, so one rewrite removes them all; files holding a key in another form are
+removed from every commit), and the steps scan the rewritten clone before it is pushed.
 """
 
 from __future__ import annotations
@@ -33,13 +31,12 @@ import re
 import shlex
 
 from psguard.models import ExposureDetail, Finding, Remediation
+from psguard.stages.rewrite import not_text_steps, strip_paths, uncovered
 
 REPLACEMENTS_FILE = "../psguard-replacements.txt"
 REWRITE_DIR = "../psguard-rewrite"
-REPLACEMENT = "***REMOVED-POOLSIDE-KEY***"
 REPLACEMENTS_CMD = ("psguard scan --history --show-secrets --quiet --exit-zero "
                     f"--write-replacements {REPLACEMENTS_FILE}")
-_TOKEN = "A-Za-z0-9_-"
 
 REVOKE = ("In Poolside, a developer key is deleted from the user menu (your name, bottom "
           "left) → Developer API Keys; a service account key is revoked by an admin, who "
@@ -72,16 +69,6 @@ CANNOT_UNDO = ("What rewriting cannot undo: clones, forks and fetches made befor
                "and cached pages (ask its support to purge them), and any copy made outside "
                "git. Everyone must re-clone or reset onto the rewritten branches. That is why "
                "the key is revoked first.")
-
-
-def replacement_line(secret: str, show_secrets: bool) -> str:
-    """A `git filter-repo --replace-text` line that replaces this key (see module doc)."""
-    if show_secrets:
-        return f"{secret}==>{REPLACEMENT}"
-    prefix = "ps-" if secret.startswith("ps-") else ""
-    middle = len(secret) - len(prefix) - 4
-    return (f"regex:(?<![{_TOKEN}]){re.escape(prefix)}[{_TOKEN}]{{{middle}}}"
-            f"{re.escape(secret[-4:])}(?![{_TOKEN}])==>{REPLACEMENT}")
 
 
 def _q(items: list[str]) -> str:
@@ -163,13 +150,17 @@ def general_steps() -> list[Remediation]:
     ]
 
 
-def steps(f: Finding, *, show_secrets: bool = False) -> list[Remediation]:
+def steps(f: Finding, *, show_secrets: bool = False,
+          strip: list[str] | None = None) -> list[Remediation]:
+    """`strip`: the files the one rewrite removes from every commit (every pushed key's
+    that text replacement cannot reach; by default this finding's)."""
     status = f.verification.status
     dead = status == "rejected"
     d = f.exposure_detail
     paths = _paths(f, d)
     if f.exposure == "pushed":
-        out = _pushed(f, d, paths, dead, show_secrets)
+        strip = strip if strip is not None else [p for p, _how in uncovered(f)]
+        out = _pushed(f, d, paths, dead, strip)
     elif f.exposure == "local":
         out = _local(f, d, paths, dead)
     elif f.exposure == "staged":
@@ -322,7 +313,7 @@ def rewrite_local(d: ExposureDetail, paths: list[str]) -> Remediation:
 
 
 def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
-            show_secrets: bool) -> list[Remediation]:
+            strip: list[str]) -> list[Remediation]:
     d = d or ExposureDetail()
     where = _published(d)
     out: list[Remediation] = []
@@ -340,6 +331,7 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
     here = shlex.quote(d.repo_dir or "<this-repository>")
     published = d.published_by != "no-remotes" or d.url is not None
     source = f'"$(git remote get-url {remote})"' if published else "."
+    out += not_text_steps(f)
     if d.url:  # a remote scan (audit): there is no local checkout to start from
         out.append(Remediation(
             f"{optional}Rewrite the history in a fresh clone of {d.url}; from a directory "
@@ -353,15 +345,18 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
     out.append(Remediation(
         f"Still {'in the clone' if d.url else 'at the top of this repository'}, let psguard "
         "write one replacements file "
-        "beside the clone: it covers every key in the history, plain and base64-encoded, "
+        "beside the clone: it covers every key in the history, plain, hex or base64, "
         "so one rewrite removes them all however many were pushed (do this once). The "
         "file holds the raw keys (hence --show-secrets; nothing is printed), readable "
         "only by you:", REPLACEMENTS_CMD))
     out.append(Remediation(
-        "Replace the keys in every commit of every branch and tag of the fresh clone, "
-        f"then delete the replacements file. {NEED}",
+        "Replace the keys in every commit of every branch and tag of the fresh clone"
+        + (f", remove {_q(strip)} from every commit" if strip else "")
+        + f", then delete the replacements file. {NEED}",
         f"cd {REWRITE_DIR} && git filter-repo --version && "
-        f"git filter-repo --replace-text {REPLACEMENTS_FILE} && rm {REPLACEMENTS_FILE}"))
+        f"git filter-repo --replace-text {REPLACEMENTS_FILE}"
+        + "".join(f" --path {shlex.quote(p)}" for p in strip)
+        + (" --invert-paths" if strip else "") + f" && rm {REPLACEMENTS_FILE}"))
     out.append(Remediation(
         f"Still in {REWRITE_DIR}: check the rewritten history before it goes anywhere; this "
         "must find no Poolside key:", "psguard scan --history"))
@@ -394,5 +389,8 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
 
 
 def attach(findings: list[Finding], *, show_secrets: bool = False) -> list[Finding]:
-    """The findings with their remediation steps."""
-    return [f.replace(remediation=steps(f, show_secrets=show_secrets)) for f in findings]
+    """The findings with their remediation steps (one rewrite for every pushed key of a
+    repository: the files it removes are all of theirs)."""
+    strip = strip_paths(findings)
+    return [f.replace(remediation=steps(f, show_secrets=show_secrets, strip=strip.get(
+        f.candidates[0].origin.repository if f.candidates else None, []))) for f in findings]
