@@ -55,6 +55,9 @@ def test_utf16_zip_and_hex_keys_are_removed_by_the_printed_rewrite(
 
     # Followed literally from the compact text report, from the clone on.
     text = run_psguard("scan", "--history", str(work.path), env={"NO_COLOR": "1"}).stdout
+    said = " ".join(text.split())  # the text report wraps at 100 columns
+    assert "In windows/settings.ini (utf-16le) the key is not stored as plain text" in said
+    assert "In bundle/config.zip (zip:app.env) the key is not stored as plain text" in said
     commands = text_commands(text)
     start = next(i for i, c in enumerate(commands) if c.startswith("git clone --no-local"))
     proc = run_script(commands[start:], work.path, {**work.env, **psguard_on_path(tmp_path)})

@@ -95,17 +95,19 @@ def _render_finding(console: Console, f: Finding, show_secrets: bool,
 
         for line in _wrapped(short_line(f), "  ", "    "):
             console.print(escape(line))
-        _print_steps(console, own, wrap=True)
+        _print_steps(console, own, wrap=True, bullet="-")
     else:
         _print_steps(console, f.remediation)
     console.print(f"  [dim]{ACCEPT}: {f.fingerprint}[/]")
     console.print()
 
 
-def _print_steps(console: Console, found: list[Remediation], wrap: bool = False) -> None:
-    """Numbered steps; `wrap`: within WIDTH columns (a long command split at its &&)."""
+def _print_steps(console: Console, found: list[Remediation], wrap: bool = False,
+                 bullet: str | None = None) -> None:
+    """Numbered steps (or `bullet`ed: a key's own, beside the shared numbers); `wrap`:
+    within WIDTH columns (a long command split over lines)."""
     for i, step in enumerate(found, 1):
-        head = f"  {i}. "
+        head = f"  {bullet} " if bullet else f"  {i}. "
         if wrap:
             for line in _wrapped(step.text, head, " " * len(head)):
                 console.print(escape(line))

@@ -61,9 +61,14 @@ def group(findings: list[Finding]) -> Group | None:
     if len(pushed) < 2:
         return None
     tails: dict[str, list[Remediation]] = {}
+    notes: dict[str, list[Remediation]] = {}
     for f in pushed:
         found = [_plain(s) for s in (f.remediation or steps(f))]
-        tails[f.fingerprint] = found[_rewrite_start(found):]
+        start = _rewrite_start(found)
+        tails[f.fingerprint] = found[start:]
+        # before the rewrite: revoke and replace (a dead key: delete it), said by
+        # short_line; then what only this key needs (a form text replacement misses)
+        notes[f.fingerprint] = found[(1 if f.verification.status == "rejected" else 2):start]
     first = tails[pushed[0].fingerprint]
     common = [s for s in first if all(s in t for t in tails.values())]
     if not common:
@@ -77,5 +82,5 @@ def group(findings: list[Finding]) -> Group | None:
             "take them back. " + REVOKE))
         shared.append(Remediation(f"Create a new key for each; {MOVE}.", ENSURE_ENV_IGNORED))
     shared += common
-    own = {fp: [s for s in t if s not in common] for fp, t in tails.items()}
+    own = {fp: notes[fp] + [s for s in t if s not in common] for fp, t in tails.items()}
     return Group(pushed, shared, own)
