@@ -47,6 +47,16 @@ def test_three_pushed_keys_share_one_short_procedure(tmp_path: Path, git_home: P
     assert "Developer API Keys" in compact.stdout  # the console step, said once
     assert compact.stdout.count("Developer API Keys") == 1
 
+    # The Markdown report (pull-request comments, job summaries) says it once too.
+    md = run_psguard("scan", "--history", "--format", "markdown", str(work.path)).stdout
+    md_full = run_psguard("scan", "--history", "--format", "markdown", "--explain",
+                          str(work.path)).stdout
+    assert md.count("--replace-text") == 1 and md_full.count("--replace-text") == 3
+    assert "#### What to do about the 3 pushed keys, once for all of them" in md
+    for i, key in enumerate(keys):
+        assert f"**`ps-…{key[-4:]}`** (not checked, pushed):" in md
+        assert f"keep its replacement out of service{i}/app.env (step 2)." in md
+
     # Followed literally, from the clone on: one shell, stops at the first failure.
     commands = text_commands(compact.stdout)
     start = next(i for i, c in enumerate(commands) if c.startswith("git clone --no-local"))

@@ -39,8 +39,9 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
                            "every key found, plain, hex and base64, for one history "
                            "rewrite (it holds the raw keys: needs --show-secrets)")
     scan.add_argument("--explain", action="store_true",
-                      help="text report: every step for every key (by default several "
-                           "pushed keys share one rewrite procedure, printed once)")
+                      help="text and Markdown reports: every step for every key (by "
+                           "default several pushed keys share one rewrite procedure, "
+                           "printed once)")
     scan.add_argument("--baseline", type=Path, metavar="FILE",
                       help="report only findings not recorded in this baseline "
                            "(see 'psguard baseline')")
