@@ -122,6 +122,13 @@ def test_live_keys_show_what_they_reach_in_every_format(
     assert "Can reach: 4 models (poolside/malibu, poolside/point" in outputs["markdown"]
     assert "service account key; named ci-deploy" in outputs["markdown"]
     assert "Can reach: 504 models" in outputs["text"]
+    # Where the API said which kind of key it is, the revoke step names that one place.
+    said = " ".join(outputs["text"].split())
+    assert ("The API says it is a service account key: in Poolside, a service account key "
+            "is revoked by an admin") in said
+    assert ("The API says it is a developer key: in Poolside, a developer key is deleted "
+            "from the user menu") in said
+    assert "so look in both places" in said  # the keys whose kind is not known
     for fmt, out in outputs.items():
         assert "\x1b" not in out and "onerror=alert" not in out.replace("onerror?alert", ""), fmt
         assert "<img" not in out, fmt

@@ -2,17 +2,12 @@
 
 `steps(finding)` returns ordered `Remediation(text, command)` items from the finding's
 exposure (working-tree | staged | local | pushed | None for stdin), its
-`exposure_detail` (paths, unpushed commits, stashes, tags, notes) and its verification
-status (live | unknown | not_checked | rejected).
-
-The order is the advice:
-- pushed and live, unknown or not checked: revoke first. Others may already have cloned or
-  fetched it, and no history rewrite takes it back from them.
-- local (unpushed commits): rewrite before pushing (`git commit --amend` for the last
-  commit, `git rebase -i <commit>^` for older ones); that keeps the key private.
-- staged: `git restore --staged <path>`, then move the key out of the file.
-- working tree: move the key out of the file.
-- rejected: nothing to revoke; clean up, or accept it in `.psguardignore`.
+`exposure_detail` and its verification status. The order is the advice: a pushed key
+that may work is revoked first (others may have cloned it; no rewrite takes it back);
+unpushed commits are rewritten before pushing (`git commit --amend`, `git rebase -i`);
+staged: `git restore --staged`, then move the key out; working tree: move it out;
+rejected: nothing to revoke, clean up or accept it in `.psguardignore`. Where the
+verification answer said which kind of key it is, the revoke step names that one place.
 
 This module is psguard's one voice for that advice: the reports (report/) and the hooks
 (hooks/) take their sentences from here (REVOKE, MOVE, REVOKE_IF_SHARED, ACCEPT,
@@ -38,11 +33,13 @@ REWRITE_DIR = "../psguard-rewrite"
 REPLACEMENTS_CMD = ("psguard scan --history --show-secrets --quiet --exit-zero "
                     f"--write-replacements {REPLACEMENTS_FILE}")
 
-REVOKE = ("In Poolside, a developer key is deleted from the user menu (your name, bottom "
-          "left) → Developer API Keys; a service account key is revoked by an admin, who "
-          "deletes the service account in the Poolside Console → Security → API Keys (this "
-          "cannot be undone; everything using that account stops working). The key text "
-          "does not say which kind it is, so look in both places.")
+KINDS = {"developer key": "a developer key is deleted from the user menu (your name, bottom "
+         "left) → Developer API Keys", "service account key": "a service account key is "
+         "revoked by an admin, who deletes the service account in the Poolside Console → "
+         "Security → API Keys (this cannot be undone; everything using that account stops "
+         "working)"}
+REVOKE = (f"In Poolside, {'; '.join(KINDS.values())}. The key text does not say which kind "
+          "it is, so look in both places.")
 MOVE = ("give it to the code through the environment instead: set POOLSIDE_API_KEY from "
         "your secret store (a CI secret, a vault, your OS keychain). If you keep it in a "
         "local .env file, make sure .env is listed in .gitignore first")
@@ -119,8 +116,15 @@ def _ignore_step(f: Finding, why: str) -> Remediation:
                        "reporting it:", f"echo '{f.fingerprint}  # {why}' >> .psguardignore")
 
 
-def _revoke_if_shared() -> Remediation:
-    return Remediation(REVOKE_IF_SHARED)
+def revoke_words(f: Finding) -> str:
+    """How to revoke it: the one place to look when the API said which kind it is."""
+    reach = f.verification.reach if f.verification.status == "live" else None
+    kind = (reach or {}).get("key_type")
+    return f"The API says it is a {kind}: in Poolside, {KINDS[kind]}." if kind in KINDS else REVOKE
+
+
+def _revoke_if_shared(f: Finding) -> Remediation:
+    return Remediation(REVOKE_IF_SHARED.replace(REVOKE, revoke_words(f)))
 
 
 def revoke_first(f: Finding) -> Remediation:
@@ -130,7 +134,7 @@ def revoke_first(f: Finding) -> Remediation:
               "not_checked": "it was not checked (run with --verify)"}.get(
                   f.verification.status, "it may work")
     return Remediation(f"Revoke it first: this key has been pushed{_published(d)} and "
-                       f"{status}; {PUSHED_IS_PUBLIC}. " + REVOKE)
+                       f"{status}; {PUSHED_IS_PUBLIC}. " + revoke_words(f))
 
 
 def _published(d: ExposureDetail) -> str:
@@ -172,7 +176,7 @@ def steps(f: Finding, *, show_secrets: bool = False,
     else:  # None: standard input, provenance unknown
         out = [] if dead else [Remediation(
             "psguard read this key from standard input and cannot tell where it has been. "
-            "If it was ever committed, pushed or shared, revoke it. " + REVOKE)]
+            "If it was ever committed, pushed or shared, revoke it. " + revoke_words(f))]
         out.append(move_step([], dead))
     if dead and f.exposure in ("working-tree", "staged", "local"):
         out.append(rejected_note(f))
@@ -186,7 +190,7 @@ def _working_tree(f: Finding, paths: list[str], dead: bool) -> list[Remediation]
     if dead:
         out.append(_ignore_step(f, "a dead key kept on purpose"))
     else:
-        out.append(_revoke_if_shared())
+        out.append(_revoke_if_shared(f))
     return out
 
 
@@ -199,7 +203,7 @@ def _outside_git(f: Finding, paths: list[str], dead: bool) -> list[Remediation]:
                        "CI secret, a vault, your OS keychain)."),
            Remediation("This directory is not in a git repository; scan it again once the "
                        "key is out:", "psguard scan")]
-    out.append(_ignore_step(f, "a dead key kept on purpose") if dead else _revoke_if_shared())
+    out.append(_ignore_step(f, "a dead key kept on purpose") if dead else _revoke_if_shared(f))
     return out
 
 
@@ -215,7 +219,7 @@ def staged_steps(paths: list[str], dead: bool = False) -> list[Remediation]:
 def _staged(f: Finding, paths: list[str], dead: bool) -> list[Remediation]:
     out = staged_steps(paths, dead)
     if not dead:
-        out.append(_revoke_if_shared())
+        out.append(_revoke_if_shared(f))
     return out
 
 
@@ -253,7 +257,7 @@ def _local(f: Finding, d: ExposureDetail | None, paths: list[str],
         out.append(Remediation("Check that no commit still holds it before you push:",
                                "psguard scan --history"))
     if not dead:
-        out.append(_revoke_if_shared())
+        out.append(_revoke_if_shared(f))
     return out
 
 

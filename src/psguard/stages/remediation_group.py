@@ -51,7 +51,10 @@ def short_line(f: Finding) -> str:
     if f.verification.status == "rejected":
         return (f"to do: nothing to revoke (Poolside rejected it); delete it from {where}; "
                 "the rewrite below is optional for it.")
-    return (f"to do: revoke it (step 1 below); keep its replacement out of {where} "
+    kind = (f.verification.reach or {}).get("key_type") if f.verification.status == "live" \
+        else None
+    which = f": the API says it is a {kind}" if kind else ""
+    return (f"to do: revoke it (step 1 below{which}); keep its replacement out of {where} "
             "(step 2).")
 
 
