@@ -1,7 +1,8 @@
-"""Keys a text replacement cannot reach (issue 20): pushed only as UTF-16 text or inside
-a zip, the steps say so and the one rewrite removes those files from every commit; a
-key pushed only as hex is listed in the replacements file. Followed literally against a
-bare remote, the history is clean (`psguard scan --history` on a fresh mirror)."""
+"""Keys a text replacement cannot reach (issue 20): pushed only as UTF-16 text, JSON `\\u`
+escapes or inside a zip, the steps say so and the one rewrite removes those files from
+every commit; a key pushed only as hex is listed in the replacements file. Followed
+literally against a bare remote, the history is clean (`psguard scan --history` on a
+fresh mirror)."""
 
 from __future__ import annotations
 
@@ -22,12 +23,14 @@ def _zip(name: str, data: bytes) -> bytes:
 
 def test_utf16_zip_and_hex_keys_are_removed_by_the_printed_rewrite(
         tmp_path: Path, git_home: Path) -> None:
-    wide, zipped, hexed = make_key(), make_key(), make_key()
+    wide, zipped, hexed, escaped = make_key(), make_key(), make_key(), make_key()
     work = init_repo(tmp_path / "work", git_home)
     remote = work.add_origin(tmp_path / "remote.git")
     work.write("windows/settings.ini", f"[api]\r\nkey={wide}\r\n".encode("utf-16"))
     work.write("bundle/config.zip", _zip("app.env", f"POOLSIDE_API_KEY={zipped}\n".encode()))
     work.write("dump.txt", f"token_hex = {hexed.encode().hex()}\n")
+    work.write("web/config.json",
+               '{"apiKey": "' + "".join(f"\\u{ord(ch):04x}" for ch in escaped) + '"}\n')
     work.write("README.md", "docs\n")
     work.commit("add settings")
     work.write("README.md", "more docs\n")
@@ -38,7 +41,7 @@ def test_utf16_zip_and_hex_keys_are_removed_by_the_printed_rewrite(
     how = {loc["path"]: loc["decoded_from"] for f in report["findings"]
            for loc in f["locations"]}
     assert how == {"windows/settings.ini": "utf-16le", "bundle/config.zip": "zip:app.env",
-                   "dump.txt": "hex"}
+                   "dump.txt": "hex", "web/config.json": "json-escape"}
     by_path = {f["locations"][0]["path"]: f["remediation"] for f in report["findings"]}
     for path, form in (("windows/settings.ini", "utf-16le"), ("bundle/config.zip",
                                                                "zip:app.env")):
@@ -50,8 +53,8 @@ def test_utf16_zip_and_hex_keys_are_removed_by_the_printed_rewrite(
     rewrite = {next(s["command"] for s in steps if "--replace-text" in (s["command"] or ""))
                for steps in by_path.values()}
     assert len(rewrite) == 1
-    assert "--path bundle/config.zip --path windows/settings.ini --invert-paths" in \
-        rewrite.pop()
+    assert ("--path bundle/config.zip --path web/config.json --path windows/settings.ini "
+            "--invert-paths") in rewrite.pop()
 
     # Followed literally from the compact text report, from the clone on.
     text = run_psguard("scan", "--history", str(work.path), env={"NO_COLOR": "1"}).stdout
