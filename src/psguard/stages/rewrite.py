@@ -72,7 +72,7 @@ def strip_paths(findings: list[Finding]) -> dict[str | None, list[str]]:
 
 def encoded_forms(secret: str) -> list[str]:
     """The base64 and base64url texts that only the key's bytes determine, one for each
-    alignment (the key starting 0, 1 or 2 bytes into a 3-byte group)."""
+    alignment (the key starting 0, 1 or 2 bytes into a 3-byte group), then its hex."""
     raw = secret.encode()
     forms: list[str] = []
     for lead in range(3):
