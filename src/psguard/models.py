@@ -184,16 +184,19 @@ class Candidate(FrozenRecord):
 
 
 class Verification(Record):
-    __slots__ = ("status", "endpoint", "detail")
+    __slots__ = ("status", "endpoint", "detail", "reach")
 
     def __init__(self, status: str = Status.NOT_CHECKED, endpoint: str | None = None,
-                 detail: str | None = None) -> None:
+                 detail: str | None = None, reach: dict[str, Any] | None = None) -> None:
         self.status = Status(status)
         self.endpoint = endpoint
         self.detail = detail
+        # a live key's blast radius, cleaned by verify/reach.py: models, key_type...
+        self.reach = reach
 
     def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "endpoint": self.endpoint, "detail": self.detail}
+        return {"status": self.status, "endpoint": self.endpoint, "detail": self.detail,
+                "reach": self.reach}
 
 
 class Remediation(Record):

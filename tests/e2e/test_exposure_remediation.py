@@ -17,7 +17,8 @@ import pytest
 from psguard.models import Finding, Verification
 from psguard.pipeline import run_scan
 from psguard.request import ScanRequest
-from psguard.stages.remediation import replacement_line, steps
+from psguard.stages.remediation import steps
+from psguard.stages.rewrite import replacement_line
 from psguard.testing import Repo, init_repo, make_key, run_psguard
 
 

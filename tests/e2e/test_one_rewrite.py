@@ -6,28 +6,13 @@ the remote holds neither key in any form."""
 from __future__ import annotations
 
 import base64
-import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 from psguard.stages.rewrite import encoded_forms, replacements_text
 from psguard.testing import Repo, init_repo, make_key, run_psguard
-
-
-def _psguard_on_path(tmp_path: Path) -> dict[str, str]:
-    """PATH with `psguard` (this checkout, as the tests run it) and git-filter-repo (the
-    test extra installs it beside the interpreter)."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    shim = bin_dir / "psguard"
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m psguard "$@"\n')
-    shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
-    tools = Path(sys.executable).parent
-    assert (tools / "git-filter-repo").exists(), "the test extra installs git-filter-repo"
-    return {"PATH": f"{bin_dir}{os.pathsep}{tools}{os.pathsep}{os.environ['PATH']}",
-            "NO_COLOR": "1"}
+from psguard.testing.procedure import psguard_on_path
 
 
 def test_printed_procedure_removes_a_plain_and_a_base64_key(tmp_path: Path,
@@ -59,7 +44,7 @@ def test_printed_procedure_removes_a_plain_and_a_base64_key(tmp_path: Path,
 
     # Literally: one shell, from the top of the repository, stopping at the first failure
     # (the check of the rewritten clone fails the script if a key is left).
-    env = {**work.env, **_psguard_on_path(tmp_path)}
+    env = {**work.env, **psguard_on_path(tmp_path)}
     proc = subprocess.run(["bash", "-e", "-c", "\n".join(script)], cwd=work.path, env=env,
                           capture_output=True, text=True)
     out = proc.stdout + proc.stderr
@@ -136,7 +121,7 @@ def test_procedure_for_a_remote_scan_starts_from_the_url(tmp_path: Path,
 
     empty = tmp_path / "elsewhere"
     empty.mkdir()
-    env = {**work.env, **_psguard_on_path(tmp_path)}
+    env = {**work.env, **psguard_on_path(tmp_path)}
     proc = subprocess.run(["bash", "-e", "-c", "\n".join(script)], cwd=empty, env=env,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr

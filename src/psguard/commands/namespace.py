@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 _SCAN_FLAGS = {"--show-secrets": "show_secrets", "--verify": "verify",
                "--no-repo-config": "no_repo_config", "--no-cache": "no_cache",
                "--quiet": "quiet", "-q": "quiet", "--no-color": "no_color",
-               "--exit-zero": "exit_zero"}
+               "--exit-zero": "exit_zero", "--explain": "explain"}
 # `hook` flags; --config, --fail-on and --settings take values: argparse reads them
 _HOOK_FLAGS = {"--show-secrets": "show_secrets", "--allow-incomplete": "allow_incomplete",
                "--no-repo-config": "no_repo_config"}
@@ -50,7 +50,7 @@ def _scan(tokens: list[str]) -> Namespace | None:
         "verify_deadline": None, "config": None, "no_repo_config": False,
         "min_confidence": None, "fail_on": [], "quiet": False, "verbose": False,
         "no_color": False, "exclude": [], "include": [], "exit_zero": False,
-        "write_replacements": None, "baseline": None}
+        "write_replacements": None, "baseline": None, "explain": False}
     path: str | None = None
     for token in tokens:
         if token == "--staged":

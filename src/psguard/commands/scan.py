@@ -35,8 +35,12 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
     add_convention_options(scan)
     scan.add_argument("--write-replacements", type=Path, metavar="FILE",
                       help="also write a git filter-repo --replace-text file covering "
-                           "every key found, plain and base64-encoded, for one history "
+                           "every key found, plain, hex and base64, for one history "
                            "rewrite (it holds the raw keys: needs --show-secrets)")
+    scan.add_argument("--explain", action="store_true",
+                      help="text and Markdown reports: every step for every key (by "
+                           "default several pushed keys share one rewrite procedure, "
+                           "printed once)")
     scan.add_argument("--baseline", type=Path, metavar="FILE",
                       help="report only findings not recorded in this baseline "
                            "(see 'psguard baseline')")
@@ -66,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if args.write_replacements is not None:
         _write_replacements(args.write_replacements, result.findings, quiet=args.quiet)
     deliver(result, req.fmt, req.output, show_secrets=req.show_secrets, quiet=args.quiet,
-            verbose=args.verbose)
+            verbose=args.verbose, explain=args.explain)
     return report_only_exit(exit_code(result, fail_on), result)
 
 

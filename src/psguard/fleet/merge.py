@@ -120,5 +120,6 @@ def with_verification(findings: list[Finding], statuses: dict[str, dict[str, Any
     for f in findings:
         v = statuses.get(f.sha256)
         out.append(f if v is None else f.replace(
-            verification=Verification(v["status"], v["endpoint"], v["detail"])))
+            verification=Verification(v["status"], v["endpoint"], v["detail"],
+                                      v.get("reach"))))
     return out

@@ -21,7 +21,12 @@ FORMATS: dict[str, str] = {
 }
 
 
-def render(fmt: str, result: ScanResult, *, show_secrets: bool, color: bool) -> str:
+def render(fmt: str, result: ScanResult, *, show_secrets: bool, color: bool,
+           explain: bool = False) -> str:
+    """`explain`: the text and Markdown reports give every key every step (they
+    otherwise say several pushed keys' shared procedure once; other formats always do)."""
     module_name, func_name = FORMATS[fmt].split(":")
     func: Callable[..., str] = getattr(import_module(module_name), func_name)
+    if explain and fmt in ("text", "markdown"):
+        return func(result, show_secrets=show_secrets, color=color, explain=True)
     return func(result, show_secrets=show_secrets, color=color)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from psguard.models import Candidate, ScanResult, ScanStats
+from typing import Any
+
+from psguard.models import Candidate, Finding, ScanResult, ScanStats
 
 
 def describe_location(c: Candidate) -> str:
@@ -85,3 +87,29 @@ def scanned_size(stats: ScanStats) -> str:
     if not stats.bytes:
         return known
     return f"{human_bytes(stats.bytes)} read, {known}"
+
+
+def reach_line(f: Finding) -> str | None:
+    """"Can reach: …" for a live key whose verification answer listed what it reaches."""
+    text = reach_summary(f.verification.reach) if f.verification.status == "live" else None
+    return f"Can reach: {text}" if text else None
+
+
+def reach_summary(reach: dict[str, Any] | None) -> str | None:
+    """One line for the reports: "2 models (a, b); service account key; scopes: x"."""
+    if not reach:
+        return None
+    models = list(reach.get("models") or [])
+    total = int(reach.get("models_total") or len(models))
+    shown = models[:5]
+    listed = ", ".join(shown) + (f", … {total - len(shown)} more" if total > len(shown) else "")
+    parts = [f"{total} model{'s' if total != 1 else ''}" + (f" ({listed})" if shown else "")]
+    if reach.get("key_type"):
+        parts.append(str(reach["key_type"]))
+    if reach.get("key_name"):
+        parts.append(f"named {reach['key_name']}")
+    if reach.get("scopes"):
+        parts.append("scopes: " + ", ".join(reach["scopes"]))
+    if reach.get("expires"):
+        parts.append(f"expires {reach['expires']}")
+    return "; ".join(parts)

@@ -17,6 +17,7 @@ from psguard.report.describe import (
     count,
     describe_location,
     policy_change_text,
+    reach_line,
     report_only_text,
 )
 from psguard.report.guidance import (
@@ -53,6 +54,8 @@ def annotation(f: Finding, c: Candidate, show_secrets: bool) -> str:
              f"exposure: {exposure_label(f)}."]
     if f.pre_existing:
         lines.append("It was already in HEAD before this change.")
+    if reach_line(f):
+        lines.append(f"{reach_line(f)}.")
     lines += [f"{i}. {step_line(step)}" for i, step in enumerate(steps(f), 1)]
     lines.append(accept_line(f))
     props: dict[str, str | int | None] = {}

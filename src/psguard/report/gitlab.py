@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from psguard.models import Candidate, Finding, ScanResult, scrub_keys
+from psguard.report.describe import reach_line
 from psguard.report.guidance import exposure_label, shown_secret, status_label, step_line, steps
 from psguard.version import __version__
 
@@ -59,6 +60,7 @@ def _vulnerability(f: Finding, c: Candidate, show_secrets: bool) -> dict[str, An
     description = (f"Poolside API key {shown_secret(f, show_secrets)} ({f.confidence} "
                    f"confidence, {status_label(status)}), exposure: {exposure_label(f)}."
                    + (f" Decoded from {o.decoded_from}." if o.decoded_from else "")
+                   + (f" {reach_line(f)}." if reach_line(f) else "")
                    + f" Fingerprint: {f.fingerprint}.")
     location: dict[str, Any] = {"file": o.path or _where(c),
                                 "commit": _commit(c)}

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 from psguard.escape import terminal, xml
 from psguard.models import ScanResult
-from psguard.report.describe import describe_location, policy_change_text
+from psguard.report.describe import describe_location, policy_change_text, reach_line
 from psguard.report.guidance import accept_line, exposure_label, shown_secret, status_label, steps
 
 
@@ -35,6 +35,9 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
                        f"(verification: {status_label(f.verification.status)}, "
                        f"exposure: {exposure_label(f)})")
             lines = [summary]
+            reach = reach_line(f)
+            if reach:
+                lines.append(terminal(reach))
             if c.masked_line:
                 line = (c.masked_line.replace(f.redacted, f.secret) if show_secrets
                         else c.masked_line)

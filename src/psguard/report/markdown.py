@@ -7,13 +7,16 @@ cannot open a heading, an HTML comment or a table row of its own."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from psguard.escape import markdown as text_md
 from psguard.escape import markdown_code as code
-from psguard.models import Finding, ScanResult
+from psguard.models import Finding, Remediation, ScanResult
 from psguard.report.describe import (
     count,
     describe_location,
     policy_change_text,
+    reach_line,
     report_only_text,
     scanned_size,
 )
@@ -26,6 +29,9 @@ from psguard.report.guidance import (
     steps,
 )
 from psguard.stages.grouping import finding_order
+
+if TYPE_CHECKING:
+    from psguard.stages.remediation_group import Group
 
 MAX_PLACES = 5
 _FILES = "POLICYFILES"  # where the policy change's paths go, as code
@@ -41,8 +47,32 @@ def _places(f: Finding) -> str:
     return "<br>".join(where)
 
 
-def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
+def _step_lines(found: list[Remediation], bullet: str | None = None) -> list[str]:
+    out = []
+    for i, step in enumerate(found, 1):
+        text = f"{bullet or f'{i}.'} {text_md(step_text(step) if step.command else step.text)}"
+        if step.command:
+            text += f": {code(step.command)}"
+        out.append(text)
+    return out
+
+
+def _shared_lines(shared: Group) -> list[str]:
+    from psguard.stages.remediation_group import EXPLAIN
+
+    head = f"What to do about the {len(shared.findings)} pushed keys, once for all of them"
+    return [f"#### {text_md(head)}", "", text_md(f"({EXPLAIN}.)"), "",
+            *_step_lines(shared.shared), ""]
+
+
+def render(result: ScanResult, *, show_secrets: bool, color: bool,
+           explain: bool = False) -> str:
+    """`explain`: every step for every key; otherwise several pushed keys share one
+    procedure, said once after them (stages/remediation_group.py)."""
+    from psguard.stages.remediation_group import group, short_line
+
     findings = sorted(result.findings, key=finding_order)
+    shared = None if explain else group(findings)
     lines: list[str] = []
     stats = result.stats
     if findings:
@@ -69,13 +99,18 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
                          f"({text_md(status_label(f.verification.status))}, "
                          f"{text_md(exposure_label(f))}):")
             lines.append("")
-            for i, step in enumerate(steps(f), 1):
-                text = f"{i}. {text_md(step_text(step) if step.command else step.text)}"
-                if step.command:
-                    text += f": {code(step.command)}"
-                lines.append(text)
+            if reach_line(f):
+                lines += [text_md(f"{reach_line(f)}."), ""]
+            own = shared.own.get(f.fingerprint) if shared else None
+            if own is not None:
+                lines += [f"- {text_md(short_line(f))}", *_step_lines(own, "-"),
+                          f"- {accept_line(f, code(f.fingerprint))}", ""]
+                continue
+            lines += _step_lines(steps(f))
             lines.append(f"{len(steps(f)) + 1}. {accept_line(f, code(f.fingerprint))}")
             lines.append("")
+        if shared is not None:
+            lines += _shared_lines(shared)
     else:
         lines += ["### ✅ psguard: no Poolside API keys found", ""]
     changed = policy_change_text(result, _FILES)

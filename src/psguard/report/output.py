@@ -71,14 +71,17 @@ def tell_everything(result: ScanResult, output: Path | None) -> None:
 
 
 def deliver(result: ScanResult, fmt: str, output: Path | None, *, show_secrets: bool,
-            quiet: bool, verbose: bool, summary: bool = True) -> None:
+            quiet: bool, verbose: bool, summary: bool = True, explain: bool = False
+            ) -> None:
     """The report and the words around it, the same for every command that scans
     (`scan`, `ci`): the report to stdout, or only to --output with --quiet; the summary
     on stderr when the report went to a file (`summary=False`: the command says its
-    own); with --verbose, what was scanned."""
+    own); with --verbose, what was scanned; `explain`: every key every step (scan's
+    --explain)."""
     from psguard.report import render
 
-    text = render(fmt, result, show_secrets=show_secrets, color=use_color(output))
+    text = render(fmt, result, show_secrets=show_secrets, color=use_color(output),
+                  explain=explain)
     if output is not None or not quiet:
         write_report(text, output, private=show_secrets)
     if summary and not quiet:

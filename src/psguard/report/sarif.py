@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from psguard.models import Candidate, Finding, ScanResult
-from psguard.report.describe import policy_change_text
+from psguard.report.describe import policy_change_text, reach_line
 from psguard.report.guidance import (
     exposure_label,
     shown_secret,
@@ -131,6 +131,8 @@ def _message(f: Finding, c: Candidate, show_secrets: bool) -> str:
             f"Verification: {status_label(f.verification.status)}; exposure: {exposure_label(f)}.")
     if f.pre_existing:
         text += " Already in HEAD before this change."
+    if reach_line(f):
+        text += f" {reach_line(f)}."
     if first:
         text += f" {first}."
     return text
@@ -175,6 +177,8 @@ def sarif_dict(result: ScanResult, show_secrets: bool) -> dict[str, Any]:
                 "confidence": f.confidence, "verification": f.verification.status,
                 "exposure": f.exposure, "preExisting": f.pre_existing,
             }
+            if f.verification.reach and f.verification.status == "live":
+                props["reach"] = f.verification.reach
             if show_secrets:
                 props["secret"] = f.secret
             results.append({

@@ -2,17 +2,12 @@
 
 `steps(finding)` returns ordered `Remediation(text, command)` items from the finding's
 exposure (working-tree | staged | local | pushed | None for stdin), its
-`exposure_detail` (paths, unpushed commits, stashes, tags, notes) and its verification
-status (live | unknown | not_checked | rejected).
-
-The order is the advice:
-- pushed and live, unknown or not checked: revoke first. Others may already have cloned or
-  fetched it, and no history rewrite takes it back from them.
-- local (unpushed commits): rewrite before pushing (`git commit --amend` for the last
-  commit, `git rebase -i <commit>^` for older ones); that keeps the key private.
-- staged: `git restore --staged <path>`, then move the key out of the file.
-- working tree: move the key out of the file.
-- rejected: nothing to revoke; clean up, or accept it in `.psguardignore`.
+`exposure_detail` and its verification status. The order is the advice: a pushed key
+that may work is revoked first (others may have cloned it; no rewrite takes it back);
+unpushed commits are rewritten before pushing (`git commit --amend`, `git rebase -i`);
+staged: `git restore --staged`, then move the key out; working tree: move it out;
+rejected: nothing to revoke, clean up or accept it in `.psguardignore`. Where the
+verification answer said which kind of key it is, the revoke step names that one place.
 
 This module is psguard's one voice for that advice: the reports (report/) and the hooks
 (hooks/) take their sentences from here (REVOKE, MOVE, REVOKE_IF_SHARED, ACCEPT,
@@ -20,11 +15,9 @@ TEST_VALUE and the step builders), and `general_steps` is the advice for a key w
 facts are not known (SARIF rule help). Nothing here imports report/ or hooks/.
 
 Commands never hold the raw key: for a pushed key, psguard itself writes the
-`git filter-repo --replace-text` file (stages/rewrite.py: every key of the history, plain
-and base64-encoded, so one rewrite removes them all), and the steps scan the rewritten
-clone before it is pushed. `replacement_line` (a `regex:` line matching a token of the
-key's length ending in its last four characters) serves where only the redacted form may
-be shown.
+`git filter-repo --replace-text` file (stages/rewrite.py: every key, plain, hex and
+base64, so one rewrite removes them all; files holding a key in another form are
+removed from every commit), and the steps scan the rewritten clone before it is pushed.
 """
 
 from __future__ import annotations
@@ -33,19 +26,20 @@ import re
 import shlex
 
 from psguard.models import ExposureDetail, Finding, Remediation
+from psguard.stages.rewrite import not_text_steps, strip_paths, uncovered
 
 REPLACEMENTS_FILE = "../psguard-replacements.txt"
 REWRITE_DIR = "../psguard-rewrite"
-REPLACEMENT = "***REMOVED-POOLSIDE-KEY***"
 REPLACEMENTS_CMD = ("psguard scan --history --show-secrets --quiet --exit-zero "
                     f"--write-replacements {REPLACEMENTS_FILE}")
-_TOKEN = "A-Za-z0-9_-"
 
-REVOKE = ("In Poolside, a developer key is deleted from the user menu (your name, bottom "
-          "left) → Developer API Keys; a service account key is revoked by an admin, who "
-          "deletes the service account in the Poolside Console → Security → API Keys (this "
-          "cannot be undone; everything using that account stops working). The key text "
-          "does not say which kind it is, so look in both places.")
+KINDS = {"developer key": "a developer key is deleted from the user menu (your name, bottom "
+         "left) → Developer API Keys", "service account key": "a service account key is "
+         "revoked by an admin, who deletes the service account in the Poolside Console → "
+         "Security → API Keys (this cannot be undone; everything using that account stops "
+         "working)"}
+REVOKE = (f"In Poolside, {'; '.join(KINDS.values())}. The key text does not say which kind "
+          "it is, so look in both places.")
 MOVE = ("give it to the code through the environment instead: set POOLSIDE_API_KEY from "
         "your secret store (a CI secret, a vault, your OS keychain). If you keep it in a "
         "local .env file, make sure .env is listed in .gitignore first")
@@ -72,16 +66,6 @@ CANNOT_UNDO = ("What rewriting cannot undo: clones, forks and fetches made befor
                "and cached pages (ask its support to purge them), and any copy made outside "
                "git. Everyone must re-clone or reset onto the rewritten branches. That is why "
                "the key is revoked first.")
-
-
-def replacement_line(secret: str, show_secrets: bool) -> str:
-    """A `git filter-repo --replace-text` line that replaces this key (see module doc)."""
-    if show_secrets:
-        return f"{secret}==>{REPLACEMENT}"
-    prefix = "ps-" if secret.startswith("ps-") else ""
-    middle = len(secret) - len(prefix) - 4
-    return (f"regex:(?<![{_TOKEN}]){re.escape(prefix)}[{_TOKEN}]{{{middle}}}"
-            f"{re.escape(secret[-4:])}(?![{_TOKEN}])==>{REPLACEMENT}")
 
 
 def _q(items: list[str]) -> str:
@@ -132,8 +116,15 @@ def _ignore_step(f: Finding, why: str) -> Remediation:
                        "reporting it:", f"echo '{f.fingerprint}  # {why}' >> .psguardignore")
 
 
-def _revoke_if_shared() -> Remediation:
-    return Remediation(REVOKE_IF_SHARED)
+def revoke_words(f: Finding) -> str:
+    """How to revoke it: the one place to look when the API said which kind it is."""
+    reach = f.verification.reach if f.verification.status == "live" else None
+    kind = (reach or {}).get("key_type")
+    return f"The API says it is a {kind}: in Poolside, {KINDS[kind]}." if kind in KINDS else REVOKE
+
+
+def _revoke_if_shared(f: Finding) -> Remediation:
+    return Remediation(REVOKE_IF_SHARED.replace(REVOKE, revoke_words(f)))
 
 
 def revoke_first(f: Finding) -> Remediation:
@@ -143,7 +134,7 @@ def revoke_first(f: Finding) -> Remediation:
               "not_checked": "it was not checked (run with --verify)"}.get(
                   f.verification.status, "it may work")
     return Remediation(f"Revoke it first: this key has been pushed{_published(d)} and "
-                       f"{status}; {PUSHED_IS_PUBLIC}. " + REVOKE)
+                       f"{status}; {PUSHED_IS_PUBLIC}. " + revoke_words(f))
 
 
 def _published(d: ExposureDetail) -> str:
@@ -163,13 +154,17 @@ def general_steps() -> list[Remediation]:
     ]
 
 
-def steps(f: Finding, *, show_secrets: bool = False) -> list[Remediation]:
+def steps(f: Finding, *, show_secrets: bool = False,
+          strip: list[str] | None = None) -> list[Remediation]:
+    """`strip`: the files the one rewrite removes from every commit (every pushed key's
+    that text replacement cannot reach; by default this finding's)."""
     status = f.verification.status
     dead = status == "rejected"
     d = f.exposure_detail
     paths = _paths(f, d)
     if f.exposure == "pushed":
-        out = _pushed(f, d, paths, dead, show_secrets)
+        strip = strip if strip is not None else [p for p, _how in uncovered(f)]
+        out = _pushed(f, d, paths, dead, strip)
     elif f.exposure == "local":
         out = _local(f, d, paths, dead)
     elif f.exposure == "staged":
@@ -181,7 +176,7 @@ def steps(f: Finding, *, show_secrets: bool = False) -> list[Remediation]:
     else:  # None: standard input, provenance unknown
         out = [] if dead else [Remediation(
             "psguard read this key from standard input and cannot tell where it has been. "
-            "If it was ever committed, pushed or shared, revoke it. " + REVOKE)]
+            "If it was ever committed, pushed or shared, revoke it. " + revoke_words(f))]
         out.append(move_step([], dead))
     if dead and f.exposure in ("working-tree", "staged", "local"):
         out.append(rejected_note(f))
@@ -195,7 +190,7 @@ def _working_tree(f: Finding, paths: list[str], dead: bool) -> list[Remediation]
     if dead:
         out.append(_ignore_step(f, "a dead key kept on purpose"))
     else:
-        out.append(_revoke_if_shared())
+        out.append(_revoke_if_shared(f))
     return out
 
 
@@ -208,7 +203,7 @@ def _outside_git(f: Finding, paths: list[str], dead: bool) -> list[Remediation]:
                        "CI secret, a vault, your OS keychain)."),
            Remediation("This directory is not in a git repository; scan it again once the "
                        "key is out:", "psguard scan")]
-    out.append(_ignore_step(f, "a dead key kept on purpose") if dead else _revoke_if_shared())
+    out.append(_ignore_step(f, "a dead key kept on purpose") if dead else _revoke_if_shared(f))
     return out
 
 
@@ -224,7 +219,7 @@ def staged_steps(paths: list[str], dead: bool = False) -> list[Remediation]:
 def _staged(f: Finding, paths: list[str], dead: bool) -> list[Remediation]:
     out = staged_steps(paths, dead)
     if not dead:
-        out.append(_revoke_if_shared())
+        out.append(_revoke_if_shared(f))
     return out
 
 
@@ -262,7 +257,7 @@ def _local(f: Finding, d: ExposureDetail | None, paths: list[str],
         out.append(Remediation("Check that no commit still holds it before you push:",
                                "psguard scan --history"))
     if not dead:
-        out.append(_revoke_if_shared())
+        out.append(_revoke_if_shared(f))
     return out
 
 
@@ -322,7 +317,7 @@ def rewrite_local(d: ExposureDetail, paths: list[str]) -> Remediation:
 
 
 def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
-            show_secrets: bool) -> list[Remediation]:
+            strip: list[str]) -> list[Remediation]:
     d = d or ExposureDetail()
     where = _published(d)
     out: list[Remediation] = []
@@ -340,6 +335,7 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
     here = shlex.quote(d.repo_dir or "<this-repository>")
     published = d.published_by != "no-remotes" or d.url is not None
     source = f'"$(git remote get-url {remote})"' if published else "."
+    out += not_text_steps(f)
     if d.url:  # a remote scan (audit): there is no local checkout to start from
         out.append(Remediation(
             f"{optional}Rewrite the history in a fresh clone of {d.url}; from a directory "
@@ -353,15 +349,18 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
     out.append(Remediation(
         f"Still {'in the clone' if d.url else 'at the top of this repository'}, let psguard "
         "write one replacements file "
-        "beside the clone: it covers every key in the history, plain and base64-encoded, "
+        "beside the clone: it covers every key in the history, plain, hex or base64, "
         "so one rewrite removes them all however many were pushed (do this once). The "
         "file holds the raw keys (hence --show-secrets; nothing is printed), readable "
         "only by you:", REPLACEMENTS_CMD))
     out.append(Remediation(
-        "Replace the keys in every commit of every branch and tag of the fresh clone, "
-        f"then delete the replacements file. {NEED}",
+        "Replace the keys in every commit of every branch and tag of the fresh clone"
+        + (f", remove {_q(strip)} from every commit" if strip else "")
+        + f", then delete the replacements file. {NEED}",
         f"cd {REWRITE_DIR} && git filter-repo --version && "
-        f"git filter-repo --replace-text {REPLACEMENTS_FILE} && rm {REPLACEMENTS_FILE}"))
+        f"git filter-repo --replace-text {REPLACEMENTS_FILE}"
+        + "".join(f" --path {shlex.quote(p)}" for p in strip)
+        + (" --invert-paths" if strip else "") + f" && rm {REPLACEMENTS_FILE}"))
     out.append(Remediation(
         f"Still in {REWRITE_DIR}: check the rewritten history before it goes anywhere; this "
         "must find no Poolside key:", "psguard scan --history"))
@@ -394,5 +393,8 @@ def _pushed(f: Finding, d: ExposureDetail | None, paths: list[str], dead: bool,
 
 
 def attach(findings: list[Finding], *, show_secrets: bool = False) -> list[Finding]:
-    """The findings with their remediation steps."""
-    return [f.replace(remediation=steps(f, show_secrets=show_secrets)) for f in findings]
+    """The findings with their remediation steps (one rewrite for every pushed key of a
+    repository: the files it removes are all of theirs)."""
+    strip = strip_paths(findings)
+    return [f.replace(remediation=steps(f, show_secrets=show_secrets, strip=strip.get(
+        f.candidates[0].origin.repository if f.candidates else None, []))) for f in findings]

@@ -18,9 +18,20 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+
+def _model(name: str, created: int) -> dict[str, Any]:
+    return {"id": name, "object": "model", "created": created, "owned_by": "poolside"}
+
+
+# What an OpenAI-compatible models list looks like for a Poolside deployment.
 MODELS = {"object": "list",
-          "data": [{"id": "poolside/malibu", "object": "model", "owned_by": "poolside"},
-                   {"id": "poolside/point", "object": "model", "owned_by": "poolside"}]}
+          "data": [_model("poolside/malibu", 1727740800), _model("poolside/point", 1727740800),
+                   _model("poolside/malibu-agent", 1735689600),
+                   _model("poolside/laguna-embed", 1735689600)]}
+# Key metadata a deployment may add beside the list (``key``): which kind of key it is.
+SERVICE_KEY = {"type": "service_account", "name": "ci-deploy", "scopes": ["inference",
+               "models:read"], "expires_at": "2027-06-30T00:00:00Z"}
+DEVELOPER_KEY = {"type": "developer", "name": "laptop", "scopes": ["inference"]}
 
 
 @dataclass
@@ -30,7 +41,8 @@ class Behaviour:
     kind: ok | restricted (403) | status (any code, e.g. 500, 418) | retry_after (429 with
     Retry-After) | fail_first (``status`` for the first ``times`` requests, then ok) |
     slow (sleep ``delay`` then ok) | drop (close without answering) | redirect (302 to
-    ``location``)
+    ``location``). An ok answer lists MODELS, plus ``meta`` as the key's description,
+    or is exactly ``body``.
     """
 
     kind: str = "ok"
@@ -40,6 +52,8 @@ class Behaviour:
     delay: float = 0.0
     location: str = ""
     seen: int = 0
+    meta: dict[str, Any] | None = None  # ok: the ``key`` object sent beside the models
+    body: bytes | None = None  # ok: this exact body instead (hostile or huge answers)
 
 
 @dataclass
@@ -92,9 +106,9 @@ class FakePoolside:
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     # --- configuration -------------------------------------------------------------
-    def know(self, *keys: str) -> None:
+    def know(self, *keys: str, meta: dict[str, Any] | None = None) -> None:
         for k in keys:
-            self.behaviours[k] = Behaviour("ok")
+            self.behaviours[k] = Behaviour("ok", meta=meta)
 
     def fault(self, key: str, kind: str, **kw: Any) -> None:
         self.behaviours[key] = Behaviour(kind, **kw)
@@ -154,8 +168,10 @@ class FakePoolside:
         kind = b.kind
         if kind == "fail_first":
             kind = "status" if b.seen <= b.times else "ok"
+        if kind == "ok" and b.body is not None:
+            return self._send(h, 200, b.body, "application/json")
         if kind == "ok":
-            return self._json(h, 200, MODELS)
+            return self._json(h, 200, {**MODELS, "key": b.meta} if b.meta else MODELS)
         if kind == "restricted":
             return self._json(h, 403, {"type": "about:blank", "title": "Forbidden",
                                        "status": 403}, "application/problem+json")
@@ -178,7 +194,10 @@ class FakePoolside:
 
     def _json(self, h: BaseHTTPRequestHandler, code: int, body: dict[str, Any],
               ctype: str = "application/json", extra: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
+        self._send(h, code, json.dumps(body).encode(), ctype, extra)
+
+    def _send(self, h: BaseHTTPRequestHandler, code: int, data: bytes, ctype: str,
+              extra: dict[str, str] | None = None) -> None:
         try:
             h.send_response(code)
             h.send_header("Content-Type", ctype)

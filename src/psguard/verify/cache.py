@@ -26,14 +26,15 @@ def entry_key(secret: str, endpoint: str) -> str:
 
 
 class CachedResult(Record):
-    __slots__ = ("outcome", "detail", "code", "checked_at")
+    __slots__ = ("outcome", "detail", "code", "checked_at", "reach")
 
-    def __init__(self, outcome: str, detail: str, code: int | None, checked_at: float
-                 ) -> None:
+    def __init__(self, outcome: str, detail: str, code: int | None, checked_at: float,
+                 reach: dict[str, Any] | None = None) -> None:
         self.outcome = outcome  # live | restricted | rejected
         self.detail = detail
         self.code = code
         self.checked_at = checked_at
+        self.reach = reach
 
 
 class VerifyCache:
@@ -72,17 +73,20 @@ class VerifyCache:
         # A shorter TTL configured since the entry was written applies too.
         if entry["checked_at"] + self.ttl[entry["outcome"]] <= time.time():
             return None
+        from psguard.verify.reach import revalidate
+
         return CachedResult(entry["outcome"], str(entry.get("detail", "")),
-                            entry.get("code"), float(entry["checked_at"]))
+                            entry.get("code"), float(entry["checked_at"]),
+                            revalidate(entry.get("reach")))
 
     def put(self, secret: str, endpoint: str, outcome: str, detail: str,
-            code: int | None) -> None:
+            code: int | None, reach: dict[str, Any] | None = None) -> None:
         ttl = self.ttl.get(outcome)
         if not ttl or ttl <= 0:
             return
         now = time.time()
         self._entries[entry_key(secret, endpoint)] = {
-            "outcome": outcome, "detail": detail, "code": code,
+            "outcome": outcome, "detail": detail, "code": code, "reach": reach,
             "checked_at": now, "expires": now + ttl}
         self._dirty = True
 

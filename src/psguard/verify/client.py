@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Iterable
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from psguard.models import Record, redact
@@ -40,12 +40,14 @@ USER_AGENT = f"psguard/{__version__} (+key verification)"
 class KeyResult(Record):
     """The combined verdict for one key over all endpoints."""
 
-    __slots__ = ("status", "endpoint", "detail")
+    __slots__ = ("status", "endpoint", "detail", "reach")
 
-    def __init__(self, status: str, endpoint: str | None, detail: str) -> None:
+    def __init__(self, status: str, endpoint: str | None, detail: str,
+                 reach: dict[str, Any] | None = None) -> None:
         self.status = status  # live | rejected | unknown | not_checked
         self.endpoint = endpoint
         self.detail = detail
+        self.reach = reach
 
 
 def scrub(text: str, secret: str) -> str:
@@ -140,6 +142,32 @@ def _describe_transport_error(exc: Exception, settings: VerifySettings) -> str:
     if isinstance(exc, httpx.ConnectError):
         return f"connection failed: {text}"
     return f"request failed: {type(exc).__name__}: {text}"
+
+
+def _read_bounded(resp: httpx.Response) -> bytes | None:
+    """At most MAX_BODY bytes of the (decoded) body; None if it is longer: a peer's
+    answer is never read whole on trust."""
+    from psguard.verify.reach import MAX_BODY
+
+    got = bytearray()
+    for part in resp.iter_bytes():
+        got += part
+        if len(got) > MAX_BODY:
+            return None
+    return bytes(got)
+
+
+def _with_reach(answer: EndpointResult, body: bytes | None) -> EndpointResult:
+    """A live answer with what its models list says the key reaches."""
+    if answer.outcome != "live":
+        return answer
+    if body is None:
+        answer.detail += "; its models list was not read (longer than 256 KB)"
+        return answer
+    from psguard.verify.reach import parse
+
+    answer.reach = parse(body)
+    return answer
 
 
 class Verifier:
@@ -249,7 +277,8 @@ class Verifier:
                 self._partial[key][ep] = result
                 if self.cache is not None and not result.cached \
                         and result.outcome != "unknown":
-                    self.cache.put(key, ep, result.outcome, result.detail, result.code)
+                    self.cache.put(key, ep, result.outcome, result.detail, result.code,
+                                   result.reach)
             if result.outcome in ("live", "restricted"):
                 return
 
@@ -262,7 +291,7 @@ class Verifier:
                     self.cache_hits += 1
                 age = max(0, int(time.time() - hit.checked_at))
                 return EndpointResult(hit.outcome, f"{hit.detail} (cached {age} s ago)",
-                                      hit.code, cached=True)
+                                      hit.code, cached=True, reach=hit.reach)
         result = self._request(key, endpoint)
         result.detail = scrub(result.detail, key)
         return result
@@ -277,7 +306,7 @@ class Verifier:
             if timeout is None:
                 return EndpointResult("unknown", self._deadline_text())
             try:
-                resp = self._send(key, endpoint, timeout)
+                resp, body = self._send(key, endpoint, timeout)
             except httpx.HTTPError as exc:
                 return self._transport_failure(exc)
             code = resp.status_code
@@ -288,7 +317,7 @@ class Verifier:
                 location=resp.headers.get("Location"),
                 time_left=self._deadline_at - time.monotonic())
             if isinstance(answer, EndpointResult):
-                return answer
+                return _with_reach(answer, body)
             if self._stop.wait(answer.pause):
                 return EndpointResult("unknown", self._deadline_text())
             attempt += 1
@@ -309,14 +338,19 @@ class Verifier:
                              read=min(s.read_timeout, remaining),
                              write=min(s.read_timeout, remaining), pool=remaining)
 
-    def _send(self, key: str, endpoint: str, timeout: httpx.Timeout) -> httpx.Response:
+    def _send(self, key: str, endpoint: str, timeout: httpx.Timeout
+              ) -> tuple[httpx.Response, bytes | None]:
+        """The answer and, for a 2xx, its body (None: longer than reach.MAX_BODY)."""
         # Only ever to a configured endpoint's /models, through its own client (no
         # redirects, no cookies): the URL is never taken from an answer.
         with self._lock:
             self.requests[endpoint] += 1
-        return self._clients[endpoint].get(f"{endpoint}/models",
-                                           headers={"Authorization": f"Bearer {key}"},
-                                           timeout=timeout)
+        with self._clients[endpoint].stream(
+                "GET", f"{endpoint}/models", headers={"Authorization": f"Bearer {key}"},
+                timeout=timeout) as resp:
+            if not 200 <= resp.status_code < 300:
+                return resp, b""
+            return resp, _read_bounded(resp)
 
     def _transport_failure(self, exc: Exception) -> EndpointResult:
         import httpx
@@ -335,7 +369,7 @@ class Verifier:
         answers = self._partial[key]
         for ep, r in answers.items():
             if r.outcome in ("live", "restricted"):
-                return KeyResult("live", ep, r.detail)
+                return KeyResult("live", ep, r.detail, r.reach)
         missing = [ep for ep in self.endpoints if ep not in answers]
         unknown = {ep: r for ep, r in answers.items() if r.outcome == "unknown"}
         if not missing and not unknown:

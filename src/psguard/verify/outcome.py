@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from psguard.models import Record
@@ -24,14 +25,15 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 class EndpointResult(Record):
     """What one endpoint said about one key."""
 
-    __slots__ = ("outcome", "detail", "code", "cached")
+    __slots__ = ("outcome", "detail", "code", "cached", "reach")
 
     def __init__(self, outcome: str, detail: str, code: int | None = None,
-                 cached: bool = False) -> None:
+                 cached: bool = False, reach: dict[str, Any] | None = None) -> None:
         self.outcome = outcome  # live | restricted | rejected | unknown
         self.detail = detail
         self.code = code
         self.cached = cached
+        self.reach = reach  # live: what the answer says the key reaches (verify/reach.py)
 
 
 class Retry(Record):

@@ -86,7 +86,8 @@ def verify_secrets(secrets: Sequence[str], req: VerifyRequest,
     if left:
         print(f"psguard: warning: verification deadline ({settings.deadline:g} s) reached; "
               f"{left} key(s) left unknown", file=err)
-    return {k: Verification(r.status, r.endpoint, r.detail) for k, r in results.items()}
+    return {k: Verification(r.status, r.endpoint, r.detail, r.reach)
+            for k, r in results.items()}
 
 
 def _open_cache(settings: VerifySettings, req: VerifyRequest, err: TextIO
@@ -156,6 +157,14 @@ def verify_command(req: VerifyRequest, fmt: str, fail_on: set[str],
             line = f"{redact(k)}  {v.status.replace('_', ' ')}"
             if v.detail:
                 line += f"  {v.detail}"
-            out.write(terminal(line) + "\n")  # the detail may quote the server
+            if v.status == "live" and v.reach:  # still one line a key
+                line += f"; can reach: {_reach_text(v.reach)}"
+            out.write(terminal(line) + "\n")  # the detail and reach quote the server
     out.flush()
     return 1 if any(v.status in fail_on for _, v in rows) else 0
+
+
+def _reach_text(reach: dict[str, Any]) -> str:
+    from psguard.report.describe import reach_summary
+
+    return reach_summary(reach) or ""
