@@ -85,7 +85,10 @@ def test_write_replacements_needs_show_secrets_and_is_private(repo: Repo,
     assert not target.exists()
     run = run_psguard("scan", "--history", "--show-secrets", "--quiet", "--exit-zero",
                       "--write-replacements", str(target), str(repo.path))
-    assert (run.code, run.stdout, run.stderr) == (0, "", "")
+    # --quiet leaves only the report-only warning: no key, no report
+    assert (run.code, run.stdout) == (0, "")
+    assert run.stderr.startswith("psguard: warning: Report only (--exit-zero)")
+    assert len(run.stderr.splitlines()) == 1 and key not in run.stderr
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert f"{key}==>" in target.read_text()
 

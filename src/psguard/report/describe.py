@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from psguard.models import Candidate, Finding, ScanResult, ScanStats
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every clean hook run
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def describe_location(c: Candidate) -> str:
