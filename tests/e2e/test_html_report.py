@@ -282,7 +282,7 @@ def test_an_audit_with_show_secrets_writes_a_private_html_report(repo: Repo) -> 
 
 def test_verification_results_are_on_the_page(browser: str, repo: Repo,
                                               tmp_path: Path) -> None:
-    from psguard.testing.poolside_fake import FakePoolside
+    from psguard.testing.poolside_fake import MODELS, FakePoolside
 
     live, dead = make_key(), make_key()
     repo.write("app.env", f"POOLSIDE_API_KEY={live}\nOLD_POOLSIDE_API_KEY={dead}\n")
@@ -301,4 +301,6 @@ def test_verification_results_are_on_the_page(browser: str, repo: Repo,
                 if (a.get("class") or "").startswith("status ")]
     assert sorted(set(statuses)) == ["status live", "status rejected"]
     assert f"endpoint {api.url}" in dom.text  # the verification's own fields
+    model = MODELS["data"][0]["id"]
+    assert f"Can reach: {len(MODELS['data'])} models ({model}" in dom.text  # blast radius
     assert "1 live" in dom.title

@@ -16,7 +16,13 @@ from typing import Any
 
 from psguard.escape import html as esc
 from psguard.models import Candidate, Finding, ScanResult
-from psguard.report.describe import count, describe_location, policy_change_text, scanned_size
+from psguard.report.describe import (
+    count,
+    describe_location,
+    policy_change_text,
+    reach_line,
+    scanned_size,
+)
 from psguard.report.guidance import (
     accept_line,
     exposure_label,
@@ -202,7 +208,9 @@ def _verification(f: Finding) -> str:
             if k != "status" and v not in (None, "", [], {})}
     if not data:
         return ""
-    return f'<h3>Verification</h3>\n{_value(data)}\n'
+    line = reach_line(f)  # a live key's blast radius, in the other formats' words first
+    reach = f"<p><strong>{esc(line)}</strong></p>\n" if line else ""
+    return f'<h3>Verification</h3>\n{reach}{_value(data)}\n'
 
 
 def _value(value: Any) -> str:
