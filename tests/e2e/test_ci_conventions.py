@@ -111,3 +111,37 @@ def test_no_color_and_NO_COLOR(repo: Repo) -> None:
     assert "Poolside keys" in plain and "\x1b[" not in plain
     plain = run_in_terminal(args, repo.path, {**env, "NO_COLOR": "1"})
     assert "Poolside keys" in plain and "\x1b[" not in plain
+
+
+def test_the_action_takes_exit_zero_and_exclude(repo: Repo) -> None:
+    """action.yml's `exit-zero` and `exclude` inputs reach `psguard ci`: its run step,
+    run by bash as the runner runs it, passes a report-only run and says so, and an
+    excluded folder's key is not reported while the other one is."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    action = yaml.safe_load((Path(__file__).resolve().parents[2] / "action.yml").read_text())
+    step = next(s for s in action["runs"]["steps"] if s.get("name") == "psguard ci")
+    assert step["env"]["INPUT_EXIT_ZERO"] == "${{ inputs.exit-zero }}"
+    assert step["env"]["INPUT_EXCLUDE"] == "${{ inputs.exclude }}"
+    base, head, app, vendored = change_with_keys(repo)
+    env = {**os.environ, **GIT_ENV, **NO_CI, "PSGUARD_PYTHON": sys.executable,
+           "NO_COLOR": "1", "INPUT_FORMAT": "json", "INPUT_OUTPUT": "", "INPUT_VERIFY": "",
+           "INPUT_ENDPOINT": "", "INPUT_FAIL_ON": "", "INPUT_RANGE": f"{base}..{head}",
+           "INPUT_ALLOW_INCOMPLETE": "", "INPUT_REPO_CONFIG": ""}
+
+    def action_run(**inputs: str) -> subprocess.CompletedProcess[str]:
+        # --no-fetch is not an input: the range is local, nothing to deepen
+        return subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo.path,
+                              env={**env, **inputs}, capture_output=True, text=True)
+
+    gate = action_run(INPUT_EXIT_ZERO="false", INPUT_EXCLUDE="")
+    assert gate.returncode == 1, gate.stderr
+    report_only = action_run(INPUT_EXIT_ZERO="true", INPUT_EXCLUDE="vendor/\n*.md")
+    assert report_only.returncode == 0, report_only.stderr
+    assert "--exit-zero" in report_only.stderr
+    found = json.loads(report_only.stdout)
+    assert paths(found) == {"app/settings.env"}
+    assert app not in report_only.stdout + report_only.stderr
