@@ -96,6 +96,16 @@ def test_exit_zero_passes_the_gate_and_says_so_everywhere(repo: Repo, tmp_path: 
     assert quiet.stderr.startswith("psguard ci: warning: Report only (--exit-zero)")
     as_json = ci(repo, "--exit-zero", "-f", "json")
     assert as_json.code == 0 and as_json.json()["scan"]["report_only"] is True
+    # SARIF, JUnit and GitLab's report say it where their readers look
+    sarif = ci(repo, "--exit-zero", "-f", "sarif")
+    notes = sarif.json()["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert sarif.code == 0 and notes[0]["descriptor"]["id"] == "psguard/report-only"
+    junit = ci(repo, "--exit-zero", "-f", "junit")
+    assert junit.code == 0 and "Report only (--exit-zero)" in junit.stdout
+    gitlab = ci(repo, "--exit-zero", "-f", "gitlab")
+    assert gitlab.json()["scan"]["messages"][0]["value"].startswith("Report only")
+    for plain in (ci(repo, "-f", "sarif"), ci(repo, "-f", "junit"), ci(repo, "-f", "gitlab")):
+        assert plain.code == 1 and "Report only" not in plain.stdout
     # a usage error is still one
     assert ci(repo, "--exit-zero", "--fail-on", "live").code == 2
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from psguard.models import Candidate, Finding, ScanResult, scrub_keys
-from psguard.report.describe import reach_line
+from psguard.report.describe import reach_line, report_only_text
 from psguard.report.guidance import exposure_label, shown_secret, status_label, step_line, steps
 from psguard.version import __version__
 
@@ -40,6 +40,9 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool = False) -> st
     messages = [{"level": "warn" if p.incomplete else "info",
                  "value": scrub_keys(f"{p.kind}: {p.target}: {p.detail}")}
                 for p in result.problems]
+    report_only = report_only_text(result)
+    if report_only:  # a gate that cannot fail says so where its result is read
+        messages.insert(0, {"level": "warn", "value": report_only})
     if messages:
         scan["messages"] = messages
     report = {

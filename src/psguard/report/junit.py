@@ -13,7 +13,12 @@ import xml.etree.ElementTree as ET
 
 from psguard.escape import terminal, xml
 from psguard.models import ScanResult
-from psguard.report.describe import describe_location, policy_change_text, reach_line
+from psguard.report.describe import (
+    describe_location,
+    policy_change_text,
+    reach_line,
+    report_only_text,
+)
 from psguard.report.guidance import accept_line, exposure_label, shown_secret, status_label, steps
 
 
@@ -70,9 +75,10 @@ def render(result: ScanResult, *, show_secrets: bool, color: bool) -> str:
         tests = 1
         ET.SubElement(suite, "testcase", classname="psguard.scan",
                       name=f"no Poolside API keys ({result.mode} scan)", time="0")
-    changed = policy_change_text(result)
-    if changed:  # not a test of its own: a policy change does not fail the gate
-        ET.SubElement(suite, "system-out").text = xml(terminal(changed))
+    # not tests of their own: neither fails the gate (a report-only run cannot fail)
+    said = [t for t in (report_only_text(result), policy_change_text(result)) if t]
+    if said:
+        ET.SubElement(suite, "system-out").text = xml(terminal("\n".join(said)))
     counts = {"tests": str(tests), "failures": str(failures), "errors": str(errors),
               "skipped": str(skipped)}
     suite.attrib.update(counts)

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from psguard.models import Candidate, Finding, ScanResult
-from psguard.report.describe import policy_change_text, reach_line
+from psguard.report.describe import policy_change_text, reach_line, report_only_text
 from psguard.report.guidance import (
     exposure_label,
     shown_secret,
@@ -193,6 +193,11 @@ def sarif_dict(result: ScanResult, show_secrets: bool) -> dict[str, Any]:
     notifications = [{"level": "warning" if p.incomplete else "note",
                       "message": {"text": f"{p.kind}: {p.target}: {p.detail}"}}
                      for p in result.problems]
+    report_only = report_only_text(result)
+    if report_only:  # a gate that cannot fail says so where its result is read
+        notifications.insert(0, {"level": "warning",
+                                 "descriptor": {"id": "psguard/report-only"},
+                                 "message": {"text": report_only}})
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "psguard", "version": __version__,
                             "semanticVersion": __version__, "rules": rules}},
@@ -206,6 +211,7 @@ def sarif_dict(result: ScanResult, show_secrets: bool) -> dict[str, Any]:
         "properties": {"mode": result.mode, "suppressed": result.suppressed,
                        "policyFrom": result.policy_from,
                        "policyChanges": result.policy_changes,
+                       "reportOnly": result.report_only,
                        **_repositories(result)},
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
