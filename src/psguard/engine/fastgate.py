@@ -34,6 +34,8 @@ _NEEDLE = 1
 _TRIGGER_BASE = 2  # + index of the decoder whose trigger literal it is
 _NEEDLE_BASE = 1000  # + index of an unchecked decoder needle (which decoder, which needle)
 _CHECKED_BASE = 1 << 16  # + index of a checked needle (its matches are kept, not just seen)
+_NONE: frozenset[Any] = frozenset()
+_ONLY_PLAIN = {_PLAIN}
 
 
 def available() -> bool:
@@ -97,6 +99,8 @@ class FastGate:
                 self.triggers.append((dec.triggered, bool(anywhere)))
         self.exprs = exprs
         self.ids = ids
+        # the decoders whose trigger looks at the start only (no literal needed first)
+        self.start_only = [(i, t) for i, (t, needs) in enumerate(self.triggers) if not needs]
         self._local = threading.local()
         self._db: Any = None
 
@@ -108,6 +112,7 @@ class FastGate:
 
     def __getstate__(self) -> dict[str, Any]:
         return {"exprs": self.exprs, "ids": self.ids, "nested": self.nested,
+                "start_only": self.start_only,
                 "triggers": self.triggers, "needle_of": self.needle_of,
                 "checked": self.checked}
 
@@ -152,13 +157,17 @@ class FastGate:
         db.scan(data, match_event_handler=_collect, context=(seen, spans), scratch=scratch)
         plain = _PLAIN in seen
         if self.nested is None or len(data) < 8:
-            return plain, frozenset(), frozenset()
+            return plain, _NONE, _NONE
+        start = skip_space(data, 0) if data[:1] in (b" ", b"\t", b"\r", b"\n") else 0
+        if not spans and (not seen or seen == _ONLY_PLAIN):
+            # most blobs: no needle, no trigger literal; only the looks at the start
+            started = [i for i, triggered in self.start_only if triggered(data, start)]
+            return plain, (frozenset(started) if started else _NONE), _NONE
         found = [self.needle_of[pid - _NEEDLE_BASE] for pid in seen
                  if _NEEDLE_BASE <= pid < _CHECKED_BASE]
         if spans:
             found += self._checked_found(data, spans)
         which = {i for i, _ in found}
-        start = skip_space(data, 0) if data[:1] in (b" ", b"\t", b"\r", b"\n") else 0
         for i, (triggered, needs_literal) in enumerate(self.triggers):
             if i not in which and (not needs_literal or _TRIGGER_BASE + i in seen) and \
                     triggered(data, start):
