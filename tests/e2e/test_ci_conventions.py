@@ -136,7 +136,7 @@ def test_the_action_takes_exit_zero_and_exclude(repo: Repo) -> None:
     step = next(s for s in action["runs"]["steps"] if s.get("name") == "psguard ci")
     assert step["env"]["INPUT_EXIT_ZERO"] == "${{ inputs.exit-zero }}"
     assert step["env"]["INPUT_EXCLUDE"] == "${{ inputs.exclude }}"
-    base, head, app, vendored = change_with_keys(repo)
+    base, head, app, _vendored = change_with_keys(repo)
     env = {**os.environ, **GIT_ENV, **NO_CI, "PSGUARD_PYTHON": sys.executable,
            "NO_COLOR": "1", "INPUT_FORMAT": "json", "INPUT_OUTPUT": "", "INPUT_VERIFY": "",
            "INPUT_ENDPOINT": "", "INPUT_FAIL_ON": "", "INPUT_RANGE": f"{base}..{head}",
