@@ -72,10 +72,13 @@ class DaskProcesses:
             if proc.poll() is None:
                 proc.terminate()
         for proc in [*self.workers, self.scheduler]:
+            # a worker whose scheduler went first may spend 30 s trying to reconnect:
+            # nothing of its state matters once the tests are done with it
             try:
-                proc.wait(timeout=30)
+                proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait(timeout=30)
 
 
 def _env() -> dict[str, str]:
