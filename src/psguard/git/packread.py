@@ -44,40 +44,62 @@ class Delta(NamedTuple):
 
 def parse_delta(delta: bytes) -> Delta:
     """git's delta format: two sizes, then copy and insert instructions."""
-    pos = 0
-    sizes = []
-    for _ in range(2):
-        value = shift = 0
-        while True:
-            c = delta[pos]
-            pos += 1
-            value |= (c & 0x7F) << shift
-            shift += 7
-            if not c & 0x80:
-                break
-        sizes.append(value)
+    base_size, pos = delta_varint(delta, 0)
+    size, pos = delta_varint(delta, pos)
     ops: list[tuple[int, int, bytes]] = []
     end = len(delta)
     while pos < end:
         c = delta[pos]
         pos += 1
         if c & 0x80:  # copy: offset and size bytes present per bit
-            off = size = 0
-            for i in range(4):
-                if c & (1 << i):
-                    off |= delta[pos] << (8 * i)
-                    pos += 1
-            for i in range(3):
-                if c & (0x10 << i):
-                    size |= delta[pos] << (8 * i)
-                    pos += 1
-            ops.append((off, size or 0x10000, b""))
+            off, n, pos = delta_copy(delta, pos, c)
+            ops.append((off, n, b""))
         elif c:  # insert c bytes
             ops.append((-1, 0, delta[pos:pos + c]))
             pos += c
         else:
             raise Unsupported("delta opcode 0")
-    return Delta(sizes[0], sizes[1], ops)
+    return Delta(base_size, size, ops)
+
+
+def delta_varint(delta: bytes, pos: int) -> tuple[int, int]:
+    """A delta header's size at pos, and the position after it."""
+    value = shift = 0
+    while True:
+        c = delta[pos]
+        pos += 1
+        value |= (c & 0x7F) << shift
+        shift += 7
+        if not c & 0x80:
+            return value, pos
+
+
+def delta_copy(delta: bytes, pos: int, c: int) -> tuple[int, int, int]:
+    """A copy instruction's base offset and size (bytes present per bit of c); unrolled:
+    the pack walk calls it once a copy."""
+    off = n = 0
+    if c & 1:
+        off = delta[pos]
+        pos += 1
+    if c & 2:
+        off |= delta[pos] << 8
+        pos += 1
+    if c & 4:
+        off |= delta[pos] << 16
+        pos += 1
+    if c & 8:
+        off |= delta[pos] << 24
+        pos += 1
+    if c & 0x10:
+        n = delta[pos]
+        pos += 1
+    if c & 0x20:
+        n |= delta[pos] << 8
+        pos += 1
+    if c & 0x40:
+        n |= delta[pos] << 16
+        pos += 1
+    return off, n or 0x10000, pos
 
 
 def apply_delta(base: bytes, delta: bytes) -> bytes:

@@ -26,7 +26,14 @@ from typing import NamedTuple
 
 from psguard.git.config import config_entries
 from psguard.git.packlist import _IDS_AT, own_objects_only
-from psguard.git.packread import _TYPES, Entry, PackReader, Unsupported
+from psguard.git.packread import (
+    _TYPES,
+    Entry,
+    PackReader,
+    Unsupported,
+    delta_copy,
+    delta_varint,
+)
 
 _TREE = 2
 _CHAIN_MAX = 10000
@@ -187,23 +194,12 @@ class PackWalk:
             self._cached -= len(old)
 
 
-def _varint(delta: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        c = delta[pos]
-        pos += 1
-        value |= (c & 0x7F) << shift
-        shift += 7
-        if not c & 0x80:
-            return value, pos
-
-
 def apply_delta_fresh(base: bytes, delta: bytes, window: int
                       ) -> tuple[bytes, list[tuple[int, int]]]:
     """(the delta applied to base, the result's fresh ranges widened by window, merged
     as they come); window < 0: the ranges are not wanted."""
-    base_size, pos = _varint(delta, 0)
-    size, pos = _varint(delta, pos)
+    base_size, pos = delta_varint(delta, 0)
+    size, pos = delta_varint(delta, pos)
     if base_size != len(base):
         raise Unsupported("delta base size mismatch")
     out: list[bytes] = []
@@ -218,7 +214,7 @@ def apply_delta_fresh(base: bytes, delta: bytes, window: int
         c = delta[pos]
         pos += 1
         if c & 0x80:
-            off, n, pos = _copy_args(delta, pos, c)
+            off, n, pos = delta_copy(delta, pos, c)
             if off + n > base_size:
                 raise Unsupported("delta copies past its base")
             append(base[off:off + n])
@@ -253,30 +249,3 @@ def apply_delta_fresh(base: bytes, delta: bytes, window: int
         fresh[0] = (max(0, fresh[0][0]), fresh[0][1])
         fresh[-1] = (fresh[-1][0], min(t, fresh[-1][1]))
     return b"".join(out), fresh
-
-
-def _copy_args(delta: bytes, pos: int, c: int) -> tuple[int, int, int]:
-    """A copy instruction's base offset and size (bytes present per bit of c)."""
-    off = n = 0
-    if c & 1:
-        off = delta[pos]
-        pos += 1
-    if c & 2:
-        off |= delta[pos] << 8
-        pos += 1
-    if c & 4:
-        off |= delta[pos] << 16
-        pos += 1
-    if c & 8:
-        off |= delta[pos] << 24
-        pos += 1
-    if c & 0x10:
-        n = delta[pos]
-        pos += 1
-    if c & 0x20:
-        n |= delta[pos] << 8
-        pos += 1
-    if c & 0x40:
-        n |= delta[pos] << 16
-        pos += 1
-    return off, n or 0x10000, pos
