@@ -27,6 +27,7 @@ from psguard.models import FrozenRecord, Origin, Problem, Record, scrub_keys
 # (like psguard.models).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
     from typing import Protocol
 
     class Decoder(Protocol):
@@ -162,6 +163,34 @@ class OffsetMap:
     def __call__(self, off: int) -> int:
         i = bisect.bisect_right(self.child, off) - 1
         return self.parent[i] + (off - self.child[i])
+
+
+def substitute(data: bytes, pattern: re.Pattern[bytes],
+               replace: Callable[[re.Match[bytes]], bytes]) -> tuple[bytes, OffsetMap] | None:
+    """data with every match of pattern replaced, and the map from the result back to
+    data (the escape decoders'); None when nothing matched.
+
+    Memory stays a small multiple of the input however many escapes it holds (a
+    document of 8 million `\\u0000` once took 2.8 GB): the output grows in place, and
+    one breakpoint an escape, where it ends. Its start needs none: the map extrapolates
+    from the previous breakpoint over the literal text between."""
+    from array import array  # here: few runs decode escapes
+
+    out = bytearray()
+    child_offs = array("q", [0])
+    parent_offs = array("q", [0])
+    cursor = 0
+    for m in pattern.finditer(data):
+        s, e = m.span()
+        out += data[cursor:s]
+        out += replace(m)
+        child_offs.append(len(out))
+        parent_offs.append(e)
+        cursor = e
+    if cursor == 0:
+        return None
+    out += data[cursor:]
+    return bytes(out), OffsetMap(child_offs, parent_offs)
 
 
 def skip_space(data: bytes, pos: int) -> int:

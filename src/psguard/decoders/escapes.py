@@ -16,10 +16,9 @@ content, as for JSON escapes.
 from __future__ import annotations
 
 import re
-from array import array
 from collections.abc import Iterator
 
-from psguard.decoders.base import NO_CHECKS, Budget, Decoded, OffsetMap
+from psguard.decoders.base import NO_CHECKS, Budget, Decoded, substitute
 from psguard.models import Origin
 
 QP_LABEL = "quoted-printable"
@@ -68,26 +67,14 @@ class Unescaper:
             budget.problem(origin, f"text larger than the decode budget; its {self.label} "
                                    "escapes were not decoded")
             return
-        # One breakpoint an escape, where it ends (as in json_escapes).
-        out = bytearray()
-        child_offs = array("q", [0])
-        parent_offs = array("q", [0])
-        cursor = 0
-        for m in self.pattern.finditer(data):
-            s, e = m.span()
-            out += data[cursor:s]
-            out += self.replace(m)
-            child_offs.append(len(out))
-            parent_offs.append(e)
-            cursor = e
-        if cursor == 0:
+        done = substitute(data, self.pattern, self.replace)
+        if done is None:
             return
-        out += data[cursor:]
+        out, offsets = done
         if not any(out.find(p) >= 0 for p in self.wanted_out):
             return
         budget.expanded += len(out)
-        yield Decoded(bytes(out), self.label, OffsetMap(child_offs, parent_offs),
-                      lines_from_parent=True)
+        yield Decoded(out, self.label, offsets, lines_from_parent=True)
 
 
 class QuotedPrintableDecoder(Unescaper):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from psguard.decoders.base import NO_CHECKS, Budget, Decoded, OffsetMap, skip_space
+from psguard.decoders.base import NO_CHECKS, Budget, Decoded, skip_space, substitute
 from psguard.models import Origin
 
 # Patterns compiled at first use (re's cache), not at import: every hook run imports
@@ -54,33 +54,21 @@ class JsonEscapeDecoder:
             budget.problem(origin, "JSON document larger than the decode budget; its "
                                    "\\u escapes were not decoded")
             return
-        # Memory stays a small multiple of the input however many escapes it holds (a
-        # document of 8 million `\\u0000` once took 2.8 GB): the output grows in place,
-        # and one breakpoint an escape, where it ends. Its start needs none: the map
-        # extrapolates from the previous breakpoint over the literal text between.
-        from array import array  # here: few runs decode JSON escapes
-
-        out = bytearray()
-        child_offs = array("q", [0])
-        parent_offs = array("q", [0])
-        cursor = 0
-        for m in re.compile(_JSON_ESCAPE).finditer(data):
-            s, e = m.span()
-            out += data[cursor:s]
-            if m.group(1) is not None:
-                code = int(m.group(1), 16)
-                text = " " if code < 0x20 or 0xD800 <= code <= 0xDFFF else chr(code)
-            else:
-                text = _JSON_SIMPLE[m.group(2)]
-            out += text.encode("utf-8")
-            child_offs.append(len(out))
-            parent_offs.append(e)
-            cursor = e
-        if cursor == 0:
+        done = substitute(data, re.compile(_JSON_ESCAPE), _json_text)
+        if done is None:
             return
-        out += data[cursor:]
+        out, offsets = done
         if not any(out.find(p) >= 0 for p in self.prefixes):
             return
         budget.expanded += len(out)
-        yield Decoded(bytes(out), LABEL, OffsetMap(child_offs, parent_offs),
-                      lines_from_parent=True)
+        yield Decoded(out, LABEL, offsets, lines_from_parent=True)
+
+
+def _json_text(m: re.Match[bytes]) -> bytes:
+    """What one JSON escape stands for (control characters and lone surrogates: a space)."""
+    if m.group(1) is not None:
+        code = int(m.group(1), 16)
+        text = " " if code < 0x20 or 0xD800 <= code <= 0xDFFF else chr(code)
+    else:
+        text = _JSON_SIMPLE[m.group(2)]
+    return text.encode("utf-8")
