@@ -50,8 +50,9 @@ def test_every_needle_of_the_engine_opens_its_gate_chain() -> None:
     for needle in gate.needles:
         piece = needle
         if needle in gate.checks:  # counts only where a key's body follows: encode one
-            piece = next(enc for lead in range(3)
-                         if needle in (enc := base64.b64encode(b"\0" * lead + key)))
+            once = [base64.b64encode(b"\0" * lead + key) for lead in range(3)]
+            twice = [base64.b64encode(b"\0" * lead + e) for e in once for lead in range(3)]
+            piece = next(enc for enc in once + twice if needle in enc)
         at = rng.randrange(len(noise))
         assert gate.hits(noise[:at] + piece + noise[at:]), needle
 

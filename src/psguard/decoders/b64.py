@@ -40,6 +40,9 @@ _TO_STD = bytes.maketrans(b"-_", b"+/")
 B64_MAGICS = (b"UEsDB", b"H4sI", b"/Td6WFo", b"QlpoO", b"eyJhdXRo")
 LABEL = "base64"
 _CLASS = b"[A-Za-z0-9+/_-]"
+# After a second-layer needle, the layer below goes on in base64 (wrapped, perhaps):
+# at least this many of its characters, from this alphabet.
+_INNER_RUN = (12, b"+-/0123456789=ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz\r\n")
 
 
 def b64_needles(token: bytes) -> list[tuple[bytes, int]]:
@@ -132,8 +135,9 @@ class Base64Decoder:
         # config file base64-encoded into a Kubernetes Secret that a CI variable holds
         # in base64 again). A window around a second-layer needle decodes to text
         # holding a first-layer needle, which the next level decodes in its turn.
-        # Only the plain prefixes' needles are checked (KeyCheck reads a key's body
-        # after them); the others count wherever they occur.
+        # The needles of the prefixes and of their base64 are checked (KeyCheck reads a
+        # key's body, or the base64 of one, after them); the UTF-16 ones count wherever
+        # they occur.
         needles: dict[bytes, int] = {}
         checks: dict[bytes, KeyCheck | None] = {}
         for t in prefixes:
@@ -143,9 +147,12 @@ class Base64Decoder:
                 check = KeyCheck(needle, t, first, lead, *shape) if shape else None
                 # a needle two prefixes share is checked for neither (never wrongly shut)
                 checks[needle] = None if needle in checks else check
-                for outer, outer_phase in b64_needles(needle):
-                    needles.setdefault(outer, outer_phase)
-                    checks[outer] = None
+                for outer, outer_first, outer_lead in _aligned(needle):
+                    needles.setdefault(outer, outer_first % 4)
+                    # the layer below is base64 too: what follows its needle is base64
+                    inner = (KeyCheck(outer, needle, outer_first, outer_lead, *_INNER_RUN)
+                             if shape else None)
+                    checks[outer] = None if outer in checks else inner
             for needle, phase in b64_needles(b"\0".join(bytes([c]) for c in t)):
                 needles.setdefault(needle, phase)
                 checks[needle] = None

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from psguard.decoders.base import skip_space
+from psguard.engine.prefilter import occurs
 from psguard.rules.model import RuleSet
 
 TYPE_CHECKING = False
@@ -182,14 +183,8 @@ class FastGate:
         found: dict[tuple[int, bytes], None] = {}
         for pid, start, end in spans:
             i, needle, check = self.checked[pid - _CHECKED_BASE]
-            if (i, needle) in found:
-                continue
-            pos = data.find(needle, start, end)
-            while pos >= 0:
-                if check(data, pos):
-                    found[(i, needle)] = None
-                    break
-                pos = data.find(needle, pos + 1, end)
+            if (i, needle) not in found and occurs(data, needle, check, start, end):
+                found[(i, needle)] = None
         return list(found)
 
 

@@ -96,16 +96,22 @@ class CollapsedGate:
         return check is None or check(data, pos)
 
     def _occurs(self, data: bytes, needle: bytes) -> bool:
-        """needle occurs in data where it counts."""
-        check = self.checks.get(needle)
-        pos = data.find(needle)
-        if check is None:
-            return pos >= 0
-        while pos >= 0:
-            if check(data, pos):
-                return True
-            pos = data.find(needle, pos + 1)
-        return False
+        return occurs(data, needle, self.checks.get(needle))
+
+
+def occurs(data: bytes, needle: bytes, check: Check | None, start: int = 0,
+           end: int | None = None) -> bool:
+    """needle occurs in data[start:end] where it counts (where its check, if it has
+    one, says yes)."""
+    end = len(data) if end is None else end
+    pos = data.find(needle, start, end)
+    if check is None:
+        return pos >= 0
+    while pos >= 0:
+        if check(data, pos):
+            return True
+        pos = data.find(needle, pos + 1, end)
+    return False
 
 
 def _weight(cls: dict[int, int]) -> int:
