@@ -14,7 +14,12 @@ from pathlib import Path
 import pytest
 
 from psguard.testing import Repo, make_key, run_psguard
-from psguard.testing.leakforms import POSITIVE, negative_names_in_containers
+from psguard.testing.leakforms import (
+    POSITIVE,
+    found_by_path,
+    negative_names_in_containers,
+    write_forms,
+)
 from psguard.testing.lookalikes import GENERATORS, P
 
 
@@ -25,21 +30,12 @@ def _digest(key: str) -> str:
 def _found(root: Path) -> dict[str, set[str]]:
     run = run_psguard("scan", str(root), "--format", "json")
     assert run.code in (0, 1), run.stderr
-    out: dict[str, set[str]] = {}
-    for f in run.json()["findings"]:
-        for loc in f["locations"]:
-            out.setdefault(loc["path"], set()).add(f["secret"]["sha256"])
-    return out
+    return found_by_path(run.json())
 
 
 @pytest.mark.parametrize("length", [24, 40, 64])
 def test_every_new_form_is_found_exactly(tmp_path: Path, length: int) -> None:
-    expected: dict[str, str] = {}
-    for build in POSITIVE.values():
-        key = make_key(length)
-        name, data = build(key)
-        (tmp_path / name).write_bytes(data)
-        expected[name] = _digest(key)
+    expected = write_forms(tmp_path, POSITIVE.values(), length)
     found = _found(tmp_path)
     missed = [n for n, d in expected.items() if d not in found.get(n, set())]
     extra = [n for n, got in found.items() if got - {expected.get(n)}]

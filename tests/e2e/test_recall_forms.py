@@ -18,6 +18,7 @@ from psguard.models import Origin
 from psguard.rules.loader import load_rules
 from psguard.testing import make_key, run_psguard
 from psguard.testing.keys import BASE64URL
+from psguard.testing.leakforms import found_by_path, write_forms
 from psguard.testing.recallforms import POSITIVE, qp_cut
 
 
@@ -27,18 +28,10 @@ def _digest(key: str) -> str:
 
 @pytest.mark.parametrize("length", [24, 40, 64])
 def test_every_recall_form_is_found_exactly(tmp_path: Path, length: int) -> None:
-    expected: dict[str, str] = {}
-    for build in POSITIVE.values():
-        key = make_key(length)
-        name, data = build(key)
-        (tmp_path / name).write_bytes(data)
-        expected[name] = _digest(key)
+    expected = write_forms(tmp_path, POSITIVE.values(), length)
     run = run_psguard("scan", str(tmp_path), "--format", "json")
     assert run.code == 1, run.stderr
-    found: dict[str, set[str]] = {}
-    for f in run.json()["findings"]:
-        for loc in f["locations"]:
-            found.setdefault(loc["path"], set()).add(f["secret"]["sha256"])
+    found = found_by_path(run.json())
     missed = [n for n, d in expected.items() if d not in found.get(n, set())]
     extra = [n for n, got in found.items() if got - {expected.get(n)}]
     assert (missed, extra) == ([], [])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import bz2
+import hashlib
 import io
 import json
 import lzma
@@ -23,7 +24,9 @@ import sqlite3
 import tempfile
 import urllib.parse
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
 
 
 def sqlite_db(key: str) -> bytes:
@@ -139,3 +142,27 @@ def negative_names_in_containers(names: list[str]) -> dict[str, bytes]:
     return {"styles.docx": docx(names),
             "styles.b64.json": json.dumps({"css": base64.b64encode(css).decode()}).encode(),
             "styles.css.xz": lzma.compress(css)}
+
+
+def write_forms(root: Path, builders: Iterable[Callable[[str], tuple[str, bytes]]],
+                length: int) -> dict[str, str]:
+    """Each form, with a fresh key of this body length, written under root: the file's
+    name and the sha256 of the key in it."""
+    from psguard.testing.keys import make_key
+
+    expected: dict[str, str] = {}
+    for build in builders:
+        key = make_key(length)
+        name, data = build(key)
+        (root / name).write_bytes(data)
+        expected[name] = hashlib.sha256(key.encode()).hexdigest()
+    return expected
+
+
+def found_by_path(report: dict[str, Any]) -> dict[str, set[str]]:
+    """A JSON report's findings: each path and the sha256 of the keys found there."""
+    out: dict[str, set[str]] = {}
+    for f in report["findings"]:
+        for loc in f["locations"]:
+            out.setdefault(loc["path"], set()).add(f["secret"]["sha256"])
+    return out
