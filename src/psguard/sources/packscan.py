@@ -29,13 +29,7 @@ from psguard.git.packread import Unsupported
 from psguard.git.packwalk import PackWalk, Walked, pack_indexes, unsupported_reason
 from psguard.models import Candidate
 from psguard.sources.objects import ObjectScanner
-from psguard.sources.parallel import (
-    _NO_EXTRA,
-    ParallelScan,
-    PlainProgress,
-    scan_slice,
-    show_progress,
-)
+from psguard.sources.parallel import _NO_EXTRA, ParallelScan, scan_slice
 
 _ENV = "PSGUARD_HISTORY_READER"
 _PARALLEL_MIN_BYTES = 16 << 20
@@ -143,10 +137,8 @@ class PackScan(ParallelScan):
         """Every slice is a worker's here (the parent holds no reader): wait for them,
         with progress as ParallelScan.run shows it, then collect."""
         self.own = ([], [])
-        if self.procs and progress and sys.stderr.isatty():
-            show_progress(self, on_first_hit)
-        elif self.procs:
-            self.wait(on_first_hit, PlainProgress(self) if progress else None)
+        if self.procs:
+            self.follow(on_first_hit, progress)
         return self.collect()
 
     def collect(self) -> tuple[list[Candidate], list[str]]:

@@ -144,10 +144,7 @@ class ParallelScan:
 
         def watch() -> None:
             try:
-                if progress and sys.stderr.isatty():
-                    show_progress(self, on_first_hit)
-                else:
-                    self.wait(on_first_hit, PlainProgress(self) if progress else None)
+                self.follow(on_first_hit, progress)
             except BaseException as exc:  # raised in the caller's thread, below
                 failed.append(exc)
 
@@ -166,6 +163,14 @@ class ParallelScan:
         if failed:
             raise failed[0]
         return self.collect()
+
+    def follow(self, on_first_hit: Callable[[], None] | None, progress: bool) -> None:
+        """Until every slice is read: a progress bar when asked and stderr is a
+        terminal, plain lines when asked otherwise; on_first_hit once, at the first hit."""
+        if progress and sys.stderr.isatty():
+            show_progress(self, on_first_hit)
+        else:
+            self.wait(on_first_hit, PlainProgress(self) if progress else None)
 
     def done(self) -> tuple[int, int]:
         """Objects and bytes read so far, over all workers."""
