@@ -164,11 +164,17 @@ class MissingSearch:
             search._start_walks()
         return search
 
-    def start(self) -> None:
-        """Start a deferred search's walks (once)."""
+    def start(self, *, locating: bool = True) -> None:
+        """Start a deferred search's walks (once). locating=False: nothing needs the
+        main walk's output (no object hit), so the full rev-list walk alone, which
+        costs about half of it (sqlalchemy: 1.7 s of git CPU against 3.3 s, before
+        reading its output)."""
         if self.deferred:
             self.deferred = False
-            self._start_walks()
+            if locating:
+                self._start_walks()
+            else:
+                self._full = RevListMissing(self.snap.root, self.stash)
 
     def _start_walks(self) -> None:
         self.walk = MainWalk(self.snap.root)

@@ -174,9 +174,9 @@ def _scan_objects(root: Path, todo: list[catfile.ObjectInfo], listed: set[bytes]
 
     # Locating needs one walk over all commits. Without it running already, start it
     # when the first hit shows up, so it overlaps the scan.
-    def start_walk() -> None:
+    def start_walk(locating: bool = True) -> None:
         if deferred:
-            search.start()
+            search.start(locating=locating)
             search.watch(listed)
             if search.walk is not None:
                 walks.append(search.walk)
@@ -186,7 +186,8 @@ def _scan_objects(root: Path, todo: list[catfile.ObjectInfo], listed: set[bytes]
     early = start_walk if deferred or (start_walk_on_hit and not walks) else None
     cands, unreadable = par.run(early, progress=progress)
     if deferred and search.deferred:  # nothing hit (or inline): the search still runs
-        start_walk()
+        # With nothing to locate, only missing objects are sought: rev-list is cheaper
+        start_walk(locating=bool(cands or scanner.hits or scanner.problem_objects))
     return _Scanned(root, todo, scanner, cands, unreadable, walks[0] if walks else None,
                     par.bytes_read)
 
