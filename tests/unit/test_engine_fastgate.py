@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import json
 import random
 import secrets
 
@@ -60,6 +61,11 @@ def _generated(seed: int, count: int = 400) -> list[bytes]:
             data = gzip.compress(data)
         elif rng.random() < 0.1:
             data = zip_bytes({"a.txt": data})
+        elif rng.random() < 0.1:
+            # escapes inside a member: what the inner levels' gate and the escape
+            # decoders' no-second-unescape rule both decide
+            escaped = json.dumps({"v": data.decode("latin-1")}).encode()
+            data = zip_bytes({"b.json": escaped, "c.b64": base64.b64encode(escaped)})
         elif rng.random() < 0.1:
             b64 = base64.b64encode(data * 8)
             data = b"\n".join(b64[i:i + 64] for i in range(0, len(b64), 64))

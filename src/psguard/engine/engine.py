@@ -67,6 +67,8 @@ class Engine:
 
             self.fast = FastGate.build(self.ruleset, self.nested)
             self.fast_built = True
+            if self.fast is not None and self.nested is not None:
+                self.nested.triage = self.fast.triage_decoders
         return self.fast
 
     def scan_gated(self, data: bytes, origin: Origin,

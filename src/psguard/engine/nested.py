@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from psguard.engine.preview import Previewer
 
 PlainScan = Callable[[bytes, Origin], list[Candidate]]
+# FastGate.triage_decoders: (a rule may match plainly, decoders to run, needles seen)
+Triage = Callable[[bytes], tuple[bool, frozenset[int], frozenset[bytes]]]
 Found = list[tuple[Candidate, bool]]  # each with True when in an archive member's coordinates
 
 
@@ -68,8 +70,10 @@ class NestedDecoding:
         # Escape decoders undo text escapes in place. Their output is not unescaped
         # again: it still holds the other kinds' escapes, and every order of them would
         # be decoded (n! chains) for one text that holds several kinds.
-        self.escape_free = tuple(d for d in self.decoders
-                                 if not isinstance(d, (JsonEscapeDecoder, Unescaper)))
+        self.escaping = frozenset(i for i, d in enumerate(self.decoders)
+                                  if isinstance(d, (JsonEscapeDecoder, Unescaper)))
+        self.escape_free = tuple(d for i, d in enumerate(self.decoders)
+                                 if i not in self.escaping)
         self.triggers = tuple(d.triggered for d in self.decoders)
         # For may_match: containers (the exclusive decoders, known by magic bytes at
         # the start) before the collapsed gate, the other triggers only when the gate
@@ -86,6 +90,10 @@ class NestedDecoding:
         # The engine's prefilter asks about plain prefixes too: one translate for all
         # (a `find` of the prefix alone costs about as much as the whole gate).
         self.any_gate = CollapsedGate(list(self.prefixes) + encoded, self.checks)
+        # Set by the engine when it has the one-pass gate (fastgate.py): what a decoder
+        # gave is then triaged by it too, not by the Python gates (on coreui's history,
+        # archive members through CollapsedGate were a fifth of the scan's CPU).
+        self.triage: Triage | None = None
 
     def may_match(self, data: bytes) -> bool:
         """False when nothing in data can be decoded into a key (the cheap gate).
@@ -157,7 +165,14 @@ class NestedDecoding:
         """Candidates, each with True when its position is inside an archive member
         (its own coordinates, which outer levels must not remap). Previews are left
         to the level whose lines a candidate is reported at."""
-        found = [(c, False) for c in plain(data, origin)]
+        if not gate_open and self.triage is not None:
+            plain_hit, only, _ = self.triage(data)
+            found = [(c, False) for c in plain(data, origin)] if plain_hit else []
+            if not only:
+                return found
+            gate_open = True
+        else:
+            found = [(c, False) for c in plain(data, origin)]
         binary: bool | None = None
         decoded: Found = []
         for dec in self.decode(data, origin, depth, budget, gate_open=gate_open, only=only):
@@ -207,11 +222,12 @@ class NestedDecoding:
             budget.problem(origin, f"nested encodings deeper than {self.limits.max_depth} "
                                    "levels; not decoded further")
             return
-        decoders = self.decoders
+        way = origin.decoded_from
+        escaped = bool(way) and way is not None and way.rpartition(" > ")[2] in _ESCAPED
+        decoders = self.escape_free if escaped else self.decoders
         if only is not None:
-            decoders = tuple(d for i, d in enumerate(self.decoders) if i in only)
-        elif origin.decoded_from and origin.decoded_from.rpartition(" > ")[2] in _ESCAPED:
-            decoders = self.escape_free
+            decoders = tuple(d for i, d in enumerate(self.decoders)
+                             if i in only and not (escaped and i in self.escaping))
         for decoder in decoders:
             if not decoder.exclusive:
                 yield from decoder(data, origin, budget)
