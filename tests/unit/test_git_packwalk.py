@@ -4,10 +4,15 @@ says, and every short run of the result outside the fresh ranges occurs in the b
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from psguard.git.packread import apply_delta
+from psguard.git import packwalk
+from psguard.git.packread import Unsupported, apply_delta
 from psguard.git.packwalk import apply_delta_fresh
 
 
@@ -79,3 +84,35 @@ def test_runs_outside_fresh_ranges_are_in_the_base(case: tuple[bytes, bytes],
         if all(inside[start:start + length]):
             continue  # the fresh ranges cover it: it is asked
         assert run in base
+
+
+def _outcome(fn: Callable[[bytes, bytes, int], object], base: bytes, delta: bytes,
+             window: int) -> object:
+    try:
+        return fn(base, delta, window)
+    except (Unsupported, IndexError):  # the Python loop's index error: a cut delta
+        return "refused"
+
+
+@settings(max_examples=400, deadline=None)
+@given(_deltas(), st.integers(-1, 6), st.integers(0, 40), st.binary(max_size=4))
+def test_the_compiled_loop_gives_what_the_python_loop_gives(
+        case: tuple[bytes, bytes], window: int, cut: int, junk: bytes) -> None:
+    """Same result and ranges on every delta, and each refuses the same damaged ones
+    (cut short, trailing junk, a base of another size)."""
+    if not packwalk.compiled():
+        pytest.skip("the compiled loop is not built here: "
+                    "test_the_compiled_loop_is_built_where_ci_requires_it says if it must be")
+    base, delta = case
+    for b, d in ((base, delta), (base, delta[:max(2, len(delta) - cut)]),
+                 (base, delta + junk), (base + b"x", delta)):
+        assert _outcome(packwalk.apply_delta_fresh, b, d, window) == \
+            _outcome(packwalk.python_apply_delta_fresh, b, d, window)
+
+
+def test_the_compiled_loop_is_built_where_ci_requires_it() -> None:
+    """.ci/run sets PSGUARD_REQUIRE_COMPILED=1: there a missing build fails, here it
+    says why the comparison above was skipped."""
+    if os.environ.get("PSGUARD_REQUIRE_COMPILED") != "1":
+        pytest.skip("PSGUARD_REQUIRE_COMPILED is not set (only .ci/run sets it)")
+    assert packwalk.compiled()

@@ -24,6 +24,9 @@ _TYPES = {1: "commit", 2: "tree", 3: "blob", 4: "tag"}
 _CACHE_BYTES = 32 << 20  # rebuilt bases kept for the next delta on them
 
 
+_ONE_CALL_MAX = 8 << 20  # stored sizes inflated in one call; above, a piece at a time
+
+
 class Unsupported(Exception):
     """This object (or pack) is not for this reader: ask git."""
 
@@ -194,9 +197,26 @@ class PackReader:
 
     def inflate(self, e: Entry) -> bytes:
         """The stored bytes of an entry (the object, or its delta)."""
+        step = e.size + e.size // 64 + 1024  # zlib's worst case, about
+        if e.size < _ONE_CALL_MAX:
+            # One call on a view of the mapping (the pack walk inflates every object),
+            # never more out than the header says plus one byte: a bomb stays small.
+            d = zlib.decompressobj()
+            try:
+                data = d.decompress(memoryview(self.pack)[e.data_at:e.data_at + step],
+                                    e.size + 1)
+            except zlib.error:
+                raise Unsupported("damaged object") from None
+            if d.eof and len(data) == e.size:
+                return data
+        return self._inflate_stepwise(e)  # (it says what is wrong, if anything)
+
+    def _inflate_stepwise(self, e: Entry) -> bytes:
+        """inflate, holding at most what the header says (a damaged or hostile pack
+        may say less than its stream holds)."""
         d = zlib.decompressobj()
         pos = e.data_at
-        step = e.size + e.size // 64 + 1024  # zlib's worst case, about
+        step = e.size + e.size // 64 + 1024
         out: list[bytes] = []
         got = 0
         try:

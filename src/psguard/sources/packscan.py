@@ -26,7 +26,7 @@ from typing import Any
 from psguard.engine.deltagate import DeltaGate
 from psguard.git import catfile
 from psguard.git.packread import Unsupported
-from psguard.git.packwalk import PackWalk, Walked, pack_indexes, unsupported_reason
+from psguard.git.packwalk import PackWalk, pack_indexes, unsupported_reason
 from psguard.models import Candidate
 from psguard.sources.objects import ObjectScanner
 from psguard.sources.parallel import _NO_EXTRA, ParallelScan, scan_slice
@@ -36,7 +36,7 @@ _PARALLEL_MIN_BYTES = 16 << 20
 _QUIET, _LOUD = 2, 1
 _BY_DELTA = 2
 
-Unit = tuple[int, int, int]  # (pack, first position, end position)
+Item = tuple[int, int, str, str]  # (pack, position, object id, type)
 
 
 def history_reader(root: Path, git_dir: Path | None, hash_len: int,
@@ -57,42 +57,33 @@ def history_reader(root: Path, git_dir: Path | None, hash_len: int,
 
 
 class _Slice:
-    """One worker's share: ranges of pack positions and the ids it owns there (an
-    object in two packs is read once), plus objects for the cat-file reader."""
+    """One worker's share: its objects in delta order, each with where it lies (pack,
+    position), plus objects for the cat-file reader (loose, or in no pack read here)."""
 
     def __init__(self) -> None:
-        self.units: list[Unit] = []
-        self.owned: set[str] = set()
+        self.items: list[Item] = []
         self.rest: list[catfile.ObjectInfo] = []
-        self.size = 0
         self.skipped = 0  # deltas found quiet from what they brought alone
 
 
 def _plan(walks: list[PackWalk], todo: list[catfile.ObjectInfo], parts: int
           ) -> list[_Slice]:
-    """Contiguous slices of pack positions of about equal content size."""
-    info = {o.oid: o.size for o in todo}
-    total = sum(info.values()) or 1
-    slices = [_Slice()]
-    claimed: set[str] = set()
-    for wi, walk in enumerate(walks):
-        lo = 0
-        for pos in range(walk.n):
-            oid = walk.oid(pos)
-            size = info.get(oid)
-            if size is None or oid in claimed:
-                continue
-            claimed.add(oid)
-            cur = slices[-1]
-            if cur.size >= total / parts and len(slices) < parts:
-                cur.units.append((wi, lo, pos))
-                lo = pos
-                slices.append(_Slice())
-                cur = slices[-1]
-            cur.owned.add(oid)
-            cur.size += size
-        slices[-1].units.append((wi, lo, walk.n))
-    slices[0].rest = [o for o in todo if o.oid not in claimed]  # loose objects
+    """Contiguous slices of the delta-ordered listing, of about equal content size
+    (catfile.shard, as the cat-file readers split it); an object in two packs is
+    read from the first."""
+    where: dict[str, tuple[int, int]] = {}
+    for wi, walk in enumerate(reversed(walks)):  # the first pack's entries win
+        where.update(walk.positions(len(walks) - 1 - wi))
+    slices = []
+    for objects in catfile.shard(todo, parts, backwards=False):
+        part = _Slice()
+        for o in objects:
+            at = where.get(o.oid)
+            if at is None:
+                part.rest.append(o)
+            else:
+                part.items.append((at[0], at[1], o.oid, o.type))
+        slices.append(part)
     return slices
 
 
@@ -167,22 +158,34 @@ def scan_pack_slice(scan: PackScan, part: _Slice, counters: Any, index: int
     cands: list[Candidate] = []
     failed: list[str] = []
     n = nbytes = 0
-    for wi, lo, hi in part.units:
+    stacks: list[list[tuple[int, bytes]]] = [[] for _ in scan.walks]
+    for wi, pos, oid, kind in part.items:
         walk = scan.walks[wi]
-        for item in walk.walk(lo, hi, part.owned.__contains__, failed):
-            n += 1
-            nbytes += len(item.data)
-            if n & 255 == 0:
-                counters[3 * index] = n
-                counters[3 * index + 1] = nbytes
-            try:
-                found = _scan_item(scan, walk, item, failed, part)
-            except Unsupported:  # its base, rebuilt again after leaving the cache
-                failed.append(item.oid)
+        try:
+            data, base, base_data, fresh = walk.rebuild(pos, stacks[wi])
+        except (Unsupported, IndexError, ValueError, OverflowError):
+            stacks[wi].clear()
+            failed.append(oid)  # damage reads as a short or odd delta: ask git
+            continue
+        n += 1
+        nbytes += len(data)
+        if n & 255 == 0:
+            counters[3 * index] = n
+            counters[3 * index + 1] = nbytes
+        if kind == "blob":
+            if scanner.max_size is not None and len(data) > scanner.max_size:
+                failed.append(oid)  # read at its ends, as the cat-file path does
                 continue
-            if found:
-                cands.extend(found)
-                counters[3 * index + 2] += 1
+            quiet = _quiet(scan.gate, walk, pos, data, base, base_data, fresh)
+            if quiet:
+                part.skipped += quiet == _BY_DELTA
+                continue
+        elif not scanner.engine.may_match_bulk(data):
+            continue
+        found = scanner.scan(oid, kind, data)
+        if found:
+            cands.extend(found)
+            counters[3 * index + 2] += 1
     rest = part.rest + [catfile.ObjectInfo(oid, "blob", 0) for oid in failed]
     own = [0, 0, 0]
     more, missing = scan_slice(scan.root, rest, scanner, own, 0)
@@ -192,35 +195,20 @@ def scan_pack_slice(scan: PackScan, part: _Slice, counters: Any, index: int
     return cands, missing
 
 
-def _scan_item(scan: PackScan, walk: PackWalk, item: Walked, failed: list[str],
-               part: _Slice) -> list[Candidate]:
-    scanner = scan.scanner
-    if item.kind == "blob":
-        if scanner.max_size is not None and len(item.data) > scanner.max_size:
-            failed.append(item.oid)  # read at its ends, as the cat-file path does
-            return []
-        quiet = _quiet(scan.gate, walk, item)
-        if quiet:
-            part.skipped += quiet == _BY_DELTA
-            return []
-    elif not scanner.engine.may_match(item.data):
-        return []
-    return scanner.scan(item.oid, item.kind, item.data)
-
-
-def _quiet(gate: DeltaGate, walk: PackWalk, item: Walked) -> int:
+def _quiet(gate: DeltaGate, walk: PackWalk, pos: int, data: bytes, base: int,
+           base_data: bytes | None, fresh: list[tuple[int, int]] | None) -> int:
     """Whether the blob gives no candidate (_BY_DELTA: told from its delta, its base
     being quiet; 1: from its whole content; 0: it may)."""
-    if item.base >= 0 and item.fresh is not None:
-        mark = walk.quiet[item.base]
+    if base >= 0 and base_data is not None and fresh is not None:
+        mark = walk.quiet[base]
         if not mark:
-            mark = _QUIET if gate.quiet(walk.content(item.base)) else _LOUD
-            walk.quiet[item.base] = mark
-        if mark == _QUIET and gate.quiet_delta(item.data, item.fresh):
-            walk.quiet[item.pos] = _QUIET
+            mark = _QUIET if gate.quiet(base_data) else _LOUD
+            walk.quiet[base] = mark
+        if mark == _QUIET and gate.quiet_delta(data, fresh):
+            walk.quiet[pos] = _QUIET
             return _BY_DELTA
-    quiet = gate.quiet(item.data)
-    walk.quiet[item.pos] = _QUIET if quiet else _LOUD
+    quiet = gate.quiet(data)
+    walk.quiet[pos] = _QUIET if quiet else _LOUD
     return int(quiet)
 
 
