@@ -36,7 +36,7 @@ from psguard.git.packread import (
 )
 
 _CHAIN_MAX = 10000
-_DROP_PAGES = 16 << 20  # stored bytes read between dropping the mapping's pages
+_DROP_EVERY = 1024  # objects read between dropping the mapping's pages
 _STACK_MAX = 64  # chain links kept on a walk's stack (git's default depth is 50)
 _STACK_BYTES = 64 << 20  # about the most a stack holds: links of larger objects go
 
@@ -68,7 +68,7 @@ def pack_indexes(git_dir: Path) -> list[Path]:
 class PackWalk:
     """One pack: its objects in offset order, rebuilt with a bounded base cache."""
 
-    def __init__(self, idx_path: Path, window: int, cache_bytes: int = 16 << 20) -> None:
+    def __init__(self, idx_path: Path, window: int, cache_bytes: int = 8 << 20) -> None:
         self.reader = PackReader(idx_path)
         r = self.reader
         order = sorted(range(r.n), key=r.offsets.__getitem__)
@@ -140,7 +140,7 @@ class PackWalk:
         slice's first object, a base left out of the listing) the base is rebuilt
         through the cache."""
         e = self.reader.entry(self.offs[pos])
-        self._note_read(e.size)
+        self._note_read()
         if e.kind in _TYPES:
             data = self.reader.inflate(e)
             stack[:] = [(pos, data)]
@@ -160,11 +160,12 @@ class PackWalk:
             del stack[:-2]  # deeper bases, if needed again, come from the cache
         return data, base, base_data, fresh
 
-    def _note_read(self, size: int) -> None:
-        """Pages of the mapping count as this process's memory once touched: drop
-        them now and then (the page cache keeps them)."""
-        self._walked += size
-        if self._walked >= _DROP_PAGES and hasattr(mmap, "MADV_DONTNEED"):
+    def _note_read(self) -> None:
+        """Pages of the mapping count as this process's memory once touched (each
+        read maps the pages around it too): drop them now and then (the page cache
+        keeps them)."""
+        self._walked += 1
+        if self._walked >= _DROP_EVERY and hasattr(mmap, "MADV_DONTNEED"):
             self.reader.pack.madvise(mmap.MADV_DONTNEED)
             self._walked = 0
 

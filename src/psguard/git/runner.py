@@ -141,17 +141,20 @@ def popen_git(args: list[str], cwd: Path | str, *, stdin: bool = False,
 
 
 def spawn_git(args: list[str], cwd: Path | str, *, stdout: IO[bytes],
-              stderr: IO[bytes] | None = None, stdin: IO[bytes] | None = None
+              stderr: IO[bytes] | None = None, stdin: IO[bytes] | None = None,
+              pack_limit_mb: int | None = None, delta_cache_mb: int = 32
               ) -> subprocess.Popen[bytes]:
     """A git walk that runs alongside a scan, writing to files: nothing has to read
-    its output meanwhile (an unread pipe would stop it). Never fetches; walk limits."""
+    its output meanwhile (an unread pipe would stop it). Never fetches; walk limits
+    unless others are given (memory_options)."""
     import subprocess
 
     from psguard.git.children import track
 
     try:
         proc = subprocess.Popen(
-            git_command(args, cwd, no_fetch=True), env=no_fetch_env(),
+            git_command(args, cwd, no_fetch=True, pack_limit_mb=pack_limit_mb,
+                        delta_cache_mb=delta_cache_mb), env=no_fetch_env(),
             stdin=subprocess.DEVNULL if stdin is None else stdin, stdout=stdout,
             stderr=subprocess.DEVNULL if stderr is None else stderr)
     except FileNotFoundError:

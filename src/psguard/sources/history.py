@@ -127,7 +127,7 @@ def _plan_walks(snap: RepoSnapshot, stash: list[str], caches: HistoryCaches
     # Started when the scan first hits (locating needs it too) or after the scan:
     # beside the readers it would add its pack windows (about 170 MB on sqlalchemy)
     # to the peak, on two cores for little gain.
-    return MissingSearch.beside_main_walk(snap, stash, start=False)
+    return MissingSearch.full(snap, stash)
 
 
 def _list_objects(snap: RepoSnapshot, caches: HistoryCaches, search: MissingSearch,

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -107,13 +106,15 @@ class PackScan(ParallelScan):
         self.procs: list[Any] = []
         self.conns: list[Any] = []
         self.counters: Any = None
+        self.own: tuple[list[Candidate], list[str]] | None = None
         if len(self.plan) > 1:
             import multiprocessing
 
             ctx = multiprocessing.get_context("fork")
-            # slot 0 is the parent's, which reads nothing here (ParallelScan's own slice)
-            self.counters = ctx.Array("q", 3 * (len(self.plan) + 1), lock=False)
-            for i, part in enumerate(self.plan, start=1):
+            # slot 0 is the parent's, which reads the first slice (ParallelScan.run):
+            # one Python process fewer, each holding the listing and the engine
+            self.counters = ctx.Array("q", 3 * len(self.plan), lock=False)
+            for i, part in enumerate(self.plan[1:], start=1):
                 recv, send = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=_worker_main, daemon=True,
                                    args=(self, part, i, send))
@@ -121,16 +122,10 @@ class PackScan(ParallelScan):
                 send.close()
                 self.procs.append(proc)
                 self.conns.append(recv)
-            self.plan = []  # the workers have their shares: free the parent's copy
+            self.plan = self.plan[:1]  # the workers have their shares: free the parent's copy
 
-    def run(self, on_first_hit: Callable[[], None] | None = None, *,
-            progress: bool = False) -> tuple[list[Candidate], list[str]]:
-        """Every slice is a worker's here (the parent holds no reader): wait for them,
-        with progress as ParallelScan.run shows it, then collect."""
-        self.own = ([], [])
-        if self.procs:
-            self.follow(on_first_hit, progress)
-        return self.collect()
+    def read_own(self) -> tuple[list[Candidate], list[str]]:
+        return scan_pack_slice(self, self.plan[0], self.counters, 0)
 
     def collect(self) -> tuple[list[Candidate], list[str]]:
         if self.procs:

@@ -151,8 +151,7 @@ class ParallelScan:
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
         try:
-            self.own = scan_slice(self.root, self.slices[0], self.scanner, self.counters, 0,
-                                  delta_order=self.delta_order)
+            self.own = self.read_own()
         except BaseException:
             for proc in self.procs:  # no one is left to collect them
                 proc.kill()
@@ -163,6 +162,11 @@ class ParallelScan:
         if failed:
             raise failed[0]
         return self.collect()
+
+    def read_own(self) -> tuple[list[Candidate], list[str]]:
+        """Read the parent's slice (while workers read theirs)."""
+        return scan_slice(self.root, self.slices[0], self.scanner, self.counters, 0,
+                          delta_order=self.delta_order)
 
     def follow(self, on_first_hit: Callable[[], None] | None, progress: bool) -> None:
         """Until every slice is read: a progress bar when asked and stderr is a
