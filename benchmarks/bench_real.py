@@ -6,8 +6,9 @@ run and interleaved round by round, so that the machine's load falls on all alik
 
 - `psguard scan --history --no-cache REPO` for every --psguard NAME=SRC given (a
   psguard source tree run with PYTHONPATH=SRC: compare a branch with main in the same
-  run); by default the psguard this Python imports; with --pack-reader, each also
-  with PSGUARD_HISTORY_READER=pack (a row NAME-pack: the delta-aware pack reader);
+  run); by default the psguard this Python imports; with --catfile-reader, each also
+  with PSGUARD_HISTORY_READER=catfile (a row NAME-catfile: the cat-file readers, not
+  the default delta-aware pack reader);
 - `kingfisher scan REPO --git-history full` and `gitleaks git --log-opts=--all REPO`,
   each with one rule equivalent to psguard's (peers.py).
 
@@ -48,8 +49,8 @@ def _psguard(name: str, src: str | None, repo: Path, out: Path) -> Run:
     env = user_env()
     if src:
         env["PYTHONPATH"] = src
-    if name.endswith("-pack"):
-        env["PSGUARD_HISTORY_READER"] = "pack"
+    if name.endswith("-catfile"):
+        env["PSGUARD_HISTORY_READER"] = "catfile"
     cmd = [sys.executable, "-m", "psguard", "scan", "--history", "--no-cache",
            "--format", "json", "--output", str(out), str(repo)]
     r = run(f"psguard {name}", cmd, env=env)
@@ -185,8 +186,8 @@ def main() -> int:
                     help="a psguard source tree to measure (repeatable; first is the base)")
     ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds (median shown)")
     ap.add_argument("--no-gitleaks", action="store_true", help="skip gitleaks (slowest)")
-    ap.add_argument("--pack-reader", action="store_true",
-                    help="also run each psguard with PSGUARD_HISTORY_READER=pack")
+    ap.add_argument("--catfile-reader", action="store_true",
+                    help="also run each psguard with PSGUARD_HISTORY_READER=catfile")
     ap.add_argument("--staged", type=Path, metavar="CLONE",
                     help="instead: the pre-commit path in CLONE (a work tree)")
     ap.add_argument("--staged-runs", type=int, default=10)
@@ -202,8 +203,8 @@ def main() -> int:
             return 2
         psguards.append((name, str(Path(src).resolve())))
     psguards = psguards or [("psguard", None)]
-    if args.pack_reader:
-        psguards += [(f"{name}-pack", src) for name, src in psguards]
+    if args.catfile_reader:
+        psguards += [(f"{name}-catfile", src) for name, src in psguards]
     repos = args.repo or [Path.home() / "bench" / f"{m}.git" for m in MIRRORS]
     print(f"machine: {os.cpu_count()} cores; load average {_load()}", flush=True)
     if args.staged:

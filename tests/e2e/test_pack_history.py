@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from psguard.engine.engine import Engine
-from psguard.git import catfile
+from psguard.git import catfile, packwalk
 from psguard.git.packwalk import PackWalk, pack_indexes
 from psguard.rules.loader import load_rules
 from psguard.sources import packscan
@@ -92,8 +92,10 @@ def _splice_versions(rng: random.Random) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("offset_deltas", [True, False], ids=["ofs-delta", "ref-delta"])
 @pytest.mark.parametrize("gate", ["hyperscan", "python"])
-def test_keys_planted_at_splices(repo: Repo, offset_deltas: bool, gate: str,
+@pytest.mark.parametrize("loop", ["compiled", "python"])
+def test_keys_planted_at_splices(repo: Repo, offset_deltas: bool, gate: str, loop: str,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    _loop(loop, monkeypatch)
     if gate == "python":
         monkeypatch.setenv("PSGUARD_PREFILTER", "python")
     rng = random.Random(15)
@@ -180,10 +182,14 @@ def _ref_deltas_on_later_bases(root: Path) -> int:
     return count
 
 
+@pytest.mark.parametrize("loop", ["compiled", "python"])
 @pytest.mark.parametrize("seed", range(6))
-def test_random_histories(repo: Repo, seed: int) -> None:
+def test_random_histories(repo: Repo, seed: int, loop: str,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Seeded random histories: files edited at random, keys inserted, split over
-    edits, deleted; random delta kind and depth; some blobs above max_file_size."""
+    edits, deleted; random delta kind and depth; some blobs above max_file_size.
+    Through the compiled inner loop and through the pure-Python one."""
+    _loop(loop, monkeypatch)
     rng = random.Random(seed)
     files = {f"f{i}.txt": _filler(rng, rng.randrange(50, 400)) for i in range(3)}
     for step in range(rng.randrange(8, 16)):
@@ -208,6 +214,15 @@ def test_random_histories(repo: Repo, seed: int) -> None:
     _repack(repo, rng.random() < 0.5, depth=rng.choice([1, 5, 50]))
     max_size = rng.choice([None, 8000])
     _same(repo.path, max_size=max_size)
+
+
+def _loop(loop: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pack walk's inner loop for this test (the workers are forked: they keep it)."""
+    if loop == "python":
+        monkeypatch.setattr(packwalk, "_COMPILED", None)
+    elif not packwalk.compiled():
+        pytest.skip("the compiled loop is not built here (.ci/run requires it: "
+                    "test_the_compiled_loop_is_built_where_ci_requires_it)")
 
 
 def _report(run: Any) -> list[dict[str, Any]]:

@@ -1,8 +1,8 @@
 """The history scan's delta-aware reader: objects straight from the pack files.
 
-Chosen by PSGUARD_HISTORY_READER (README, "Performance"): `catfile` (the default)
-reads every object through `git cat-file --batch` (parallel.py); `pack` reads the
-repository's packs in Python (git/packwalk.py) and, for a delta whose base was
+The default where the repository allows (README, "Performance";
+PSGUARD_HISTORY_READER=catfile asks for the other): it reads the repository's packs
+itself (git/packwalk.py, its inner loop compiled) and, for a delta whose base was
 *quiet* (engine/deltagate.py: nothing the engine's gate looks for), looks only at
 the ranges the delta brought (its inserts and splices, widened by the longest
 pattern): when they are quiet too, so is the object, and it is not scanned.
@@ -41,17 +41,21 @@ Item = tuple[int, int, str, str]  # (pack, position, object id, type)
 def history_reader(root: Path, git_dir: Path | None, hash_len: int,
                    todo: list[catfile.ObjectInfo], scanner: ObjectScanner,
                    jobs: int | None) -> ParallelScan:
-    """The reader of a history scan: the pack reader when PSGUARD_HISTORY_READER=pack
-    and the repository allows, else cat-file readers."""
-    choice = os.environ.get(_ENV, "catfile").strip().lower() or "catfile"
-    if choice == "pack" and git_dir is not None:
+    """The reader of a history scan: the pack reader where the repository allows
+    (unless PSGUARD_HISTORY_READER=catfile), else cat-file readers. Falling back is
+    said on stderr only when the pack reader was asked for by name: by default it is
+    how those repositories are read (the findings are the same either way)."""
+    choice = os.environ.get(_ENV, "").strip().lower() or "auto"
+    if choice != "catfile" and git_dir is not None:
         try:
             reason = unsupported_reason(root, git_dir, hash_len)
             if reason is None:
                 return PackScan(root, git_dir, todo, scanner, jobs)
         except (Unsupported, OSError) as exc:
             reason = str(exc)
-        print(f"psguard: history read through git cat-file ({reason})", file=sys.stderr)
+        if choice == "pack":
+            print(f"psguard: history read through git cat-file ({reason})",
+                  file=sys.stderr)
     return ParallelScan(root, todo, scanner, workers=jobs, delta_order=True)
 
 
