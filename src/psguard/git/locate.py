@@ -14,9 +14,8 @@ for blobs the previous ones did not find:
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
 
 from psguard.git.runner import popen_git, run_git, spawn_git
 from psguard.git.snapshot import RepoSnapshot
@@ -132,56 +131,12 @@ def _log_args(revs: list[str], finds: list[str]) -> list[str]:
             "--no-textconv", _FORMAT, *[f"--find-object={b}" for b in finds], *revs, "--"]
 
 
-_ZERO_OR_GITLINK = (b"000000", b"160000")
-
-
-def blobs_not_in(stream: IO[bytes], present: Container[bytes]) -> set[str]:
-    """The blob ids on the new side of `git log -z --raw [-c]` output (_FORMAT) that
-    `present` (hex ids as bytes) lacks. Deletions and gitlinks (submodule commits,
-    mode 160000) are skipped.
-
-    In -z output every raw entry is `:meta NUL path NUL`, so tokens are read in
-    order: a path is always the token after a meta, whatever bytes it holds (a file
-    named like a raw line cannot pass for one).
-    """
-    absent: set[str] = set()
-    carry = b""
-    expect_path = False
-    while True:
-        block = stream.read(1 << 22)
-        if not block:
-            break
-        tokens = (carry + block).split(b"\0")
-        carry = tokens.pop()
-        for tok in tokens:
-            if expect_path:
-                expect_path = False
-                continue
-            if tok[:1] != b":":
-                if tok[:2] != b"\n:":  # the first entry after a commit's header
-                    continue  # a commit header, or the empty token between commits
-                tok = tok[1:]
-            expect_path = True
-            # ":old new oldsha newsha S" or, combined (n parents), n colons, n + 1 modes,
-            # n + 1 ids, then the status letters: the last mode and id are the result's
-            n = len(tok) - len(tok.lstrip(b":"))
-            parts = tok[n:].split(b" ")
-            if len(parts) != 2 * n + 3:
-                continue
-            new = parts[2 * n + 1]
-            if new in present or parts[n] in _ZERO_OR_GITLINK or not new.strip(b"0"):
-                continue
-            absent.add(new.decode())
-    return absent
-
-
 class MainWalk:
     """The walk over branches, tags and other refs (MAIN_REVS), started at the start
     of a history scan and run alongside it; or over a range's revs, started when a
     large range scan first hits. It records every commit's changes to an unnamed
-    temporary file: `absent_blobs` reads them all (every blob those refs reach shows
-    up on the new side of some commit's change), `locations` then only the records
-    that mention the blobs asked for."""
+    temporary file; `locations` reads only the records that mention the blobs asked
+    for."""
 
     def __init__(self, cwd: Path, revs: list[str] = MAIN_REVS) -> None:
         import tempfile
@@ -193,13 +148,6 @@ class MainWalk:
         """git's exit status: not 0 when the walk stopped early (a commit, tree or
         tag it needed is missing), so its output does not cover every commit."""
         return self.proc.wait()
-
-    def absent_blobs(self, present: Container[bytes]) -> set[str]:
-        """Blob ids the walked commits bring in that `present` lacks (see blobs_not_in).
-        Only meaningful when wait() returned 0."""
-        self.proc.wait()
-        self.out.seek(0)
-        return blobs_not_in(self.out, present)
 
     def cancel(self) -> None:
         if self.proc.poll() is None:

@@ -2,14 +2,11 @@
 
 A history scan finds these alongside its read of the object store, with one of:
 
-- the main walk (locate.MainWalk, `git log --raw` over branches, tags and other
-  refs), which also serves locating: a blob it shows that the object listing does
-  not hold is missing (`absent_blobs`). A missing commit, tree or tag stops it (then
-  `git rev-list --objects --all --missing=print` lists them, as a fallback). What it
-  does not walk (the stash, notes, refs to trees or blobs) gets a small
-  `git rev-list --objects --missing=print` of its own (`outside_main_walk`).
-- the full rev-list walk alone, when there is no object listing to compare with
-  (the object store is unchanged since the cached run) or the refs cannot be read.
+- the full `git rev-list --objects --all --missing=print` walk, started before the
+  object listing (a core is idle while the listing is read) with small pack windows;
+  it lists missing blobs, trees, commits and tags, the stash's and notes' included.
+  (The `git log --raw` walk that locates hits, locate.MainWalk, costs about twice as
+  much: it runs only when something hit.)
 - no walk at all when the refs are unchanged since the cached run: the objects it
   found missing are only checked again.
 """
@@ -18,11 +15,9 @@ from __future__ import annotations
 
 import re
 import tempfile
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
-from psguard.git.locate import MainWalk
 from psguard.git.runner import run_git, spawn_git
 from psguard.git.snapshot import RepoSnapshot
 
@@ -35,21 +30,17 @@ class RevListMissing:
     repository lacks. Output goes to unnamed temporary files, so nothing has to read
     it meanwhile."""
 
-    def __init__(self, root: Path, extra_tips: list[str], revs: bytes | None = None) -> None:
-        """By default everything: every ref and extra_tips. With revs (lines for
-        `rev-list --stdin`), only those."""
-        args = ["rev-list", "--objects", "--no-object-names", "--missing=print"]
-        args += ["--stdin"] if revs is not None else ["--all", *extra_tips, "--"]
+    def __init__(self, root: Path, extra_tips: list[str]) -> None:
+        """Everything: every ref and extra_tips (the stash's reflog entries)."""
+        args = ["rev-list", "--objects", "--no-object-names", "--missing=print", "--all",
+                *extra_tips, "--"]
         self.out: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish
         self.err: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish
-        with tempfile.TemporaryFile() as stdin:
-            stdin.write(revs or b"")
-            stdin.seek(0)
-            # It runs beside the object listing and the readers: small windows and
-            # caches keep it near 55 MB resident (sqlalchemy; 180 MB with git's
-            # defaults), as fast (1.7 s either way).
-            self.proc = spawn_git(args, root, stdin=stdin, stdout=self.out, stderr=self.err,
-                                  pack_limit_mb=16, delta_cache_mb=8)
+        # It runs beside the object listing and the readers: small windows and
+        # caches keep it near 55 MB resident (sqlalchemy; 180 MB with git's
+        # defaults), as fast (1.7 s either way).
+        self.proc = spawn_git(args, root, stdout=self.out, stderr=self.err,
+                              pack_limit_mb=16, delta_cache_mb=8)
 
     def finish(self, snap: RepoSnapshot | None = None) -> tuple[list[str], bool]:
         """The objects rev-list printed as missing, and whether it walked everything.
@@ -105,43 +96,15 @@ def still_missing(root: Path, oids: list[str]) -> list[str]:
     return [oid for oid in oids if oid not in present]
 
 
-def outside_main_walk(snap: RepoSnapshot, stash: list[str]) -> bytes | None:
-    """`rev-list --stdin` lines for what the main walk (locate.MAIN_REVS) does not
-    cover: the stash and its reflog entries, notes refs, refs to trees or blobs (or
-    to tags of those), each as a tip, and every other ref's object as `^id` so the
-    history they share with it is not walked twice. b"" when there is nothing
-    outside; None when the refs cannot be read (a missing tag object)."""
-    if not snap.refs_complete:
-        return None
-    tips = list(stash)
-    covered: list[str] = []
-    for ref in snap.refs:
-        main = ref.name != "refs/stash" and not ref.name.startswith("refs/notes/")
-        # one level of peeling, as the walk's --all sees it
-        if main and (ref.type == "commit" or (ref.type == "tag"
-                                              and ref.peeled_type == "commit")):
-            covered.append(ref.oid)
-        else:
-            tips.append(ref.oid)
-    if not tips:
-        return b""
-    return "".join(f"{t}\n" for t in [*tips, *(f"^{c}" for c in covered)]).encode()
-
-
 class MissingSearch:
     """The search for missing objects that one history scan runs alongside reading
-    the object store; `walk` is the main walk when this search started one (locating
-    uses it too)."""
+    the object store."""
 
     def __init__(self, snap: RepoSnapshot, stash: list[str]) -> None:
         self.snap = snap
         self.stash = stash
-        self.walk: MainWalk | None = None
         self._known: list[str] = []
         self._full: RevListMissing | None = None
-        self._outside: RevListMissing | None = None
-        self._absent: Future[set[str]] | None = None
-        self.deferred = False  # beside_main_walk(start=False) until start()
 
     @classmethod
     def recheck(cls, snap: RepoSnapshot, known: list[str]) -> MissingSearch:
@@ -152,77 +115,13 @@ class MissingSearch:
 
     @classmethod
     def full(cls, snap: RepoSnapshot, stash: list[str]) -> MissingSearch:
-        """No object listing to compare with: the full rev-list walk."""
+        """The full rev-list walk, started now."""
         search = cls(snap, stash)
         search._full = RevListMissing(snap.root, stash)
         return search
 
-    @classmethod
-    def beside_main_walk(cls, snap: RepoSnapshot, stash: list[str], *, start: bool = True
-                         ) -> MissingSearch:
-        """The main walk, plus a small walk over what it does not cover (or the full
-        walk when the refs cannot be read). start=False: not before start()."""
-        search = cls(snap, stash)
-        search.deferred = not start
-        if start:
-            search._start_walks()
-        return search
-
-    def start(self, *, locating: bool = True) -> None:
-        """Start a deferred search's walks (once). locating=False: nothing needs the
-        main walk's output (no object hit), so the full rev-list walk alone, which
-        costs about half of it (sqlalchemy: 1.7 s of git CPU against 3.3 s, before
-        reading its output)."""
-        if self.deferred:
-            self.deferred = False
-            if locating:
-                self._start_walks()
-            else:
-                self._full = RevListMissing(self.snap.root, self.stash)
-
-    def _start_walks(self) -> None:
-        self.walk = MainWalk(self.snap.root)
-        revs = outside_main_walk(self.snap, self.stash)
-        if revs is None:
-            self._full = RevListMissing(self.snap.root, self.stash)
-        elif revs:
-            self._outside = RevListMissing(self.snap.root, self.stash, revs)
-
-    @property
-    def wants_listing(self) -> bool:
-        """Whether watch() needs the listed blobs: the main walk decides what is missing."""
-        return (self.walk is not None or self.deferred) and self._full is None
-
-    def watch(self, listed_blobs: set[bytes]) -> None:
-        """Start comparing the main walk's blobs with the listing, in a thread.
-
-        Call it after any worker processes are forked: they must not inherit a
-        running thread."""
-        if not self.wants_listing or self.walk is None:
-            return
-        background = ThreadPoolExecutor(1)
-        self._absent = background.submit(self.walk.absent_blobs, listed_blobs)
-        background.shutdown(wait=False)
-
     def result(self) -> list[str]:
-        """Every missing object found (UNWALKED when a walk stopped unexplained)."""
-        if self._absent is not None and self.walk is not None:
-            return self._from_walk(self.walk, self._absent.result())
+        """Every missing object found (UNWALKED when the walk stopped unexplained)."""
         if self._full is not None:
             return finish_full(self.snap, self._full)
         return self._known
-
-    def _from_walk(self, walk: MainWalk, not_listed: set[str]) -> list[str]:
-        """What refs reach but the repository lacks, from the main walk's output (blobs
-        it shows that the object listing lacks, `not_listed`, confirmed by git) and the
-        small walk over what it does not cover. If either walk stopped early (a missing
-        commit, tree or tag), the full rev-list walk instead, which lists those too."""
-        outside_ok = True
-        missing: list[str] = []
-        if self._outside is not None:
-            missing, outside_ok = self._outside.finish()
-        if walk.wait() != 0 or not outside_ok:
-            return finish_full(self.snap, RevListMissing(self.snap.root, self.stash))
-        # Not listed: missing, or (alternates the listing did not see) present after all.
-        missing += still_missing(self.snap.root, sorted(not_listed))
-        return missing

@@ -1,23 +1,22 @@
 """The history source: every object in the repository, each read and scanned once.
 
-1. `git cat-file --batch-all-objects --batch-check --unordered` lists blobs, commits
-   and tags, each delta right after its base (what a clone holds: every branch,
-   tag, note and stash, and also objects no ref reaches any more).
-2. Objects the blob cache already knows to be clean under this rule set are dropped.
-3. The rest is split into contiguous slices of about equal content, one long-lived
-   `git cat-file --batch` reader per core, each reading its slice in that order (so
-   git rebuilds every object of a delta chain about once: catfile.py); each object
+1. Before anything else, `git rev-list --objects --all --missing=print` starts in
+   the background (git/missing.py): what refs reach but the repository lacks
+   (partial clones, damaged mirrors). It runs while step 2 keeps one core busy.
+2. Blobs, commits and tags are listed, each delta right after its base (from the
+   pack indexes and headers, or `git cat-file --batch-all-objects`: what a clone
+   holds, every branch, tag, note and stash, and objects no ref reaches any more).
+   Objects the blob cache already knows to be clean under this rule set are dropped.
+3. The rest is split into contiguous slices of about equal content, one per core.
+   Where the repository allows, each slice is read from the pack files directly and
+   deltas on quiet bases are judged from what they bring (packscan.py); otherwise
+   one long-lived `git cat-file --batch` reader a slice (parallel.py). Each object
    goes through the engine's prefilter (one Hyperscan pass when installed) and only
-   on a hit through the rules (parallel.py).
-4. Concurrently, one `git log --raw` walk over the branches, tags and other refs
-   (locate.MainWalk) records every commit's changes. It finds the objects refs reach
-   but the repository lacks (partial clones, damaged mirrors): a missing commit, tree
-   or tag stops it (then `git rev-list --objects --all --missing=print` lists them,
-   as a fallback); a missing blob is one it shows that the listing of step 1 does
-   not hold. What it does not walk (the stash, notes, refs to trees or blobs) gets a
-   small `git rev-list --objects --missing=print` of its own (git/missing.py).
-5. Blobs with hits are located (locate.py) from the same walk's output: the commits
-   and paths that brought them.
+   on a hit through the rules.
+4. At the first hit, one `git log --raw` walk over the branches, tags and other refs
+   (locate.MainWalk) starts beside the scan: blobs with hits are located from its
+   output (the commits and paths that brought them). A scan where nothing hits
+   never walks the log.
 
 What the run's snapshot knows (refs, HEAD, the stash, shallow state) is not asked
 of git again; the caches (blobcache.py) decide which walks and listings are needed.
@@ -86,14 +85,13 @@ def scan_history(given: SourceInput) -> SourceResult:
     stash = stash_tips(snap)
     caches = _load_caches(given, snap, stash)
     search = _plan_walks(snap, stash, caches)
-    todo, listed = _list_objects(snap, caches, search, result.stats)
+    todo = _list_objects(snap, caches, result.stats)
     scanner = ObjectScanner(given.engine, max_size=given.config.max_file_size)
-    scanned = _scan_objects(snap.root, todo, listed, scanner, search,
+    scanned = _scan_objects(snap.root, todo, scanner,
                             start_walk_on_hit=not caches.refs_unchanged,
                             progress=not given.request.quiet, jobs=given.request.jobs,
                             pack_store=(snap.common_dir, snap.hash_len))
     missing = search.result()
-    listed.clear()  # the missing search has read it: free it before locating
     _add_problems(result, snap, scanned, missing)
     head_blobs = _head_tree(snap.root, result.problems)
     located = _locate(snap, scanned, caches, stash)
@@ -115,79 +113,50 @@ def _load_caches(given: SourceInput, snap: RepoSnapshot, stash: list[str]) -> Hi
 
 def _plan_walks(snap: RepoSnapshot, stash: list[str], caches: HistoryCaches
                 ) -> MissingSearch:
-    """Which walks find the missing objects; they run alongside the listing and the
-    scan. With the refs unchanged, none: the cached missing objects are checked again
-    (after a walk that stopped at something it could not name, walk again)."""
+    """How missing objects are found; the walk runs alongside the listing and the
+    scan. With the refs unchanged, none: the cached missing objects are checked again."""
     if caches.refs_unchanged:
         return MissingSearch.recheck(snap, caches.cached_missing)
-    if caches.same_objects:
-        # No object listing this time, so missing blobs cannot be told from the main
-        # walk: rev-list finds them (the main walk starts only if something hits).
-        return MissingSearch.full(snap, stash)
-    # Started when the scan first hits (locating needs it too) or after the scan:
-    # beside the readers it would add its pack windows (about 170 MB on sqlalchemy)
-    # to the peak, on two cores for little gain.
     return MissingSearch.full(snap, stash)
 
 
-def _list_objects(snap: RepoSnapshot, caches: HistoryCaches, search: MissingSearch,
-                  stats: ScanStats) -> tuple[list[catfile.ObjectInfo], set[bytes]]:
+def _list_objects(snap: RepoSnapshot, caches: HistoryCaches, stats: ScanStats
+                  ) -> list[catfile.ObjectInfo]:
     """The objects to read (all but those the blob cache knows clean), counted into
-    stats; and the listed blob ids when the missing search compares the walk with them."""
-    listed: set[bytes] = set()
+    stats."""
     if caches.same_objects:
         # Same objects as last time: only what was not clean needs reading again.
         todo, counts = caches.pending()
         stats.commits = counts.get("commits", 0)
         stats.blobs = counts.get("blobs", 0)
         stats.cached = max(0, stats.commits + stats.blobs - len(todo))
-        return todo, listed
+        return todo
     todo = []
-    keep_blobs = search.wants_listing
     for obj in catfile.list_objects(snap.root, git_dir=snap.common_dir,
                                     hash_len=snap.hash_len):
         if obj.type == "commit":
             stats.commits += 1
         elif obj.type == "blob":
             stats.blobs += 1
-            if keep_blobs:
-                listed.add(obj.oid.encode())
         if not caches.is_clean(obj.oid):
             todo.append(obj)
         elif obj.type in ("commit", "blob"):
             stats.cached += 1
-    return todo, listed
+    return todo
 
 
-def _scan_objects(root: Path, todo: list[catfile.ObjectInfo], listed: set[bytes],
-                  scanner: ObjectScanner, search: MissingSearch, *,
+def _scan_objects(root: Path, todo: list[catfile.ObjectInfo], scanner: ObjectScanner, *,
                   start_walk_on_hit: bool, progress: bool = True,
                   jobs: int | None = None,
                   pack_store: tuple[Path, int] | None = None) -> _Scanned:
     # pack_store (git dir, id length): the packs the delta-aware reader may read
     par = (history_reader(root, *pack_store, todo, scanner, jobs) if pack_store
            else ParallelScan(root, todo, scanner, workers=jobs, delta_order=True))
-    deferred = search.deferred
-    if not deferred:
-        search.watch(listed)  # after the fork: the workers must not inherit its thread
-    walks = [search.walk] if search.walk is not None else []
-
-    # Locating needs one walk over all commits. Without it running already, start it
-    # when the first hit shows up, so it overlaps the scan.
-    def start_walk(locating: bool = True) -> None:
-        if deferred:
-            search.start(locating=locating)
-            search.watch(listed)
-            if search.walk is not None:
-                walks.append(search.walk)
-        else:
-            walks.append(MainWalk(root))
-
-    early = start_walk if deferred or (start_walk_on_hit and not walks) else None
+    # Locating needs one walk over all commits: started when the first hit shows up,
+    # so it overlaps the scan (a scan where nothing hits never needs it).
+    walks: list[MainWalk] = []
+    early = (lambda: walks.append(MainWalk(root))) if start_walk_on_hit else None
     cands, unreadable = par.run(early, progress=progress)
-    if deferred and search.deferred:  # nothing hit (or inline): the search still runs
-        # With nothing to locate, only missing objects are sought: rev-list is cheaper
-        start_walk(locating=bool(cands or scanner.hits or scanner.problem_objects))
     return _Scanned(root, todo, scanner, cands, unreadable, walks[0] if walks else None,
                     par.bytes_read)
 
