@@ -11,6 +11,14 @@ agree), plus milliseconds per MB of pack and per MB expanded.
 
     python benchmarks/bench_pack_scaling.py [--commits 250] [--scales 1,2,4,8]
         [--keep DIR]
+    python benchmarks/bench_pack_scaling.py --real ~/bench/sqlalchemy+sqlalchemy.git
+
+With --real MIRROR, the histories are real: the first 1/8, 1/4, 1/2 and all of the
+mirror's default branch (by first-parent commits), each fetched into a new
+repository (one pack, as a clone has). A generated history grows its expanded size
+about as fast as its pack; a real one grows it much faster (sqlalchemy's content is
+about 40x its pack), which is what tells a reader that pays for the pack from one
+that pays for the expanded size.
 """
 
 from __future__ import annotations
@@ -39,6 +47,17 @@ def _sizes(repo: Path) -> tuple[float, float]:
     return pack / 1e6, expanded / 1e6
 
 
+def _real_prefix(mirror: Path, repo: Path, part: int, parts: int) -> None:
+    """A new repository holding the first part/parts of the mirror's default branch."""
+    revs = subprocess.run(["git", "-C", str(mirror), "rev-list", "--first-parent",
+                           "--reverse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.split()
+    tip = revs[max(0, len(revs) * part // parts - 1)]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "fetch", "-q", str(mirror),
+                    f"{tip}:refs/heads/main"], check=True)
+
+
 def _audit(repo: Path, reader: str, out: Path) -> Run:
     env = user_env()
     env["PSGUARD_HISTORY_READER"] = reader
@@ -53,8 +72,15 @@ def main() -> int:
     ap.add_argument("--commits", type=int, default=250, help="commits at 1x")
     ap.add_argument("--scales", default="1,2,4,8")
     ap.add_argument("--keep", type=Path, help="generate into this directory and keep it")
+    ap.add_argument("--real", type=Path, metavar="MIRROR",
+                    help="prefixes of a real repository's history instead (skipped, "
+                         "saying so, when the mirror is absent)")
     args = ap.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
+    if args.real is not None and not args.real.is_dir():
+        print(f"skipped: {args.real} is not there (README.md, 'Performance', says how "
+              "to make the mirrors)", file=sys.stderr)
+        return 0
     with tempfile.TemporaryDirectory(prefix="psguard-scaling-") as tmp:
         work = args.keep or Path(tmp)
         print(f"{'size':>5} {'pack MB':>8} {'expanded MB':>12}  reader   {'wall s':>7} "
@@ -62,7 +88,9 @@ def main() -> int:
               f"{'ms/MB exp':>10}", flush=True)
         for scale in scales:
             repo = work / f"history-{scale}x"
-            if not repo.exists():
+            if args.real is not None and not repo.exists():
+                _real_prefix(args.real, repo, scale, max(scales))
+            elif not repo.exists():
                 subprocess.run([sys.executable, str(Path(__file__).parent / "gen_history.py"),
                                 str(repo), "--commits", str(args.commits * scale)],
                                check=True, stdout=subprocess.DEVNULL)
