@@ -7,5 +7,5 @@ run both).
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("psguard.git._deltaloop", ["src/psguard/git/_deltaloop.c"],
+setup(ext_modules=[Extension("psguard.git._packloops", ["src/psguard/git/_packloops.c"],
                              optional=True)])

@@ -33,7 +33,10 @@ def _commands(log: Path) -> list[str]:
         i = 0
         while i < len(args) and args[i] in ("-c", "-C"):
             i += 2
-        out.append(args[i] if i < len(args) else "")
+        sub = args[i] if i < len(args) else ""
+        if sub == "rev-list" and "--objects" in args:
+            sub = "rev-list --objects"  # the object walk for missing objects, not the graph
+        out.append(sub)
     return out
 
 
@@ -45,7 +48,7 @@ def _history_repo(repo: Repo, key: str) -> None:
         repo.commit(f"commit {i}")
 
 
-def test_history_audit_of_a_small_repository_starts_at_most_ten_git_processes(
+def test_history_audit_of_a_small_repository_starts_at_most_eleven_git_processes(
         repo: Repo, tmp_path: Path) -> None:
     key = make_key()
     _history_repo(repo, key)
@@ -57,7 +60,10 @@ def test_history_audit_of_a_small_repository_starts_at_most_ten_git_processes(
     assert finding["secret"]["redacted"].endswith(key[-4:])
     assert finding["first_seen"]["commit"] and finding["exposure"] == "local"  # no remote at all
     commands = _commands(log)
-    assert len(commands) <= 10, commands
+    # 11: the history's own (snapshot, refs, the missing-object walk, the listing,
+    # the reader, HEAD's tree, the locating walk a hit starts, the hit commits'
+    # headers) and the exposure stage's (reach, remotes, reflog)
+    assert len(commands) <= 11, commands
     for once in ("rev-parse", "for-each-ref", "remote"):
         assert commands.count(once) <= 1, (once, commands)
     # the commit graph is walked once for the git facts and exposure together

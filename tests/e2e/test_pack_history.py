@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from psguard.engine.engine import Engine
-from psguard.git import catfile, packwalk
+from psguard.git import catfile, compiled
 from psguard.git.packwalk import PackWalk, pack_indexes
 from psguard.rules.loader import load_rules
 from psguard.sources import packscan
@@ -219,8 +219,9 @@ def test_random_histories(repo: Repo, seed: int, loop: str,
 def _loop(loop: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The pack walk's inner loop for this test (the workers are forked: they keep it)."""
     if loop == "python":
-        monkeypatch.setattr(packwalk, "_COMPILED", None)
-    elif not packwalk.compiled():
+        monkeypatch.setattr(compiled, "apply_delta_fresh", None)
+        monkeypatch.setattr(compiled, "pack_headers", None)
+    elif not compiled.built():
         pytest.skip("the compiled loop is not built here (.ci/run requires it: "
                     "test_the_compiled_loop_is_built_where_ci_requires_it)")
 

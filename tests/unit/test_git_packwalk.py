@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from psguard.git import packwalk
+from psguard.git import compiled, packwalk
 from psguard.git.packread import Unsupported, apply_delta
 from psguard.git.packwalk import apply_delta_fresh
 
@@ -100,7 +100,7 @@ def test_the_compiled_loop_gives_what_the_python_loop_gives(
         case: tuple[bytes, bytes], window: int, cut: int, junk: bytes) -> None:
     """Same result and ranges on every delta, and each refuses the same damaged ones
     (cut short, trailing junk, a base of another size)."""
-    if not packwalk.compiled():
+    if not compiled.built():
         pytest.skip("the compiled loop is not built here: "
                     "test_the_compiled_loop_is_built_where_ci_requires_it says if it must be")
     base, delta = case
@@ -115,4 +115,4 @@ def test_the_compiled_loop_is_built_where_ci_requires_it() -> None:
     says why the comparison above was skipped."""
     if os.environ.get("PSGUARD_REQUIRE_COMPILED") != "1":
         pytest.skip("PSGUARD_REQUIRE_COMPILED is not set (only .ci/run sets it)")
-    assert packwalk.compiled()
+    assert compiled.built()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from psguard.config import Config
+from psguard.git import compiled
 from psguard.git.snapshot import Repository
 from psguard.pipeline import build_engine
 from psguard.request import Mode, ScanRequest
@@ -78,13 +79,28 @@ def test_an_audit_without_cache_reads_each_fact_once(repo: Repo, git_log: Path) 
     assert _commands(git_log) == {
         "rev-parse": 1,  # the snapshot: location, HEAD, shallow, object format
         "for-each-ref": 1,  # the snapshot's refs: cache key, walks, missing objects
-        "log": 1,  # the main walk: missing blobs and locating
-        "cat-file --batch-all-objects": 1,  # the object listing
+        "rev-list": 1,  # missing objects, beside the listing
+        "log": 1,  # the main walk, started at the first hit: locating
+        # the object listing: read from the object store itself with the compiled
+        # header loop (psguard.git.compiled), else by git
+        **({} if compiled.built() else {"cat-file --batch-all-objects": 1}),
         # the reader (one: a small repository is read inline), then the headers of
         # the commits that brought a hit in (their authors and dates)
         "cat-file --batch": 2,
         "ls-tree": 1,  # HEAD's tree
     }
+
+
+def test_a_clean_audit_never_walks_the_log(repo: Repo, git_log: Path) -> None:
+    """Nothing hit: nothing to locate, so no `git log` walk (rev-list alone looks for
+    missing objects; it costs about half as much)."""
+    for i in range(12):
+        repo.write(f"file{i}.txt", f"nothing secret {i}\n")
+        repo.commit(f"commit {i}")
+    result = _scan(repo.path, git_log, no_cache=True)
+    assert not result.candidates and not result.problems
+    calls = _commands(git_log)
+    assert calls["rev-list"] == 1 and calls["log"] == 0, calls
 
 
 def test_a_stash_adds_only_its_reflog(repo: Repo, git_log: Path) -> None:

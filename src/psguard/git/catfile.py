@@ -29,6 +29,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from psguard.git import compiled
 from psguard.git.packlist import ObjectInfo, delta_order, list_pack_objects
 from psguard.git.runner import GitError, popen_git
 
@@ -67,8 +68,11 @@ def list_objects(cwd: Path, types: frozenset[str] = frozenset({"blob", "commit",
     With git_dir given and a large object store, pack indexes and headers are read
     directly (resident memory stays small); otherwise git lists them.
     """
+    # With the compiled header loop (git/compiled.py), reading the packs is the faster
+    # at any size (sqlalchemy: 1.3 s against git's 1.5 s).
     if (git_dir is not None and types == frozenset({"blob", "commit", "tag"})
-            and _pack_bytes(git_dir) > _GIT_LISTING_MAX_PACK_BYTES):
+            and (compiled.pack_headers is not None
+                 or _pack_bytes(git_dir) > _GIT_LISTING_MAX_PACK_BYTES)):
         listed = list_pack_objects(git_dir, hash_len)
         if listed is not None:
             return listed

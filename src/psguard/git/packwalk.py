@@ -17,13 +17,12 @@ goes to `git cat-file` instead (the caller's fallback), never half read.
 from __future__ import annotations
 
 import mmap
-import os
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable
 from pathlib import Path
 
+from psguard.git import compiled
 from psguard.git.config import config_entries
 from psguard.git.packlist import _IDS_AT, own_objects_only
 from psguard.git.packread import (
@@ -179,35 +178,15 @@ class PackWalk:
             self._cached -= len(old)
 
 
-def _compiled_loop() -> Callable[[bytes, bytes, int], tuple[bytes, list[tuple[int, int]]]
-                                  ] | None:
-    """The compiled apply_delta_fresh (setup.py builds it where a compiler is), unless
-    PSGUARD_DELTA_LOOP=python asks for the pure-Python one."""
-    if os.environ.get("PSGUARD_DELTA_LOOP", "").strip().lower() == "python":
-        return None
-    try:
-        from psguard.git._deltaloop import apply_delta_fresh as compiled
-    except ImportError:
-        return None
-    return compiled
-
-
-_COMPILED = _compiled_loop()
-
-
-def compiled() -> bool:
-    """Whether the compiled inner loop is in use."""
-    return _COMPILED is not None
-
-
 def apply_delta_fresh(base: bytes, delta: bytes, window: int
                       ) -> tuple[bytes, list[tuple[int, int]]]:
     """(the delta applied to base, the result's fresh ranges widened by window, merged
     as they come); window < 0: the ranges are not wanted. Compiled where it was built
     (about 30x faster), else python_apply_delta_fresh: the same results."""
-    if _COMPILED is not None:
+    loop = compiled.apply_delta_fresh
+    if loop is not None:
         try:
-            return _COMPILED(base, delta, window)
+            return loop(base, delta, window)
         except ValueError as exc:
             raise Unsupported(str(exc)) from None
     return python_apply_delta_fresh(base, delta, window)

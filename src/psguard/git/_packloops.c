@@ -1,10 +1,17 @@
-/* The delta-aware history reader's inner loop, compiled: git's delta format applied
- * to a base, with the result's fresh ranges (packwalk.apply_delta_fresh is the same
- * function in Python, the fallback where this was not built; tests run both).
+/* The history reader's two inner loops over pack files, compiled. Each has a
+ * pure-Python twin, used where this was not built; the tests run both.
  *
  * apply_delta_fresh(base: bytes, delta: bytes, window: int)
  *     -> (result: bytes, fresh: list[tuple[int, int]])
- * Raises ValueError on a delta that does not fit its base (the caller asks git).
+ *   git's delta format applied to a base, with the result's fresh ranges
+ *   (packwalk.python_apply_delta_fresh).
+ * pack_headers(pack: buffer, offsets: buffer of native uint64, sorted)
+ *     -> (types: bytes, sizes: bytes of uint64, bases: bytes of int32, refs: list[int])
+ *   every object header of a pack, in offset order (packlist._python_headers): its
+ *   type (a delta's is its base's, 0 while unknown), its content size (a delta's is
+ *   its base's), the position of an offset delta's base (-1 otherwise), and the
+ *   positions of reference deltas and of deltas on them, to resolve by id.
+ * Both raise ValueError on what does not parse (the caller asks git).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -157,18 +164,125 @@ done:
     return result;
 }
 
+/* One object header at buf[off]: type, size, and where its data starts. */
+static int
+header(const unsigned char *buf, Py_ssize_t len, Py_ssize_t off, int *type,
+       unsigned long long *size, Py_ssize_t *at)
+{
+    if (off < 0 || off >= len)
+        return -1;
+    unsigned char c = buf[off++];
+    *type = (c >> 4) & 7;
+    unsigned long long s = c & 15;
+    int shift = 4;
+    while (c & 0x80) {
+        if (off >= len || shift > 57)
+            return -1;
+        c = buf[off++];
+        s |= (unsigned long long)(c & 0x7f) << shift;
+        shift += 7;
+    }
+    *size = s;
+    *at = off;
+    return 0;
+}
+
+static PyObject *
+pack_headers(PyObject *self, PyObject *args)
+{
+    Py_buffer pack, offs;
+    if (!PyArg_ParseTuple(args, "y*y*", &pack, &offs))
+        return NULL;
+    PyObject *types = NULL, *sizes = NULL, *bases = NULL, *refs = NULL, *result = NULL;
+    const unsigned char *buf = pack.buf;
+    const unsigned long long *off = offs.buf;
+    Py_ssize_t n = offs.len / (Py_ssize_t)sizeof(unsigned long long);
+    types = PyBytes_FromStringAndSize(NULL, n);
+    sizes = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(unsigned long long));
+    bases = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(int));
+    refs = PyList_New(0);
+    if (!types || !sizes || !bases || !refs)
+        goto done;
+    unsigned char *t = (unsigned char *)PyBytes_AS_STRING(types);
+    unsigned long long *sz = (unsigned long long *)PyBytes_AS_STRING(sizes);
+    int *bs = (int *)PyBytes_AS_STRING(bases);
+    for (Py_ssize_t pos = 0; pos < n; pos++) {
+        int type;
+        unsigned long long size;
+        Py_ssize_t at;
+        if (off[pos] > (unsigned long long)PY_SSIZE_T_MAX ||
+                header(buf, pack.len, (Py_ssize_t)off[pos], &type, &size, &at)) {
+            bad("object header outside the pack");
+            goto done;
+        }
+        bs[pos] = -1;
+        if (type == 6) {  /* offset delta: the base is earlier in this pack */
+            if (at >= pack.len) { bad("object header outside the pack"); goto done; }
+            unsigned char c = buf[at++];
+            unsigned long long dist = c & 0x7f;
+            while (c & 0x80) {
+                if (at >= pack.len || dist > (1ULL << 56)) {
+                    bad("object header outside the pack");
+                    goto done;
+                }
+                c = buf[at++];
+                dist = ((dist + 1) << 7) | (c & 0x7f);
+            }
+            if (dist == 0 || dist > off[pos]) { bad("delta base outside the pack"); goto done; }
+            unsigned long long want = off[pos] - dist;
+            Py_ssize_t lo = 0, hi = pos;  /* the base lies before: search [0, pos) */
+            while (lo < hi) {
+                Py_ssize_t mid = lo + (hi - lo) / 2;
+                if (off[mid] < want) lo = mid + 1; else hi = mid;
+            }
+            if (lo >= pos || off[lo] != want) { bad("delta base outside the pack"); goto done; }
+            t[pos] = t[lo];
+            sz[pos] = sz[lo];
+            bs[pos] = (int)lo;
+            if (t[pos] == 0) {
+                PyObject *p = PyLong_FromSsize_t(pos);
+                if (p == NULL || PyList_Append(refs, p)) { Py_XDECREF(p); goto done; }
+                Py_DECREF(p);
+            }
+        } else if (type == 7) {  /* reference delta: resolved by id, in Python */
+            t[pos] = 0;
+            sz[pos] = 0;
+            PyObject *p = PyLong_FromSsize_t(pos);
+            if (p == NULL || PyList_Append(refs, p)) { Py_XDECREF(p); goto done; }
+            Py_DECREF(p);
+        } else if (type >= 1 && type <= 4) {
+            t[pos] = (unsigned char)type;
+            sz[pos] = size;
+        } else {
+            bad("unknown object type");
+            goto done;
+        }
+    }
+    result = PyTuple_Pack(4, types, sizes, bases, refs);
+done:
+    Py_XDECREF(types);
+    Py_XDECREF(sizes);
+    Py_XDECREF(bases);
+    Py_XDECREF(refs);
+    PyBuffer_Release(&pack);
+    PyBuffer_Release(&offs);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"pack_headers", pack_headers, METH_VARARGS,
+     "Every object header of a pack, in offset order."},
     {"apply_delta_fresh", apply_delta_fresh, METH_VARARGS,
      "A delta applied to its base, and the result's fresh ranges widened by window."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_deltaloop", NULL, -1, methods,
+    PyModuleDef_HEAD_INIT, "_packloops", NULL, -1, methods,
 };
 
 PyMODINIT_FUNC
-PyInit__deltaloop(void)
+PyInit__packloops(void)
 {
     return PyModule_Create(&module);
 }
