@@ -15,7 +15,6 @@ another pack, damaged files) returns None and the caller asks git instead.
 
 from __future__ import annotations
 
-import mmap
 import os
 import struct
 import sys
@@ -25,11 +24,9 @@ from bisect import bisect_left, bisect_right
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from psguard.git import compiled
+from psguard.git.packheaders import TYPES, headers, ofs_distance
 
-_TYPES = {1: "commit", 2: "tree", 3: "blob", 4: "tag"}
 _WANTED = frozenset({"blob", "commit", "tag"})
-_CHUNK = 4 << 20
 
 
 class ObjectInfo(NamedTuple):
@@ -83,19 +80,6 @@ def _read_idx(path: Path, hash_len: int) -> tuple[bytes, array[int], int]:
     return raw, offsets, n
 
 
-def _ofs_distance(buf: bytes, rel: int) -> tuple[int, int]:
-    """An offset delta's distance back to its base (git's varint with the +1 per
-    continuation byte), read at rel; and the position after it."""
-    c = buf[rel]
-    rel += 1
-    dist = c & 0x7F
-    while c & 0x80:
-        c = buf[rel]
-        rel += 1
-        dist = ((dist + 1) << 7) | (c & 0x7F)
-    return dist, rel
-
-
 def _pack_objects(idx_path: Path, hash_len: int, seen: set[str] | None
                   ) -> list[ObjectInfo]:
     raw, offsets, n = _read_idx(idx_path, hash_len)
@@ -111,14 +95,14 @@ def _pack_objects(idx_path: Path, hash_len: int, seen: set[str] | None
         head = fh.read(12)
         if head[:4] != b"PACK" or struct.unpack(">I", head[8:12])[0] != n:
             raise _Unsupported("pack header does not match its index")
-        types, sizes, bases, unresolved = _headers(fh, sorted_offs, n)
+        types, sizes, bases, unresolved = headers(fh, sorted_offs, n)
         if unresolved:
             _resolve_ref_deltas(fh, raw, hash_len, n, sorted_offs, types, sizes, bases,
                                 unresolved)
     out: list[ObjectInfo] = []
     listed = array("i", [-1]) * n  # pack position -> index in out
     for pos in range(n):
-        kind = _TYPES[types[pos]]
+        kind = TYPES[types[pos]]
         if kind not in _WANTED:
             continue
         i = order[pos]
@@ -134,75 +118,6 @@ def _pack_objects(idx_path: Path, hash_len: int, seen: set[str] | None
     out_bases = [listed[bases[pos]] if bases[pos] >= 0 else -1
                  for pos in range(n) if listed[pos] >= 0]
     return delta_order(out, out_bases)
-
-
-Headers = tuple[bytearray, "array[int]", "array[int]", list[int]]
-
-
-def _headers(fh: BinaryIO, sorted_offs: list[int], n: int) -> Headers:
-    """Every object header of the pack, in offset order: each one's type (a delta's
-    is its base's; 0 while unknown), content size (a delta's estimated as its base's:
-    reading the delta's own header would mean inflating it; for balancing), the
-    position of an offset delta's base (-1 otherwise), and the positions to resolve
-    by id (reference deltas, deltas on them). Compiled where built (compiled.py)."""
-    loop = compiled.pack_headers
-    if loop is None:
-        return _python_headers(fh, sorted_offs, n)
-    try:
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as pack:
-            t, z, b, refs = loop(pack, array("Q", sorted_offs).tobytes())
-    except ValueError as exc:
-        raise _Unsupported(str(exc)) from None
-    sizes, bases = array("Q"), array("i")
-    sizes.frombytes(z)
-    bases.frombytes(b)
-    return bytearray(t), sizes, bases, refs
-
-
-def _python_headers(fh: BinaryIO, sorted_offs: list[int], n: int) -> Headers:
-    """_headers in Python."""
-    types = bytearray(n)
-    sizes = array("Q", bytes(8 * n))
-    bases = array("i", [-1]) * n  # pack position of each delta's base
-    unresolved: list[int] = []
-    buf = b""
-    base = 0
-    for pos in range(n):
-        off = sorted_offs[pos]
-        rel = off - base
-        if rel + 64 > len(buf):
-            fh.seek(off)
-            buf = fh.read(_CHUNK)
-            base = off
-            rel = 0
-        c = buf[rel]
-        t = (c >> 4) & 7
-        size = c & 15
-        shift = 4
-        rel += 1
-        while c & 0x80:
-            c = buf[rel]
-            rel += 1
-            size |= (c & 0x7F) << shift
-            shift += 7
-        if t == 6:  # offset delta: the base is earlier in this pack
-            dist, rel = _ofs_distance(buf, rel)
-            at = bisect_left(sorted_offs, off - dist)
-            if at >= pos or sorted_offs[at] != off - dist:
-                raise _Unsupported("delta base outside the pack")
-            t = types[at]
-            size = sizes[at]  # a delta's result is about its base's size
-            bases[pos] = at
-            if t == 0:
-                unresolved.append(pos)
-        elif t == 7:  # reference delta: resolved below, by id
-            t = 0
-            unresolved.append(pos)
-        elif t not in _TYPES:
-            raise _Unsupported("unknown object type")
-        types[pos] = t
-        sizes[pos] = size
-    return types, sizes, bases, unresolved
 
 
 def delta_order(objects: list[ObjectInfo], bases: list[int]) -> list[ObjectInfo]:
@@ -276,7 +191,7 @@ def _resolve_ref_deltas(fh: BinaryIO, raw: bytes, hash_len: int, n: int,
                 raise _Unsupported("delta base outside the pack")
             base_off = _offset_of(raw, hash_len, n, i)
         else:  # offset delta whose base was itself unresolved
-            dist, _ = _ofs_distance(head, rel)
+            dist, _ = ofs_distance(head, rel)
             base_off = off - dist
         at = bisect_left(sorted_offs, base_off)
         if at >= n or sorted_offs[at] != base_off:

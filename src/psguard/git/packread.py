@@ -18,9 +18,9 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import NamedTuple
 
-from psguard.git.packlist import _IDS_AT, _ofs_distance, _read_idx, _Unsupported
+from psguard.git.packheaders import TYPES, ofs_distance
+from psguard.git.packlist import _IDS_AT, _read_idx, _Unsupported
 
-_TYPES = {1: "commit", 2: "tree", 3: "blob", 4: "tag"}
 _CACHE_BYTES = 32 << 20  # rebuilt bases kept for the next delta on them
 
 
@@ -186,12 +186,12 @@ class PackReader:
             shift += 7
         base_at = -1
         if kind == 6:
-            dist, pos = _ofs_distance(buf, pos)  # type: ignore[arg-type]
+            dist, pos = ofs_distance(buf, pos)  # type: ignore[arg-type]
             base_at = at - dist
         elif kind == 7:
             base_at = self.offset_of(bytes(buf[pos:pos + self.hash_len]))
             pos += self.hash_len
-        elif kind not in _TYPES:
+        elif kind not in TYPES:
             raise Unsupported("unknown object type")
         return Entry(kind, size, pos, base_at)
 
@@ -258,7 +258,7 @@ class PackReader:
         for link in reversed(chain):
             self._remember(link.base_at, kind, data)
             data = apply_delta(data, self.inflate(link))
-        return _TYPES[kind], data
+        return TYPES[kind], data
 
     def read(self, oid: str) -> tuple[str, bytes]:
         return self.read_at(self.offset_of(bytes.fromhex(oid)))

@@ -24,9 +24,9 @@ from pathlib import Path
 
 from psguard.git import compiled
 from psguard.git.config import config_entries
+from psguard.git.packheaders import TYPES
 from psguard.git.packlist import _IDS_AT, own_objects_only
 from psguard.git.packread import (
-    _TYPES,
     Entry,
     PackReader,
     Unsupported,
@@ -116,7 +116,7 @@ class PackWalk:
                 data = hit
                 break
             e = self.reader.entry(self.offs[p])
-            if e.kind in _TYPES:
+            if e.kind in TYPES:
                 data = self.reader.inflate(e)
                 self._remember(p, data)
                 break
@@ -140,7 +140,7 @@ class PackWalk:
         through the cache."""
         e = self.reader.entry(self.offs[pos])
         self._note_read()
-        if e.kind in _TYPES:
+        if e.kind in TYPES:
             data = self.reader.inflate(e)
             stack[:] = [(pos, data)]
             return data, -1, None, None
