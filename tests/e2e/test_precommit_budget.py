@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from psguard.hooks.installer import MAIN
 from psguard.testing import Repo, make_key
 
 # Each is imported only when something needs it: a key found, a report format, an
@@ -24,7 +25,7 @@ NOT_ON_THE_CLEAN_PATH = (
     "multiprocessing", "rich", "httpx", "git", "dask", "distributed", "hyperscan",
     "psguard.commands.options", "psguard.engine.preview", "psguard.engine.fastgate",
     "psguard.rules.filters", "psguard.stages.remediation", "psguard.report.guidance",
-    "psguard.verify.run", "psguard.git.catfile", "psguard.sources.parallel",
+    "psguard.verify.run", "psguard.git.catfile", "psguard.sources.parallel", "runpy",
 )
 FILES = [f"pkg/mod{i}.py" for i in range(10)]
 
@@ -38,9 +39,10 @@ def _ten_file_change(repo: Repo) -> None:
     repo.git("add", *FILES)
 
 
-def _run(repo: Repo, tmp_path: Path, *args: str, env: dict[str, str] | None = None
-         ) -> tuple[int, set[str], list[str]]:
-    """Exit code, modules imported and git subcommands run by `psguard ARGS`."""
+def _run(repo: Repo, tmp_path: Path, *args: str, env: dict[str, str] | None = None,
+         start: tuple[str, ...] = ("-m", "psguard")) -> tuple[int, set[str], list[str]]:
+    """Exit code, modules imported and git subcommands run by `psguard ARGS`, started
+    with `python START ARGS`."""
     real = shutil.which("git")
     assert real is not None
     shim, log = tmp_path / "shim", tmp_path / "git-calls.log"
@@ -53,7 +55,7 @@ def _run(repo: Repo, tmp_path: Path, *args: str, env: dict[str, str] | None = No
     log.write_text("")
     full_env = {**repo.env, "PATH": f"{shim}{os.pathsep}{os.environ.get('PATH', '')}",
                 "XDG_CACHE_HOME": str(tmp_path / "cache"), "NO_COLOR": "1", **(env or {})}
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "psguard", *args],
+    proc = subprocess.run([sys.executable, "-X", "importtime", *start, *args],
                           cwd=repo.path, env=full_env, capture_output=True, text=True)
     modules = {line.split("|")[-1].strip() for line in proc.stderr.splitlines()
                if line.startswith("import time:")}
@@ -72,20 +74,21 @@ TWO_CALLS = ["diff-index", "cat-file"]
 FRAMEWORK = {"PRE_COMMIT": "1"}  # what the framework sets for its hooks
 
 
-@pytest.mark.parametrize(("args", "env", "allowed"), [
-    (("scan", "--staged"), {}, ()),
-    (("hook", "pre-commit"), {}, ()),  # the native hook (`psguard install`)
+@pytest.mark.parametrize(("args", "env", "allowed", "start"), [
+    (("scan", "--staged"), {}, ("runpy",), ("-m", "psguard")),  # runpy: -m's own
+    # the native hook: what `psguard install` writes
+    (("hook", "pre-commit", "--"), {}, (), ("-c", MAIN)),
     # the framework appends the staged file names; hashlib names its batch run
-    (("hook", "pre-commit", *FILES), FRAMEWORK, ("hashlib",)),
+    (("hook", "pre-commit", *FILES), FRAMEWORK, ("hashlib", "runpy"), ("-m", "psguard")),
 ], ids=["scan --staged", "native hook", "framework hook"])
 def test_clean_staged_path_imports_nothing_heavy_and_runs_two_git_calls(
         repo: Repo, tmp_path: Path, args: tuple[str, ...], env: dict[str, str],
-        allowed: tuple[str, ...]) -> None:
+        allowed: tuple[str, ...], start: tuple[str, ...]) -> None:
     _ten_file_change(repo)
     # The first commit ever fills the user's rule cache (not the framework's command:
     # a second one from this same parent process would be a later batch of one run).
     _run(repo, tmp_path, "scan", "--staged")
-    code, modules, commands = _run(repo, tmp_path, *args, env=env)
+    code, modules, commands = _run(repo, tmp_path, *args, env=env, start=start)
     assert code == 0
     assert "psguard.sources.staged" in modules  # the harness sees the real imports
     assert sorted(set(NOT_ON_THE_CLEAN_PATH) & modules - set(allowed)) == []
