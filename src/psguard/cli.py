@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import signal
 import sys
-from importlib import import_module
 
 from psguard.commands import COMMANDS
 from psguard.commands.namespace import quick_parse
@@ -15,13 +13,21 @@ from psguard.models import scrub_keys
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    import signal
     from types import ModuleType
 
     from psguard.commands.options import Parser
+else:
+    # signal's own module turns every signal number into an enum member at import
+    # (about 3 ms of a clean hook run); _signal is the C module under it, same calls.
+    import _signal as signal
 
 
 def _command(name: str) -> ModuleType:
-    return import_module(f"psguard.commands.{name}")
+    # __import__, not importlib.import_module: importlib brings warnings with it
+    module = f"psguard.commands.{name}"
+    __import__(module)
+    return sys.modules[module]
 
 
 def build_parser(only: str | None = None) -> Parser:

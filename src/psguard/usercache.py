@@ -11,7 +11,6 @@ repository might hold keys and are never copied out of it.
 
 from __future__ import annotations
 
-import contextlib
 import marshal
 import os
 import zlib
@@ -65,10 +64,12 @@ def _store(name: str, text: str, data: dict[str, Any]) -> None:
     except (ValueError, RuntimeError):
         return
     if write_atomic(folder / name, blob):
-        with contextlib.suppress(OSError):
+        try:  # not contextlib.suppress: one more import for every hook run
             for old in folder.glob("rules-*.marshal"):  # other versions of the rule file
                 if old.name != name:
                     old.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def memo_table(name: str) -> dict[Any, Any]:
@@ -110,8 +111,10 @@ def write_atomic(path: Path, data: bytes, dir_mode: int = 0o777) -> bool:
         os.replace(tmp, path)
         return True
     except OSError:
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105 (contextlib: one more import for every hook run)
             os.unlink(tmp)
+        except OSError:
+            pass
         return False
 
 

@@ -28,8 +28,10 @@ NOT_ON_THE_CLEAN_PATH = (
     "multiprocessing", "rich", "httpx", "git", "dask", "distributed", "hyperscan",
     "psguard.commands.options", "psguard.engine.preview", "psguard.engine.fastgate",
     "psguard.rules.filters", "psguard.stages.remediation", "psguard.report.guidance",
-    "psguard.verify.run", "psguard.git.catfile", "psguard.sources.parallel", "runpy",
+    "psguard.verify.run", "psguard.git.catfile", "psguard.sources.parallel",
+    "signal", "runpy", "importlib", "contextlib",
 )
+MINUS_M = ("runpy", "importlib", "contextlib")  # what `python -m` itself imports
 FILES = [f"pkg/mod{i}.py" for i in range(10)]
 
 
@@ -78,11 +80,11 @@ FRAMEWORK = {"PRE_COMMIT": "1"}  # what the framework sets for its hooks
 
 
 @pytest.mark.parametrize(("args", "env", "allowed", "start"), [
-    (("scan", "--staged"), {}, ("runpy",), ("-m", "psguard")),  # runpy: -m's own
+    (("scan", "--staged"), {}, MINUS_M, ("-m", "psguard")),
     # the native hook: what `psguard install` writes
     (("hook", "pre-commit", "--"), {}, (), ("-c", MAIN)),
     # the framework appends the staged file names; hashlib names its batch run
-    (("hook", "pre-commit", *FILES), FRAMEWORK, ("hashlib", "runpy"), ("-m", "psguard")),
+    (("hook", "pre-commit", *FILES), FRAMEWORK, ("hashlib", *MINUS_M), ("-m", "psguard")),
 ], ids=["scan --staged", "native hook", "framework hook"])
 def test_clean_staged_path_imports_nothing_heavy_and_runs_one_git_call(
         repo: Repo, tmp_path: Path, args: tuple[str, ...], env: dict[str, str],
