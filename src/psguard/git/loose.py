@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import zlib
 
+from psguard.digest import sha1
+
 _HEX = frozenset("0123456789abcdef")
 _LARGEST_HEADER = 32  # "blob <size>" and its NUL
 _MOST = 16 << 20  # bigger files are left to git (one copy of them, not two)
@@ -80,15 +82,6 @@ def read_loose(objects: str, oid: str) -> bytes | None:
     kind, _, size = data[:nul].partition(b" ")
     if nul < 0 or not size.isdigit() or int(size) != len(data) - nul - 1:
         return None
-    if kind not in (b"blob", b"tree", b"commit", b"tag") or _sha1(data) != oid:
+    if kind not in (b"blob", b"tree", b"commit", b"tag") or sha1(data).hexdigest() != oid:
         return None
     return data[nul + 1:]
-
-
-def _sha1(data: bytes) -> str:
-    try:  # the bare C module: hashlib brings OpenSSL's bindings, ~2 ms a run
-        from _sha1 import sha1  # type: ignore[import-not-found]
-    except ImportError:  # a Python built without it
-        from hashlib import sha1
-    digest: str = sha1(data).hexdigest()
-    return digest
