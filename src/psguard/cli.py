@@ -9,6 +9,7 @@ from psguard.commands.namespace import quick_parse
 from psguard.errors import PsguardError, Terminated
 from psguard.escape import terminal
 from psguard.models import scrub_keys
+from psguard.startup import lean_pathlib
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ def _exit_now(code: int) -> None:
 
 
 def _main(given: list[str]) -> int:
+    lean_pathlib()  # before any command's module imports pathlib
     # SIGTERM (CI cancelling a job, a timeout) unwinds like Ctrl-C: readers kill their
     # git processes; the worker processes (forked: same handler) do the same for theirs.
     try:  # noqa: SIM105 (contextlib: one more import for every hook run)

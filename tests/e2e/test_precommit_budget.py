@@ -29,7 +29,7 @@ NOT_ON_THE_CLEAN_PATH = (
     "psguard.commands.options", "psguard.engine.preview", "psguard.engine.fastgate",
     "psguard.rules.filters", "psguard.stages.remediation", "psguard.report.guidance",
     "psguard.verify.run", "psguard.git.catfile", "psguard.sources.parallel",
-    "signal", "runpy", "importlib", "contextlib", "_hashlib",
+    "signal", "runpy", "importlib", "contextlib", "_hashlib", "urllib.parse", "ipaddress",
 )
 MINUS_M = ("runpy", "importlib", "contextlib")  # what `python -m` itself imports
 FILES = [f"pkg/mod{i}.py" for i in range(10)]
