@@ -4,6 +4,8 @@ bindings (`_hashlib`), about 7 ms of a pre-commit run that hashes a few kilobyte
 
 from __future__ import annotations
 
+import sys
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hashlib import _Hash
@@ -19,12 +21,12 @@ def sha1(data: bytes = b"") -> _Hash:
 
 
 def sha256(data: bytes = b"") -> _Hash:
-    try:
-        from _sha2 import sha256 as new  # type: ignore[import-not-found]  # 3.12 and later
-    except ImportError:
-        try:
+    try:  # the module's name since 3.12 (an import that fails searches the whole path)
+        if sys.version_info >= (3, 12):
+            from _sha2 import sha256 as new  # type: ignore[import-not-found]
+        else:
             from _sha256 import sha256 as new  # type: ignore[import-not-found]
-        except ImportError:  # a Python built without them
-            from hashlib import sha256 as new
+    except ImportError:  # a Python built without them
+        from hashlib import sha256 as new
     hashed: _Hash = new(data)
     return hashed
