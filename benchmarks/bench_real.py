@@ -95,13 +95,26 @@ def bench_repo(repo: Path, psguards: list[tuple[str, str | None]], rounds: int,
     return rows
 
 
-def _staged_commands(clone: Path, files: list[str], psguards: list[tuple[str, str | None]]
-                     ) -> dict[str, tuple[list[str], dict[str, str]]]:
-    """Each psguard three ways: `python -m psguard scan --staged`, the native hook
-    (`python -m psguard hook pre-commit --`, what `psguard install` writes) and the
-    framework's entry (the `psguard` console script with the staged file names, under
-    PRE_COMMIT=1, started from a shell so that each run is a new framework run and
-    not a later batch of the first)."""
+def _native_hook(name: str, env: dict[str, str], work: Path) -> Path:
+    """The pre-commit hook script this psguard's `psguard install` writes."""
+    import subprocess
+
+    code = "import sys; from psguard.hooks.installer import script; " \
+           "sys.stdout.write(script('pre-commit', sys.executable))"
+    hook = work / f"pre-commit-{name}"
+    hook.write_text(subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                   capture_output=True, text=True).stdout)
+    hook.chmod(0o755)
+    return hook
+
+
+def _staged_commands(clone: Path, files: list[str], psguards: list[tuple[str, str | None]],
+                     work: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """Each psguard three ways: `python -m psguard scan --staged`, the native hook (the
+    script `psguard install` writes, run as git runs it) and the framework's entry
+    (the `psguard` console script with the staged file names, under PRE_COMMIT=1,
+    started from a shell so that each run is a new framework run and not a later
+    batch of the first)."""
     cmds: dict[str, tuple[list[str], dict[str, str]]] = {}
     script = Path(sys.executable).parent / "psguard"
     for name, src in psguards:
@@ -110,8 +123,7 @@ def _staged_commands(clone: Path, files: list[str], psguards: list[tuple[str, st
             env["PYTHONPATH"] = src
         cmds[f"psguard {name} --staged"] = (
             [sys.executable, "-m", "psguard", "scan", "--staged", str(clone)], env)
-        cmds[f"psguard {name} native hook"] = (
-            [sys.executable, "-m", "psguard", "hook", "pre-commit", "--"], env)
+        cmds[f"psguard {name} native hook"] = ([str(_native_hook(name, env, work))], env)
         if script.exists():
             cmds[f"psguard {name} framework"] = (
                 ["sh", "-c", '"$0" "$@"; exit $?', str(script), "hook", "pre-commit",
@@ -134,7 +146,7 @@ def staged(clone: Path, psguards: list[tuple[str, str | None]], runs: int, work:
         with open(clone / f, "a") as fh:
             fh.write("\n# a staged change\nVALUE = 42\n")
     subprocess.run(["git", "-C", str(clone), "add", "--", *files], check=True)
-    cmds = _staged_commands(clone, files, psguards)
+    cmds = _staged_commands(clone, files, psguards, work)
     kf = find_tool("kingfisher")
     if kf:
         cmds["kingfisher --staged"] = ([kf, "scan", str(clone), "--staged",

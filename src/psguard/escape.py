@@ -113,10 +113,10 @@ def xml(text: str) -> str:
 
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
-_HTML_SPECIAL = re.compile("[&<>\"']")
+_HTML_SPECIAL = "[&<>\"']"
 
 
 def html(text: str) -> str:
     """Text for an HTML element's content or a quoted attribute value: no markup, no
     control characters, no bidirectional reordering."""
-    return _HTML_SPECIAL.sub(lambda m: _HTML[m.group()], terminal(text))
+    return re.sub(_HTML_SPECIAL, lambda m: _HTML[m.group()], terminal(text))

@@ -8,7 +8,10 @@ path ever shows; the full URL is handed to git alone. Nothing here does I/O.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# urllib.parse is imported by the functions that take a URL apart: `scan PATH` asks
+# is_remote of every path, and urllib.parse (with ipaddress) costs a pre-commit run
+# about 8 million instructions.
 
 # Patterns, compiled by re's cache at first use (not at import: the pre-commit hook
 # imports this module and would pay for all five).
@@ -45,6 +48,8 @@ def strip_credentials(url: str) -> str:
     and without query parameters that look like tokens."""
     if not re.match(_SCHEME, url):
         return url  # scp-like ssh or a path: no password can be written there
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
     parts = urlsplit(url)
     netloc = parts.netloc
     if "@" in netloc:
@@ -65,6 +70,8 @@ def scrub_credentials(text: str) -> str:
 
 def slug(url: str) -> str:
     """A short, filesystem-safe name for a credential-free URL: host and path."""
+    from urllib.parse import urlsplit
+
     parts = urlsplit(url) if re.match(_SCHEME, url) else None
     if parts is not None:
         base = f"{parts.hostname or 'local'}{parts.path}"

@@ -1,4 +1,5 @@
-"""The user's cache directory, and a parse cache for psguard's own rule file.
+"""The user's cache directory, a parse cache for psguard's own rule file, and small
+tables of results computed from psguard's own data (memo_table).
 
 Parsing TOML needs tomllib, and importing it (typing comes with it) costs about
 8 ms: most of what loading the rules costs, and a tenth of the pre-commit hook's
@@ -10,7 +11,6 @@ repository might hold keys and are never copied out of it.
 
 from __future__ import annotations
 
-import contextlib
 import marshal
 import os
 import zlib
@@ -64,10 +64,36 @@ def _store(name: str, text: str, data: dict[str, Any]) -> None:
     except (ValueError, RuntimeError):
         return
     if write_atomic(folder / name, blob):
-        with contextlib.suppress(OSError):
+        try:  # not contextlib.suppress: one more import for every hook run
             for old in folder.glob("rules-*.marshal"):  # other versions of the rule file
                 if old.name != name:
                     old.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def memo_table(name: str) -> dict[Any, Any]:
+    """The table kept under name (marshal form) in the user cache; empty when there is
+    none or it is damaged. For results that are pure functions of their key, which the
+    key holds whole: an entry is found only for an identical key, never stale."""
+    try:
+        with open(cache_dir() / f"{name}.marshal", "rb") as fh:
+            fmt, table = marshal.load(fh)
+        if fmt == _FORMAT and isinstance(table, dict):
+            return table
+    except (OSError, RuntimeError, EOFError, ValueError, TypeError):
+        pass
+    return {}
+
+
+def store_memo_table(name: str, table: dict[Any, Any]) -> None:
+    """Replace the table kept under name; nothing when it cannot be written."""
+    try:
+        blob = marshal.dumps((_FORMAT, table))
+        folder = cache_dir()
+    except (ValueError, RuntimeError):
+        return
+    write_atomic(folder / f"{name}.marshal", blob)
 
 
 def write_atomic(path: Path, data: bytes, dir_mode: int = 0o777) -> bool:
@@ -85,8 +111,10 @@ def write_atomic(path: Path, data: bytes, dir_mode: int = 0o777) -> bool:
         os.replace(tmp, path)
         return True
     except OSError:
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105 (contextlib: one more import for every hook run)
             os.unlink(tmp)
+        except OSError:
+            pass
         return False
 
 

@@ -350,3 +350,39 @@ def test_damaged_rules_cache_gives_the_same_findings_and_is_rewritten(
     builtin = (Path(psguard.rules.__file__).parent / "poolside.toml").read_text()
     _fmt, text, data = marshal.loads(entries[0].read_bytes())
     assert text == builtin and data["rule"]  # rewritten from the real rule file
+
+
+GATE_DAMAGE = {
+    **{name: DAMAGE[name] for name in ("truncated", "empty", "garbage")},
+    "wrong-shape": lambda raw: __import__("marshal").dumps([1, 2, 3]),
+    # well-formed, but every needle list given classes that place no window
+    "no-windows": lambda raw: __import__("marshal").dumps(
+        (1, {k: {} for k in __import__("marshal").loads(raw)[1]})),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(GATE_DAMAGE))
+def test_damaged_gate_cache_gives_the_same_findings(tmp_path: Path, damage: str) -> None:
+    """The prefilter's window search is cached in $XDG_CACHE_HOME/psguard (start-up
+    time); whatever the entry holds, every key is still found, plain and encoded."""
+    import base64
+    from urllib.parse import quote
+
+    key = make_key()
+    line = env_line(key)
+    (tmp_path / "plain.env").write_text(line)
+    (tmp_path / "b64.txt").write_bytes(base64.b64encode(line.encode()) + b"\n")
+    (tmp_path / "pct.txt").write_text(quote(line, safe="") + "\n")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    args = ("scan", "--format", "json", "--no-repo-config", str(tmp_path))
+    first = run_psguard(*args, env=env)
+    assert first.code == 1, first.stderr
+    places = sorted(loc["path"] for f in first.json()["findings"] for loc in f["locations"])
+    assert places == ["b64.txt", "pct.txt", "plain.env"]
+    entries = list((tmp_path / "cache" / "psguard").glob("gate-windows-*.marshal"))
+    assert len(entries) == 1
+    entries[0].write_bytes(GATE_DAMAGE[damage](entries[0].read_bytes()))
+    run = run_psguard(*args, env=env)
+    assert run.code == 1, run.stderr
+    assert run.json()["findings"] == first.json()["findings"]
+    assert "Traceback" not in run.stderr

@@ -249,6 +249,23 @@ def test_installed_hook_fails_closed_when_psguard_cannot_run(repo: Repo) -> None
     assert git_run(repo, "commit", "-m", "a").returncode == 0
 
 
+def test_a_psguard_folder_in_the_work_tree_does_not_run_instead_of_psguard(repo: Repo) -> None:
+    """git runs hooks at the top of the work tree, and `python -m` (or -c) puts that
+    directory first on the import path: a repository's own psguard/ would have run in
+    place of psguard, and let every key through."""
+    assert install(repo, "--hook", "pre-commit").code == 0
+    marker = repo.home / "ran"
+    planted = f"open({str(marker)!r}, 'w').close()\nimport sys\nsys.exit(0)\n"
+    for name in ("__init__.py", "__main__.py", "cli.py"):
+        repo.write(f"psguard/{name}", planted)
+    repo.write("config.py", f"POOLSIDE_API_KEY = '{make_key()}'\n")
+    repo.git("add", "psguard", "config.py")
+    proc = git_run(repo, "commit", "-m", "a")
+    assert proc.returncode == 1
+    assert "POOLSIDE_API_KEY" in proc.stderr or "config.py" in proc.stderr
+    assert not marker.exists()
+
+
 def run_python(repo: Repo, code: str) -> subprocess.CompletedProcess[str]:
     """Python code run in the repository's work tree, as git runs a hook there."""
     return subprocess.run([sys.executable, "-c", code], cwd=repo.path, env=repo.env,

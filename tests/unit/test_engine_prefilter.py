@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import random
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +57,42 @@ def test_every_needle_of_the_engine_opens_its_gate_chain() -> None:
         at = rng.randrange(len(noise))
         assert gate.hits(noise[:at] + piece + noise[at:]), needle
 
+
+
+def _fresh_memo(monkeypatch: pytest.MonkeyPatch, cache: object) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.setattr(prefilter, "_memo", None)  # as in a new process
+
+
+def test_the_window_search_runs_once_per_needle_list_across_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fresh_memo(monkeypatch, tmp_path)
+    first = CollapsedGate(NEEDLES)
+    _fresh_memo(monkeypatch, tmp_path)  # the next run: the answer comes from the cache
+    monkeypatch.setattr(prefilter, "_choose_windows", lambda *_: pytest.fail("searched again"))
+    again = CollapsedGate(NEEDLES)
+    assert (again.table, again.windows) == (first.table, first.windows)
+
+
+@pytest.mark.parametrize("planted", [
+    {},  # nothing collapses: every needle is searched on its own
+    {ord("."): 1, ord("0"): 2, ord(" "): 3},  # windows no needle has
+    {b: 1 + b % 3 for b in range(256)},  # every byte collapses somewhere
+    "not a table",
+    {300: 1},
+])
+def test_whatever_the_cache_holds_the_gate_finds_every_needle(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, planted: object) -> None:
+    """The cache is outside any repository, but a damaged or planted entry must still
+    not shut the gate on a needle: any byte classes make a correct gate."""
+    from psguard.usercache import store_memo_table
+
+    _fresh_memo(monkeypatch, tmp_path)
+    store_memo_table(prefilter._memo_name(), {tuple(n for n in NEEDLES if len(n) >= 3): planted})
+    gate = CollapsedGate(NEEDLES)
+    rng = random.Random(2)
+    noise = bytes(rng.choice(b"0123456789 .,;:-\n") for _ in range(5_000))
+    assert not gate.hits(noise)
+    for needle in NEEDLES:
+        at = rng.randrange(len(noise))
+        assert gate.hits(noise[:at] + needle + noise[at:]), needle

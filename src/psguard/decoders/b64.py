@@ -24,9 +24,9 @@ from collections.abc import Iterator
 
 from psguard.decoders.base import Budget, Decoded, skip_space
 from psguard.decoders.base64_blocks import (
-    B64_RUN,
     B64_SET,
     Block,
+    b64_run,
     collect_block,
     collect_wrapped,
     wrapped_block_at,
@@ -101,7 +101,7 @@ class KeyCheck(Record):
             return True
         begin = pos + self.skip
         end = begin + self.count
-        run = B64_RUN.match(data, pos, end)
+        run = b64_run().match(data, pos, end)
         run_end = run.end() if run else pos
         if run_end < end:
             return data[run_end:run_end + 1] in (b"\n", b"\r")

@@ -10,25 +10,35 @@ from __future__ import annotations
 
 import bisect
 import re
+from functools import cache
 
 from psguard.decoders.base import skip_space
 from psguard.models import Record
 
 _B64_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_"
 B64_SET = frozenset(_B64_CHARS)
-B64_RUN = re.compile(rb"[A-Za-z0-9+/_-]*")
-_B64_LINE = re.compile(rb"[ \t]*([A-Za-z0-9+/_-]+)(=*)\r?\n")
+# The patterns are compiled at first use, not at import: a clean scan never decodes.
+
+
+@cache
+def b64_run() -> re.Pattern[bytes]:
+    return re.compile(rb"[A-Za-z0-9+/_-]*")
+
+
+@cache
+def _b64_line() -> re.Pattern[bytes]:
+    return re.compile(rb"[ \t]*([A-Za-z0-9+/_-]+)(=*)\r?\n")
 
 
 def wrapped_block_at(data: bytes, pos: int) -> int | None:
     """Width of wrapped base64 lines starting at pos (>= 2 full lines), else None."""
-    m = _B64_LINE.match(data, pos)
+    m = _b64_line().match(data, pos)
     if m is None or m.end(2) > m.start(2):
         return None
     width = m.end(1) - m.start(1)  # (no group() copies: lines can be huge)
     if width < 40 or width % 4:
         return None
-    m2 = _B64_LINE.match(data, m.end())
+    m2 = _b64_line().match(data, m.end())
     if m2 is None:
         # A single line followed by the end of the data is a whole base64 file too.
         return width if skip_space(data, m.end()) == len(data) else None
@@ -71,9 +81,9 @@ def _run_bounds(data: bytes, pos: int, back: int | None, forward: int) -> tuple[
     lo = pos
     if back:
         window = data[max(0, pos - back):pos][::-1]
-        m = B64_RUN.match(window)
+        m = b64_run().match(window)
         lo = pos - (m.end() if m else 0)
-    m = B64_RUN.match(data, pos, min(len(data), pos + forward))
+    m = b64_run().match(data, pos, min(len(data), pos + forward))
     hi = m.end() if m else pos
     return lo, hi
 
@@ -155,7 +165,11 @@ def collect_block(data: bytes, pos: int, back: int | None, forward: int) -> Bloc
 
 
 _WRAPPED_RE: dict[int, re.Pattern[bytes]] = {}
-_LINE_CONTENT = re.compile(rb"[ \t]*([A-Za-z0-9+/_-]+=*)")
+
+
+@cache
+def _line_content() -> re.Pattern[bytes]:
+    return re.compile(rb"[ \t]*([A-Za-z0-9+/_-]+=*)")
 
 
 def collect_wrapped(data: bytes, start: int, width: int, limit: int) -> Block:
@@ -172,14 +186,14 @@ def collect_wrapped(data: bytes, start: int, width: int, limit: int) -> Block:
     if full_lines >= lines_max:
         return Block(b"", [0], [start], cut=True)  # longer than the limit
     # The last, shorter line (maybe padded) belongs to the block too.
-    last = _B64_LINE.match(data, end)
+    last = _b64_line().match(data, end)
     if last is not None and len(last.group(1)) <= width:
         end = last.end()
     region = data[start:end]
     seg_joined: list[int] = []
     seg_outer: list[int] = []
     j = 0
-    for lm in _LINE_CONTENT.finditer(region):
+    for lm in _line_content().finditer(region):
         seg_joined.append(j)
         seg_outer.append(start + lm.start(1))
         j += lm.end(1) - lm.start(1)

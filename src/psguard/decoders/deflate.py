@@ -18,6 +18,7 @@ import re
 import struct
 import zlib
 from collections.abc import Iterator
+from functools import cache
 
 from psguard.decoders.base import NO_CHECKS, Budget, Decoded
 from psguard.models import Origin
@@ -25,7 +26,11 @@ from psguard.models import Origin
 PDF_MAGIC = b"%PDF-"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _ZLIB_HEADERS = (b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
-_STREAM = re.compile(rb"stream\r?\n")
+
+
+@cache
+def _stream() -> re.Pattern[bytes]:  # at first use: a clean scan never decodes
+    return re.compile(rb"stream\r?\n")
 _DICT_BACK = 2048  # bytes looked back from `stream` for the object's /Filter
 
 
@@ -91,7 +96,7 @@ def _inflate(data: bytes, offset: int, label: str, origin: Origin, budget: Budge
 def _pdf_streams(data: bytes) -> list[tuple[str, int, bool]]:
     """(label, offset) of each stream whose dictionary names /FlateDecode."""
     found = []
-    for n, m in enumerate(_STREAM.finditer(data)):
+    for n, m in enumerate(_stream().finditer(data)):
         head = data[max(0, m.start() - _DICT_BACK):m.start()]
         if m.start() >= 3 and data[m.start() - 3:m.start()] == b"end":
             continue  # `endstream`

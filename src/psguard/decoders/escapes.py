@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 
 from psguard.decoders.base import NO_CHECKS, Budget, Decoded, substitute
 from psguard.models import Origin
@@ -27,10 +28,16 @@ BACKSLASH_LABEL = "backslash-escape"
 PERCENT_LABEL = "percent"
 LABELS = frozenset({QP_LABEL, HTML_LABEL, BACKSLASH_LABEL, PERCENT_LABEL})
 
-_QP = re.compile(rb"=(?:\r?\n|([0-9A-Fa-f]{2}))")
-_HTML = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));?|&(quot|amp|lt|gt|apos);")
-_BACKSLASH = re.compile(rb"\\(?:x([0-9a-fA-F]{2})|([0-7]{3}))")
-_PERCENT = re.compile(rb"%([0-9a-fA-F]{2})")
+# Compiled at first use (Unescaper.pattern), not at import: a clean scan never decodes.
+_QP = rb"=(?:\r?\n|([0-9A-Fa-f]{2}))"
+_HTML = rb"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));?|&(quot|amp|lt|gt|apos);"
+_BACKSLASH = rb"\\(?:x([0-9a-fA-F]{2})|([0-7]{3}))"
+_PERCENT = rb"%([0-9a-fA-F]{2})"
+
+
+@cache
+def _compiled(source: bytes) -> re.Pattern[bytes]:
+    return re.compile(source)
 _NAMED = {b"quot": b'"', b"amp": b"&", b"lt": b"<", b"gt": b">", b"apos": b"'"}
 
 
@@ -41,7 +48,11 @@ class Unescaper:
     anywhere: tuple[bytes, ...] = ()
     checks = NO_CHECKS  # every needle counts wherever it occurs
     label = ""
-    pattern: re.Pattern[bytes] = _PERCENT
+    source: bytes = _PERCENT  # the escapes' regex
+
+    @property
+    def pattern(self) -> re.Pattern[bytes]:
+        return _compiled(self.source)
 
     def __init__(self, prefixes: tuple[bytes, ...], needles: tuple[bytes, ...]) -> None:
         self.prefixes = prefixes
@@ -83,7 +94,7 @@ class QuotedPrintableDecoder(Unescaper):
     is cut in two."""
 
     label = QP_LABEL
-    pattern = _QP
+    source = _QP
     # The part's header: a soft break alone (`=` at a line end) is in every
     # reStructuredText heading, so it cannot open the gate on its own.
     anywhere: tuple[bytes, ...] = (b"uoted-printable", b"UOTED-PRINTABLE")
@@ -113,7 +124,7 @@ class HtmlEntityDecoder(Unescaper):
     """Numeric character references, decimal or hex, and the five XML entities."""
 
     label = HTML_LABEL
-    pattern = _HTML
+    source = _HTML
 
     def __init__(self, prefixes: tuple[bytes, ...]) -> None:
         super().__init__(prefixes, tuple(sorted({f for p in prefixes if p
@@ -134,7 +145,7 @@ class BackslashEscapeDecoder(Unescaper):
     UTF-16, which the UTF-16 decoder reads at the next level."""
 
     label = BACKSLASH_LABEL
-    pattern = _BACKSLASH
+    source = _BACKSLASH
 
     def __init__(self, prefixes: tuple[bytes, ...]) -> None:
         forms: set[bytes] = set()
@@ -155,7 +166,7 @@ class PercentDecoder(Unescaper):
     escape all but letters and digits, or everything, write."""
 
     label = PERCENT_LABEL
-    pattern = _PERCENT
+    source = _PERCENT
 
     def __init__(self, prefixes: tuple[bytes, ...]) -> None:
         super().__init__(prefixes, tuple(sorted({f for p in prefixes if p

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 
 from psguard.decoders.base import NO_CHECKS, Budget, Decoded
 from psguard.models import Origin
 
 LABEL = "hex"
-_HEX_RUN = re.compile(rb"[0-9a-fA-F]*")
+
+
+@cache
+def _hex_run() -> re.Pattern[bytes]:  # at first use: a clean scan never decodes
+    return re.compile(rb"[0-9a-fA-F]*")
 _BACK = 64  # hex digits kept before the prefix (a few words of context)
 
 
@@ -51,7 +56,7 @@ class HexDecoder:
             while lo > 0 and pos - lo < _BACK and data[lo - 1] in _DIGITS:
                 lo -= 1
             lo += (pos - lo) % 2  # the prefix's parity fixes the byte boundaries
-            m = _HEX_RUN.match(data, pos, pos + 2 * budget.limits.window)
+            m = _hex_run().match(data, pos, pos + 2 * budget.limits.window)
             hi = m.end() if m else pos
             hi -= (hi - lo) % 2
             if (hi - lo) // 2 > budget.remaining:

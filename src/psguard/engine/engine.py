@@ -8,6 +8,7 @@ whole token; boundaries, bounds, filters and context are then judged in Python.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from psguard.decoders.base import DecodeLimits
 from psguard.engine.nested import NestedDecoding, Previews
@@ -158,9 +159,14 @@ _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 # (Go's JSON writes `<>&` so, in log lines too), `\x0a`, `%253D` (percent-encoded
 # twice: a callback URL inside a URL), and a terminal colour code (`ESC[1m`, written
 # raw in CI logs or as `\033[`, `\x1b[`, `\e[` in scripts).
-_ESCAPE_BEFORE = re.compile(
-    rb"(?:\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|%25[0-9a-fA-F]{2}"
-    rb"|(?:\x1b|\\033|\\x1[bB]|\\e|\\u001[bB])\[[0-9;]{0,12}m)\Z")
+@cache
+def _escape_before() -> re.Pattern[bytes]:
+    """Compiled at the first candidate that needs it, not at import (every hook run)."""
+    return re.compile(
+        rb"(?:\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|%25[0-9a-fA-F]{2}"
+        rb"|(?:\x1b|\\033|\\x1[bB]|\\e|\\u001[bB])\[[0-9;]{0,12}m)\Z")
+
+
 _MARSHAL_SHORT = b"zZ"  # marshal's short ASCII strings (.pyc): the type, one length byte
 _GLUED_MAX = 64  # bytes looked back at for a field name glued to a key in binary data
 
@@ -224,7 +230,7 @@ def boundary_before(data: bytes, start: int, end: int, rule: Rule, binary: bool)
     if (start > 2 and data[start - 3] in b"%=" and before in _HEX_DIGITS
             and data[start - 2] in _HEX_DIGITS):
         return True
-    if _ESCAPE_BEFORE.search(data, max(0, start - 16), start):
+    if _escape_before().search(data, max(0, start - 16), start):
         return True
     if before == 0x2D and (start == 1 or data[start - 2] == 0x0A):
         return True

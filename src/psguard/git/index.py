@@ -1,8 +1,9 @@
 """The index against HEAD: which files a commit would add or change, and blob contents.
 
 One `diff-index --cached` on the common path (HEAD exists), `ls-files -s` on an unborn
-branch, one `cat-file --batch` for the blobs. The names of every staged change (deletions
-too) for the pre-commit hook when the framework also passes file names.
+branch; the blobs read in-process when loose (git/loose.py), else by one `cat-file
+--batch`. The names of every staged change (deletions too) for the pre-commit hook
+when the framework also passes file names.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 from pathlib import Path
 
 from psguard.errors import NotARepositoryError
+from psguard.git.loose import objects_dir, read_loose
 from psguard.git.runner import run_git
 
 _GITLINK = b"160000"
@@ -98,8 +100,20 @@ def _index_entries(cwd: Path, pathspec: list[str], every: set[str] | None
 
 
 def read_blobs(top: Path, oids: list[str]) -> dict[str, bytes]:
-    """Blob contents by id, in one cat-file call."""
-    return read_named(top, list(dict.fromkeys(oids)))
+    """Blob contents by id: the loose ones read here (git/loose.py: each checked
+    against its id), the others in one cat-file call."""
+    out: dict[str, bytes] = {}
+    rest: list[str] = []
+    objects = objects_dir(str(top)) if oids else None
+    for oid in dict.fromkeys(oids):
+        data = read_loose(objects, oid) if objects else None
+        if data is None:
+            rest.append(oid)
+        else:
+            out[oid] = data
+    if rest:
+        out.update(read_named(top, rest))
+    return out
 
 
 def read_named(top: Path, names: list[str], *, check: bool = True) -> dict[str, bytes]:

@@ -38,9 +38,9 @@ def run_id(path: Path, options: list[str]) -> str | None:
         return None
     if content is None:
         return None
-    import hashlib  # only under the framework: a native hook never pays for it
+    from psguard.digest import sha256  # only under the framework
 
-    digest = hashlib.sha256()
+    digest = sha256()
     for part in (str(parent), started, os.path.realpath(path), *options):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     digest.update(content)

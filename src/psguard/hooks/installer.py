@@ -25,6 +25,13 @@ MARKER = "# psguard-hook v1"
 ORIG_SUFFIX = ".psguard-orig"
 
 
+# Python code the hooks run with -c. Not `python -m psguard`: -m and -c put the current
+# directory first on the import path, and git runs hooks at the top of the work tree,
+# where a repository's own psguard/ would run instead of psguard.
+SAFE_PATH = 'import sys; sys.path[:1] == [""] and sys.path.pop(0)'
+MAIN = f"{SAFE_PATH}; from psguard.cli import main; raise SystemExit(main())"
+
+
 class InstallError(PsguardError):
     """A hook that cannot be installed or removed safely (exit 2)."""
 
@@ -36,19 +43,23 @@ def script(name: str, python: str) -> str:
            else "bypass deliberately with --no-verify")
     stdin_setup = ""
     run_orig = '"$orig" "$@"'
-    run_psguard = f'"$PSGUARD_PYTHON" -m psguard hook {name} -- "$@"'
+    run_psguard = f'"$PSGUARD_PYTHON" -c "$PSGUARD_MAIN" hook {name} -- "$@"'
     if name in ("pre-push", "pre-receive"):
         # git writes the refs being pushed to standard input: both hooks need them.
         stdin_setup = ('input=$(cat)\n')
         run_orig = 'printf "%s\\n" "$input" | "$orig" "$@"'
-        run_psguard = (f'printf "%s\\n" "$input" | "$PSGUARD_PYTHON" -m psguard hook {name} '
-                       '-- "$@"')
+        run_psguard = (f'printf "%s\\n" "$input" | "$PSGUARD_PYTHON" -c "$PSGUARD_MAIN" '
+                       f'hook {name} -- "$@"')
     return f"""#!/bin/sh
 {MARKER}: {name}
 # Installed by `psguard install`; `psguard install --uninstall` removes it and restores
 # the hook it replaced (kept next to it as {name}{ORIG_SUFFIX}, which runs first).
 # Bypass deliberately: {bypass}.
 PSGUARD_PYTHON={shlex.quote(python)}
+# Not `python -m psguard`: a psguard/ folder at the top of the work tree, where git
+# runs hooks, would run instead of psguard. (-c, not -m: no runpy to import.)
+PSGUARD_SAFE={shlex.quote(SAFE_PATH)}
+PSGUARD_MAIN={shlex.quote(MAIN)}
 {stdin_setup}orig="$(dirname "$0")/{name}{ORIG_SUFFIX}"
 if [ -x "$orig" ]; then
     {run_orig}
@@ -59,7 +70,7 @@ if [ -x "$orig" ]; then
 fi
 {run_psguard}
 status=$?
-if [ $status -ne 0 ] && ! "$PSGUARD_PYTHON" -c "import psguard" >/dev/null 2>&1; then
+if [ $status -ne 0 ] && ! "$PSGUARD_PYTHON" -c "$PSGUARD_SAFE; import psguard" >/dev/null 2>&1; then
     echo "psguard: cannot run psguard with $PSGUARD_PYTHON, so the {name} hook blocked" \\
          "this change (fail closed)." >&2
     echo "psguard: reinstall psguard there, or run 'psguard install' again from the" \\

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from importlib import import_module
-
 from psguard.models import ScanResult
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # format name -> "module:function"; modules are imported only when used, so a clean
 # pre-commit run never pays for rich.
@@ -26,6 +27,8 @@ def render(fmt: str, result: ScanResult, *, show_secrets: bool, color: bool,
     """`explain`: the text and Markdown reports give every key every step (they
     otherwise say several pushed keys' shared procedure once; other formats always do)."""
     module_name, func_name = FORMATS[fmt].split(":")
+    from importlib import import_module  # here: importlib brings warnings to every run
+
     func: Callable[..., str] = getattr(import_module(module_name), func_name)
     if explain and fmt in ("text", "markdown"):
         return func(result, show_secrets=show_secrets, color=color, explain=True)

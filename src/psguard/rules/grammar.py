@@ -130,7 +130,7 @@ def _atom(text: str, i: int) -> tuple[frozenset[int], int]:
     return frozenset([code]), j
 
 
-_BOUNDS = re.compile(r"\{(\d{1,5})(,(\d{0,5}))?\}")  # our own, fixed regex
+_BOUNDS = r"\{(\d{1,5})(,(\d{0,5}))?\}"  # our own, fixed regex (re caches it)
 
 
 def _quantifier(text: str, i: int) -> tuple[int, int | None, int]:
@@ -143,7 +143,7 @@ def _quantifier(text: str, i: int) -> tuple[int, int | None, int]:
     if ch == "?":
         return 0, 1, i + 1
     if ch == "{":
-        m = _BOUNDS.match(text, i)
+        m = re.compile(_BOUNDS).match(text, i)
         if m is None:
             raise GrammarError("a repeat must be {n}, {n,} or {n,m} with whole numbers")
         lo = int(m.group(1))

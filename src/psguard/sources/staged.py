@@ -1,8 +1,9 @@
 """The staged source: what the index would add to HEAD (the pre-commit path).
 
 Content comes from the index (a partially staged file is judged by what would be
-committed), not from the working tree. Two git calls on the clean path:
-`diff-index --cached` and one `cat-file --batch` for the staged blobs.
+committed), not from the working tree. One git call on the clean path,
+`diff-index --cached`: the staged blobs are loose objects (what `git add` writes),
+read in-process; those in a pack by one `cat-file --batch`.
 Only when a staged blob holds a key are the HEAD versions of the touched files read,
 to tell keys this commit adds (blocking) from keys HEAD already had (pre-existing).
 

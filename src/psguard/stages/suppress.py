@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from psguard.stages.baseline import Baseline
 
 __all__ = ["IGNORE_FILE", "apply_ignore_file", "apply_suppressions", "parse_ignore"]
-_ID_RE = re.compile(r"^[0-9a-f]{20}$")
+_ID_RE = r"^[0-9a-f]{20}$"  # compiled at first use (re caches it): most runs have none
 STALE_MODES = ("worktree", "history")
 
 
@@ -53,7 +53,7 @@ def parse_ignore(text: str, where: str) -> tuple[list[IgnoreEntry], list[Problem
         body = body.strip().lower()
         if not body:
             continue
-        if not _ID_RE.match(body):
+        if not re.match(_ID_RE, body):
             problems.append(Problem("warning", f"{where}:{n}",
                                     "not a finding id (expected 20 hex characters, as "
                                     "printed in reports); line ignored", incomplete=False))
