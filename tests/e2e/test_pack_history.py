@@ -20,7 +20,7 @@ from psguard.engine.engine import Engine
 from psguard.git import catfile, compiled
 from psguard.git.packwalk import PackWalk, pack_indexes
 from psguard.rules.loader import load_rules
-from psguard.sources import packscan
+from psguard.sources import parallel
 from psguard.sources.objects import ObjectScanner
 from psguard.sources.packscan import PackScan
 from psguard.sources.parallel import ParallelScan
@@ -142,7 +142,7 @@ def test_fetched_pack_loose_objects_and_two_workers(tmp_path: Path, git_home: Pa
     """A fetch keeps its (completed thin) pack: reference deltas on bases appended at
     its end, objects in both packs; loose objects after it; two workers whose slices
     cut through delta chains."""
-    monkeypatch.setattr(packscan, "_PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "_PARALLEL_MIN_BYTES", 0)  # one threshold, both readers
     origin = init_repo(tmp_path / "origin", git_home)
     rng = random.Random(3)
     lines = _filler(rng, 1500)

@@ -84,10 +84,6 @@ class PackWalk:
     def close(self) -> None:
         self.reader.close()
 
-    def oid(self, pos: int) -> str:
-        at = _IDS_AT + self.order[pos] * 20
-        return self.reader.raw[at:at + 20].hex()
-
     def positions(self, tag: int) -> dict[str, tuple[int, int]]:
         """Every object id of the pack with (tag, its position): built by C loops
         (hex of the whole id table, zip), not one Python step an object."""

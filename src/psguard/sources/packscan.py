@@ -28,10 +28,9 @@ from psguard.git.packread import Unsupported
 from psguard.git.packwalk import PackWalk, pack_indexes, unsupported_reason
 from psguard.models import Candidate
 from psguard.sources.objects import ObjectScanner
-from psguard.sources.parallel import _NO_EXTRA, ParallelScan, scan_slice
+from psguard.sources.parallel import _NO_EXTRA, ParallelScan, scan_slice, slice_count
 
 _ENV = "PSGUARD_HISTORY_READER"
-_PARALLEL_MIN_BYTES = 16 << 20
 _QUIET, _LOUD = 2, 1
 _BY_DELTA = 2
 
@@ -102,31 +101,12 @@ class PackScan(ParallelScan):
         self.bytes_read = 0
         self.gate = DeltaGate(scanner.engine)
         self.walks = [PackWalk(idx, self.gate.window) for idx in pack_indexes(git_dir)]
-        if workers is None:
-            workers = max(1, min(2, os.cpu_count() or 1))
-        big = self.total_bytes >= _PARALLEL_MIN_BYTES
-        self.plan = _plan(self.walks, objects, workers if big else 1)
+        self.plan = _plan(self.walks, objects, slice_count(self.total_bytes, workers))
         self.slices = []
-        self.procs: list[Any] = []
-        self.conns: list[Any] = []
-        self.counters: Any = None
-        self.own: tuple[list[Candidate], list[str]] | None = None
-        if len(self.plan) > 1:
-            import multiprocessing
-
-            ctx = multiprocessing.get_context("fork")
-            # slot 0 is the parent's, which reads the first slice (ParallelScan.run):
-            # one Python process fewer, each holding the listing and the engine
-            self.counters = ctx.Array("q", 3 * len(self.plan), lock=False)
-            for i, part in enumerate(self.plan[1:], start=1):
-                recv, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_worker_main, daemon=True,
-                                   args=(self, part, i, send))
-                proc.start()
-                send.close()
-                self.procs.append(proc)
-                self.conns.append(recv)
-            self.plan = self.plan[:1]  # the workers have their shares: free the parent's copy
+        # the parent reads the first share itself (ParallelScan.run): one Python process
+        # fewer, each holding the listing and the engine
+        self.start_workers(len(self.plan), _worker_main, lambda i: (self, self.plan[i], i))
+        self.plan = self.plan[:1]  # the workers have their shares: free the parent's copy
 
     def read_own(self) -> tuple[list[Candidate], list[str]]:
         return scan_pack_slice(self, self.plan[0], self.counters, 0)

@@ -74,8 +74,18 @@ def scan_slice(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectSca
     return cands, missing
 
 
+def slice_count(total_bytes: int, workers: int | None) -> int:
+    """How many slices a read of total_bytes of content is cut into: one a worker (by
+    default one a core, at most _MAX_WORKERS), or one when it is small."""
+    if total_bytes < _PARALLEL_MIN_BYTES:
+        return 1
+    if workers is None:
+        workers = max(1, min(_MAX_WORKERS, os.cpu_count() or 1))
+    return workers
+
+
 def _worker_main(root: Path, objects: list[catfile.ObjectInfo], scanner: ObjectScanner,
-                 counters: Any, index: int, conn: Any, delta_order: bool) -> None:
+                 counters: Any, index: int, delta_order: bool, conn: Any) -> None:
     try:
         cands, missing = scan_slice(root, objects, scanner, counters, index,
                                     delta_order=delta_order)
@@ -108,29 +118,34 @@ class ParallelScan:
         self.total_objects = len(objects)
         self.total_bytes = sum(o.size for o in objects)  # content (estimated): balancing
         self.bytes_read = 0
-        big = self.total_bytes >= _PARALLEL_MIN_BYTES
-        if workers is None:
-            workers = max(1, min(_MAX_WORKERS, os.cpu_count() or 1))
         self.delta_order = delta_order
-        self.slices = catfile.shard(objects, workers if big else 1, backwards=not delta_order)
+        self.slices = catfile.shard(objects, slice_count(self.total_bytes, workers),
+                                    backwards=not delta_order)
+        self.start_workers(len(self.slices), _worker_main, lambda i: (
+            root, self.slices[i], scanner, self.counters, i, delta_order))
+
+    def start_workers(self, parts: int, target: Callable[..., None],
+                      args_for: Callable[[int], tuple[Any, ...]]) -> None:
+        """Fork a worker for each slice but the first, which the parent reads in run():
+        target(*args_for(i), send) reports through its pipe; self.counters (three a
+        slice) is there before args_for is asked."""
         self.procs: list[Any] = []
         self.conns: list[Any] = []
         self.counters: Any = None
         self.own: tuple[list[Candidate], list[str]] | None = None  # the parent's slice's
-        if len(self.slices) > 1:
-            import multiprocessing  # 20-30 ms: only when there are workers to start
+        if parts <= 1:
+            return
+        import multiprocessing  # 20-30 ms: only when there are workers to start
 
-            ctx = multiprocessing.get_context("fork")
-            self.counters = ctx.Array("q", 3 * len(self.slices), lock=False)
-            for i, part in enumerate(self.slices[1:], start=1):
-                recv, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_worker_main, daemon=True,
-                                   args=(root, part, scanner, self.counters, i, send,
-                                         delta_order))
-                proc.start()
-                send.close()
-                self.procs.append(proc)
-                self.conns.append(recv)
+        ctx = multiprocessing.get_context("fork")
+        self.counters = ctx.Array("q", 3 * parts, lock=False)
+        for i in range(1, parts):
+            recv, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=target, daemon=True, args=(*args_for(i), send))
+            proc.start()
+            send.close()
+            self.procs.append(proc)
+            self.conns.append(recv)
 
     def run(self, on_first_hit: Callable[[], None] | None = None, *,
             progress: bool = False) -> tuple[list[Candidate], list[str]]:
